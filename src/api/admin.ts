@@ -1,0 +1,13 @@
+// Liveness, versions and the CSRF probe: the first calls every SDK process makes.
+import { Elysia } from "elysia";
+import { API_VERSION, PREFECT_COMPAT_VERSION } from "../core/version.ts";
+
+export function adminApi() {
+  return new Elysia({ name: "api.admin" })
+    .get("/health", () => Response.json(true))
+    .get("/ready", () => Response.json({ message: "OK" }))
+    .get("/hello", () => Response.json("👋"))
+    // The SDK reads these with response.json(): a bare string must go out as a JSON string.
+    .get("/version", () => Response.json(API_VERSION))
+    .get("/admin/version", () => Response.json(PREFECT_COMPAT_VERSION));
+}

@@ -1,0 +1,17 @@
+// The SDK sends X-PREFECT-API-VERSION on every request; Prefect answers 400 to a malformed or too-old one.
+import { Elysia } from "elysia";
+
+const MIN = [0, 8, 0];
+
+export const apiVersionCheck = new Elysia({ name: "api.version-check" }).onRequest(({ request }) => {
+  const header = request.headers.get("x-prefect-api-version");
+  if (header === null) return;
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(header.trim());
+  const bad = (detail: string) => new Response(JSON.stringify({ detail }), { status: 400, headers: { "content-type": "application/json" } });
+  if (!m) return bad(`Invalid X-PREFECT-API-VERSION header format. Expected header in format 'x.y.z' but received ${header}`);
+  const v = m.slice(1).map(Number);
+  for (let i = 0; i < 3; i++) {
+    if (v[i] > MIN[i]) return;
+    if (v[i] < MIN[i]) return bad(`The current server version 0.8.4 requires clients using API version >= 0.8.0. Your version is ${header}.`);
+  }
+});

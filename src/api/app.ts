@@ -1,0 +1,30 @@
+// The composition root: builds every plugin from its dependencies and wires them in order (errors first,
+// so its handler covers everything registered after it).
+import { Elysia } from "elysia";
+import type { DbHandle } from "../db/open.ts";
+import { dashboard } from "../ui/routes.tsx";
+import { adminApi } from "./admin.ts";
+import { apiVersionCheck } from "./api-version.ts";
+import { basicAuth } from "./auth.ts";
+import type { ServerConfig } from "./config.ts";
+import { csrf } from "./csrf.ts";
+import { errors } from "./errors.ts";
+
+export interface AppDeps {
+  config: ServerConfig;
+  db: DbHandle;
+  /** Revision the database is at, for the about page. */
+  revision: string | null;
+}
+
+export function createApp(deps: AppDeps) {
+  const api = new Elysia({ name: "api", prefix: "/api" }).use(adminApi()).use(csrf(deps.config.csrfEnabled));
+  return new Elysia()
+    .use(errors)
+    .use(basicAuth(deps.config.authString))
+    .use(apiVersionCheck)
+    .use(api)
+    .use(dashboard(deps));
+}
+
+export type App = ReturnType<typeof createApp>;

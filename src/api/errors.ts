@@ -1,0 +1,72 @@
+// The one place errors become HTTP: AppError kinds, Elysia's validation/parse/not-found codes and anything
+// unexpected are turned into Prefect-style JSON bodies here and nowhere else.
+import { Elysia } from "elysia";
+import { AppError, type ErrorKind } from "../core/errors.ts";
+
+const STATUS: Record<ErrorKind, number> = {
+  not_found: 404,
+  conflict: 409,
+  invalid: 422,
+  bad_request: 400,
+  locked: 423,
+  unauthorised: 401,
+  forbidden: 403,
+  unavailable: 503,
+};
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+
+/** Prefect's request-validation body: FastAPI's error list wrapped by the server's handler. */
+export function validationResponse(detail: unknown[], requestBody: unknown = null): Response {
+  return json(422, { exception_message: "Invalid request received.", exception_detail: detail, request_body: requestBody });
+}
+
+export function appErrorResponse(e: AppError): Response {
+  const status = STATUS[e.kind];
+  switch (e.kind) {
+    case "invalid":
+      return validationResponse(Array.isArray(e.detail) ? e.detail : [{ loc: ["body"], msg: e.message, type: "value_error" }]);
+    case "not_found":
+      return json(404, { detail: e.message });
+    case "unauthorised":
+      return json(401, { exception_message: e.message }, { "www-authenticate": 'Basic realm="prefect-lite"' });
+    case "unavailable":
+      return json(503, { exception_message: e.message }, { "retry-after": "1" });
+    default:
+      return json(status, { detail: e.message });
+  }
+}
+
+interface ValidationIssue {
+  path?: string;
+  summary?: string;
+  message?: string;
+  value?: unknown;
+}
+
+export const errors = new Elysia({ name: "api.errors" })
+  .error({ AppError })
+  .onError({ as: "global" }, ({ code, error, request }) => {
+    if (error instanceof AppError) return appErrorResponse(error);
+    switch (code) {
+      case "NOT_FOUND":
+        return json(404, { detail: "Not Found" });
+      case "PARSE":
+        return validationResponse([{ loc: ["body"], msg: "JSON decode error: the request body is not valid JSON", type: "json_invalid" }]);
+      case "VALIDATION": {
+        const where = (error as { type?: string }).type ?? "body";
+        const all = ((error as { all?: ValidationIssue[] }).all ?? []) as ValidationIssue[];
+        const detail = all.map((i) => ({
+          loc: [where, ...String(i.path ?? "").split("/").filter(Boolean)],
+          msg: i.summary ?? i.message ?? "Invalid value",
+          type: "value_error",
+        }));
+        return validationResponse(detail.length ? detail : [{ loc: [where], msg: "Invalid value", type: "value_error" }]);
+      }
+      default: {
+        console.error(`[prefect-lite] ${request.method} ${new URL(request.url).pathname} failed:`, error);
+        return json(500, { exception_message: "Internal Server Error" });
+      }
+    }
+  });

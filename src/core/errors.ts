@@ -1,0 +1,28 @@
+// Errors are values with a known kind. Lower layers throw AppError; the HTTP layer (api/errors.ts) and
+// the CLI (cli/run.ts) each turn a kind into their own shape exactly once.
+
+export type ErrorKind =
+  | "not_found" // 404
+  | "conflict" // 409
+  | "invalid" // 422 (input that parsed but cannot be accepted)
+  | "bad_request" // 400
+  | "locked" // 423
+  | "unauthorised" // 401
+  | "forbidden" // 403
+  | "unavailable"; // 503
+
+export class AppError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    /** Extra structured detail (validation issues, the closest names, …). */
+    readonly detail?: unknown,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const notFound = (what: string) => new AppError("not_found", `${what} not found.`);
+export const invalid = (message: string, detail?: unknown) => new AppError("invalid", message, detail);
+export const conflict = (message: string) => new AppError("conflict", message);

@@ -1,0 +1,11 @@
+// Compile-time check that the two dialects' tables have the same row types: drift is a tsc error.
+import type * as pg from "./pg.ts";
+import type * as lite from "./sqlite.ts";
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Check<T extends true> = T;
+type Tables = "flow" | "flowRun" | "flowRunState" | "taskRun" | "taskRunState" | "taskRunStateCache" | "log" | "events" | "eventResources";
+type RowParity = { [K in Tables]: Same<(typeof lite)[K]["$inferSelect"], (typeof pg)[K]["$inferSelect"]> };
+type InsertParity = { [K in Tables]: Same<(typeof lite)[K]["$inferInsert"], (typeof pg)[K]["$inferInsert"]> };
+
+export type SchemaParity = Check<RowParity[Tables]> | Check<InsertParity[Tables]>;

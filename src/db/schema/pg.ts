@@ -1,0 +1,189 @@
+// PostgreSQL tables: the same shape as schema/sqlite.ts with native types (uuid, jsonb, timestamptz,
+// boolean). Timestamps are read back as normalised ISO strings, never as Date (microseconds matter).
+import { sql } from "drizzle-orm";
+import { boolean, customType, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { normalizePgTimestamp } from "../pg-time.ts";
+
+const ts = customType<{ data: string; driverData: string }>({
+  dataType: () => "timestamp with time zone",
+  fromDriver: (v) => normalizePgTimestamp(v),
+  toDriver: (v) => v,
+});
+const json = <T>(name: string) => jsonb(name).$type<T>();
+type Json = Record<string, unknown>;
+
+const base = {
+  id: uuid("id").primaryKey(),
+  created: ts("created").notNull(),
+  updated: ts("updated").notNull(),
+};
+
+const runColumns = {
+  name: text("name").notNull(),
+  state_type: text("state_type"),
+  state_name: text("state_name"),
+  state_timestamp: ts("state_timestamp"),
+  state_id: uuid("state_id"),
+  run_count: integer("run_count").notNull().default(0),
+  expected_start_time: ts("expected_start_time"),
+  next_scheduled_start_time: ts("next_scheduled_start_time"),
+  start_time: ts("start_time"),
+  end_time: ts("end_time"),
+  total_run_time: doublePrecision("total_run_time").notNull().default(0),
+  empirical_policy: json<Json>("empirical_policy").notNull().default(sql`'{}'`),
+  tags: json<string[]>("tags").notNull().default(sql`'[]'`),
+  labels: json<Json>("labels").notNull().default(sql`'{}'`),
+};
+
+export const flow = pgTable("flow", {
+  ...base,
+  name: text("name").notNull().unique(),
+  tags: json<string[]>("tags").notNull().default(sql`'[]'`),
+  labels: json<Json>("labels").notNull().default(sql`'{}'`),
+});
+
+export const flowRun = pgTable(
+  "flow_run",
+  {
+    ...base,
+    ...runColumns,
+    flow_id: uuid("flow_id").notNull().references(() => flow.id, { onDelete: "cascade" }),
+    flow_version: text("flow_version"),
+    deployment_id: uuid("deployment_id"),
+    deployment_version: text("deployment_version"),
+    work_queue_name: text("work_queue_name"),
+    work_queue_id: uuid("work_queue_id"),
+    parameters: json<Json>("parameters").notNull().default(sql`'{}'`),
+    idempotency_key: text("idempotency_key"),
+    context: json<Json>("context").notNull().default(sql`'{}'`),
+    created_by: json<Json>("created_by"),
+    infrastructure_pid: text("infrastructure_pid"),
+    infrastructure_document_id: uuid("infrastructure_document_id"),
+    job_variables: json<Json>("job_variables").notNull().default(sql`'{}'`),
+    parent_task_run_id: uuid("parent_task_run_id"),
+    auto_scheduled: boolean("auto_scheduled").notNull().default(false),
+  },
+  (t) => [
+    uniqueIndex("uq_flow_run__flow_id_idempotency_key").on(t.flow_id, t.idempotency_key),
+    index("ix_flow_run__flow_id").on(t.flow_id),
+    index("ix_flow_run__state_type").on(t.state_type),
+    index("ix_flow_run__expected_start_time_desc").on(t.expected_start_time),
+    index("ix_flow_run__start_time").on(t.start_time),
+    index("ix_flow_run__next_scheduled_start_time").on(t.next_scheduled_start_time),
+    index("ix_flow_run__name").on(t.name),
+    index("ix_flow_run__parent_task_run_id").on(t.parent_task_run_id),
+    index("ix_flow_run__deployment_id").on(t.deployment_id),
+    index("ix_flow_run__updated").on(t.updated),
+  ],
+);
+
+const stateColumns = {
+  ...base,
+  type: text("type").notNull(),
+  timestamp: ts("timestamp").notNull(),
+  name: text("name").notNull(),
+  message: text("message"),
+  state_details: json<Json>("state_details").notNull().default(sql`'{}'`),
+  data: json<unknown>("data"),
+};
+
+export const flowRunState = pgTable(
+  "flow_run_state",
+  { ...stateColumns, flow_run_id: uuid("flow_run_id").notNull().references(() => flowRun.id, { onDelete: "cascade" }) },
+  (t) => [uniqueIndex("uq_flow_run_state__flow_run_id_timestamp").on(t.flow_run_id, t.timestamp)],
+);
+
+export const taskRun = pgTable(
+  "task_run",
+  {
+    ...base,
+    ...runColumns,
+    flow_run_id: uuid("flow_run_id").references(() => flowRun.id, { onDelete: "cascade" }),
+    task_key: text("task_key").notNull(),
+    dynamic_key: text("dynamic_key").notNull(),
+    cache_key: text("cache_key"),
+    cache_expiration: ts("cache_expiration"),
+    task_version: text("task_version"),
+    flow_run_run_count: integer("flow_run_run_count").notNull().default(0),
+    task_inputs: json<Json>("task_inputs").notNull().default(sql`'{}'`),
+  },
+  (t) => [
+    uniqueIndex("uq_task_run__flow_run_id_task_key_dynamic_key").on(t.flow_run_id, t.task_key, t.dynamic_key),
+    index("ix_task_run__flow_run_id").on(t.flow_run_id),
+    index("ix_task_run__state_type").on(t.state_type),
+    index("ix_task_run__expected_start_time").on(t.expected_start_time),
+    index("ix_task_run__name").on(t.name),
+    index("ix_task_run__updated").on(t.updated),
+  ],
+);
+
+export const taskRunState = pgTable(
+  "task_run_state",
+  { ...stateColumns, task_run_id: uuid("task_run_id").notNull().references(() => taskRun.id, { onDelete: "cascade" }) },
+  (t) => [uniqueIndex("uq_task_run_state__task_run_id_timestamp").on(t.task_run_id, t.timestamp)],
+);
+
+export const taskRunStateCache = pgTable(
+  "task_run_state_cache",
+  {
+    ...base,
+    cache_key: text("cache_key").notNull(),
+    cache_expiration: ts("cache_expiration"),
+    task_run_state_id: uuid("task_run_state_id").notNull(),
+  },
+  (t) => [index("ix_task_run_state_cache__cache_key_created").on(t.cache_key, t.created)],
+);
+
+export const log = pgTable(
+  "log",
+  {
+    ...base,
+    name: text("name").notNull(),
+    level: integer("level").notNull(),
+    flow_run_id: uuid("flow_run_id"),
+    task_run_id: uuid("task_run_id"),
+    message: text("message").notNull(),
+    timestamp: ts("timestamp").notNull(),
+  },
+  (t) => [
+    index("ix_log__flow_run_id_timestamp").on(t.flow_run_id, t.timestamp),
+    index("ix_log__task_run_id").on(t.task_run_id),
+    index("ix_log__timestamp").on(t.timestamp),
+  ],
+);
+
+// Revision 0002.
+export const events = pgTable(
+  "events",
+  {
+    ...base,
+    occurred: ts("occurred").notNull(),
+    event: text("event").notNull(),
+    resource_id: text("resource_id").notNull(),
+    resource: json<Json>("resource").notNull(),
+    related_resource_ids: json<string[]>("related_resource_ids").notNull().default(sql`'[]'`),
+    related: json<Json[]>("related").notNull().default(sql`'[]'`),
+    payload: json<Json>("payload").notNull().default(sql`'{}'`),
+    received: ts("received").notNull(),
+    recorded: ts("recorded").notNull(),
+    follows: uuid("follows"),
+  },
+  (t) => [
+    index("ix_events__occurred").on(t.occurred),
+    index("ix_events__event_occurred").on(t.event, t.occurred),
+    index("ix_events__resource_id_occurred").on(t.resource_id, t.occurred),
+  ],
+);
+
+export const eventResources = pgTable(
+  "event_resources",
+  {
+    ...base,
+    occurred: ts("occurred").notNull(),
+    resource_id: text("resource_id").notNull(),
+    resource_role: text("resource_role").notNull(),
+    resource: json<Json>("resource").notNull(),
+    event_id: uuid("event_id").notNull(),
+  },
+  (t) => [index("ix_event_resources__resource_id_occurred").on(t.resource_id, t.occurred)],
+);

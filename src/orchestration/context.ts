@@ -1,0 +1,211 @@
+// Shapes shared by the rules, the rule runner and orchestrate(): what a rule sees and what it may decide.
+import type { State, StateDraft, StateType } from "./states.ts";
+
+export type RunKind = "flow_run" | "task_run";
+
+/** Flow-run retry/pause settings, as stored in flow_run.empirical_policy. */
+export interface FlowRunPolicy {
+  max_retries?: number; // deprecated alias of retries
+  retry_delay_seconds?: number; // deprecated alias of retry_delay
+  retries?: number | null;
+  retry_delay?: number | null;
+  pause_keys?: string[] | null;
+  resuming?: boolean | null;
+  retry_type?: "in_process" | "reschedule" | null;
+  [extra: string]: unknown;
+}
+
+/** Task-run retry settings, as stored in task_run.empirical_policy. */
+export interface TaskRunPolicy {
+  max_retries?: number;
+  retry_delay_seconds?: number;
+  retries?: number | null;
+  retry_delay?: number | number[] | null;
+  retry_jitter_factor?: number | null;
+  [extra: string]: unknown;
+}
+
+/** The columns the global bookkeeping maintains on both run tables. */
+export interface RunBookkeeping {
+  state_id: string | null;
+  state_type: StateType | null;
+  state_name: string | null;
+  state_timestamp: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  /** Float seconds. */
+  total_run_time: number;
+  expected_start_time: string | null;
+  next_scheduled_start_time: string | null;
+  run_count: number;
+}
+
+export interface FlowRunSnapshot extends RunBookkeeping {
+  id: string;
+  empirical_policy: FlowRunPolicy;
+  deployment_id: string | null;
+  parent_task_run_id: string | null;
+  infrastructure_pid: string | null;
+}
+
+export interface TaskRunSnapshot extends RunBookkeeping {
+  id: string;
+  flow_run_id: string | null;
+  flow_run_run_count: number;
+  empirical_policy: TaskRunPolicy;
+  tags?: string[];
+}
+
+/** What task rules need to know about the enclosing flow run (pre-loaded by the store). */
+export interface EnclosingFlowRun {
+  id: string;
+  run_count: number;
+  state: State | null;
+}
+
+export type AnyRun = FlowRunSnapshot | TaskRunSnapshot;
+
+/** Fields a rule or the bookkeeping wants changed on the run row. */
+export type RunPatch = Partial<FlowRunSnapshot> | Partial<TaskRunSnapshot>;
+
+/** Work the store does in the same transaction, beyond writing the state and the run patch. */
+export type Effect =
+  | { kind: "insert_task_run_state_cache"; cache_key: string; cache_expiration: string | null; task_run_state_id: string }
+  // Orchestrate the parent task run with force=true and this state (a fresh copy of the subflow's).
+  | { kind: "set_parent_task_run_state"; task_run_id: string; state: StateDraft }
+  | { kind: "enqueue_background_task"; retry: boolean }
+  // TODO(concurrency limits): the store releases the task run's tag slots / leases.
+  | { kind: "release_task_concurrency_slots" }
+  // TODO(deployments): the store revokes the lease (or decrements the deployment limit).
+  | { kind: "release_deployment_concurrency_slot"; deployment_id: string; lease_id: string | null };
+
+/** Everything a rule may read. Rules must not mutate it; they return decisions instead. */
+export interface RuleContext {
+  kind: RunKind;
+  /** The run with every earlier rule's patch applied. */
+  run: AnyRun;
+  initial: State | null;
+  /** The proposal as shaped by earlier rules; never null while rules are entered. */
+  proposed: StateDraft;
+  now: string;
+  clientVersion: string | null;
+  /** Task runs: the enclosing flow run, or null (no flow run, or it no longer exists). */
+  flowRun: EnclosingFlowRun | null;
+  /** Task runs: the newest unexpired cached state for the proposal's cache_key, pre-loaded by the store. */
+  cachedState: State | null;
+  /** Uniform [0, 1) source for retry jitter; jitter is skipped when absent. */
+  random: (() => number) | null;
+  maxCacheKeyLength: number;
+}
+
+/** The context after the state was (or was not) written. */
+export interface AfterContext extends Omit<RuleContext, "proposed"> {
+  /** The written state, or null when nothing was written. */
+  validated: State | null;
+}
+
+export type Decision =
+  | { kind: "accept" }
+  | { kind: "reject"; state: StateDraft | null; reason: string }
+  | { kind: "wait"; delaySeconds: number; reason: string }
+  | { kind: "abort"; reason: string };
+
+/** The result of a rule's before-transition hook. */
+export interface RuleOutcome {
+  decision: Decision;
+  /** A transformed proposal (rename, copied details); only with "accept", and it must keep the type. */
+  proposed?: StateDraft;
+  /** Applied to the run at once; undone if the rule later "fizzles" (its transition became invalid). */
+  runUpdates?: RunPatch;
+}
+
+export interface AfterOutcome {
+  runUpdates?: RunPatch;
+  effects?: Effect[];
+  emitEvent?: boolean;
+}
+
+export type FromState = StateType | null;
+
+/** A rule fires when the initial type is in `from` and the intended type in `to` (and still proposed). */
+export interface Rule {
+  name: string;
+  from: ReadonlySet<FromState>;
+  to: ReadonlySet<StateType>;
+  before: (ctx: RuleContext) => RuleOutcome;
+  /** Runs when the rule fired and did not fizzle, after bookkeeping. */
+  after?: (ctx: AfterContext) => AfterOutcome;
+}
+
+/** Bookkeeping-like steps that see every transition (Prefect's universal transforms). */
+export interface Transform {
+  name: string;
+  universal: true;
+  /** May reshape the proposal; receives null when an earlier rule nullified it. */
+  before?: (ctx: Omit<RuleContext, "proposed"> & { proposed: StateDraft | null }) => StateDraft | null;
+  after?: (ctx: AfterContext) => AfterOutcome;
+}
+
+export type PolicyEntry = Rule | Transform;
+
+export const ALL_STATES: ReadonlySet<StateType> = new Set<StateType>([
+  "SCHEDULED",
+  "PENDING",
+  "RUNNING",
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "CRASHED",
+  "PAUSED",
+  "CANCELLING",
+]);
+
+/** Every initial state, including "no state yet". */
+export const ALL_FROM: ReadonlySet<FromState> = new Set<FromState>([...ALL_STATES, null]);
+
+export const TERMINAL_FROM: ReadonlySet<FromState> = new Set<FromState>(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
+
+export const states = <T extends FromState>(...types: T[]): ReadonlySet<T> => new Set(types);
+
+export const except = (...types: StateType[]): ReadonlySet<StateType> =>
+  new Set([...ALL_STATES].filter((t) => !types.includes(t)));
+
+export const exceptFrom = (...types: FromState[]): ReadonlySet<FromState> =>
+  new Set([...ALL_FROM].filter((t) => !types.includes(t)));
+
+export const accept = (proposed?: StateDraft, runUpdates?: RunPatch): RuleOutcome => ({
+  decision: { kind: "accept" },
+  ...(proposed ? { proposed } : {}),
+  ...(runUpdates ? { runUpdates } : {}),
+});
+export const reject = (state: StateDraft | null, reason: string, runUpdates?: RunPatch): RuleOutcome => ({
+  decision: { kind: "reject", state, reason },
+  ...(runUpdates ? { runUpdates } : {}),
+});
+export const wait = (delaySeconds: number, reason: string): RuleOutcome => ({
+  decision: { kind: "wait", delaySeconds, reason },
+});
+export const abort = (reason: string): RuleOutcome => ({ decision: { kind: "abort", reason } });
+
+export function isFlowRun(ctx: { kind: RunKind; run: AnyRun }): ctx is { kind: "flow_run"; run: FlowRunSnapshot } {
+  return ctx.kind === "flow_run";
+}
+
+export function flowPolicy(run: AnyRun): FlowRunPolicy {
+  return (run as FlowRunSnapshot).empirical_policy ?? {};
+}
+
+export function taskPolicy(run: AnyRun): TaskRunPolicy {
+  return (run as TaskRunSnapshot).empirical_policy ?? {};
+}
+
+/** Prefect's policies fall back to the deprecated max_retries / retry_delay_seconds when unset. */
+export function effectiveRetries(policy: { retries?: number | null; max_retries?: number }): number | null {
+  if (policy.retries != null) return policy.retries;
+  return policy.max_retries ? policy.max_retries : null;
+}
+
+export function effectiveRetryDelay<T>(policy: { retry_delay?: T | null; retry_delay_seconds?: number }): T | number | null {
+  if (policy.retry_delay != null) return policy.retry_delay;
+  return policy.retry_delay_seconds ? policy.retry_delay_seconds : null;
+}

@@ -1,0 +1,91 @@
+// Every setting prefect-lite knows, in one place. Validation, `config view`, defaults, secret masking
+// and the README's settings table all read this list, so adding a setting here is the whole job.
+//
+// Names are Prefect's canonical 3.x env names; `aliases` are the legacy names Prefect still accepts.
+// Client-side settings (read by the Python SDK, not by our server) are listed too, so that
+// `prefect-lite config set PREFECT_API_URL=…` writes a profile the SDK understands.
+
+export type SettingType = "string" | "int" | "float" | "bool" | "path" | "url" | "level" | "db-url";
+
+export interface SettingDef {
+  name: string;
+  aliases: readonly string[];
+  type: SettingType;
+  /** Default as a string (what `config view --show-defaults` prints); `${NAME}` refers to another setting. */
+  default: string | null;
+  secret: boolean;
+  /** Who reads it: our server/CLI, or only the Python SDK. */
+  scope: "server" | "client";
+  description: string;
+  /** `config set` refuses it (Prefect's rule for PREFECT_HOME and PREFECT_PROFILES_PATH). */
+  envOnly?: boolean;
+  min?: number;
+  max?: number;
+}
+
+const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
+export const LOG_LEVELS: readonly string[] = LEVELS;
+
+function s(def: Omit<SettingDef, "aliases" | "secret" | "scope"> & Partial<SettingDef>): SettingDef {
+  return { aliases: [], secret: false, scope: "server", ...def };
+}
+
+export const SETTINGS: readonly SettingDef[] = [
+  s({ name: "PREFECT_HOME", type: "path", default: "~/.prefect", envOnly: true, description: "Directory for prefect-lite's and Prefect's local state: profiles, the SQLite database, results." }),
+  s({ name: "PREFECT_PROFILES_PATH", type: "path", default: "${PREFECT_HOME}/profiles.toml", envOnly: true, description: "The profiles file shared with the Prefect SDK." }),
+
+  // Client side: what the SDK reads. Listed so `config set` accepts them and `config view` shows them.
+  s({ name: "PREFECT_API_URL", type: "url", default: null, scope: "client", description: "URL of the API the Prefect SDK talks to, e.g. http://127.0.0.1:4200/api." }),
+  s({ name: "PREFECT_API_KEY", type: "string", default: null, secret: true, scope: "client", description: "Prefect Cloud API key (unused by prefect-lite)." }),
+  s({ name: "PREFECT_API_AUTH_STRING", type: "string", default: null, secret: true, scope: "client", description: "user:password the SDK sends as HTTP basic auth." }),
+  s({ name: "PREFECT_API_REQUEST_TIMEOUT", type: "float", default: "60.0", scope: "client", description: "SDK request timeout in seconds." }),
+  s({ name: "PREFECT_UI_URL", type: "url", default: null, scope: "client", description: "Dashboard URL the SDK prints in 'View at' links." }),
+  s({ name: "PREFECT_LOGGING_LEVEL", type: "level", default: "INFO", scope: "client", description: "Log level of the SDK's loggers." }),
+  s({ name: "PREFECT_LOGGING_TO_API_ENABLED", type: "bool", default: "True", scope: "client", description: "Whether the SDK ships run logs to the API." }),
+  s({ name: "PREFECT_RESULTS_PERSIST_BY_DEFAULT", type: "bool", default: "False", scope: "client", description: "Whether the SDK persists task and flow results by default." }),
+  s({ name: "PREFECT_LOCAL_STORAGE_PATH", type: "path", default: "${PREFECT_HOME}/storage", scope: "client", description: "Where the SDK writes persisted results." }),
+  s({ name: "PREFECT_CLIENT_MAX_RETRIES", type: "int", default: "5", min: 0, scope: "client", description: "SDK retries on 408/429/502/503." }),
+  s({ name: "PREFECT_CLIENT_CSRF_SUPPORT_ENABLED", type: "bool", default: "True", scope: "client", description: "Whether the SDK fetches CSRF tokens." }),
+  s({ name: "PREFECT_SERVER_EPHEMERAL_ENABLED", type: "bool", default: "False", scope: "client", description: "Whether the SDK starts a temporary server when no API URL is set." }),
+
+  // Server: database.
+  s({ name: "PREFECT_SERVER_DATABASE_CONNECTION_URL", aliases: ["PREFECT_API_DATABASE_CONNECTION_URL"], type: "db-url", default: "sqlite+aiosqlite:///${PREFECT_HOME}/prefect.db", secret: true, description: "Database URL: sqlite+aiosqlite:///path, sqlite:///:memory:, postgresql+asyncpg://user:pass@host:port/db." }),
+  s({ name: "PREFECT_SERVER_DATABASE_PASSWORD", aliases: ["PREFECT_API_DATABASE_PASSWORD"], type: "string", default: null, secret: true, description: "Substituted for ${PREFECT_API_DATABASE_PASSWORD} or ${PREFECT_SERVER_DATABASE_PASSWORD} in the URL." }),
+  s({ name: "PREFECT_SERVER_DATABASE_ECHO", aliases: ["PREFECT_API_DATABASE_ECHO"], type: "bool", default: "False", description: "Log every SQL statement." }),
+  s({ name: "PREFECT_SERVER_DATABASE_MIGRATE_ON_START", aliases: ["PREFECT_API_DATABASE_MIGRATE_ON_START"], type: "bool", default: "True", description: "Apply pending migrations when the server starts." }),
+  s({ name: "PREFECT_SERVER_DATABASE_TIMEOUT", aliases: ["PREFECT_API_DATABASE_TIMEOUT"], type: "float", default: "10.0", min: 0, description: "Statement timeout in seconds (PostgreSQL); busy wait for SQLite." }),
+  s({ name: "PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT", aliases: ["PREFECT_API_DATABASE_CONNECTION_TIMEOUT"], type: "float", default: "5.0", min: 0, description: "PostgreSQL connect timeout in seconds." }),
+  s({ name: "PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE", aliases: ["PREFECT_SQLALCHEMY_POOL_SIZE"], type: "int", default: "5", min: 1, description: "PostgreSQL pool size (plus max overflow gives the connection bound)." }),
+  s({ name: "PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW", aliases: ["PREFECT_SQLALCHEMY_MAX_OVERFLOW"], type: "int", default: "10", min: 0, description: "Extra PostgreSQL connections allowed above the pool size." }),
+
+  // Server: HTTP.
+  s({ name: "PREFECT_SERVER_API_HOST", type: "string", default: "127.0.0.1", description: "Address the server listens on." }),
+  s({ name: "PREFECT_SERVER_API_PORT", type: "int", default: "4200", min: 0, max: 65535, description: "Port the server listens on." }),
+  s({ name: "PREFECT_SERVER_API_AUTH_STRING", type: "string", default: null, secret: true, description: "user:password required as HTTP basic auth on every request except /api/health." }),
+  s({ name: "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED", aliases: ["PREFECT_SERVER_CSRF_PROTECTION_ENABLED"], type: "bool", default: "False", description: "Require CSRF tokens on mutating API requests." }),
+  s({ name: "PREFECT_SERVER_API_DEFAULT_LIMIT", aliases: ["PREFECT_API_DEFAULT_LIMIT"], type: "int", default: "200", min: 1, description: "Default and maximum page size of filter endpoints." }),
+  s({ name: "PREFECT_SERVER_API_KEEPALIVE_TIMEOUT", type: "int", default: "5", min: 0, description: "HTTP keep-alive timeout in seconds." }),
+  s({ name: "PREFECT_SERVER_LOGGING_LEVEL", aliases: ["PREFECT_LOGGING_SERVER_LEVEL"], type: "level", default: "WARNING", description: "Server log level." }),
+  s({ name: "PREFECT_SERVER_UI_ENABLED", aliases: ["PREFECT_UI_ENABLED"], type: "bool", default: "True", description: "Serve the dashboard at /." }),
+  s({ name: "PREFECT_SERVER_ANALYTICS_ENABLED", type: "bool", default: "True", description: "Accepted for compatibility; prefect-lite sends no telemetry." }),
+  s({ name: "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED", aliases: ["PREFECT_API_SERVICES_LATE_RUNS_ENABLED"], type: "bool", default: "True", description: "Mark scheduled runs Late when they miss their start." }),
+  s({ name: "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED", aliases: ["PREFECT_API_SERVICES_SCHEDULER_ENABLED"], type: "bool", default: "True", description: "Create runs from deployment schedules." }),
+];
+
+const byName = new Map<string, SettingDef>();
+for (const def of SETTINGS) {
+  byName.set(def.name, def);
+  for (const alias of def.aliases) byName.set(alias, def);
+}
+
+/** Looks a setting up by its canonical name or any alias. */
+export function findSetting(name: string): SettingDef | undefined {
+  return byName.get(name.toUpperCase());
+}
+
+/** Every accepted name, canonical and alias, for suggestions. */
+export function allSettingNames(): string[] {
+  return [...byName.keys()];
+}
+
+export const SECRET_MASK = "********";

@@ -1,0 +1,8 @@
+declare module "*.min.js" {
+  const path: string;
+  export default path;
+}
+declare module "*.css" {
+  const path: string;
+  export default path;
+}

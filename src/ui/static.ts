@@ -1,0 +1,8 @@
+// Static assets embedded in the binary: imported as files, so `bun build --compile` carries them along.
+import htmxPath from "../../node_modules/htmx.org/dist/htmx.min.js" with { type: "file" };
+import cssPath from "../../views/static/app.css" with { type: "file" };
+
+export const STATIC_FILES: Record<string, { path: string; type: string }> = {
+  "htmx.min.js": { path: htmxPath, type: "text/javascript; charset=utf-8" },
+  "app.css": { path: cssPath, type: "text/css; charset=utf-8" },
+};
