@@ -6,7 +6,7 @@ import { findSetting, allSettingNames, SECRET_MASK, SETTINGS, type SettingDef } 
 import { touchProfile, writeProfiles } from "../settings/profiles.ts";
 import { parseSettingValue } from "../settings/values.ts";
 import type { Settings } from "../settings/sources.ts";
-import { CliError, guarded, loadSettings } from "./context.ts";
+import { CliError, guarded, loadSettings, print } from "./context.ts";
 
 /** Looks a name up, or fails naming the closest known settings. */
 export function requireSetting(name: string): SettingDef {
@@ -51,7 +51,7 @@ const set = defineCommand({
     }
     writeProfiles(settings.profilesPath, settings.profiles);
     for (const { def, value } of parsed) {
-      consola.log(`Set '${def.name}' to '${show(def, value, false)}'.`);
+      print(`Set '${def.name}' to '${show(def, value, false)}'.`);
       warnIfEnv(settings, def);
     }
     consola.success(`Updated profile '${settings.profileName}'.`);
@@ -82,7 +82,7 @@ const unset = defineCommand({
     for (const def of defs) for (const k of [def.name, ...def.aliases]) delete profile[k];
     writeProfiles(settings.profilesPath, settings.profiles);
     for (const def of defs) {
-      consola.log(`Unset '${def.name}'.`);
+      print(`Unset '${def.name}'.`);
       warnIfEnv(settings, def);
     }
     consola.success(`Updated profile '${settings.profileName}'.`);
@@ -122,11 +122,11 @@ const view = defineCommand({
     }
     const apiUrl = settings.resolve("PREFECT_API_URL").raw;
     if (apiUrl) {
-      consola.log("🚀 you are connected to:");
-      consola.log(settings.resolve("PREFECT_UI_URL").raw ?? apiUrl.replace(/\/api\/?$/, ""));
+      print("🚀 you are connected to:");
+      print(settings.resolve("PREFECT_UI_URL").raw ?? apiUrl.replace(/\/api\/?$/, ""));
     }
-    consola.log(`PREFECT_PROFILE='${settings.profileName}'`);
-    for (const [, line] of lines.sort((a, b) => a[0].localeCompare(b[0]))) consola.log(line);
+    print(`PREFECT_PROFILE='${settings.profileName}'`);
+    for (const [, line] of lines.sort((a, b) => a[0].localeCompare(b[0]))) print(line);
   }),
 });
 

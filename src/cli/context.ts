@@ -59,3 +59,8 @@ export async function confirm(question: string, yes: boolean, abortMessage: stri
   const answer = await consola.prompt(question, { type: "confirm", initial: false, cancel: "default" });
   if (answer !== true) throw new CliError(abortMessage);
 }
+
+/** Plain output (listings, SQL, values) goes straight to stdout: consola would decorate it in CI. */
+export function print(line = ""): void {
+  process.stdout.write(`${line}\n`);
+}

@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { consola } from "consola";
 import { applyDown, applyUp, label, migrationStatus, planDowngrade, planUpgrade } from "../db/migrator.ts";
 import type { Revision } from "../db/revisions.ts";
-import { confirm, databaseSpec, guarded, loadSettings, openConfiguredDatabase } from "./context.ts";
+import { confirm, databaseSpec, guarded, loadSettings, openConfiguredDatabase, print } from "./context.ts";
 import type { DbHandle } from "../db/open.ts";
 
 const yes = { type: "boolean" as const, alias: "y", description: "Do not ask for confirmation" };
@@ -21,8 +21,8 @@ async function withDatabase(body: (db: DbHandle, display: string) => Promise<voi
 }
 
 function printSql(revisions: Revision[], direction: "up" | "down") {
-  if (!revisions.length) consola.log("-- nothing to run");
-  for (const r of revisions) consola.log(`-- ${direction === "up" ? "Upgrade to" : "Downgrade from"} ${label(r)}\n${r[direction].trim()}\n`);
+  if (!revisions.length) print("-- nothing to run");
+  for (const r of revisions) print(`-- ${direction === "up" ? "Upgrade to" : "Downgrade from"} ${label(r)}\n${r[direction].trim()}\n`);
 }
 
 const reset = defineCommand({
@@ -31,9 +31,9 @@ const reset = defineCommand({
   run: guarded(({ args }) =>
     withDatabase(async (db, display) => {
       await confirm(`Are you sure you want to reset the Prefect database located at "${display}"? This will drop and recreate all tables.`, !!args.yes, "Database reset aborted");
-      consola.log("Downgrading database...");
+      print("Downgrading database...");
       await applyDown(db, planDowngrade(await migrationStatus(db), "base"));
-      consola.log("Upgrading database...");
+      print("Upgrading database...");
       await applyUp(db, planUpgrade(await migrationStatus(db), "head"));
       consola.success(`Prefect database "${display}" reset!`);
     }),
@@ -48,10 +48,10 @@ const upgrade = defineCommand({
       const plan = planUpgrade(await migrationStatus(db), args.revision);
       if (args["dry-run"]) return printSql(plan, "up");
       await confirm(`Are you sure you want to upgrade the Prefect database at ${display}?`, !!args.yes, "Database upgrade aborted!");
-      consola.log("Running upgrade migrations ...");
+      print("Running upgrade migrations ...");
       await applyUp(db, plan);
-      for (const r of plan) consola.log(`  applied ${label(r)}`);
-      consola.log("Migrations succeeded!");
+      for (const r of plan) print(`  applied ${label(r)}`);
+      print("Migrations succeeded!");
       consola.success(`Prefect database at ${display} upgraded!`);
     }),
   ),
@@ -65,10 +65,10 @@ const downgrade = defineCommand({
       const plan = planDowngrade(await migrationStatus(db), args.revision);
       if (args["dry-run"]) return printSql(plan, "down");
       await confirm(`Are you sure you want to downgrade the Prefect database at ${display}?`, !!args.yes, "Database downgrade aborted!");
-      consola.log("Running downgrade migrations ...");
+      print("Running downgrade migrations ...");
       await applyDown(db, plan);
-      for (const r of plan) consola.log(`  reverted ${label(r)}`);
-      consola.log("Migrations succeeded!");
+      for (const r of plan) print(`  reverted ${label(r)}`);
+      print("Migrations succeeded!");
       consola.success(`Prefect database at ${display} downgraded!`);
     }),
   ),
@@ -79,10 +79,10 @@ const status = defineCommand({
   run: guarded(() =>
     withDatabase(async (db, display) => {
       const s = await migrationStatus(db);
-      consola.log(`Database: ${display}`);
-      consola.log(`Current revision: ${s.current ?? "base"}`);
-      for (const r of s.all) consola.log(`  ${s.applied.includes(r) ? "[x]" : "[ ]"} ${label(r)}`);
-      if (s.pending.length) consola.log(`${s.pending.length} revision(s) pending; run \`prefect-lite server database upgrade -y\`.`);
+      print(`Database: ${display}`);
+      print(`Current revision: ${s.current ?? "base"}`);
+      for (const r of s.all) print(`  ${s.applied.includes(r) ? "[x]" : "[ ]"} ${label(r)}`);
+      if (s.pending.length) print(`${s.pending.length} revision(s) pending; run \`prefect-lite server database upgrade -y\`.`);
     }),
   ),
 });

@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { consola } from "consola";
 import { SECRET_MASK, findSetting } from "../settings/registry.ts";
 import { touchProfile, writeProfiles } from "../settings/profiles.ts";
-import { CliError, guarded, loadSettings } from "./context.ts";
+import { CliError, guarded, loadSettings, print } from "./context.ts";
 
 const nameArg = { name: { type: "positional" as const, description: "profile name", required: true } };
 
@@ -11,9 +11,9 @@ const ls = defineCommand({
   meta: { name: "ls", description: "List profiles; the active one is marked *" },
   run: guarded(() => {
     const settings = loadSettings();
-    consola.log("Available Profiles:");
-    for (const name of Object.keys(settings.profiles.profiles)) consola.log(name === settings.profileName ? `* ${name}` : `  ${name}`);
-    consola.log("   * active profile");
+    print("Available Profiles:");
+    for (const name of Object.keys(settings.profiles.profiles)) print(name === settings.profileName ? `* ${name}` : `  ${name}`);
+    print("   * active profile");
   }),
 });
 
@@ -31,7 +31,7 @@ const create = defineCommand({
     touchProfile(settings.profiles, name);
     profiles[name] = args.from ? { ...profiles[args.from] } : {};
     writeProfiles(settings.profilesPath, settings.profiles);
-    consola.log(
+    print(
       [
         "Created profile with properties:",
         `    name - '${name}'`,
@@ -101,8 +101,8 @@ const inspect = defineCommand({
     const profile = settings.profiles.profiles[name];
     if (!profile) throw new CliError(`Profile '${name}' not found.`);
     const entries = Object.entries(profile);
-    if (!entries.length) return consola.log(`Profile '${name}' is empty.`);
-    for (const [k, v] of entries) consola.log(`${k}='${findSetting(k)?.secret ? SECRET_MASK : v}'`);
+    if (!entries.length) return print(`Profile '${name}' is empty.`);
+    for (const [k, v] of entries) print(`${k}='${findSetting(k)?.secret ? SECRET_MASK : v}'`);
   }),
 });
 

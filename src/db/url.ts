@@ -54,6 +54,10 @@ function parseSqlite(rest: string): DbSpec {
 
 function parsePg(original: string, rest: string): DbSpec {
   let u: URL;
+  // `user:pass@/db?host=/socket` (no host in the authority) is valid libpq but not a valid WHATWG URL.
+  const authorityEnd = rest.indexOf("/");
+  const emptyHost = authorityEnd >= 0 && /(^|@)$/.test(rest.slice(0, authorityEnd));
+  if (emptyHost) rest = `${rest.slice(0, authorityEnd)}localhost${rest.slice(authorityEnd)}`;
   try {
     u = new URL(`postgres://${rest}`);
   } catch {

@@ -2,7 +2,7 @@
 // every state that is written, whatever policy ran and even with force=true.
 import { flowPolicy, type AnyRun, type FlowRunSnapshot, type RunKind, type RunPatch } from "./context.ts";
 import { isTerminal, type State } from "./states.ts";
-import { compareTimestamps, diffMicroseconds, diffSeconds } from "./time.ts";
+import { compareTimestamps, diffSeconds } from "./time.ts";
 
 /**
  * The run fields that change because `validated` was written after `currentState`. Rules' own updates
@@ -29,9 +29,11 @@ export function applyBookkeeping(kind: RunKind, run: AnyRun, currentState: State
   }
   if (isTerminal(validated.type)) {
     const endTime = "end_time" in patch ? null : run.end_time;
-    if (!endTime) patch.end_time = ts;
-    // A run that ends without ever running still gets a start (contract §5.2).
-    if (!startTime) patch.start_time = ts;
+    if (!endTime) {
+      // A run that fails before it executes still gets a start time.
+      if (!startTime) patch.start_time = ts;
+      patch.end_time = ts;
+    }
   }
 
   if (currentState?.type === "RUNNING") {
@@ -88,6 +90,3 @@ export function estimatedStartTimeDelta(
 function roundMicros(seconds: number): number {
   return Math.round(seconds * 1_000_000) / 1_000_000;
 }
-
-// Exported for tests that check the microsecond arithmetic directly.
-export const _internal = { roundMicros, diffMicroseconds };

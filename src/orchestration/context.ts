@@ -3,6 +3,14 @@ import type { State, StateDraft, StateType } from "./states.ts";
 
 export type RunKind = "flow_run" | "task_run";
 
+export type SetStateStatus = "ACCEPT" | "REJECT" | "WAIT" | "ABORT";
+
+export type ResponseDetails =
+  | { type: "accept_details" }
+  | { type: "reject_details"; reason: string }
+  | { type: "wait_details"; delay_seconds: number; reason: string }
+  | { type: "abort_details"; reason: string };
+
 /** Flow-run retry/pause settings, as stored in flow_run.empirical_policy. */
 export interface FlowRunPolicy {
   max_retries?: number; // deprecated alias of retries
@@ -65,8 +73,14 @@ export interface EnclosingFlowRun {
 
 export type AnyRun = FlowRunSnapshot | TaskRunSnapshot;
 
-/** Fields a rule or the bookkeeping wants changed on the run row. */
-export type RunPatch = Partial<FlowRunSnapshot> | Partial<TaskRunSnapshot>;
+/**
+ * Run columns orchestration may change: the bookkeeping columns, empirical_policy (flow runs: retry_type,
+ * resuming, pause_keys) and task runs' flow_run_run_count. empirical_policy is always the whole object.
+ */
+export type RunPatch = Partial<RunBookkeeping> & {
+  empirical_policy?: FlowRunPolicy | TaskRunPolicy;
+  flow_run_run_count?: number;
+};
 
 /** Work the store does in the same transaction, beyond writing the state and the run patch. */
 export type Effect =
@@ -74,6 +88,8 @@ export type Effect =
   // Orchestrate the parent task run with force=true and this state (a fresh copy of the subflow's).
   | { kind: "set_parent_task_run_state"; task_run_id: string; state: StateDraft }
   | { kind: "enqueue_background_task"; retry: boolean }
+  // A new pause must not see run input left by an earlier attempt under the same keys.
+  | { kind: "delete_flow_run_inputs"; keys: string[] }
   // TODO(concurrency limits): the store releases the task run's tag slots / leases.
   | { kind: "release_task_concurrency_slots" }
   // TODO(deployments): the store revokes the lease (or decrements the deployment limit).
@@ -102,6 +118,8 @@ export interface RuleContext {
 export interface AfterContext extends Omit<RuleContext, "proposed"> {
   /** The written state, or null when nothing was written. */
   validated: State | null;
+  /** The response status the before pass settled on. */
+  status: SetStateStatus;
 }
 
 export type Decision =
@@ -186,10 +204,6 @@ export const wait = (delaySeconds: number, reason: string): RuleOutcome => ({
   decision: { kind: "wait", delaySeconds, reason },
 });
 export const abort = (reason: string): RuleOutcome => ({ decision: { kind: "abort", reason } });
-
-export function isFlowRun(ctx: { kind: RunKind; run: AnyRun }): ctx is { kind: "flow_run"; run: FlowRunSnapshot } {
-  return ctx.kind === "flow_run";
-}
 
 export function flowPolicy(run: AnyRun): FlowRunPolicy {
   return (run as FlowRunSnapshot).empirical_policy ?? {};

@@ -19,20 +19,16 @@ import type {
   AnyRun,
   Effect,
   PolicyEntry,
+  ResponseDetails,
   Rule,
   RuleContext,
   RunPatch,
+  SetStateStatus,
   Transform,
 } from "./context.ts";
 import type { State, StateDraft, StateType } from "./states.ts";
 
-export type SetStateStatus = "ACCEPT" | "REJECT" | "WAIT" | "ABORT";
-
-export type ResponseDetails =
-  | { type: "accept_details" }
-  | { type: "reject_details"; reason: string }
-  | { type: "wait_details"; delay_seconds: number; reason: string }
-  | { type: "abort_details"; reason: string };
+export type { ResponseDetails, SetStateStatus } from "./context.ts";
 
 export interface Entered {
   entry: PolicyEntry;
@@ -142,7 +138,8 @@ export interface AfterPassResult {
 
 export function runAfterPass(
   entered: readonly Entered[],
-  base: Omit<AfterContext, "run" | "validated">,
+  base: Omit<AfterContext, "run" | "validated" | "status">,
+  status: SetStateStatus,
   run: AnyRun,
   validated: State | null,
 ): AfterPassResult {
@@ -151,7 +148,7 @@ export function runAfterPass(
   for (const { entry } of [...entered].reverse()) {
     const hook = (entry as Rule | Transform).after;
     if (!hook) continue;
-    const out: AfterOutcome = hook({ ...base, run, validated });
+    const out: AfterOutcome = hook({ ...base, run, validated, status });
     run = applyPatch(run, out.runUpdates);
     if (out.effects) effects.push(...out.effects);
     if (out.emitEvent) emitEvent = true;

@@ -140,7 +140,7 @@ export function orchestrate(input: OrchestrateInput): OrchestrateResult {
     run = applyPatch(run, applyBookkeeping(input.kind, run, initial, stateToWrite));
   }
 
-  const after = runAfterPass(before.entered, base, run, stateToWrite);
+  const after = runAfterPass(before.entered, base, before.status, run, stateToWrite);
   run = after.run;
   const effects = [...after.effects];
   const parent = (run as FlowRunSnapshot).parent_task_run_id;

@@ -74,6 +74,7 @@ export const MinimalFlowPolicy: Policy = {
   name: "MinimalFlowPolicy",
   kind: "flow_run",
   entries: [
+    PreserveDeploymentConcurrencyLeaseId,
     PreventResultDataLoss,
     BypassCancellingFlowRunsWithNoInfra, // the UI cancels scheduled or suspended runs with force
     InstrumentFlowRunStateTransitions,
@@ -151,7 +152,10 @@ export const POLICIES: Record<PolicyName, Policy> = {
   MinimalTaskPolicy,
 };
 
-/** Prefect's choice: force always means the minimal policy; deferred task proposals use the background one. */
+/**
+ * Prefect's choice: force means the minimal policy, except that a deferred task proposal always gets
+ * the background policy (models/task_runs.py checks deferred first).
+ */
 export function selectPolicy(kind: RunKind, force: boolean, proposed: StateCreate, requested?: PolicyName | null): Policy {
   if (kind === "flow_run") {
     if (force) return MinimalFlowPolicy;
@@ -159,11 +163,9 @@ export function selectPolicy(kind: RunKind, force: boolean, proposed: StateCreat
     if (chosen.kind !== kind) throw new Error(`${chosen.name} is not a flow-run policy`);
     return chosen;
   }
+  if (proposed.state_details?.deferred) return BackgroundTaskPolicy;
   if (force) return MinimalTaskPolicy;
-  if (requested) {
-    const chosen = POLICIES[requested];
-    if (chosen.kind !== kind) throw new Error(`${chosen.name} is not a task-run policy`);
-    return chosen;
-  }
-  return proposed.state_details?.deferred ? BackgroundTaskPolicy : CoreTaskPolicy;
+  const chosen = requested ? POLICIES[requested] : CoreTaskPolicy;
+  if (chosen.kind !== kind) throw new Error(`${chosen.name} is not a task-run policy`);
+  return chosen;
 }

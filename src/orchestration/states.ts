@@ -133,13 +133,17 @@ export function draftFromState(state: State): StateDraft {
   };
 }
 
+/** Prefect's `_has_persisted_result`: result metadata is a dict that is not the legacy "unpersisted" marker. */
+export function isPersistedResultData(data: unknown): boolean {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
+  return (data as Record<string, unknown>).type !== "unpersisted";
+}
+
 /**
- * Prefect checks `state.data and state.data.get("type") != "unpersisted"`: a non-empty dict that is not
- * the legacy "unpersisted" marker means the result lives in storage and must not be thrown away.
+ * `state.data and _has_persisted_result(state.data)`: the state's result lives in storage and must not be
+ * thrown away (an empty dict is falsy in Python, so it does not count).
  */
 export function hasPersistedResult(state: { data: unknown } | null | undefined): boolean {
   const data = state?.data;
-  if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
-  const record = data as Record<string, unknown>;
-  return Object.keys(record).length > 0 && record.type !== "unpersisted";
+  return isPersistedResultData(data) && Object.keys(data as object).length > 0;
 }

@@ -71,7 +71,7 @@ export function writeProfiles(path: string, file: ProfilesFile): void {
   const text = stringify({ active: file.active, ...file.extra, profiles });
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text + "\n", { mode: 0o600 });
+  writeFileSync(tmp, text.endsWith("\n") ? text : `${text}\n`, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
 }

@@ -4,7 +4,6 @@
 // in CoreFlowPolicy and do the pure part (carrying the lease id, asking for a release) only.
 import {
   accept,
-  ALL_FROM,
   exceptFrom,
   states,
   type FlowRunSnapshot,
@@ -71,7 +70,7 @@ export const RemoveDeploymentConcurrencyLeaseForOldClientVersions: Rule = {
  */
 export const EnforceDeploymentConcurrencyOnLate: Rule = {
   name: "EnforceDeploymentConcurrencyOnLate",
-  from: ALL_FROM,
+  from: states("SCHEDULED"),
   to: states("SCHEDULED"),
   before: () => accept(),
 };
@@ -79,16 +78,19 @@ export const EnforceDeploymentConcurrencyOnLate: Rule = {
 const HOLDS_SLOT = new Set<StateType | null>(["PENDING", "RUNNING", "CANCELLING"]);
 
 /**
- * Leaving PENDING/RUNNING/CANCELLING for anything else gives the deployment slot back. The decision is
- * pure; the release itself is an effect for the store (TODO(deployments): implement it there).
+ * Leaving PENDING/RUNNING/CANCELLING for anything else gives the deployment slot back, except for an
+ * in-process retry (RetryFailedFlows' AwaitingRetry): that process keeps renewing its lease through the
+ * delay, and revoking it would cancel the run mid-retry. The decision is pure; the release itself is an
+ * effect for the store (TODO(deployments): implement it there).
  */
 export const ReleaseFlowConcurrencySlots: Transform = {
   name: "ReleaseFlowConcurrencySlots",
   universal: true,
-  after({ initial, validated, run }) {
+  after({ initial, validated, run, status }) {
     const deploymentId = (run as FlowRunSnapshot).deployment_id;
     if (!validated || !initial || !deploymentId) return {};
     if (!HOLDS_SLOT.has(initial.type) || HOLDS_SLOT.has(validated.type)) return {};
+    if (validated.type === "SCHEDULED" && validated.name === "AwaitingRetry" && status === "REJECT") return {};
     return {
       effects: [
         {

@@ -8,7 +8,7 @@ export const EnsureOnlyScheduledFlowsMarkedLate: Rule = {
   before({ initial, proposed }) {
     if (!initial || proposed.name !== "Late") return accept();
     if (initial.type !== "SCHEDULED") return reject(null, "Only scheduled flows can be marked late.");
-    if (initial.name === "Late") return reject(null, "This run is already marked late.");
+    if (initial.name === "Late") return reject(null, "This flow run is already marked late.");
     return accept();
   },
 };

@@ -40,7 +40,10 @@ export const RetryFailedFlows: Rule = {
     }
     const delay = Number(effectiveRetryDelay(policy) ?? 0);
     const empirical_policy = { ...policy, resuming: false, pause_keys: [], retry_type: "in_process" as const };
-    return reject(awaitingRetry(proposed, addSeconds(now, delay)), "Retrying", { empirical_policy });
+    const retry = awaitingRetry(proposed, addSeconds(now, delay));
+    // The process keeps its deployment concurrency lease across an in-process retry.
+    retry.state_details.deployment_concurrency_lease_id = initial.state_details.deployment_concurrency_lease_id ?? null;
+    return reject(retry, "Retrying", { empirical_policy });
   },
 };
 

@@ -9,7 +9,14 @@ import {
   type Rule,
   type TaskRunSnapshot,
 } from "../context.ts";
-import { hasPersistedResult, isTerminal, TERMINAL_STATES, type State, type StateDraft } from "../states.ts";
+import {
+  hasPersistedResult,
+  isPersistedResultData,
+  isTerminal,
+  TERMINAL_STATES,
+  type State,
+  type StateDraft,
+} from "../states.ts";
 
 const NOT_FROM_TERMINAL = new Set(["CANCELLING", "PAUSED", "CRASHED"]);
 
@@ -19,9 +26,11 @@ function wouldDropPersistedResult(initial: State, proposed: StateDraft): boolean
     initial.type === "COMPLETED" &&
     proposed.type === "COMPLETED" &&
     hasPersistedResult(initial) &&
-    !hasPersistedResult(proposed)
+    !isPersistedResultData(proposed.data)
   );
 }
+
+const DATA_LOSS = "Cannot overwrite a COMPLETED state that carries persisted result data with one that does not.";
 
 /**
  * A finished flow may be re-run (manually, or by an automation) unless its result is persisted; it can
@@ -40,9 +49,7 @@ export const HandleFlowTerminalStateTransitions: Rule = {
     if (initial.type === "COMPLETED" && !isTerminal(proposed.type) && hasPersistedResult(initial)) {
       return reject(null, "Run is already COMPLETED.");
     }
-    if (wouldDropPersistedResult(initial, proposed)) {
-      return reject(null, "Run is already COMPLETED.");
-    }
+    if (wouldDropPersistedResult(initial, proposed)) return reject(null, DATA_LOSS);
     if (proposed.type === "SCHEDULED" && !(run as FlowRunSnapshot).deployment_id) {
       return abort("Cannot reschedule a run without an associated deployment.");
     }
@@ -65,9 +72,7 @@ export const PreventResultDataLoss: Rule = {
   from: TERMINAL_FROM,
   to: TERMINAL_STATES,
   before({ initial, proposed }) {
-    if (initial && wouldDropPersistedResult(initial, proposed)) {
-      return reject(null, "Run is already COMPLETED.");
-    }
+    if (initial && wouldDropPersistedResult(initial, proposed)) return reject(null, DATA_LOSS);
     return accept();
   },
 };

@@ -1,0 +1,30 @@
+// Builds the real app over a real database for `app.handle` tests: no mocks of our own parts.
+import { createApp } from "../../src/api/app.ts";
+import type { ServerConfig } from "../../src/api/config.ts";
+import { migrateToHead } from "../../src/db/migrator.ts";
+import { openDatabase } from "../../src/db/open.ts";
+import { parseDatabaseUrl } from "../../src/db/url.ts";
+
+export const baseConfig: ServerConfig = {
+  host: "127.0.0.1",
+  port: 4200,
+  authString: null,
+  csrfEnabled: false,
+  defaultLimit: 200,
+  uiEnabled: true,
+  logLevel: "WARNING",
+  databaseDisplay: "sqlite (in memory)",
+};
+
+export async function testApp(overrides: Partial<ServerConfig> = {}, url = "sqlite:///:memory:") {
+  const db = await openDatabase(parseDatabaseUrl(url));
+  await migrateToHead(db);
+  const app = createApp({ config: { ...baseConfig, ...overrides }, db, revision: "0002_events" });
+  const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
+    const { json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (json !== undefined) headers.set("content-type", "application/json");
+    return app.handle(new Request(`http://localhost${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body }));
+  };
+  return { app, db, call, close: () => db.close() };
+}
