@@ -1,7 +1,9 @@
-// The composition root: builds every plugin from its dependencies and wires them in order (errors first,
-// so its handler covers everything registered after it).
+// The composition root: builds the stores over one driver and every plugin from its dependencies, and
+// wires them in order (errors first, so its handler covers everything registered after it).
 import { Elysia } from "elysia";
+import { createDriver } from "../db/driver.ts";
 import type { DbHandle } from "../db/open.ts";
+import { flowsStore } from "../store/flows.ts";
 import { dashboard } from "../ui/routes.tsx";
 import { adminApi } from "./admin.ts";
 import { apiVersionCheck } from "./api-version.ts";
@@ -9,6 +11,8 @@ import { basicAuth } from "./auth.ts";
 import type { ServerConfig } from "./config.ts";
 import { csrf } from "./csrf.ts";
 import { errors } from "./errors.ts";
+import { flowsApi } from "./flows.ts";
+import { jsonTransport } from "./transport.ts";
 
 export interface AppDeps {
   config: ServerConfig;
@@ -18,7 +22,14 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  const api = new Elysia({ name: "api", prefix: "/api" }).use(adminApi()).use(csrf(deps.config.csrfEnabled));
+  const driver = createDriver(deps.db);
+  const stores = { flows: flowsStore(driver) };
+  const maxLimit = deps.config.defaultLimit;
+  const api = new Elysia({ name: "api", prefix: "/api" })
+    .use(jsonTransport)
+    .use(adminApi())
+    .use(csrf(deps.config.csrfEnabled))
+    .use(flowsApi({ flows: stores.flows, maxLimit }));
   return new Elysia()
     .use(errors)
     .use(basicAuth(deps.config.authString))

@@ -28,8 +28,9 @@
 //                     ignores it). null only when nothing exists or the proposal itself was invalid.
 //   runUpdates        run columns to UPDATE (bookkeeping + rule changes such as empirical_policy and
 //                     flow_run_run_count); only fields whose value changed. May be non-empty on REJECT/WAIT.
-//   effects           further writes for the same transaction (cache row, parent task run state for
-//                     subflows, background-task enqueue, concurrency releases): see Effect in context.ts
+//   effects           further work for the same transaction (cache row, parent task run state for
+//                     subflows, stale run-input deletion, background-task enqueue, concurrency
+//                     releases): see Effect in context.ts
 //   emitEvent         flow runs: emit prefect.flow-run.<state name> for stateToWrite after commit
 //   policy, fired     which policy ran and which rules were entered (debugging, tests)
 import { applyBookkeeping } from "./bookkeeping.ts";
@@ -193,7 +194,8 @@ export function prepareProposal(create: StateCreate, now: string): StateDraft | 
 function materialize(kind: RunKind, run: AnyRun, initial: State | null, draft: StateDraft, id: string, now: string): State {
   let timestamp = now;
   const previous = initial ? normalizeTimestamp(initial.timestamp) : null;
-  // State rows are unique per (run, timestamp) and ordered by it: never at or before the current one.
+  // State rows are unique per (run, timestamp). Prefect 3.9 bumps past any existing row with a lookup;
+  // keeping every new state strictly after the current one gives the same guarantee without I/O.
   if (previous && compareTimestamps(timestamp, previous) <= 0) timestamp = addMicroseconds(previous, 1);
 
   const details: StateDetails = { ...draft.state_details };

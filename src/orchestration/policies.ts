@@ -1,4 +1,4 @@
-// Ordered rule lists, as in Prefect's core_policy.py. Order matters: the first rule that rejects, waits
+// Ordered rule lists, as in Prefect 3.9's core_policy.py. Order matters: the first rule that rejects, waits
 // or aborts decides, and later rules only see what earlier ones let through (see engine.ts).
 import type { PolicyEntry, RunKind } from "./context.ts";
 import type { StateCreate } from "./states.ts";
@@ -156,14 +156,19 @@ export const POLICIES: Record<PolicyName, Policy> = {
  * Prefect's choice: force means the minimal policy, except that a deferred task proposal always gets
  * the background policy (models/task_runs.py checks deferred first).
  */
-export function selectPolicy(kind: RunKind, force: boolean, proposed: StateCreate, requested?: PolicyName | null): Policy {
+export function selectPolicy(
+  kind: RunKind,
+  force: boolean,
+  proposed: StateCreate | null | undefined,
+  requested?: PolicyName | null,
+): Policy {
   if (kind === "flow_run") {
     if (force) return MinimalFlowPolicy;
     const chosen = requested ? POLICIES[requested] : CoreFlowPolicy;
     if (chosen.kind !== kind) throw new Error(`${chosen.name} is not a flow-run policy`);
     return chosen;
   }
-  if (proposed.state_details?.deferred) return BackgroundTaskPolicy;
+  if (proposed?.state_details?.deferred) return BackgroundTaskPolicy;
   if (force) return MinimalTaskPolicy;
   const chosen = requested ? POLICIES[requested] : CoreTaskPolicy;
   if (chosen.kind !== kind) throw new Error(`${chosen.name} is not a task-run policy`);

@@ -6,6 +6,7 @@ import {
   flowPolicy,
   reject,
   states,
+  type AfterOutcome,
   type FlowRunSnapshot,
   type Rule,
 } from "../context.ts";
@@ -40,22 +41,29 @@ export const HandlePausingFlows: Rule = {
     }
     return accept();
   },
-  // Prefect records a random uuid when no key is given; such a key can never match again, so recording
-  // nothing behaves the same and keeps this rule free of randomness.
+  // Prefect records a random uuid when no key is given; the written state's id is just as unique and
+  // keeps the rule free of randomness.
   after({ validated, run }) {
-    const key = validated?.type === "PAUSED" ? validated.state_details.pause_key : null;
-    if (key == null) return {};
+    if (validated?.type !== "PAUSED") return {};
+    const key = validated.state_details.pause_key ?? validated.id;
     const policy = flowPolicy(run);
     const keys = policy.pause_keys ?? [];
-    if (keys.includes(key)) return {};
-    return { runUpdates: { empirical_policy: { ...policy, pause_keys: [...keys, key] } } };
+    const out: AfterOutcome = keys.includes(key) ? {} : { runUpdates: { empirical_policy: { ...policy, pause_keys: [...keys, key] } } };
+    // This pause has not fired on this attempt, so input stored under its keys is from an earlier one.
+    const keyset = validated.state_details.run_input_keyset;
+    if (keyset && Object.keys(keyset).length > 0) {
+      out.effects = [{ kind: "delete_flow_run_inputs", keys: Object.values(keyset) }];
+    }
+    return out;
   },
 };
 
 /**
- * A paused run may continue (RUNNING), be rescheduled (suspended runs, via a deployment) or end. A pause
- * whose timeout passed fails instead. The resuming flag stops the next RUNNING from counting as a new
- * attempt; like Prefect it is set whenever this rule fired and did not fizzle, even on a rejection.
+ * A paused run may continue (RUNNING), be rescheduled (suspended runs, via a deployment), be cancelled
+ * or end. A pause whose timeout passed fails instead, except for cancellation, which must still reach
+ * the worker. The resuming flag stops the next RUNNING from counting as a new attempt; like Prefect it
+ * is set whenever this rule fired and did not fizzle, even on a rejection. A blocking (in-process) pause
+ * left for SCHEDULED means the process is gone: the run starts over, so pause bookkeeping is reset.
  */
 export const HandleResumingPausedFlows: Rule = {
   name: "HandleResumingPausedFlows",
@@ -63,7 +71,9 @@ export const HandleResumingPausedFlows: Rule = {
   to: ALL_STATES,
   before({ initial, proposed, run, now }) {
     if (!initial) return accept();
-    if (!(proposed.type === "RUNNING" || proposed.type === "SCHEDULED" || isTerminal(proposed.type))) {
+    const allowed =
+      proposed.type === "RUNNING" || proposed.type === "SCHEDULED" || proposed.type === "CANCELLING" || isTerminal(proposed.type);
+    if (!allowed) {
       return reject(null, `This run cannot transition to the ${proposed.type} state from the ${initial.type} state.`);
     }
     const verb = verbFor(proposed.name);
@@ -71,6 +81,7 @@ export const HandleResumingPausedFlows: Rule = {
     if (initial.state_details.pause_reschedule && !(run as FlowRunSnapshot).deployment_id) {
       return reject(null, `Cannot reschedule a ${display} flow run without a deployment.`);
     }
+    if (proposed.type === "CANCELLING") return accept();
     const timeout = initial.state_details.pause_timeout;
     if (timeout && compareTimestamps(timeout, now) < 0) {
       return reject(
@@ -80,7 +91,11 @@ export const HandleResumingPausedFlows: Rule = {
     }
     return accept();
   },
-  after({ run }) {
-    return { runUpdates: { empirical_policy: { ...flowPolicy(run), resuming: true } } };
+  after({ initial, validated, run }) {
+    const policy = flowPolicy(run);
+    if (initial && !initial.state_details.pause_reschedule && validated?.type === "SCHEDULED") {
+      return { runUpdates: { empirical_policy: { ...policy, resuming: false, pause_keys: [], retry_type: "reschedule" } } };
+    }
+    return { runUpdates: { empirical_policy: { ...policy, resuming: true } } };
   },
 };

@@ -65,6 +65,12 @@ describe("applyBookkeeping", () => {
     expect(later.end_time).toBeUndefined();
   });
 
+  test("start_time is only filled in together with a new end_time", () => {
+    const patch = applyBookkeeping("flow_run", flowRun({ end_time: at(1) }), state("FAILED"), state("CRASHED", { timestamp: at(2) }));
+    expect(patch.start_time).toBeUndefined();
+    expect(patch.end_time).toBeUndefined();
+  });
+
   test("leaving a terminal state clears end_time", () => {
     const patch = applyBookkeeping("flow_run", flowRun({ start_time: at(0), end_time: at(4) }), state("FAILED"), state("SCHEDULED", { timestamp: at(5), state_details: { scheduled_time: at(5) } }));
     expect(patch.end_time).toBeNull();

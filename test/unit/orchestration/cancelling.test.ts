@@ -56,22 +56,18 @@ describe("BypassCancellingFlowRunsWithNoInfra", () => {
     expect(r.stateToWrite?.type).toBe("CANCELLED");
   });
 
-  test("a suspended run is cancelled directly; an in-process pause cannot be cancelled without force", () => {
+  test("a suspended run is cancelled directly; an in-process pause goes through Cancelling", () => {
     const suspended = state("PAUSED", { name: "Suspended", state_details: { pause_reschedule: true } });
     const r = flowTransition(suspended, { type: "CANCELLING" });
     expect(r.status).toBe("REJECT");
     expect(r.details).toEqual({ type: "reject_details", reason: "Suspended flow run has no infrastructure to terminate." });
     expect(r.stateToWrite?.type).toBe("CANCELLED");
 
-    // HandleResumingPausedFlows only lets a paused run continue, be rescheduled or end.
+    // The process is still alive during a blocking pause, so the worker must get the Cancelling event.
     const paused = flowTransition(state("PAUSED"), { type: "CANCELLING" });
-    expect(paused.status).toBe("REJECT");
-    expect(paused.details).toEqual({
-      type: "reject_details",
-      reason: "This run cannot transition to the CANCELLING state from the PAUSED state.",
-    });
-    const forced = flowTransition(state("PAUSED"), { type: "CANCELLING" }, { force: true });
-    expect(forced.stateToWrite?.type).toBe("CANCELLING");
+    expect(paused.status).toBe("ACCEPT");
+    expect(paused.stateToWrite?.type).toBe("CANCELLING");
+    expect(paused.emitEvent).toBe(true);
   });
 
   test("also applies with force=true (the UI cancels with force)", () => {

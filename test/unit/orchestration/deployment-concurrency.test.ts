@@ -62,6 +62,25 @@ describe("deployment concurrency (pure parts; slots and leases are TODO)", () =>
     expect(flowTransition(withLease("RUNNING"), { type: "PENDING" }, { run }).effects).toEqual([]); // aborted
   });
 
+  test("an in-process retry keeps its lease and its slot", () => {
+    const r = flowTransition(withLease("RUNNING"), { type: "FAILED" }, {
+      run: { deployment_id: DEPLOYMENT_ID, run_count: 1, empirical_policy: { retries: 1 } },
+    });
+    expect(r.stateToWrite?.name).toBe("AwaitingRetry");
+    expect(r.stateToWrite?.state_details.deployment_concurrency_lease_id).toBe("lease-1");
+    expect(r.effects).toEqual([]);
+    // A directly proposed AwaitingRetry (e.g. SIGTERM reschedule) leaves the process: released.
+    const direct = flowTransition(withLease("RUNNING"), { type: "SCHEDULED", name: "AwaitingRetry" }, {
+      run: { deployment_id: DEPLOYMENT_ID },
+    });
+    expect(direct.effects.map((e) => e.kind)).toEqual(["release_deployment_concurrency_slot"]);
+  });
+
+  test("force=true keeps the lease id on the new state", () => {
+    const r = flowTransition(withLease("RUNNING"), { type: "COMPLETED" }, { force: true });
+    expect(r.stateToWrite?.state_details.deployment_concurrency_lease_id).toBe("lease-1");
+  });
+
   test("force=true still releases (MinimalFlowPolicy)", () => {
     const r = flowTransition(withLease("RUNNING"), { type: "CANCELLED" }, { run: { deployment_id: DEPLOYMENT_ID }, force: true });
     expect(r.effects).toEqual([

@@ -103,7 +103,7 @@ describe("rule mechanics", () => {
     const r = runBeforePass(entries, base("PENDING"), makeDraft("RUNNING"));
     expect(r.run.run_count).toBe(0);
     expect(r.entered.map((e) => e.entry.name)).toEqual(["second"]);
-    runAfterPass(r.entered, base("PENDING"), r.run, null);
+    runAfterPass(r.entered, base("PENDING"), r.status, r.run, null);
     expect(log).toEqual(["first", "second", "after:second"]);
   });
 
@@ -122,7 +122,7 @@ describe("rule mechanics", () => {
     const log: string[] = [];
     const entries = [probe("a", ["RUNNING"], accept(), log), probe("b", ["RUNNING"], accept(), log)];
     const r = runBeforePass(entries, base("PENDING"), makeDraft("RUNNING"));
-    runAfterPass(r.entered, base("PENDING"), r.run, null);
+    runAfterPass(r.entered, base("PENDING"), r.status, r.run, null);
     expect(log).toEqual(["a", "b", "after:b", "after:a"]);
   });
 

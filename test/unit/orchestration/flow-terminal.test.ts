@@ -49,7 +49,15 @@ describe("HandleFlowTerminalStateTransitions", () => {
 
   test("COMPLETED -> COMPLETED that would drop the persisted result is rejected", () => {
     const current = state("COMPLETED", { data: PERSISTED });
-    expect(flowTransition(current, { type: "COMPLETED" }).status).toBe("REJECT");
+    const r = flowTransition(current, { type: "COMPLETED" });
+    expect(r.status).toBe("REJECT");
+    expect(r.details).toEqual({
+      type: "reject_details",
+      reason: "Cannot overwrite a COMPLETED state that carries persisted result data with one that does not.",
+    });
+    expect(r.responseState).toBe(current);
+    // Prefect's check on the proposal is only "a dict that is not 'unpersisted'", so {} passes.
+    expect(flowTransition(current, { type: "COMPLETED", data: {} }).status).toBe("ACCEPT");
     expect(flowTransition(current, { type: "COMPLETED", data: { type: "unpersisted" } }).status).toBe("REJECT");
     // Replacing it with another persisted result, or failing the run, is allowed.
     expect(flowTransition(current, { type: "COMPLETED", data: { storage_key: "/other" } }).status).toBe("ACCEPT");

@@ -202,6 +202,7 @@ describe("state defaults and identity", () => {
     expect(bad.responseState).toBeNull();
     const unknownType = flowTransition(null, { type: "DONE" as never });
     expect(unknownType.status).toBe("ABORT");
+    expect(flowTransition(null, null as never).status).toBe("ABORT");
   });
 
   test("state timestamps are unique and increasing per run", () => {

@@ -10,10 +10,16 @@ describe("HandlePausingFlows", () => {
     expect(r.runUpdates.empirical_policy).toEqual({ pause_keys: ["k1"] });
   });
 
-  test("without a key nothing is recorded", () => {
+  test("without a key a unique one (the new state's id) is recorded", () => {
     const r = flowTransition(state("RUNNING"), { type: "PAUSED" });
     expect(r.status).toBe("ACCEPT");
-    expect(r.runUpdates.empirical_policy).toBeUndefined();
+    expect(r.runUpdates.empirical_policy).toEqual({ pause_keys: [r.stateToWrite!.id] });
+  });
+
+  test("input left under the pause's keyset by an earlier attempt is deleted", () => {
+    const keyset = { description: "k-description", response: "k-response", schema: "k-schema" };
+    const r = flowTransition(state("RUNNING"), { type: "PAUSED", state_details: { pause_key: "k", run_input_keyset: keyset } });
+    expect(r.effects).toEqual([{ kind: "delete_flow_run_inputs", keys: ["k-description", "k-response", "k-schema"] }]);
   });
 
   test("a key that already fired is refused", () => {
@@ -89,7 +95,7 @@ describe("HandleResumingPausedFlows", () => {
   });
 
   test("only RUNNING, SCHEDULED or a final state may follow PAUSED", () => {
-    for (const type of ["PENDING", "CANCELLING"] as const) {
+    for (const type of ["PENDING"] as const) {
       const r = flowTransition(state("PAUSED"), { type });
       expect(r.status).toBe("REJECT");
       expect(r.details).toEqual({
@@ -98,6 +104,7 @@ describe("HandleResumingPausedFlows", () => {
       });
     }
     expect(flowTransition(state("PAUSED"), { type: "CANCELLED" }).status).toBe("ACCEPT");
+    expect(flowTransition(state("PAUSED"), { type: "CANCELLING" }).status).toBe("ACCEPT");
     // PAUSED -> PAUSED is refused earlier, by HandlePausingFlows.
     expect(flowTransition(state("PAUSED"), { type: "PAUSED" }).details).toEqual({
       type: "reject_details",
@@ -116,6 +123,21 @@ describe("HandleResumingPausedFlows", () => {
     expect(r.stateToWrite?.type).toBe("FAILED");
     expect(r.stateToWrite?.message).toBe("The flow was running and never resumed.");
     expect(r.emitEvent).toBe(true);
+  });
+
+  test("cancelling a timed-out pause still goes through", () => {
+    const paused = state("PAUSED", { state_details: { pause_timeout: T0 } });
+    const r = flowTransition(paused, { type: "CANCELLING" }, { now: addSeconds(T0, 60), run: { infrastructure_pid: "h:1" } });
+    expect(r.status).toBe("ACCEPT");
+    expect(r.stateToWrite?.type).toBe("CANCELLING");
+  });
+
+  test("a blocking pause left for SCHEDULED starts over: pause bookkeeping is reset", () => {
+    const r = flowTransition(state("PAUSED"), { type: "SCHEDULED", name: "AwaitingRetry" }, {
+      run: { empirical_policy: { pause_keys: ["a"], resuming: false } },
+    });
+    expect(r.status).toBe("ACCEPT");
+    expect(r.runUpdates.empirical_policy).toEqual({ pause_keys: [], resuming: false, retry_type: "reschedule" });
   });
 
   test("a pause still within its timeout resumes", () => {

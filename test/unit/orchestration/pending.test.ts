@@ -79,6 +79,7 @@ describe("EnsureOnlyScheduledFlowsMarkedLate", () => {
   test("a run already Late is not marked again", () => {
     const r = flowTransition(state("SCHEDULED", { name: "Late" }), { type: "SCHEDULED", name: "Late" });
     expect(r.status).toBe("REJECT");
+    expect(r.details).toEqual({ type: "reject_details", reason: "This flow run is already marked late." });
   });
 
   test("other scheduled names are untouched", () => {

@@ -133,6 +133,12 @@ describe("background tasks and concurrency effects", () => {
     expect(taskTransition(state("PENDING"), { type: "RUNNING" }, { run: { tags: ["db"] } }).effects).toEqual([]);
   });
 
+  test("a deferred proposal uses BackgroundTaskPolicy even with force=true", () => {
+    const r = taskTransition(state("PENDING"), { type: "PENDING", state_details: { deferred: true } }, { force: true });
+    expect(r.policy).toBe("BackgroundTaskPolicy");
+    expect(r.status).toBe("ABORT");
+  });
+
   test("force=true uses MinimalTaskPolicy: no rules, still bookkeeping", () => {
     const r = taskTransition(state("COMPLETED", { data: PERSISTED }), { type: "RUNNING" }, { force: true, run: { tags: ["x"] } });
     expect(r.policy).toBe("MinimalTaskPolicy");

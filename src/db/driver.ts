@@ -1,0 +1,107 @@
+// One way to run repository code on both dialects. A repository operation is a generator that yields
+// statements (drizzle `sql` objects, which bind parameters per dialect) and receives their rows back:
+//   - on SQLite the driver runs it synchronously inside BEGIN IMMEDIATE … COMMIT, so nothing can
+//     interleave between a read and the write that depends on it (bun:sqlite transactions must be
+//     synchronous: an await inside one would commit early);
+//   - on PostgreSQL it runs it inside sql.begin(), awaiting each statement.
+// So each repository is written once, and the orchestration rules between its reads and writes stay
+// plain synchronous functions.
+import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import type { DbHandle } from "./open.ts";
+import { decodeRow } from "./rows.ts";
+
+export type Row = Record<string, unknown>;
+
+export interface Stmt {
+  sql: SQL;
+  /** rows: every row; row: the first row or undefined; exec: no rows, the number of rows changed. */
+  mode: "rows" | "row" | "exec";
+}
+
+export const rows = (sql: SQL): Stmt => ({ sql, mode: "rows" });
+export const row = (sql: SQL): Stmt => ({ sql, mode: "row" });
+export const exec = (sql: SQL): Stmt => ({ sql, mode: "exec" });
+
+/** The value a yielded statement produces: Row[] for rows, Row | undefined for row, number for exec. */
+export type Op<T> = Generator<Stmt, T, any>;
+
+export interface Driver {
+  readonly dialect: "sqlite" | "pg";
+  /** Runs an operation in one transaction. */
+  tx<T>(op: () => Op<T>): Promise<T>;
+  /** Runs an operation without a transaction (reads). */
+  read<T>(op: () => Op<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const sqliteDialect = new SQLiteSyncDialect();
+const pgDialect = new PgDialect();
+
+export function createDriver(db: DbHandle): Driver {
+  return db.dialect === "sqlite" ? sqliteDriver(db) : pgDriver(db);
+}
+
+function sqliteDriver(db: Extract<DbHandle, { dialect: "sqlite" }>): Driver {
+  const raw = db.raw;
+  // raw.query() caches the prepared statement per SQL text: repeated operations skip the parser.
+  const execute = (s: Stmt): unknown => {
+    const q = sqliteDialect.sqlToQuery(s.sql);
+    const stmt = raw.query(q.sql);
+    const params = q.params as never[];
+    if (s.mode === "exec") return stmt.run(...params).changes;
+    if (s.mode === "row") {
+      const r = stmt.get(...params) as Row | null;
+      return r ? decodeRow(r, "sqlite") : undefined;
+    }
+    return (stmt.all(...params) as Row[]).map((r) => decodeRow(r, "sqlite"));
+  };
+  const drive = <T>(op: () => Op<T>): T => {
+    const g = op();
+    let step = g.next();
+    while (!step.done) step = g.next(execute(step.value));
+    return step.value;
+  };
+  return {
+    dialect: "sqlite",
+    async tx(op) {
+      raw.run("BEGIN IMMEDIATE");
+      try {
+        const result = drive(op);
+        raw.run("COMMIT");
+        return result;
+      } catch (e) {
+        if (raw.inTransaction) raw.run("ROLLBACK");
+        throw e;
+      }
+    },
+    async read(op) {
+      return drive(op);
+    },
+    close: () => db.close(),
+  };
+}
+
+function pgDriver(db: Extract<DbHandle, { dialect: "pg" }>): Driver {
+  type Runner = { unsafe: (q: string, p: unknown[], o?: { prepare: boolean }) => Promise<Row[] & { count: number }> };
+  const execute = async (runner: Runner, s: Stmt): Promise<unknown> => {
+    const q = pgDialect.sqlToQuery(s.sql);
+    const result = await runner.unsafe(q.sql, q.params as unknown[], { prepare: true });
+    if (s.mode === "exec") return result.count;
+    if (s.mode === "row") return result[0] ? decodeRow(result[0], "pg") : undefined;
+    return result.map((r) => decodeRow(r, "pg"));
+  };
+  const drive = async <T>(runner: Runner, op: () => Op<T>): Promise<T> => {
+    const g = op();
+    let step = g.next();
+    while (!step.done) step = g.next(await execute(runner, step.value));
+    return step.value;
+  };
+  return {
+    dialect: "pg",
+    tx: (op) => db.sql.begin((tx) => drive(tx as unknown as Runner, op)) as Promise<never>,
+    read: (op) => drive(db.sql as unknown as Runner, op),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,63 @@
+// The few places where SQLite and PostgreSQL spell SQL differently, as fragments repositories compose
+// with drizzle's `sql` tag. Everything else in the store is plain SQL both dialects accept.
+import { sql, type SQL } from "drizzle-orm";
+
+export interface Fragments {
+  dialect: "sqlite" | "pg";
+  /** A JSON value as a parameter (text in SQLite, jsonb in PostgreSQL). */
+  json(value: unknown): SQL;
+  /** A JSON array column containing at least one of `values`. */
+  jsonHasAny(column: SQL, values: string[]): SQL;
+  /** A JSON array column containing every one of `values`. */
+  jsonHasAll(column: SQL, values: string[]): SQL;
+  /** A JSON array column with no elements. */
+  jsonEmpty(column: SQL): SQL;
+  /** Case-insensitive substring match (Prefect's like_). */
+  contains(column: SQL, text: string): SQL;
+  /** Lock the selected row until the transaction ends (PostgreSQL); SQLite's writer already holds the lock. */
+  forUpdate: SQL;
+}
+
+export const raw = (s: string) => sql.raw(s);
+
+const escapeLike = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const sqlite: Fragments = {
+  dialect: "sqlite",
+  json: (v) => sql`${JSON.stringify(v ?? null)}`,
+  jsonHasAny: (c, vs) => sql`EXISTS (SELECT 1 FROM json_each(${c}) WHERE json_each.value IN (${sql.join(vs.map((v) => sql`${v}`), sql`, `)}))`,
+  jsonHasAll: (c, vs) =>
+    sql`(SELECT count(DISTINCT json_each.value) FROM json_each(${c}) WHERE json_each.value IN (${sql.join(vs.map((v) => sql`${v}`), sql`, `)})) = ${new Set(vs).size}`,
+  jsonEmpty: (c) => sql`json_array_length(${c}) = 0`,
+  contains: (c, t) => sql`${c} LIKE ${escapeLike(t)} ESCAPE '\\'`,
+  forUpdate: sql``,
+};
+
+const pg: Fragments = {
+  dialect: "pg",
+  json: (v) => sql`${JSON.stringify(v ?? null)}::jsonb`,
+  jsonHasAny: (c, vs) => sql`${c} ?| ${toPgTextArray(vs)}`,
+  jsonHasAll: (c, vs) => sql`${c} @> ${JSON.stringify(vs)}::jsonb`,
+  jsonEmpty: (c) => sql`jsonb_array_length(${c}) = 0`,
+  contains: (c, t) => sql`${c} ILIKE ${escapeLike(t)}`,
+  forUpdate: sql` FOR UPDATE`,
+};
+
+function toPgTextArray(values: string[]): SQL {
+  return sql`ARRAY[${sql.join(values.map((v) => sql`${v}::text`), sql`, `)}]`;
+}
+
+export const fragmentsFor = (dialect: "sqlite" | "pg"): Fragments => (dialect === "sqlite" ? sqlite : pg);
+
+/** AND of the given conditions (TRUE when there are none). */
+export function and(conds: SQL[]): SQL {
+  if (!conds.length) return sql`1 = 1`;
+  return conds.length === 1 ? conds[0] : sql`(${sql.join(conds, sql` AND `)})`;
+}
+
+export function or(conds: SQL[]): SQL {
+  if (!conds.length) return sql`1 = 1`;
+  return conds.length === 1 ? conds[0] : sql`(${sql.join(conds, sql` OR `)})`;
+}
+
+export const list = (values: unknown[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
