@@ -9,5 +9,7 @@ export function adminApi() {
     .get("/hello", () => Response.json("👋"))
     // The SDK reads these with response.json(): a bare string must go out as a JSON string.
     .get("/version", () => Response.json(API_VERSION))
-    .get("/admin/version", () => Response.json(PREFECT_COMPAT_VERSION));
+    .get("/admin/version", () => Response.json(PREFECT_COMPAT_VERSION))
+    // No default result-storage block: the SDK then writes results to its local storage.
+    .get("/admin/storage", () => Response.json({ default_result_storage_block_id: null }));
 }

@@ -3,7 +3,11 @@
 import { Elysia } from "elysia";
 import { createDriver } from "../db/driver.ts";
 import type { DbHandle } from "../db/open.ts";
+import { EventBus } from "../events/bus.ts";
+import { flowRunsStore } from "../store/flow-runs.ts";
 import { flowsStore } from "../store/flows.ts";
+import { runHistoryStore } from "../store/run-history.ts";
+import { taskRunsStore } from "../store/task-runs.ts";
 import { dashboard } from "../ui/routes.tsx";
 import { adminApi } from "./admin.ts";
 import { apiVersionCheck } from "./api-version.ts";
@@ -11,7 +15,9 @@ import { basicAuth } from "./auth.ts";
 import type { ServerConfig } from "./config.ts";
 import { csrf } from "./csrf.ts";
 import { errors } from "./errors.ts";
+import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
+import { taskRunsApi } from "./task-runs.ts";
 import { jsonTransport } from "./transport.ts";
 
 export interface AppDeps {
@@ -23,13 +29,16 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   const driver = createDriver(deps.db);
-  const stores = { flows: flowsStore(driver) };
+  const bus = new EventBus();
+  const stores = { flows: flowsStore(driver), flowRuns: flowRunsStore(driver), taskRuns: taskRunsStore(driver), history: runHistoryStore(driver) };
   const maxLimit = deps.config.defaultLimit;
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
     .use(adminApi())
     .use(csrf(deps.config.csrfEnabled))
-    .use(flowsApi({ flows: stores.flows, maxLimit }));
+    .use(flowsApi({ flows: stores.flows, maxLimit }))
+    .use(flowRunsApi({ flowRuns: stores.flowRuns, history: stores.history, bus, maxLimit }))
+    .use(taskRunsApi({ taskRuns: stores.taskRuns, maxLimit }));
   return new Elysia()
     .use(errors)
     .use(basicAuth(deps.config.authString))

@@ -16,6 +16,8 @@ export interface Fragments {
   contains(column: SQL, text: string): SQL;
   /** Lock the selected row until the transaction ends (PostgreSQL); SQLite's writer already holds the lock. */
   forUpdate: SQL;
+  /** A timestamp column or parameter as float seconds since the epoch. */
+  epoch(value: SQL): SQL;
 }
 
 export const raw = (s: string) => sql.raw(s);
@@ -31,6 +33,7 @@ const sqlite: Fragments = {
   jsonEmpty: (c) => sql`json_array_length(${c}) = 0`,
   contains: (c, t) => sql`${c} LIKE ${escapeLike(t)} ESCAPE '\\'`,
   forUpdate: sql``,
+  epoch: (v) => sql`unixepoch(${v}, 'subsec')`,
 };
 
 const pg: Fragments = {
@@ -41,6 +44,7 @@ const pg: Fragments = {
   jsonEmpty: (c) => sql`jsonb_array_length(${c}) = 0`,
   contains: (c, t) => sql`${c} ILIKE ${escapeLike(t)}`,
   forUpdate: sql` FOR UPDATE`,
+  epoch: (v) => sql`extract(epoch from ${v})::float8`,
 };
 
 function toPgTextArray(values: string[]): SQL {

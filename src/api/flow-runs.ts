@@ -1,0 +1,139 @@
+// /api/flow_runs: create, read, update, delete, filter, count, paginate, history, set_state, labels, and
+// /api/flow_run_states. Every accepted transition publishes prefect.flow-run.<State> on the bus.
+import { Elysia, t } from "elysia";
+import type { EventBus } from "../events/bus.ts";
+import { flowRunStateEvent } from "../events/run-events.ts";
+import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
+import { SORT_NAMES } from "../store/filters.ts";
+import type { FlowRunsStore, TransitionOutcome } from "../store/flow-runs.ts";
+import type { RunHistoryStore } from "../store/run-history.ts";
+import { checkName, FilterBody, IdParams, json, noContent, orNotFound, pageOf, paginate, Uuid, type Body } from "./common.ts";
+import { checkedState, clientVersionOf, Nullable, Obj, orchestrationResponse, SetStateBody, StateCreateModel } from "./run-models.ts";
+
+const FlowRunCreateBody = t.Object(
+  {
+    flow_id: Uuid,
+    name: t.Optional(Nullable(t.String())),
+    state: t.Optional(Nullable(StateCreateModel)),
+    flow_version: t.Optional(Nullable(t.String())),
+    parameters: t.Optional(Obj),
+    context: t.Optional(Obj),
+    parent_task_run_id: t.Optional(Nullable(Uuid)),
+    infrastructure_document_id: t.Optional(Nullable(Uuid)),
+    empirical_policy: t.Optional(Obj),
+    tags: t.Optional(t.Array(t.String())),
+    labels: t.Optional(Obj),
+    idempotency_key: t.Optional(Nullable(t.String())),
+    work_queue_name: t.Optional(Nullable(t.String())),
+    job_variables: t.Optional(Nullable(Obj)),
+    deployment_id: t.Optional(Nullable(Uuid)),
+  },
+  { additionalProperties: true },
+);
+
+const FlowRunUpdateBody = t.Object(
+  {
+    name: t.Optional(t.String()),
+    flow_version: t.Optional(Nullable(t.String())),
+    parameters: t.Optional(Obj),
+    empirical_policy: t.Optional(Obj),
+    tags: t.Optional(t.Array(t.String())),
+    infrastructure_pid: t.Optional(Nullable(t.String())),
+    job_variables: t.Optional(Nullable(Obj)),
+  },
+  { additionalProperties: true },
+);
+
+export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistoryStore; bus: EventBus; maxLimit: number }) {
+  const { flowRuns, history, bus, maxLimit } = deps;
+
+  const publish = (t: TransitionOutcome | null) => {
+    const s = t?.result.stateToWrite;
+    if (!t || !s || !t.result.emitEvent) return;
+    bus.publish([flowRunStateEvent({ run: t.run as never, flowName: t.flowName, initial: t.initial, validated: s, intendedTo: s.type, received: nowTimestamp() })]);
+  };
+
+  const runs = new Elysia({ name: "api.flow-runs", prefix: "/flow_runs" })
+    .post(
+      "/",
+      async ({ body }) => {
+        if (body.name) checkName(body.name);
+        const state = checkedState(body.state as StateCreate | null, "state");
+        const { created, run, transition } = await flowRuns.create({ ...(body as Body), flow_id: body.flow_id, state } as never);
+        publish(transition);
+        return json(run, created ? 201 : 200);
+      },
+      { body: FlowRunCreateBody },
+    )
+    .get("/:id", async ({ params }) => orNotFound(await flowRuns.get(params.id), "Flow run"), { params: IdParams })
+    .patch(
+      "/:id",
+      async ({ params, body }) => {
+        if (body.name) checkName(body.name);
+        orNotFound((await flowRuns.update(params.id, body as never)) || null, "Flow run");
+        return noContent();
+      },
+      { params: IdParams, body: FlowRunUpdateBody },
+    )
+    .patch(
+      "/:id/labels",
+      async ({ params, body }) => {
+        orNotFound((await flowRuns.updateLabels(params.id, body)) || null, "Flow run");
+        return noContent();
+      },
+      { params: IdParams, body: Obj },
+    )
+    .delete(
+      "/:id",
+      async ({ params }) => {
+        orNotFound((await flowRuns.delete(params.id)) || null, "Flow run");
+        return noContent();
+      },
+      { params: IdParams },
+    )
+    .post(
+      "/:id/set_state",
+      async ({ params, body, request }) => {
+        const proposed = checkedState(body.state as StateCreate, "state")!;
+        const outcome = orNotFound(
+          await flowRuns.setState(params.id, { proposed, force: body.force ?? false, now: nowTimestamp(), clientVersion: clientVersionOf(request.headers) }),
+          "Flow run",
+        );
+        publish(outcome);
+        return orchestrationResponse(outcome);
+      },
+      { params: IdParams, body: SetStateBody },
+    )
+    .post("/filter", ({ body }) => flowRuns.filter(body ?? {}, pageOf(body, maxLimit, SORT_NAMES.flow_run)), { body: FilterBody })
+    .post("/count", ({ body }) => flowRuns.count(body ?? {}), { body: FilterBody })
+    .post(
+      "/paginate",
+      async ({ body }) => {
+        const b: Body = body ?? {};
+        const limit = b.limit ?? maxLimit;
+        const pageNo = b.page ?? 1;
+        const page = pageOf({ ...b, offset: (pageNo - 1) * limit }, maxLimit, SORT_NAMES.flow_run);
+        const [results, count] = await Promise.all([flowRuns.filter(b, page), flowRuns.count(b)]);
+        return paginate(results, count, limit, pageNo);
+      },
+      { body: t.Optional(t.Object({ page: t.Optional(t.Integer({ minimum: 1 })) }, { additionalProperties: true })) },
+    )
+    .post("/history", ({ body }) => history.flowRunHistory(body), { body: HistoryBody })
+    .post("/bulk_delete", async ({ body }) => ({ deleted: await flowRuns.bulkDelete(body ?? {}, pageOf(body, maxLimit).limit) }), { body: FilterBody });
+
+  const states = new Elysia({ name: "api.flow-run-states", prefix: "/flow_run_states" })
+    .get("/", async ({ query }) => flowRuns.states(query.flow_run_id), { query: t.Object({ flow_run_id: Uuid }) })
+    .get("/:id", async ({ params }) => orNotFound(await flowRuns.state(params.id), "Flow run state"), { params: IdParams });
+
+  return new Elysia({ name: "api.flow-runs-all" }).use(runs).use(states);
+}
+
+export const HistoryBody = t.Object(
+  {
+    history_start: t.String(),
+    history_end: t.String(),
+    history_interval: t.Optional(t.Union([t.Number({ exclusiveMinimum: 0 }), t.String()])),
+    history_interval_seconds: t.Optional(t.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: true },
+);

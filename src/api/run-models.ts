@@ -1,0 +1,47 @@
+// Request models shared by the flow-run and task-run routes: lenient (unknown fields pass, for newer
+// clients) but typed, so wrong types are a 422 before anything is stored.
+import { t } from "elysia";
+import { invalid } from "../core/errors.ts";
+import { nowTimestamp, prepareProposal, STATE_TYPES, type StateCreate } from "../orchestration/index.ts";
+import type { SetStateOutcome } from "../store/run-states.ts";
+
+const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()]);
+export const Obj = t.Object({}, { additionalProperties: true });
+
+export const StateCreateModel = t.Object(
+  {
+    type: t.UnionEnum([...STATE_TYPES]),
+    name: t.Optional(Nullable(t.String())),
+    message: t.Optional(Nullable(t.String())),
+    data: t.Optional(t.Any()),
+    state_details: t.Optional(Nullable(Obj)),
+  },
+  { additionalProperties: true },
+);
+
+export const SetStateBody = t.Object(
+  { state: StateCreateModel, force: t.Optional(t.Boolean()), orchestration_parameters: t.Optional(t.Any()) },
+  { additionalProperties: true },
+);
+
+/** Catches what the schema cannot (datetimes inside state_details) as a 422 rather than an ABORT. */
+export function checkedState(state: StateCreate | null | undefined, where: string): StateCreate | null {
+  if (!state) return null;
+  const prepared = prepareProposal(state, nowTimestamp());
+  if (typeof prepared === "string") throw invalid(prepared, [{ loc: ["body", where], msg: prepared, type: "value_error" }]);
+  return state;
+}
+
+const UA = /^prefect\/(\S+) \(API \S+\)$/;
+export const clientVersionOf = (headers: Headers) => UA.exec(headers.get("user-agent") ?? "")?.[1] ?? null;
+
+/** OrchestrationResult; 201 when a new state was written, 200 otherwise (contract §4). */
+export function orchestrationResponse(outcome: SetStateOutcome) {
+  const { result } = outcome;
+  return new Response(JSON.stringify({ state: result.responseState, status: result.status, details: result.details }), {
+    status: result.stateToWrite ? 201 : 200,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+export { Nullable };

@@ -1,0 +1,89 @@
+// /api/task_runs (create, read, update, delete, filter, count, paginate, set_state) and /api/task_run_states.
+import { Elysia, t } from "elysia";
+import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
+import { SORT_NAMES } from "../store/filters.ts";
+import type { TaskRunsStore } from "../store/task-runs.ts";
+import { FilterBody, IdParams, json, noContent, orNotFound, pageOf, paginate, Uuid, type Body } from "./common.ts";
+import { checkedState, clientVersionOf, Nullable, Obj, orchestrationResponse, SetStateBody, StateCreateModel } from "./run-models.ts";
+
+const TaskRunCreateBody = t.Object(
+  {
+    id: t.Optional(Nullable(Uuid)),
+    name: t.Optional(Nullable(t.String())),
+    flow_run_id: t.Optional(Nullable(Uuid)),
+    task_key: t.String({ minLength: 1 }),
+    dynamic_key: t.String(),
+    cache_key: t.Optional(Nullable(t.String())),
+    cache_expiration: t.Optional(Nullable(t.String())),
+    task_version: t.Optional(Nullable(t.String())),
+    empirical_policy: t.Optional(Obj),
+    tags: t.Optional(t.Array(t.String())),
+    labels: t.Optional(Obj),
+    task_inputs: t.Optional(Obj),
+    state: t.Optional(Nullable(StateCreateModel)),
+  },
+  { additionalProperties: true },
+);
+
+export function taskRunsApi(deps: { taskRuns: TaskRunsStore; maxLimit: number }) {
+  const { taskRuns, maxLimit } = deps;
+  const runs = new Elysia({ name: "api.task-runs", prefix: "/task_runs" })
+    .post(
+      "/",
+      async ({ body }) => {
+        const state = checkedState(body.state as StateCreate | null, "state");
+        const { created, run } = await taskRuns.create({ ...(body as Body), task_key: body.task_key, dynamic_key: body.dynamic_key, state } as never);
+        return json(run, created ? 201 : 200);
+      },
+      { body: TaskRunCreateBody },
+    )
+    .get("/:id", async ({ params }) => orNotFound(await taskRuns.get(params.id), "Task run"), { params: IdParams })
+    .patch(
+      "/:id",
+      async ({ params, body }) => {
+        orNotFound((await taskRuns.update(params.id, body as never)) || null, "Task run");
+        return noContent();
+      },
+      { params: IdParams, body: t.Object({ name: t.Optional(t.String()) }, { additionalProperties: true }) },
+    )
+    .delete(
+      "/:id",
+      async ({ params }) => {
+        orNotFound((await taskRuns.delete(params.id)) || null, "Task run");
+        return noContent();
+      },
+      { params: IdParams },
+    )
+    .post(
+      "/:id/set_state",
+      async ({ params, body, request }) => {
+        const proposed = checkedState(body.state as StateCreate, "state")!;
+        const outcome = orNotFound(
+          await taskRuns.setState(params.id, { proposed, force: body.force ?? false, now: nowTimestamp(), clientVersion: clientVersionOf(request.headers) }),
+          "Task run",
+        );
+        return orchestrationResponse(outcome);
+      },
+      { params: IdParams, body: SetStateBody },
+    )
+    .post("/filter", ({ body }) => taskRuns.filter(body ?? {}, pageOf(body, maxLimit, SORT_NAMES.task_run)), { body: FilterBody })
+    .post("/count", ({ body }) => taskRuns.count(body ?? {}), { body: FilterBody })
+    .post(
+      "/paginate",
+      async ({ body }) => {
+        const b: Body = body ?? {};
+        const limit = b.limit ?? maxLimit;
+        const pageNo = b.page ?? 1;
+        const page = pageOf({ ...b, offset: (pageNo - 1) * limit }, maxLimit, SORT_NAMES.task_run);
+        const [results, count] = await Promise.all([taskRuns.filter(b, page), taskRuns.count(b)]);
+        return paginate(results, count, limit, pageNo);
+      },
+      { body: t.Optional(t.Object({ page: t.Optional(t.Integer({ minimum: 1 })) }, { additionalProperties: true })) },
+    );
+
+  const states = new Elysia({ name: "api.task-run-states", prefix: "/task_run_states" })
+    .get("/", async ({ query }) => taskRuns.states(query.task_run_id), { query: t.Object({ task_run_id: Uuid }) })
+    .get("/:id", async ({ params }) => orNotFound(await taskRuns.state(params.id), "Task run state"), { params: IdParams });
+
+  return new Elysia({ name: "api.task-runs-all" }).use(runs).use(states);
+}

@@ -1,0 +1,180 @@
+// Flow runs: create (idempotent per flow and key), read, filter, update, delete, set_state, history.
+import { sql } from "drizzle-orm";
+import type { Driver, Op, Row } from "../db/driver.ts";
+import { exec, row, rows } from "../db/driver.ts";
+import { AppError } from "../core/errors.ts";
+import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
+import { flowRunWhere, orderBy } from "./filters.ts";
+import type { FilterBody, Page } from "./flows.ts";
+import { flowRunJson, runSelect, stateJson, type FlowRunJson } from "./run-shapes.ts";
+import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
+import { runSlug } from "./slugs.ts";
+import { fragmentsFor, raw } from "./sql.ts";
+
+export interface FlowRunCreate {
+  flow_id: string;
+  name?: string | null;
+  state?: StateCreate | null;
+  flow_version?: string | null;
+  parameters?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+  parent_task_run_id?: string | null;
+  infrastructure_document_id?: string | null;
+  empirical_policy?: Record<string, unknown>;
+  tags?: string[];
+  labels?: Record<string, unknown>;
+  idempotency_key?: string | null;
+  work_queue_name?: string | null;
+  job_variables?: Record<string, unknown>;
+  deployment_id?: string | null;
+  created_by?: Record<string, unknown> | null;
+}
+
+export interface FlowRunUpdate {
+  name?: string;
+  flow_version?: string | null;
+  parameters?: Record<string, unknown>;
+  empirical_policy?: Record<string, unknown>;
+  tags?: string[];
+  infrastructure_pid?: string | null;
+  job_variables?: Record<string, unknown>;
+}
+
+/** What the API needs after a transition: the result, and the run as it now is (for the event). */
+export interface TransitionOutcome extends SetStateOutcome {
+  run: FlowRunJson;
+  flowName: string | null;
+}
+
+const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("flow_run");
+const DATA_INTEGRITY = "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.";
+
+export function flowRunsStore(driver: Driver) {
+  const d = fragmentsFor(driver.dialect);
+
+  function* readRun(id: string, now: string): Op<FlowRunJson | null> {
+    const r = (yield row(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id = ${id}`)) as Row | undefined;
+    return r ? flowRunJson(r, now) : null;
+  }
+
+  function* transition(id: string, input: SetStateInput): Op<TransitionOutcome | null> {
+    const outcome = yield* setRunStateOp("flow_run", id, input, d);
+    if (!outcome) return null;
+    const run = (yield* readRun(id, input.now))!;
+    const flow = (yield row(sql`SELECT name FROM flow WHERE id = ${run.flow_id}`)) as { name: string } | undefined;
+    return { ...outcome, run, flowName: flow?.name ?? null };
+  }
+
+  return {
+    /** Creates the run and writes its first state (forced, as Prefect does). `created` is false for an idempotent repeat. */
+    create(input: FlowRunCreate): Promise<{ created: boolean; run: FlowRunJson; transition: TransitionOutcome | null }> {
+      return driver.tx(function* () {
+        const now = nowTimestamp();
+        const flow = (yield row(sql`SELECT id, labels FROM flow WHERE id = ${input.flow_id}`)) as { id: string; labels: Record<string, unknown> } | undefined;
+        if (!flow) throw new AppError("conflict", DATA_INTEGRITY);
+        const id = Bun.randomUUIDv7();
+        const labels = { ...flow.labels, ...(input.labels ?? {}), "prefect.flow.id": input.flow_id };
+        const inserted = (yield row(sql`
+          INSERT INTO flow_run (id, created, updated, name, flow_id, flow_version, parameters, context, parent_task_run_id,
+            infrastructure_document_id, empirical_policy, tags, labels, idempotency_key, work_queue_name, job_variables,
+            deployment_id, created_by)
+          VALUES (${id}, ${now}, ${now}, ${input.name || runSlug()}, ${input.flow_id}, ${input.flow_version ?? null},
+            ${d.json(input.parameters ?? {})}, ${d.json(input.context ?? {})}, ${input.parent_task_run_id ?? null},
+            ${input.infrastructure_document_id ?? null}, ${d.json(input.empirical_policy ?? {})}, ${d.json(input.tags ?? [])},
+            ${d.json(labels)}, ${input.idempotency_key ?? null}, ${input.work_queue_name ?? null}, ${d.json(input.job_variables ?? {})},
+            ${input.deployment_id ?? null}, ${d.json(input.created_by ?? null)})
+          ON CONFLICT (flow_id, idempotency_key) DO NOTHING
+          RETURNING id`)) as { id: string } | undefined;
+        if (!inserted) {
+          const existing = (yield row(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.flow_id = ${input.flow_id} AND flow_run.idempotency_key = ${input.idempotency_key ?? null}`)) as Row;
+          return { created: false, run: flowRunJson(existing, now), transition: null };
+        }
+        const state: StateCreate = input.state ?? { type: "PENDING" };
+        const t = yield* transition(id, { proposed: state, force: true, now });
+        return { created: true, run: t!.run, transition: t };
+      });
+    },
+
+    get(id: string): Promise<FlowRunJson | null> {
+      return driver.read(() => readRun(id, nowTimestamp()));
+    },
+
+    filter(body: FilterBody, page: Page): Promise<FlowRunJson[]> {
+      return driver.read(function* () {
+        const now = nowTimestamp();
+        const rs = (yield rows(sql`
+          SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE ${flowRunWhere(body, d)}
+          ORDER BY ${orderBy("flow_run", page.sort, "ID_DESC")} LIMIT ${page.limit} OFFSET ${page.offset}`)) as Row[];
+        return rs.map((r) => flowRunJson(r, now));
+      });
+    },
+
+    count(body: FilterBody): Promise<number> {
+      return driver.read(function* () {
+        return ((yield row(sql`SELECT count(*) AS count FROM flow_run WHERE ${flowRunWhere(body, d)}`)) as { count: number }).count;
+      });
+    },
+
+    update(id: string, patch: FlowRunUpdate): Promise<boolean> {
+      return driver.tx(function* () {
+        const sets = [sql`updated = ${nowTimestamp()}`];
+        if (patch.name !== undefined) sets.push(sql`name = ${patch.name}`);
+        if (patch.flow_version !== undefined) sets.push(sql`flow_version = ${patch.flow_version}`);
+        if (patch.infrastructure_pid !== undefined) sets.push(sql`infrastructure_pid = ${patch.infrastructure_pid}`);
+        for (const key of ["parameters", "empirical_policy", "tags", "job_variables"] as const) {
+          if (patch[key] !== undefined) sets.push(sql`${raw(key)} = ${d.json(patch[key])}`);
+        }
+        return ((yield exec(sql`UPDATE flow_run SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`)) as number) > 0;
+      });
+    },
+
+    /** Merges labels into the run's labels (PATCH /flow_runs/{id}/labels). */
+    updateLabels(id: string, labels: Record<string, unknown>): Promise<boolean> {
+      return driver.tx(function* () {
+        const r = (yield row(sql`SELECT labels FROM flow_run WHERE id = ${id}${d.forUpdate}`)) as { labels: Record<string, unknown> } | undefined;
+        if (!r) return false;
+        yield exec(sql`UPDATE flow_run SET labels = ${d.json({ ...r.labels, ...labels })}, updated = ${nowTimestamp()} WHERE id = ${id}`);
+        return true;
+      });
+    },
+
+    delete(id: string): Promise<boolean> {
+      return driver.tx(function* () {
+        yield exec(sql`DELETE FROM log WHERE flow_run_id = ${id}`);
+        return ((yield exec(sql`DELETE FROM flow_run WHERE id = ${id}`)) as number) > 0;
+      });
+    },
+
+    bulkDelete(body: FilterBody, limit: number): Promise<string[]> {
+      return driver.tx(function* () {
+        const ids = ((yield rows(sql`SELECT flow_run.id FROM flow_run WHERE ${flowRunWhere(body, d)} LIMIT ${limit}`)) as Array<{ id: string }>).map((r) => r.id);
+        for (const id of ids) {
+          yield exec(sql`DELETE FROM log WHERE flow_run_id = ${id}`);
+          yield exec(sql`DELETE FROM flow_run WHERE id = ${id}`);
+        }
+        return ids;
+      });
+    },
+
+    setState(id: string, input: SetStateInput): Promise<TransitionOutcome | null> {
+      return driver.tx(() => transition(id, input));
+    },
+
+    /** States of a run, oldest first (GET /flow_run_states/?flow_run_id=). */
+    states(flowRunId: string) {
+      return driver.read(function* () {
+        const rs = (yield rows(sql`SELECT * FROM flow_run_state WHERE flow_run_id = ${flowRunId} ORDER BY timestamp ASC`)) as Row[];
+        return rs.map(stateJson);
+      });
+    },
+
+    state(stateId: string) {
+      return driver.read(function* () {
+        const r = (yield row(sql`SELECT * FROM flow_run_state WHERE id = ${stateId}`)) as Row | undefined;
+        return r ? stateJson(r) : null;
+      });
+    },
+  };
+}
+
+export type FlowRunsStore = ReturnType<typeof flowRunsStore>;

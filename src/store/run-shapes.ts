@@ -1,0 +1,122 @@
+// Rows → the JSON Prefect returns for flow runs, task runs and states. Run queries select the run's
+// columns plus its current state's message/details/data (RUN_STATE_JOIN), so a run and its state come
+// back in one row.
+import { sql } from "drizzle-orm";
+import type { Row } from "../db/driver.ts";
+import { estimatedRunTime, estimatedStartTimeDelta, type State } from "../orchestration/index.ts";
+import { raw } from "./sql.ts";
+
+/** SELECT list and join for a run table aliased as its own name, with its state table aliased `st`. */
+export function runSelect(kind: "flow_run" | "task_run") {
+  const state = kind === "flow_run" ? "flow_run_state" : "task_run_state";
+  return {
+    columns: raw(`${kind}.*, st.message AS state_message, st.state_details AS state_state_details, st.data AS state_data`),
+    from: sql`${raw(kind)} LEFT JOIN ${raw(state)} st ON st.id = ${raw(kind)}.state_id`,
+  };
+}
+
+function stateOf(r: Row): State | null {
+  if (!r.state_id) return null;
+  return {
+    id: r.state_id as string,
+    type: r.state_type as State["type"],
+    name: r.state_name as string,
+    timestamp: r.state_timestamp as string,
+    message: (r.state_message as string | null) ?? null,
+    data: r.state_data ?? null,
+    state_details: (r.state_state_details as State["state_details"]) ?? {},
+  };
+}
+
+function runTiming(r: Row, now: string) {
+  const run = r as never;
+  return {
+    estimated_run_time: estimatedRunTime(run, now),
+    estimated_start_time_delta: estimatedStartTimeDelta(run, now),
+  };
+}
+
+export function flowRunJson(r: Row, now: string) {
+  return {
+    id: r.id,
+    created: r.created,
+    updated: r.updated,
+    name: r.name,
+    flow_id: r.flow_id,
+    state_id: r.state_id ?? null,
+    deployment_id: r.deployment_id ?? null,
+    deployment_version: r.deployment_version ?? null,
+    work_queue_id: r.work_queue_id ?? null,
+    work_queue_name: r.work_queue_name ?? null,
+    flow_version: r.flow_version ?? null,
+    parameters: r.parameters,
+    idempotency_key: r.idempotency_key ?? null,
+    context: r.context,
+    empirical_policy: { max_retries: 0, retry_delay_seconds: 0, retries: null, retry_delay: null, pause_keys: [], resuming: false, retry_type: null, ...(r.empirical_policy as object) },
+    tags: r.tags,
+    labels: r.labels,
+    parent_task_run_id: r.parent_task_run_id ?? null,
+    state_type: r.state_type ?? null,
+    state_name: r.state_name ?? null,
+    run_count: r.run_count,
+    expected_start_time: r.expected_start_time ?? null,
+    next_scheduled_start_time: r.next_scheduled_start_time ?? null,
+    start_time: r.start_time ?? null,
+    end_time: r.end_time ?? null,
+    total_run_time: r.total_run_time,
+    ...runTiming(r, now),
+    auto_scheduled: r.auto_scheduled ?? false,
+    infrastructure_document_id: r.infrastructure_document_id ?? null,
+    infrastructure_pid: r.infrastructure_pid ?? null,
+    created_by: r.created_by ?? null,
+    work_pool_id: null,
+    work_pool_name: null,
+    state: stateOf(r),
+    job_variables: r.job_variables ?? {},
+  };
+}
+
+export function taskRunJson(r: Row, now: string) {
+  return {
+    id: r.id,
+    created: r.created,
+    updated: r.updated,
+    name: r.name,
+    flow_run_id: r.flow_run_id ?? null,
+    task_key: r.task_key,
+    dynamic_key: r.dynamic_key,
+    cache_key: r.cache_key ?? null,
+    cache_expiration: r.cache_expiration ?? null,
+    task_version: r.task_version ?? null,
+    empirical_policy: { max_retries: 0, retry_delay_seconds: 0, retries: 0, retry_delay: 0, retry_jitter_factor: null, ...(r.empirical_policy as object) },
+    tags: r.tags,
+    labels: r.labels,
+    state_id: r.state_id ?? null,
+    task_inputs: r.task_inputs,
+    state_type: r.state_type ?? null,
+    state_name: r.state_name ?? null,
+    run_count: r.run_count,
+    flow_run_run_count: r.flow_run_run_count,
+    expected_start_time: r.expected_start_time ?? null,
+    next_scheduled_start_time: r.next_scheduled_start_time ?? null,
+    start_time: r.start_time ?? null,
+    end_time: r.end_time ?? null,
+    total_run_time: r.total_run_time,
+    ...runTiming(r, now),
+    state: stateOf(r),
+  };
+}
+
+export type FlowRunJson = ReturnType<typeof flowRunJson>;
+export type TaskRunJson = ReturnType<typeof taskRunJson>;
+
+/** A state row as Prefect's State JSON. */
+export const stateJson = (r: Row): State => ({
+  id: r.id as string,
+  type: r.type as State["type"],
+  name: r.name as string,
+  timestamp: r.timestamp as string,
+  message: (r.message as string | null) ?? null,
+  data: r.data ?? null,
+  state_details: r.state_details as State["state_details"],
+});

@@ -1,0 +1,139 @@
+// The set_state transaction, shared by flow runs and task runs: load the run (locked) and its current
+// state, pre-load what the rules need, call the pure orchestrate(), then write the state, the run patch
+// and the effects — all in one transaction (driver.tx), with no await between the reads and the writes
+// on SQLite.
+import { sql, type SQL } from "drizzle-orm";
+import type { Op, Row } from "../db/driver.ts";
+import { exec, row } from "../db/driver.ts";
+import {
+  orchestrate,
+  type EnclosingFlowRun,
+  type FlowRunSnapshot,
+  type OrchestrateResult,
+  type PolicyName,
+  type RunKind,
+  type RunPatch,
+  type State,
+  type StateCreate,
+  type TaskRunSnapshot,
+} from "../orchestration/index.ts";
+import { raw, type Fragments } from "./sql.ts";
+
+const TABLES = {
+  flow_run: { run: "flow_run", state: "flow_run_state", fk: "flow_run_id" },
+  task_run: { run: "task_run", state: "task_run_state", fk: "task_run_id" },
+} as const;
+
+const BOOKKEEPING = "state_id, state_type, state_name, state_timestamp, start_time, end_time, total_run_time, expected_start_time, next_scheduled_start_time, run_count, empirical_policy";
+const SNAPSHOT_COLUMNS: Record<RunKind, string> = {
+  flow_run: `id, ${BOOKKEEPING}, deployment_id, parent_task_run_id, infrastructure_pid`,
+  task_run: `id, ${BOOKKEEPING}, flow_run_id, flow_run_run_count, tags`,
+};
+
+export interface SetStateInput {
+  proposed: StateCreate;
+  force: boolean;
+  now: string;
+  clientVersion?: string | null;
+  policy?: PolicyName | null;
+}
+
+export interface SetStateOutcome {
+  result: OrchestrateResult;
+  /** The state before the transition (for the flow-run event's `follows` and `initial_state`). */
+  initial: State | null;
+  /** Subflow states copied onto their parent task runs (emitted like any other task-run change). */
+  nested: SetStateOutcome[];
+}
+
+export function* loadState(kind: RunKind, stateId: string | null): Op<State | null> {
+  if (!stateId) return null;
+  const t = TABLES[kind];
+  const r = (yield row(sql`SELECT id, type, name, timestamp, message, data, state_details FROM ${raw(t.state)} WHERE id = ${stateId}`)) as State | undefined;
+  return r ?? null;
+}
+
+function* loadCachedState(proposed: StateCreate, now: string): Op<State | null> {
+  const details = proposed.state_details ?? {};
+  const key = details.cache_key;
+  if (proposed.type !== "RUNNING" || typeof key !== "string" || details.refresh_cache) return null;
+  const r = (yield row(sql`
+    SELECT s.id, s.type, s.name, s.timestamp, s.message, s.data, s.state_details
+    FROM task_run_state_cache c JOIN task_run_state s ON s.id = c.task_run_state_id
+    WHERE c.cache_key = ${key} AND (c.cache_expiration IS NULL OR c.cache_expiration > ${now})
+    ORDER BY c.created DESC LIMIT 1`)) as State | undefined;
+  return r ?? null;
+}
+
+function* loadEnclosingFlowRun(flowRunId: string | null): Op<EnclosingFlowRun | null> {
+  if (!flowRunId) return null;
+  const r = (yield row(sql`SELECT id, run_count, state_id FROM flow_run WHERE id = ${flowRunId}`)) as { id: string; run_count: number; state_id: string | null } | undefined;
+  if (!r) return null;
+  return { id: r.id, run_count: r.run_count, state: yield* loadState("flow_run", r.state_id) };
+}
+
+/** Orchestrates one transition of an existing run; null when the run does not exist. */
+export function* setRunStateOp(kind: RunKind, runId: string, input: SetStateInput, d: Fragments): Op<SetStateOutcome | null> {
+  const t = TABLES[kind];
+  const run = (yield row(sql`SELECT ${raw(SNAPSHOT_COLUMNS[kind])} FROM ${raw(t.run)} WHERE id = ${runId}${d.forUpdate}`)) as Row | undefined;
+  if (!run) return null;
+  const initial = yield* loadState(kind, run.state_id as string | null);
+  const common = {
+    currentState: initial,
+    proposed: input.proposed,
+    force: input.force,
+    now: input.now,
+    newStateId: Bun.randomUUIDv7(),
+    clientVersion: input.clientVersion ?? null,
+    policy: input.policy ?? null,
+    random: Math.random,
+  };
+  const result =
+    kind === "flow_run"
+      ? orchestrate({ ...common, kind, run: run as unknown as FlowRunSnapshot })
+      : orchestrate({
+          ...common,
+          kind,
+          run: run as unknown as TaskRunSnapshot,
+          flowRun: yield* loadEnclosingFlowRun(run.flow_run_id as string | null),
+          cachedState: yield* loadCachedState(input.proposed, input.now),
+        });
+
+  const s = result.stateToWrite;
+  if (s) {
+    yield exec(sql`
+      INSERT INTO ${raw(t.state)} (id, created, updated, ${raw(t.fk)}, type, timestamp, name, message, state_details, data)
+      VALUES (${s.id}, ${input.now}, ${input.now}, ${runId}, ${s.type}, ${s.timestamp}, ${s.name}, ${s.message ?? null}, ${d.json(s.state_details)}, ${d.json(s.data ?? null)})`);
+  }
+  yield* updateRun(t.run, runId, result.runUpdates, input.now, d);
+
+  const nested: SetStateOutcome[] = [];
+  for (const effect of result.effects) {
+    if (effect.kind === "insert_task_run_state_cache") {
+      yield exec(sql`
+        INSERT INTO task_run_state_cache (id, created, updated, cache_key, cache_expiration, task_run_state_id)
+        VALUES (${Bun.randomUUIDv7()}, ${input.now}, ${input.now}, ${effect.cache_key}, ${effect.cache_expiration}, ${effect.task_run_state_id})`);
+    } else if (effect.kind === "set_parent_task_run_state") {
+      const parent = yield* setRunStateOp("task_run", effect.task_run_id, { proposed: effect.state as StateCreate, force: true, now: input.now }, d);
+      if (parent) nested.push(parent);
+    }
+    // Background-task queues, run inputs and concurrency slots arrive with their features.
+  }
+  return { result, initial, nested };
+}
+
+const PATCHABLE = new Set([
+  "state_id", "state_type", "state_name", "state_timestamp", "start_time", "end_time", "total_run_time",
+  "expected_start_time", "next_scheduled_start_time", "run_count", "empirical_policy", "flow_run_run_count",
+]);
+
+export function* updateRun(table: string, runId: string, patch: RunPatch, now: string, d: Fragments): Op<void> {
+  const sets: SQL[] = [];
+  for (const [key, value] of Object.entries(patch)) {
+    if (!PATCHABLE.has(key)) continue;
+    sets.push(key === "empirical_policy" ? sql`${raw(key)} = ${d.json(value)}` : sql`${raw(key)} = ${value ?? null}`);
+  }
+  if (!sets.length) return;
+  sets.push(sql`updated = ${now}`);
+  yield exec(sql`UPDATE ${raw(table)} SET ${sql.join(sets, sql`, `)} WHERE id = ${runId}`);
+}

@@ -1,0 +1,121 @@
+// Task runs over REST: the parent task runs of subflows and background (.delay()) tasks are created and
+// transitioned here; plain tasks arrive as events (task-run-recorder.ts). Reads serve both.
+import { sql } from "drizzle-orm";
+import type { Driver, Op, Row } from "../db/driver.ts";
+import { exec, row, rows } from "../db/driver.ts";
+import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
+import { orderBy, taskRunWhere } from "./filters.ts";
+import type { FilterBody, Page } from "./flows.ts";
+import { runSelect, stateJson, taskRunJson, type TaskRunJson } from "./run-shapes.ts";
+import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
+import { fragmentsFor } from "./sql.ts";
+
+export interface TaskRunCreate {
+  id?: string | null;
+  name?: string | null;
+  flow_run_id?: string | null;
+  task_key: string;
+  dynamic_key: string;
+  cache_key?: string | null;
+  cache_expiration?: string | null;
+  task_version?: string | null;
+  empirical_policy?: Record<string, unknown>;
+  tags?: string[];
+  labels?: Record<string, unknown>;
+  task_inputs?: Record<string, unknown>;
+  state?: StateCreate | null;
+}
+
+const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("task_run");
+
+export function taskRunsStore(driver: Driver) {
+  const d = fragmentsFor(driver.dialect);
+
+  function* readRun(id: string, now: string): Op<TaskRunJson | null> {
+    const r = (yield row(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE task_run.id = ${id}`)) as Row | undefined;
+    return r ? taskRunJson(r, now) : null;
+  }
+
+  return {
+    /** Upsert on (flow_run_id, task_key, dynamic_key): an existing run is returned with created=false (200). */
+    create(input: TaskRunCreate): Promise<{ created: boolean; run: TaskRunJson }> {
+      return driver.tx(function* () {
+        const now = nowTimestamp();
+        if (input.flow_run_id) {
+          const existing = (yield row(sql`SELECT id FROM task_run WHERE flow_run_id = ${input.flow_run_id} AND task_key = ${input.task_key} AND dynamic_key = ${input.dynamic_key}`)) as { id: string } | undefined;
+          if (existing) return { created: false, run: (yield* readRun(existing.id, now))! };
+          const flowRun = (yield row(sql`SELECT id FROM flow_run WHERE id = ${input.flow_run_id}`)) as Row | undefined;
+          if (!flowRun) input = { ...input, flow_run_id: null };
+        }
+        const id = input.id ?? Bun.randomUUIDv7();
+        const inserted = yield exec(sql`
+          INSERT INTO task_run (id, created, updated, name, flow_run_id, task_key, dynamic_key, cache_key, cache_expiration,
+            task_version, empirical_policy, tags, labels, task_inputs)
+          VALUES (${id}, ${now}, ${now}, ${input.name || `${input.task_key}-${input.dynamic_key.slice(0, 3)}`}, ${input.flow_run_id ?? null},
+            ${input.task_key}, ${input.dynamic_key}, ${input.cache_key ?? null}, ${input.cache_expiration ?? null}, ${input.task_version ?? null},
+            ${d.json(input.empirical_policy ?? {})}, ${d.json(input.tags ?? [])}, ${d.json(input.labels ?? {})}, ${d.json(input.task_inputs ?? {})})
+          ON CONFLICT (id) DO NOTHING`);
+        if (!inserted) return { created: false, run: (yield* readRun(id, now))! };
+        if (input.state) yield* setRunStateOp("task_run", id, { proposed: input.state, force: true, now }, d);
+        return { created: true, run: (yield* readRun(id, now))! };
+      });
+    },
+
+    get(id: string): Promise<TaskRunJson | null> {
+      return driver.read(() => readRun(id, nowTimestamp()));
+    },
+
+    filter(body: FilterBody, page: Page): Promise<TaskRunJson[]> {
+      return driver.read(function* () {
+        const now = nowTimestamp();
+        const rs = (yield rows(sql`
+          SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE ${taskRunWhere(body, d)}
+          ORDER BY ${orderBy("task_run", page.sort, "ID_DESC")} LIMIT ${page.limit} OFFSET ${page.offset}`)) as Row[];
+        return rs.map((r) => taskRunJson(r, now));
+      });
+    },
+
+    count(body: FilterBody): Promise<number> {
+      return driver.read(function* () {
+        return ((yield row(sql`SELECT count(*) AS count FROM task_run WHERE ${taskRunWhere(body, d)}`)) as { count: number }).count;
+      });
+    },
+
+    update(id: string, patch: { name?: string }): Promise<boolean> {
+      return driver.tx(function* () {
+        if (patch.name === undefined) return ((yield row(sql`SELECT id FROM task_run WHERE id = ${id}`)) as Row | undefined) !== undefined;
+        return ((yield exec(sql`UPDATE task_run SET name = ${patch.name}, updated = ${nowTimestamp()} WHERE id = ${id}`)) as number) > 0;
+      });
+    },
+
+    delete(id: string): Promise<boolean> {
+      return driver.tx(function* () {
+        return ((yield exec(sql`DELETE FROM task_run WHERE id = ${id}`)) as number) > 0;
+      });
+    },
+
+    setState(id: string, input: SetStateInput): Promise<(SetStateOutcome & { run: TaskRunJson }) | null> {
+      return driver.tx(function* () {
+        const outcome = yield* setRunStateOp("task_run", id, input, d);
+        if (!outcome) return null;
+        return { ...outcome, run: (yield* readRun(id, input.now))! };
+      });
+    },
+
+    states(taskRunId: string) {
+      return driver.read(function* () {
+        const rs = (yield rows(sql`SELECT * FROM task_run_state WHERE task_run_id = ${taskRunId} ORDER BY timestamp ASC`)) as Row[];
+        return rs.map(stateJson);
+      });
+    },
+
+    state(stateId: string) {
+      return driver.read(function* () {
+        const r = (yield row(sql`SELECT * FROM task_run_state WHERE id = ${stateId}`)) as Row | undefined;
+        return r ? stateJson(r) : null;
+      });
+    },
+  };
+}
+
+export type TaskRunsStore = ReturnType<typeof taskRunsStore>;
