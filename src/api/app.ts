@@ -13,6 +13,7 @@ import { adminApi } from "./admin.ts";
 import { apiVersionCheck } from "./api-version.ts";
 import { basicAuth } from "./auth.ts";
 import type { ServerConfig } from "./config.ts";
+import { concurrencyLeasesApi } from "./concurrency-leases.ts";
 import { csrf } from "./csrf.ts";
 import { errors } from "./errors.ts";
 import { flowRunsApi } from "./flow-runs.ts";
@@ -38,7 +39,8 @@ export function createApp(deps: AppDeps) {
     .use(csrf(deps.config.csrfEnabled))
     .use(flowsApi({ flows: stores.flows, maxLimit }))
     .use(flowRunsApi({ flowRuns: stores.flowRuns, history: stores.history, bus, maxLimit }))
-    .use(taskRunsApi({ taskRuns: stores.taskRuns, maxLimit }));
+    .use(taskRunsApi({ taskRuns: stores.taskRuns, maxLimit }))
+    .use(concurrencyLeasesApi());
   return new Elysia()
     .use(errors)
     .use(basicAuth(deps.config.authString))

@@ -11,6 +11,7 @@ const STATUS: Record<ErrorKind, number> = {
   locked: 423,
   unauthorised: 401,
   forbidden: 403,
+  gone: 410,
   unavailable: 503,
 };
 

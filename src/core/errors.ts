@@ -9,6 +9,7 @@ export type ErrorKind =
   | "locked" // 423
   | "unauthorised" // 401
   | "forbidden" // 403
+  | "gone" // 410
   | "unavailable"; // 503
 
 export class AppError extends Error {

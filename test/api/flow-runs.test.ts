@@ -9,7 +9,7 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
   let flowId: string;
   const post = async (path: string, json: unknown) => {
     const r = await t.call(path, { method: "POST", json });
-    return { status: r.status, body: (await r.json()) as J };
+    return { status: r.status, body: (await r.json()) as any };
   };
   const setState = (id: string, state: J, force = false) => post(`/api/flow_runs/${id}/set_state`, { state, force });
 
@@ -156,5 +156,21 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     const malformed = await t.call("/api/flow_runs/", { method: "POST", body: "{", headers: { "content-type": "application/json" } });
     expect(malformed.status).toBe(422);
     expect((await post("/api/flow_runs/count", {})).body).toBe(before);
+  });
+});
+
+describe("concurrency leases for tagged tasks (no limits defined)", async () => {
+  const t = await testApp();
+  afterAll(() => t.close());
+  test("increment-with-lease returns a lease holding no limits; renew and decrement work; bad input is 422", async () => {
+    const r = await t.call("/api/v2/concurrency_limits/increment-with-lease", { method: "POST", json: { names: ["tag:db"], slots: 1, mode: "concurrency", lease_duration: 60, holder: { type: "task_run", id: crypto.randomUUID() } } });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { lease_id: string; limits: unknown[] };
+    expect(body.limits).toEqual([]);
+    expect((await t.call(`/api/v2/concurrency_limits/leases/${body.lease_id}/renew`, { method: "POST", json: { lease_duration: 60 } })).status).toBe(204);
+    expect((await t.call("/api/v2/concurrency_limits/decrement-with-lease", { method: "POST", json: { lease_id: body.lease_id } })).status).toBe(204);
+    expect((await t.call(`/api/v2/concurrency_limits/leases/${body.lease_id}/renew`, { method: "POST", json: {} })).status).toBe(410);
+    expect((await t.call("/api/v2/concurrency_limits/increment-with-lease", { method: "POST", json: { names: [], slots: 1 } })).status).toBe(422);
+    expect((await t.call("/api/v2/concurrency_limits/increment-with-lease", { method: "POST", json: { names: ["x"], slots: 0 } })).status).toBe(422);
   });
 });

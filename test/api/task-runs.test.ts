@@ -9,7 +9,7 @@ describe.each(DIALECTS)("task runs API on $name", ({ url }) => {
   let flowRunId: string;
   const post = async (path: string, json: unknown) => {
     const r = await t.call(path, { method: "POST", json });
-    return { status: r.status, body: (await r.json()) as J };
+    return { status: r.status, body: (await r.json()) as any };
   };
 
   beforeAll(async () => {
