@@ -1,8 +1,26 @@
 // Liveness, versions and the CSRF probe: the first calls every SDK process makes.
 import { Elysia } from "elysia";
 import { API_VERSION, PREFECT_COMPAT_VERSION } from "../core/version.ts";
+import type { ServerConfig } from "./config.ts";
 
-export function adminApi() {
+/**
+ * The server's settings in Prefect's nested shape, secrets masked. The SDK reads
+ * server.analytics_enabled here to decide whether to send usage analytics: prefect-lite sends none and
+ * says so, which keeps SDK processes quiet too.
+ */
+function settingsView(config: ServerConfig) {
+  return {
+    server: {
+      analytics_enabled: false,
+      logging_level: config.logLevel,
+      api: { host: config.host, port: config.port, default_limit: config.defaultLimit, csrf_protection_enabled: config.csrfEnabled, auth_string: config.authString ? "********" : null },
+      database: { connection_url: "********" },
+      ui: { enabled: config.uiEnabled },
+    },
+  };
+}
+
+export function adminApi(config: ServerConfig) {
   return new Elysia({ name: "api.admin" })
     .get("/health", () => Response.json(true))
     .get("/ready", () => Response.json({ message: "OK" }))
@@ -11,5 +29,6 @@ export function adminApi() {
     .get("/version", () => Response.json(API_VERSION))
     .get("/admin/version", () => Response.json(PREFECT_COMPAT_VERSION))
     // No default result-storage block: the SDK then writes results to its local storage.
+    .get("/admin/settings", () => Response.json(settingsView(config)))
     .get("/admin/storage", () => Response.json({ default_result_storage_block_id: null }));
 }

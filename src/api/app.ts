@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps) {
   const maxLimit = deps.config.defaultLimit;
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
-    .use(adminApi())
+    .use(adminApi(deps.config))
     .use(csrf(deps.config.csrfEnabled))
     .use(flowsApi({ flows: stores.flows, maxLimit }))
     .use(flowRunsApi({ flowRuns: stores.flowRuns, history: stores.history, bus, maxLimit }))

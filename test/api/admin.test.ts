@@ -114,3 +114,18 @@ describe("CSRF on", async () => {
     expect((await t.call("/api/csrf-token")).status).toBe(422);
   });
 });
+
+describe("admin settings and storage", async () => {
+  const t = await testApp({ authString: "u:p" });
+  afterAll(() => t.close());
+  const auth = { authorization: `Basic ${Buffer.from("u:p").toString("base64")}` };
+  test("settings tell the SDK analytics are off and hide secrets", async () => {
+    const body = (await (await t.call("/api/admin/settings", { headers: auth })).json()) as { server: { analytics_enabled: boolean; api: { auth_string: string } } };
+    expect(body.server.analytics_enabled).toBe(false);
+    expect(body.server.api.auth_string).toBe("********");
+    expect(JSON.stringify(body)).not.toContain("u:p");
+  });
+  test("no default result storage block", async () => {
+    expect(await (await t.call("/api/admin/storage", { headers: auth })).json()).toEqual({ default_result_storage_block_id: null });
+  });
+});
