@@ -2,6 +2,7 @@
 // unexpected are turned into Prefect-style JSON bodies here and nowhere else.
 import { Elysia } from "elysia";
 import { AppError, type ErrorKind } from "../core/errors.ts";
+import { classifyDbError } from "../db/errors.ts";
 
 const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
@@ -66,6 +67,11 @@ export const errors = new Elysia({ name: "api.errors" })
         return validationResponse(detail.length ? detail : [{ loc: [where], msg: "Invalid value", type: "value_error" }]);
       }
       default: {
+        const db = classifyDbError(error);
+        if (db) {
+          if (db.kind === "unavailable") console.warn(`[prefect-lite] ${request.method} ${new URL(request.url).pathname}: retryable database error:`, (error as Error).message);
+          return appErrorResponse(db);
+        }
         console.error(`[prefect-lite] ${request.method} ${new URL(request.url).pathname} failed:`, error);
         return json(500, { exception_message: "Internal Server Error" });
       }
