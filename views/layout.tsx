@@ -1,10 +1,22 @@
 // The page frame: head, navigation and the embedded scripts. Pure: a function of its props.
 export interface LayoutProps {
   title: string;
+  /** Which nav entry is current. */
+  section?: "dashboard" | "runs" | "flows" | "events" | "settings";
+  /** The dashboard's CSRF token: htmx sends it as a header on every request it makes. */
+  csrfToken?: string;
   children?: JSX.Element | JSX.Element[];
 }
 
-export function Layout({ title, children }: LayoutProps) {
+const NAV: Array<[LayoutProps["section"], string, string]> = [
+  ["dashboard", "/", "Dashboard"],
+  ["runs", "/runs", "Flow runs"],
+  ["flows", "/flows", "Flows"],
+  ["events", "/events", "Events"],
+  ["settings", "/settings", "Settings"],
+];
+
+export function Layout({ title, section, csrfToken, children }: LayoutProps) {
   return (
     <>
       {"<!doctype html>"}
@@ -13,18 +25,27 @@ export function Layout({ title, children }: LayoutProps) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title safe>{`${title} · prefect-lite`}</title>
+          <link rel="icon" href="data:," />
           <link rel="stylesheet" href="/static/app.css" />
           <script src="/static/htmx.min.js" defer></script>
         </head>
-        <body>
+        <body hx-headers={csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : undefined}>
+          <a class="skip" href="#main">
+            Skip to content
+          </a>
           <header class="top">
-            <a class="brand" href="/">prefect-lite</a>
+            <a class="brand" href="/">
+              prefect-lite
+            </a>
             <nav aria-label="Main">
-              <a href="/">Dashboard</a>
-              <a href="/settings">Settings</a>
+              {NAV.map(([key, href, label]) => (
+                <a href={href} aria-current={key === section ? "page" : undefined} safe>
+                  {label}
+                </a>
+              ))}
             </nav>
           </header>
-          <main>{children}</main>
+          <main id="main">{children}</main>
         </body>
       </html>
     </>

@@ -6,8 +6,10 @@ import type { DbHandle } from "../db/open.ts";
 import { EventBus } from "../events/bus.ts";
 import { flowRunsStore } from "../store/flow-runs.ts";
 import { flowsStore } from "../store/flows.ts";
+import { logsStore } from "../store/logs.ts";
 import { runHistoryStore } from "../store/run-history.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
+import { dashboardCsrf } from "../ui/csrf.ts";
 import { dashboard } from "../ui/routes.tsx";
 import { adminApi } from "./admin.ts";
 import { apiVersionCheck } from "./api-version.ts";
@@ -31,7 +33,13 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const driver = createDriver(deps.db);
   const bus = new EventBus();
-  const stores = { flows: flowsStore(driver), flowRuns: flowRunsStore(driver), taskRuns: taskRunsStore(driver), history: runHistoryStore(driver) };
+  const stores = {
+    flows: flowsStore(driver),
+    flowRuns: flowRunsStore(driver),
+    taskRuns: taskRunsStore(driver),
+    history: runHistoryStore(driver),
+    logs: logsStore(driver),
+  };
   const maxLimit = deps.config.defaultLimit;
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
@@ -46,7 +54,7 @@ export function createApp(deps: AppDeps) {
     .use(basicAuth(deps.config.authString))
     .use(apiVersionCheck)
     .use(api)
-    .use(dashboard(deps));
+    .use(dashboard({ config: deps.config, revision: deps.revision, bus, stores, csrf: dashboardCsrf(), services: () => [] }));
 }
 
 export type App = ReturnType<typeof createApp>;

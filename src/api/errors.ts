@@ -3,6 +3,7 @@
 import { Elysia } from "elysia";
 import { AppError, type ErrorKind } from "../core/errors.ts";
 import { classifyDbError } from "../db/errors.ts";
+import { ErrorPage } from "../../views/pages/error.tsx";
 
 const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
@@ -47,9 +48,21 @@ interface ValidationIssue {
   value?: unknown;
 }
 
+/** Browsers on dashboard pages get an HTML page; API clients keep Prefect's JSON bodies. */
+function wantsHtml(request: Request): boolean {
+  return !new URL(request.url).pathname.startsWith("/api") && (request.headers.get("accept") ?? "").includes("text/html");
+}
+
+async function htmlError(status: number, message: string): Promise<Response> {
+  return new Response(await ErrorPage({ status, message }), { status, headers: { "content-type": "text/html; charset=utf-8" } });
+}
+
 export const errors = new Elysia({ name: "api.errors" })
   .error({ AppError })
   .onError({ as: "global" }, ({ code, error, request }) => {
+    if (wantsHtml(request) && (error instanceof AppError || code === "NOT_FOUND")) {
+      return htmlError(error instanceof AppError ? STATUS[error.kind] : 404, error instanceof AppError ? error.message : "There is no page at this address.");
+    }
     if (error instanceof AppError) return appErrorResponse(error);
     switch (code) {
       case "NOT_FOUND":

@@ -2,7 +2,7 @@
 // /api/flow_run_states. Every accepted transition publishes prefect.flow-run.<State> on the bus.
 import { Elysia, t } from "elysia";
 import type { EventBus } from "../events/bus.ts";
-import { flowRunStateEvent } from "../events/run-events.ts";
+import { publishFlowRunTransition } from "../events/run-events.ts";
 import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { FlowRunsStore, TransitionOutcome } from "../store/flow-runs.ts";
@@ -47,11 +47,7 @@ const FlowRunUpdateBody = t.Object(
 export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistoryStore; bus: EventBus; maxLimit: number }) {
   const { flowRuns, history, bus, maxLimit } = deps;
 
-  const publish = (t: TransitionOutcome | null) => {
-    const s = t?.result.stateToWrite;
-    if (!t || !s || !t.result.emitEvent) return;
-    bus.publish([flowRunStateEvent({ run: t.run as never, flowName: t.flowName, initial: t.initial, validated: s, intendedTo: s.type, received: nowTimestamp() })]);
-  };
+  const publish = (t: TransitionOutcome | null) => publishFlowRunTransition(bus, t as never, nowTimestamp());
 
   const runs = new Elysia({ name: "api.flow-runs", prefix: "/flow_runs" })
     .post(

@@ -48,3 +48,14 @@ export function flowRunStateEvent(e: FlowRunEventInput): ReceivedEvent {
     received: e.received,
   };
 }
+
+/** Publishes the event of an accepted flow-run transition (API set_state, run creation, dashboard actions). */
+export function publishFlowRunTransition(
+  bus: { publish(events: ReceivedEvent[]): void },
+  t: { result: { stateToWrite: State | null; emitEvent: boolean }; run: FlowRunEventInput["run"]; flowName: string | null; initial: State | null } | null,
+  received: string,
+): void {
+  const s = t?.result.stateToWrite;
+  if (!t || !s || !t.result.emitEvent) return;
+  bus.publish([flowRunStateEvent({ run: t.run, flowName: t.flowName, initial: t.initial, validated: s, intendedTo: s.type, received })]);
+}

@@ -115,6 +115,15 @@ export function flowRunsStore(driver: Driver) {
       });
     },
 
+    /** Runs per state type and name, for the dashboard's counts. */
+    countByState(body: FilterBody): Promise<Array<{ state_type: string | null; state_name: string | null; count: number }>> {
+      return driver.read(function* () {
+        return (yield rows(sql`
+          SELECT flow_run.state_type, flow_run.state_name, count(*) AS count FROM flow_run WHERE ${flowRunWhere(body, d)}
+          GROUP BY flow_run.state_type, flow_run.state_name ORDER BY count DESC`)) as never;
+      });
+    },
+
     update(id: string, patch: FlowRunUpdate): Promise<boolean> {
       return driver.tx(function* () {
         const sets = [sql`updated = ${nowTimestamp()}`];

@@ -33,6 +33,14 @@ function bound(value: unknown, field: string): string {
   return n;
 }
 
+export interface HistoryState {
+  state_type: string | null;
+  state_name: string | null;
+  count_runs: number;
+  sum_estimated_run_time: number;
+  sum_estimated_lateness: number;
+}
+
 export function runHistoryStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
   return {
@@ -58,13 +66,13 @@ export function runHistoryStore(driver: Driver) {
         const out = Array.from({ length: buckets }, (_, i) => ({
           interval_start: addSeconds(start, i * interval),
           interval_end: addSeconds(start, (i + 1) * interval),
-          states: [] as Array<Record<string, unknown>>,
+          states: [] as HistoryState[],
         }));
         for (const r of rs) {
           const i = Math.min(buckets - 1, Math.max(0, Number(r.bucket)));
           out[i].states.push({
-            state_type: r.state_type,
-            state_name: r.state_name,
+            state_type: (r.state_type as string | null) ?? null,
+            state_name: (r.state_name as string | null) ?? null,
             count_runs: Number(r.count),
             sum_estimated_run_time: Number(r.run_time ?? 0),
             sum_estimated_lateness: Number(r.lateness ?? 0),

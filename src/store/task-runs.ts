@@ -81,6 +81,14 @@ export function taskRunsStore(driver: Driver) {
       });
     },
 
+    countByState(body: FilterBody): Promise<Array<{ state_type: string | null; count: number }>> {
+      return driver.read(function* () {
+        return (yield rows(sql`
+          SELECT task_run.state_type, count(*) AS count FROM task_run WHERE ${taskRunWhere(body, d)}
+          GROUP BY task_run.state_type ORDER BY count DESC`)) as never;
+      });
+    },
+
     update(id: string, patch: { name?: string }): Promise<boolean> {
       return driver.tx(function* () {
         if (patch.name === undefined) return ((yield row(sql`SELECT id FROM task_run WHERE id = ${id}`)) as Row | undefined) !== undefined;

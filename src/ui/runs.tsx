@@ -1,0 +1,185 @@
+// Dashboard pages about runs: the dashboard, the runs list with bulk actions, a run's page with its
+// logs fragment and actions, and a task run's page.
+import { Elysia, t } from "elysia";
+import { LEVELS, Logs } from "../../views/components/logs.tsx";
+import { DashboardPage } from "../../views/pages/dashboard.tsx";
+import { FlowRunPage } from "../../views/pages/flow-run.tsx";
+import { FlowRunsList, FlowRunsPage, type FlowRunsPageProps } from "../../views/pages/flow-runs.tsx";
+import { TaskRunPage } from "../../views/pages/task-run.tsx";
+import { AppError } from "../core/errors.ts";
+import { publishFlowRunTransition } from "../events/run-events.ts";
+import { addSeconds, isTerminal, nowTimestamp, STATE_TYPES, type StateCreate, type StateType } from "../orchestration/index.ts";
+import type { FlowRunJson } from "../store/run-shapes.ts";
+import type { UiDeps } from "./deps.ts";
+import { html } from "./html.ts";
+import { pageNumber, parseRunsQuery, runsFilterBody, windowStart, WINDOW_OPTIONS, WINDOWS } from "./list-query.ts";
+
+const PAGE_SIZE = 50;
+const LOG_LIMIT = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function runPages(deps: UiDeps) {
+  const { stores, csrf } = deps;
+
+  /** Adds flow names to runs with one query. */
+  async function withFlowNames(runs: FlowRunJson[]) {
+    const ids = [...new Set(runs.map((r) => r.flow_id as string))];
+    const flows = ids.length ? await stores.flows.filter({ flows: { id: { any_: ids } } }, { limit: ids.length, offset: 0 }) : [];
+    const names = new Map(flows.map((f) => [f.id, f.name]));
+    return runs.map((r) => ({ ...(r as never as Record<string, unknown>), flowName: names.get(r.flow_id as string) ?? null })) as never[];
+  }
+
+  async function transition(id: string, state: StateCreate) {
+    const outcome = await stores.flowRuns.setState(id, { proposed: state, force: true, now: nowTimestamp() });
+    publishFlowRunTransition(deps.bus, outcome as never, nowTimestamp());
+    return outcome;
+  }
+
+  /** Cancel as the Prefect UI does (Cancelling); a run with no deployment has no infrastructure to stop, so it ends Cancelled. */
+  async function cancel(id: string) {
+    const run = await stores.flowRuns.get(id);
+    if (!run || isTerminal(run.state_type as StateType)) return false;
+    await transition(id, { type: "CANCELLING", message: "Cancelled from the dashboard." });
+    if (!run.deployment_id) await transition(id, { type: "CANCELLED", message: "Cancelled from the dashboard." });
+    return true;
+  }
+
+  async function runsListProps(query: Record<string, string | undefined>, extra: Partial<FlowRunsPageProps> = {}): Promise<FlowRunsPageProps> {
+    const q = parseRunsQuery(query);
+    const page = pageNumber(query.page);
+    // One extra row says whether there is a next page, without counting a million rows.
+    const rows = await stores.flowRuns.filter(runsFilterBody(q), { limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE, sort: q.sort });
+    return { query: q, runs: await withFlowNames(rows.slice(0, PAGE_SIZE)), page, hasNext: rows.length > PAGE_SIZE, stateTypes: [...STATE_TYPES], windows: WINDOW_OPTIONS, csrfToken: csrf.token, ...extra };
+  }
+
+  const runLogs = (id: string, level: number) =>
+    stores.logs.filter({ logs: { flow_run_id: { any_: [id] }, ...(level ? { level: { ge_: level } } : {}) } }, { limit: LOG_LIMIT + 1, offset: 0, sort: "TIMESTAMP_ASC" });
+
+  async function runPageProps(id: string, level: number, extra: { formError?: string; notice?: string } = {}) {
+    const run = await stores.flowRuns.get(id);
+    if (!run) throw new AppError("not_found", "Flow run not found");
+    const [flow, states, tasks, subflowParents, logs] = await Promise.all([
+      stores.flows.get(run.flow_id as string),
+      stores.flowRuns.states(id),
+      stores.taskRuns.filter({ task_runs: { flow_run_id: { any_: [id] } } }, { limit: 1000, offset: 0, sort: "EXPECTED_START_TIME_ASC" }),
+      stores.flowRuns.filter({ flow_runs: { parent_flow_run_id: { any_: [id] } } }, { limit: 200, offset: 0, sort: "EXPECTED_START_TIME_ASC" }),
+      runLogs(id, level),
+    ]);
+    return {
+      run: run as never,
+      flowName: flow?.name ?? "unknown flow",
+      states: states as never,
+      tasks: tasks as never,
+      subflows: await withFlowNames(subflowParents),
+      logs: logs.slice(0, LOG_LIMIT) as never,
+      logsTruncated: logs.length > LOG_LIMIT,
+      level,
+      live: !isTerminal(run.state_type as StateType),
+      stateTypes: [...STATE_TYPES],
+      csrfToken: csrf.token,
+      ...extra,
+    };
+  }
+
+  const levelOf = (raw: string | undefined) => {
+    const n = Number(raw ?? 0);
+    return LEVELS.some(([v]) => v === n) ? n : 0;
+  };
+  const checkId = (id: string) => {
+    if (!UUID.test(id)) throw new AppError("not_found", "Flow run not found");
+    return id;
+  };
+
+  return new Elysia({ name: "ui.runs" })
+    .get("/", async ({ query }) => {
+      const since = WINDOWS.some(([v]) => v === query.window) ? query.window! : "24h";
+      const start = windowStart(since);
+      const window = start ? { expected_start_time: { after_: start } } : {};
+      const historyStart = start ?? addSeconds(nowTimestamp(), -30 * 86400);
+      const historyEnd = nowTimestamp();
+      const interval = Math.max(60, Math.ceil((Date.parse(historyEnd) - Date.parse(historyStart)) / 1000 / 60));
+      const [counts, history, failures, late, taskCounts] = await Promise.all([
+        stores.flowRuns.countByState({ flow_runs: window }),
+        stores.history.flowRunHistory({ history_start: historyStart, history_end: historyEnd, history_interval: interval }),
+        stores.flowRuns.filter({ flow_runs: { ...window, state: { type: { any_: ["FAILED", "CRASHED"] } } } }, { limit: 5, offset: 0, sort: "EXPECTED_START_TIME_DESC" }),
+        stores.flowRuns.filter({ flow_runs: { state: { name: { any_: ["Late"] } } } }, { limit: 5, offset: 0, sort: "EXPECTED_START_TIME_ASC" }),
+        stores.taskRuns.countByState(start ? { task_runs: { expected_start_time: { after_: start } } } : {}),
+      ]);
+      const total = counts.reduce((n, c) => n + Number(c.count), 0);
+      return html(
+        <DashboardPage window={since} windows={WINDOW_OPTIONS} counts={counts} total={total} history={history} failures={await withFlowNames(failures)} late={await withFlowNames(late)} taskCounts={taskCounts} csrfToken={csrf.token} />,
+      );
+    })
+    .get("/runs", async ({ query, request }) => {
+      const props = await runsListProps(query, { notice: query.notice });
+      // htmx asks for the list alone when a filter or the page changes.
+      return html(request.headers.get("hx-request") ? <FlowRunsList {...props} /> : <FlowRunsPage {...props} />);
+    })
+    .post(
+      "/runs/bulk",
+      async ({ body, request }) => {
+        csrf.check(request, body);
+        const ids = (Array.isArray(body.ids) ? body.ids : body.ids ? [body.ids] : []).filter((id) => UUID.test(id));
+        if (!ids.length || (body.action !== "cancel" && body.action !== "delete")) {
+          return html(<FlowRunsPage {...await runsListProps({}, { error: "Select at least one run and an action." })} />, 422);
+        }
+        let n = 0;
+        for (const id of ids) n += body.action === "cancel" ? Number(await cancel(id)) : Number(await stores.flowRuns.delete(id));
+        const verb = body.action === "cancel" ? "Cancelled" : "Deleted";
+        return Response.redirect(`/runs?notice=${encodeURIComponent(`${verb} ${n} flow run${n === 1 ? "" : "s"}.`)}`, 303);
+      },
+      { body: t.Object({ csrf: t.Optional(t.String()), action: t.Optional(t.String()), ids: t.Optional(t.Union([t.String(), t.Array(t.String())])) }, { additionalProperties: true }) },
+    )
+    .get("/runs/:id", async ({ params, query }) => html(<FlowRunPage {...await runPageProps(checkId(params.id), levelOf(query.level), { notice: query.notice })} />))
+    // The link the SDK prints ("View at …/runs/flow-run/<id>").
+    .get("/runs/flow-run/:id", ({ params }) => Response.redirect(`/runs/${params.id}`, 302))
+    // Polled every 2 s while the run is active: the run's state and its logs, nothing else.
+    .get("/runs/:id/logs", async ({ params, query }) => {
+      const id = checkId(params.id);
+      const level = levelOf(query.level);
+      const [run, logs] = await Promise.all([stores.flowRuns.get(id), runLogs(id, level)]);
+      if (!run) throw new AppError("not_found", "Flow run not found");
+      return html(<Logs runId={id} logs={logs.slice(0, LOG_LIMIT) as never} level={level} live={!isTerminal(run.state_type as StateType)} truncated={logs.length > LOG_LIMIT} />);
+    })
+    .post(
+      "/runs/:id/cancel",
+      async ({ params, body, request }) => {
+        csrf.check(request, body);
+        const done = await cancel(checkId(params.id));
+        return Response.redirect(`/runs/${params.id}?notice=${encodeURIComponent(done ? "Flow run cancelled." : "The run had already finished.")}`, 303);
+      },
+      { body: t.Optional(t.Object({ csrf: t.Optional(t.String()) }, { additionalProperties: true })) },
+    )
+    .post(
+      "/runs/:id/retry",
+      async ({ params, body, request }) => {
+        csrf.check(request, body);
+        await transition(checkId(params.id), { type: "SCHEDULED", name: "AwaitingRetry", message: "Retried from the dashboard." });
+        return Response.redirect(`/runs/${params.id}?notice=${encodeURIComponent("Flow run scheduled for a retry.")}`, 303);
+      },
+      { body: t.Optional(t.Object({ csrf: t.Optional(t.String()) }, { additionalProperties: true })) },
+    )
+    .post(
+      "/runs/:id/state",
+      async ({ params, body, request }) => {
+        csrf.check(request, body);
+        const id = checkId(params.id);
+        const type = String(body.type ?? "").toUpperCase();
+        const message = String(body.message ?? "");
+        if (!(STATE_TYPES as readonly string[]).includes(type)) {
+          return html(<FlowRunPage {...await runPageProps(id, 0, { formError: "Choose a state to move the run to." })} />, 422);
+        }
+        if (message.length > 500) return html(<FlowRunPage {...await runPageProps(id, 0, { formError: "The message must be at most 500 characters." })} />, 422);
+        await transition(id, { type: type as StateType, message: message || null });
+        return Response.redirect(`/runs/${id}?notice=${encodeURIComponent(`State changed to ${type.charAt(0)}${type.slice(1).toLowerCase()}.`)}`, 303);
+      },
+      { body: t.Object({ csrf: t.Optional(t.String()), type: t.Optional(t.String()), message: t.Optional(t.String()) }, { additionalProperties: true }) },
+    )
+    .get("/task-runs/:id", async ({ params }) => {
+      if (!UUID.test(params.id)) throw new AppError("not_found", "Task run not found");
+      const task = await stores.taskRuns.get(params.id);
+      if (!task) throw new AppError("not_found", "Task run not found");
+      const [states, flowRun] = await Promise.all([stores.taskRuns.states(params.id), task.flow_run_id ? stores.flowRuns.get(task.flow_run_id as string) : null]);
+      return html(<TaskRunPage task={task as never} flowRunName={(flowRun?.name as string) ?? null} states={states as never} csrfToken={csrf.token} />);
+    });
+}

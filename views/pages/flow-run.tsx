@@ -1,0 +1,257 @@
+import { DetailHeader } from "../components/detail-header.tsx";
+import { Empty } from "../components/empty.tsx";
+import { LEVELS, Logs, type LogLine } from "../components/logs.tsx";
+import { RunsTable, type RunRow } from "../components/runs-table.tsx";
+import { StateBadge } from "../components/state-badge.tsx";
+import { Time, formatDuration } from "../components/time.tsx";
+import { Layout } from "../layout.tsx";
+
+export interface TaskRow {
+  id: string;
+  name: string;
+  state_type: string | null;
+  state_name: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  estimated_run_time: number;
+}
+
+export interface StateRow {
+  id: string;
+  type: string;
+  name: string;
+  timestamp: string;
+  message: string | null;
+}
+
+export interface FlowRunPageProps {
+  run: RunRow & { parameters: Record<string, unknown>; run_count: number; end_time: string | null; deployment_id: string | null; parent_task_run_id: string | null };
+  flowName: string;
+  states: StateRow[];
+  tasks: TaskRow[];
+  subflows: RunRow[];
+  logs: LogLine[];
+  logsTruncated: boolean;
+  level: number;
+  live: boolean;
+  stateTypes: string[];
+  csrfToken: string;
+  formError?: string;
+  notice?: string;
+}
+
+/** Task runs as bars on one time axis: where each started and how long it took, relative to the run. */
+function Gantt({ tasks }: { tasks: TaskRow[] }) {
+  const started = tasks.filter((t) => t.start_time);
+  if (!started.length) return "";
+  const t0 = Math.min(...started.map((t) => Date.parse(t.start_time!)));
+  const t1 = Math.max(...started.map((t) => Date.parse(t.start_time!) + t.estimated_run_time * 1000), t0 + 1);
+  const span = t1 - t0;
+  return (
+    <div class="gantt" role="img" aria-label="Task run timeline">
+      {started.map((t) => {
+        const left = ((Date.parse(t.start_time!) - t0) / span) * 100;
+        const width = Math.max(0.5, ((t.estimated_run_time * 1000) / span) * 100);
+        return (
+          <div class="gantt-row">
+            <span class="gantt-label" safe>
+              {t.name}
+            </span>
+            <span class="gantt-track">
+              <span class={`gantt-bar state-${(t.state_type ?? "none").toLowerCase()}`} style={`left:${left.toFixed(2)}%;width:${Math.min(100 - left, width).toFixed(2)}%`} title={`${t.name}: ${formatDuration(t.estimated_run_time)}`}></span>
+            </span>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+export function FlowRunPage(p: FlowRunPageProps) {
+  const r = p.run;
+  const terminal = ["COMPLETED", "FAILED", "CANCELLED", "CRASHED"].includes(r.state_type ?? "");
+  return (
+    <Layout title={r.name} section="runs" csrfToken={p.csrfToken}>
+      <DetailHeader crumbs={[{ href: "/runs", label: "Flow runs" }, { href: `/flows/${r.flow_id}`, label: p.flowName }]} title={r.name} state={{ type: r.state_type, name: r.state_name }}>
+        <dl class="facts">
+          <dt>Flow</dt>
+          <dd>
+            <a href={`/flows/${r.flow_id}`} safe>
+              {p.flowName}
+            </a>
+          </dd>
+          <dt>Start</dt>
+          <dd>
+            <Time ts={r.start_time ?? r.expected_start_time} />
+          </dd>
+          <dt>End</dt>
+          <dd>
+            <Time ts={r.end_time} />
+          </dd>
+          <dt>Duration</dt>
+          <dd safe>{formatDuration(r.estimated_run_time)}</dd>
+          <dt>Run count</dt>
+          <dd safe>{String(r.run_count)}</dd>
+          <dt>Tags</dt>
+          <dd>
+            {r.tags.length
+              ? r.tags.map((t) => (
+                  <span class="tag" safe>
+                    {t}
+                  </span>
+                ))
+              : "—"}
+          </dd>
+          <dt>ID</dt>
+          <dd>
+            <code safe>{r.id}</code>
+          </dd>
+        </dl>
+      </DetailHeader>
+      {p.notice ? (
+        <p class="notice" role="status" safe>
+          {p.notice}
+        </p>
+      ) : (
+        ""
+      )}
+      <section class="card actions" aria-labelledby="actions-h">
+        <h2 id="actions-h">Actions</h2>
+        {!terminal ? (
+          <form method="post" action={`/runs/${r.id}/cancel`} class="inline" onsubmit="return confirm('Cancel this flow run?')">
+            <input type="hidden" name="csrf" value={p.csrfToken} />
+            <button type="submit" class="danger">
+              Cancel run
+            </button>
+          </form>
+        ) : (
+          ""
+        )}
+        {r.deployment_id && terminal ? (
+          <form method="post" action={`/runs/${r.id}/retry`} class="inline" onsubmit="return confirm('Retry this flow run?')">
+            <input type="hidden" name="csrf" value={p.csrfToken} />
+            <button type="submit">Retry</button>
+          </form>
+        ) : (
+          ""
+        )}
+        <form method="post" action={`/runs/${r.id}/state`} class="state-form" onsubmit="return confirm('Change the state of this flow run?')">
+          <input type="hidden" name="csrf" value={p.csrfToken} />
+          <label>
+            New state
+            <select name="type" aria-invalid={p.formError ? "true" : undefined} aria-describedby={p.formError ? "state-error" : undefined}>
+              <option value="">Choose…</option>
+              {p.stateTypes.map((s) => (
+                <option value={s} safe>
+                  {s.charAt(0) + s.slice(1).toLowerCase()}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Message <input type="text" name="message" maxlength="500" />
+          </label>
+          <button type="submit">Change state</button>
+          {p.formError ? (
+            <p id="state-error" class="field-error" role="alert" safe>
+              {p.formError}
+            </p>
+          ) : (
+            ""
+          )}
+        </form>
+      </section>
+      <div class="grid-2">
+        <section class="card" aria-labelledby="states-h">
+          <h2 id="states-h">State timeline</h2>
+          <ol class="timeline">
+            {p.states.map((s) => (
+              <li>
+                <StateBadge type={s.type} name={s.name} /> <Time ts={s.timestamp} />
+                {s.message ? (
+                  <p class="muted" safe>
+                    {s.message}
+                  </p>
+                ) : (
+                  ""
+                )}
+              </li>
+            ))}
+          </ol>
+        </section>
+        <section class="card" aria-labelledby="params-h">
+          <h2 id="params-h">Parameters</h2>
+          <pre class="json" safe>
+            {JSON.stringify(r.parameters, null, 2)}
+          </pre>
+        </section>
+      </div>
+      <section class="card" aria-labelledby="tasks-h">
+        <h2 id="tasks-h">
+          Task runs <span class="muted">({String(p.tasks.length)})</span>
+        </h2>
+        {p.tasks.length ? (
+          <>
+            <Gantt tasks={p.tasks} />
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Task run</th>
+                    <th scope="col">State</th>
+                    <th scope="col">Start</th>
+                    <th scope="col">Duration</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.tasks.map((t) => (
+                    <tr>
+                      <td>
+                        <a href={`/task-runs/${t.id}`} safe>
+                          {t.name}
+                        </a>
+                      </td>
+                      <td>
+                        <StateBadge type={t.state_type} name={t.state_name} />
+                      </td>
+                      <td>
+                        <Time ts={t.start_time} />
+                      </td>
+                      <td safe>{formatDuration(t.estimated_run_time)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        ) : (
+          <Empty title="No task runs recorded" />
+        )}
+      </section>
+      {p.subflows.length ? (
+        <section class="card" aria-labelledby="sub-h">
+          <h2 id="sub-h">Subflow runs</h2>
+          <RunsTable runs={p.subflows} />
+        </section>
+      ) : (
+        ""
+      )}
+      <section class="card" aria-labelledby="logs-h">
+        <div class="section-head">
+          <h2 id="logs-h">Logs</h2>
+          <label>
+            Level{" "}
+            <select name="level" hx-get={`/runs/${r.id}/logs`} hx-target="#logs" hx-swap="outerHTML">
+              {LEVELS.map(([v, label]) => (
+                <option value={String(v)} selected={v === p.level} safe>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <Logs runId={r.id} logs={p.logs} level={p.level} live={p.live} truncated={p.logsTruncated} />
+      </section>
+    </Layout>
+  );
+}

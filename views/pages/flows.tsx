@@ -1,0 +1,97 @@
+import { DetailHeader } from "../components/detail-header.tsx";
+import { Empty } from "../components/empty.tsx";
+import { HistoryChart, type HistoryBucket } from "../components/history-chart.tsx";
+import { Pagination } from "../components/pagination.tsx";
+import { RunsTable, type RunRow } from "../components/runs-table.tsx";
+import { Time } from "../components/time.tsx";
+import { Layout } from "../layout.tsx";
+
+export interface FlowRow {
+  id: string;
+  name: string;
+  created: string;
+  tags: string[];
+}
+
+export function FlowsPage(p: { flows: FlowRow[]; q: string; page: number; hasNext: boolean; csrfToken: string }) {
+  return (
+    <Layout title="Flows" section="flows" csrfToken={p.csrfToken}>
+      <h1>Flows</h1>
+      <form class="filters" method="get" action="/flows">
+        <label>
+          Search <input type="search" name="q" value={p.q} placeholder="flow name" />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {p.flows.length ? (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Flow</th>
+                <th scope="col">Created</th>
+                <th scope="col">Tags</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.flows.map((f) => (
+                <tr>
+                  <td>
+                    <a href={`/flows/${f.id}`} safe>
+                      {f.name}
+                    </a>
+                  </td>
+                  <td>
+                    <Time ts={f.created} />
+                  </td>
+                  <td>
+                    {f.tags.map((t) => (
+                      <span class="tag" safe>
+                        {t}
+                      </span>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <Empty title="No flows yet" hint="A flow appears here the first time it runs against this server." />
+      )}
+      <Pagination path="/flows" query={{ q: p.q }} page={p.page} hasNext={p.hasNext} />
+    </Layout>
+  );
+}
+
+export function FlowPage(p: { flow: FlowRow; runs: RunRow[]; history: HistoryBucket[]; runCount: number; csrfToken: string }) {
+  return (
+    <Layout title={p.flow.name} section="flows" csrfToken={p.csrfToken}>
+      <DetailHeader crumbs={[{ href: "/flows", label: "Flows" }]} title={p.flow.name}>
+        <dl class="facts">
+          <dt>Created</dt>
+          <dd>
+            <Time ts={p.flow.created} />
+          </dd>
+          <dt>Runs</dt>
+          <dd safe>{String(p.runCount)}</dd>
+          <dt>ID</dt>
+          <dd>
+            <code safe>{p.flow.id}</code>
+          </dd>
+        </dl>
+      </DetailHeader>
+      <section class="card" aria-labelledby="hist-h">
+        <h2 id="hist-h">Run history (7 days)</h2>
+        <HistoryChart buckets={p.history} label={`Runs of ${p.flow.name} over the last 7 days by state`} />
+      </section>
+      <section class="card" aria-labelledby="runs-h">
+        <h2 id="runs-h">Recent runs</h2>
+        {p.runs.length ? <RunsTable runs={p.runs} /> : <Empty title="No runs" />}
+        <p>
+          <a href={`/runs?flow=${encodeURIComponent(p.flow.name)}&since=all`}>All runs of this flow →</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
