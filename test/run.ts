@@ -71,6 +71,10 @@ const add = (c: Counts | null, what: string) => {
 };
 
 try {
+  step("xss-scan: every interpolation in views/ is escaped");
+  const xss = sh([join(ROOT, "node_modules", ".bin", "xss-scan")]) === 0;
+  add({ tests: 1, failures: xss ? 0 : 1, skipped: 0 }, "xss-scan");
+
   step("bun test");
   const bunXml = join(OUT, "bun.xml");
   const bunCode = sh([process.execPath, "test", "--reporter=junit", `--reporter-outfile=${bunXml}`, "test/unit", "test/store", "test/api", "test/cli"], env);

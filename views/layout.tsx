@@ -1,3 +1,5 @@
+import type { PropsWithChildren } from "@kitajs/html";
+
 // The page frame: head, navigation and the embedded scripts. Pure: a function of its props.
 export interface LayoutProps {
   title: string;
@@ -5,7 +7,6 @@ export interface LayoutProps {
   section?: "dashboard" | "runs" | "flows" | "events" | "settings";
   /** The dashboard's CSRF token: htmx sends it as a header on every request it makes. */
   csrfToken?: string;
-  children?: JSX.Element | JSX.Element[];
 }
 
 const NAV: Array<[LayoutProps["section"], string, string]> = [
@@ -16,7 +17,7 @@ const NAV: Array<[LayoutProps["section"], string, string]> = [
   ["settings", "/settings", "Settings"],
 ];
 
-export function Layout({ title, section, csrfToken, children }: LayoutProps) {
+export function Layout({ title, section, csrfToken, children }: PropsWithChildren<LayoutProps>) {
   return (
     <>
       {"<!doctype html>"}

@@ -32,7 +32,7 @@ export function Logs(p: { runId: string; logs: LogLine[]; level: number; live: b
               <time datetime={l.timestamp} safe>
                 {l.timestamp.slice(11, 23)}
               </time>
-              <span class="lvl" safe>
+              <span class="lvl">
                 {levelName(l.level)}
               </span>
               <span class="logger" safe>

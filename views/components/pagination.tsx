@@ -24,7 +24,7 @@ export function Pagination({ path, query, page, hasNext, target }: PaginationPro
       ) : (
         <span class="muted">← Previous</span>
       )}
-      <span class="muted">Page {String(page)}</span>
+      <span class="muted" safe>{`Page ${page}`}</span>
       {hasNext ? (
         <a href={href(path, query, page + 1)} rel="next" {...hx(page + 1)}>
           Next →

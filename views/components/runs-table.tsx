@@ -15,22 +15,33 @@ export interface RunRow {
   tags: string[];
 }
 
+function DefaultHead({ selectable }: { selectable: boolean }) {
+  return (
+    <tr>
+      {selectable ? (
+        <th scope="col">
+          <span class="sr-only">Select</span>
+        </th>
+      ) : (
+        ""
+      )}
+      <th scope="col">Run</th>
+      <th scope="col">Flow</th>
+      <th scope="col">State</th>
+      <th scope="col">Expected start</th>
+      <th scope="col">Duration</th>
+      <th scope="col">Tags</th>
+    </tr>
+  );
+}
+
 export function RunsTable({ runs, selectable, head }: { runs: RunRow[]; selectable?: boolean; head?: JSX.Element }) {
+  const header: JSX.Element = head ?? <DefaultHead selectable={!!selectable} />;
   return (
     <div class="table-wrap">
       <table class="runs">
         <thead>
-          {head ?? (
-            <tr>
-              {selectable ? <th scope="col"><span class="sr-only">Select</span></th> : ""}
-              <th scope="col">Run</th>
-              <th scope="col">Flow</th>
-              <th scope="col">State</th>
-              <th scope="col">Expected start</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Tags</th>
-            </tr>
-          )}
+          {header}
         </thead>
         <tbody>
           {runs.map((r) => (

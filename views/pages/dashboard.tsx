@@ -39,7 +39,7 @@ export function DashboardPage(p: DashboardProps) {
       <section class="card" aria-labelledby="runs-h" hx-get={`/?window=${p.window}`} hx-trigger="every 10s" hx-select="#dashboard-live" hx-target="#dashboard-live" hx-swap="outerHTML">
         <div id="dashboard-live" aria-live="polite">
           <h2 id="runs-h">
-            Flow runs <span class="muted">({String(p.total)})</span>
+            Flow runs <span class="muted" safe>{`(${p.total})`}</span>
           </h2>
           {p.counts.length ? (
             <ul class="counts">
@@ -69,7 +69,7 @@ export function DashboardPage(p: DashboardProps) {
       </div>
       <section class="card" aria-labelledby="tasks-h">
         <h2 id="tasks-h">
-          Task runs <span class="muted">({String(taskTotal)})</span>
+          Task runs <span class="muted" safe>{`(${taskTotal})`}</span>
         </h2>
         {p.taskCounts.length ? (
           <ul class="counts">

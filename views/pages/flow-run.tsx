@@ -188,7 +188,7 @@ export function FlowRunPage(p: FlowRunPageProps) {
       </div>
       <section class="card" aria-labelledby="tasks-h">
         <h2 id="tasks-h">
-          Task runs <span class="muted">({String(p.tasks.length)})</span>
+          Task runs <span class="muted" safe>{`(${p.tasks.length})`}</span>
         </h2>
         {p.tasks.length ? (
           <>
