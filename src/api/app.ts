@@ -6,6 +6,7 @@ import type { DbHandle } from "../db/open.ts";
 import { EventBus } from "../events/bus.ts";
 import { flowRunsStore } from "../store/flow-runs.ts";
 import { flowsStore } from "../store/flows.ts";
+import { eventsStore } from "../store/events.ts";
 import { logsStore } from "../store/logs.ts";
 import { runHistoryStore } from "../store/run-history.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps) {
     taskRuns: taskRunsStore(driver),
     history: runHistoryStore(driver),
     logs: logsStore(driver),
+    events: eventsStore(driver),
   };
   const maxLimit = deps.config.defaultLimit;
   const api = new Elysia({ name: "api", prefix: "/api" })

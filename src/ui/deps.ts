@@ -3,6 +3,7 @@
 import type { ServerConfig } from "../api/config.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { FlowRunsStore } from "../store/flow-runs.ts";
+import type { EventsStore } from "../store/events.ts";
 import type { FlowsStore } from "../store/flows.ts";
 import type { LogsStore } from "../store/logs.ts";
 import type { RunHistoryStore } from "../store/run-history.ts";
@@ -15,5 +16,5 @@ export interface UiDeps {
   bus: EventBus;
   csrf: DashboardCsrf;
   services: () => Array<{ name: string; running: boolean }>;
-  stores: { flows: FlowsStore; flowRuns: FlowRunsStore; taskRuns: TaskRunsStore; history: RunHistoryStore; logs: LogsStore };
+  stores: { flows: FlowsStore; flowRuns: FlowRunsStore; taskRuns: TaskRunsStore; history: RunHistoryStore; logs: LogsStore; events: EventsStore };
 }

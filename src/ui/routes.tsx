@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import { AboutPage } from "../../views/pages/about.tsx";
 import { PREFECT_COMPAT_VERSION, PREFECT_LITE_VERSION } from "../core/version.ts";
 import type { UiDeps } from "./deps.ts";
+import { eventPages } from "./events.tsx";
 import { flowPages } from "./flows.tsx";
 import { html } from "./html.ts";
 import { runPages } from "./runs.tsx";
@@ -25,5 +26,6 @@ export function dashboard(deps: UiDeps) {
       ),
     )
     .use(runPages(deps))
-    .use(flowPages(deps));
+    .use(flowPages(deps))
+    .use(eventPages(deps));
 }

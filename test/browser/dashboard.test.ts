@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { startServer, tempHome } from "../support/binary.ts";
+import { HAVE_CHROMIUM, launch } from "../support/browser.ts";
+
+const SHOTS = resolve(import.meta.dir, "..", "..", "test-output", "screenshots");
+const PYTHON = resolve(import.meta.dir, "..", "..", ".venv", "bin", "python");
+type J = Record<string, any>;
+
+describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let browser: Browser;
+  let api: (path: string, init?: { method?: string; json?: unknown }) => Promise<J>;
+  let flowId: string;
+  const ids: Record<string, string> = {};
+
+  async function page(path: string, opts: { width?: number } = {}): Promise<{ page: Page; errors: string[] }> {
+    const p = await browser.newPage({ viewport: { width: opts.width ?? 1280, height: 900 } });
+    const errors: string[] = [];
+    p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    p.on("pageerror", (e) => errors.push(String(e)));
+    p.on("dialog", (d) => (d.type() === "confirm" ? d.accept() : (errors.push(`unexpected ${d.type()}: ${d.message()}`), d.dismiss())));
+    await p.goto(server.base + path);
+    return { page: p, errors };
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" });
+    browser = await launch();
+    api = async (path, init = {}) => {
+      const r = await fetch(`${server.base}/api${path}`, { method: init.method ?? "GET", headers: { "content-type": "application/json" }, body: init.json === undefined ? undefined : JSON.stringify(init.json) });
+      return r.status === 204 ? {} : ((await r.json()) as J);
+    };
+    // Hostile text where users control it: a flow name with quotes, tags and log lines with markup.
+    flowId = (await api("/flows/", { method: "POST", json: { name: `etl "x" onmouseover=alert(1)` } })).id;
+    for (let i = 0; i < 55; i++) {
+      const state = i % 5 === 0 ? { type: "FAILED", message: "boom" } : { type: "COMPLETED" };
+      const run = await api("/flow_runs/", { method: "POST", json: { flow_id: flowId, name: `run-${String(i).padStart(2, "0")}`, tags: i % 2 ? ["<script>alert(1)</script>"] : ["nightly"], state } });
+      ids[`run-${i}`] = run.id;
+    }
+    const running = await api("/flow_runs/", { method: "POST", json: { flow_id: flowId, name: "to-cancel" } });
+    await api(`/flow_runs/${running.id}/set_state`, { method: "POST", json: { state: { type: "RUNNING" } } });
+    ids.running = running.id;
+    await api("/logs/", { method: "POST", json: [{ name: "x", level: 40, message: "<img src=x onerror=alert(1)> bad things", timestamp: new Date().toISOString(), flow_run_id: running.id }] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.proc.kill("SIGTERM");
+    await server?.proc.exited;
+  });
+
+  test("every page loads without console errors, and hostile names stay text", async () => {
+    const paths: Array<[string, string]> = [
+      ["dashboard", "/?window=24h"],
+      ["flow-runs", "/runs"],
+      ["flow-run", `/runs/${ids.running}`],
+      ["flows", "/flows"],
+      ["flow", `/flows/${flowId}`],
+      ["settings", "/settings"],
+      ["events", "/events"],
+    ];
+    for (const [name, path] of paths) {
+      const { page: p, errors } = await page(path);
+      await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+      expect({ name, errors }).toEqual({ name, errors: [] });
+      expect(await p.locator("script:not([src])").count()).toBe(0);
+      expect(await p.locator("img").count()).toBe(0);
+      await p.close();
+    }
+    const { page: runs } = await page("/runs");
+    expect(await runs.getByText("<script>alert(1)</script>").first().isVisible()).toBe(true);
+    const { page: run } = await page(`/runs/${ids.running}`);
+    expect(await run.getByText("<img src=x onerror=alert(1)> bad things").isVisible()).toBe(true);
+    expect(await run.getByText(`etl "x" onmouseover=alert(1)`).first().isVisible()).toBe(true);
+  });
+
+  test("filters and pagination change the list", async () => {
+    const { page: p } = await page("/runs?since=all");
+    const names = () => p.locator("table.runs tbody tr td:nth-child(2) a").allTextContents();
+    expect((await names()).length).toBe(50);
+    await p.getByRole("link", { name: "Next →" }).click();
+    await p.waitForURL(/page=2/);
+    await p.waitForFunction(() => document.querySelectorAll("table.runs tbody tr").length === 6);
+    await p.goto(`${server.base}/runs?since=all`);
+    await p.selectOption("select[name=state]", "FAILED");
+    await p.waitForFunction(() => document.querySelectorAll("table.runs tbody tr").length === 11);
+    expect((await names()).every((n) => /^run-\d\d$/.test(n))).toBe(true);
+    await p.fill("#f-q", "run-1");
+    await p.waitForFunction(() => document.querySelectorAll("table.runs tbody tr").length === 2);
+    expect((await names()).sort()).toEqual(["run-10", "run-15"]);
+  });
+
+  test("a running flow's logs appear without a reload", async () => {
+    const run = await api("/flow_runs/", { method: "POST", json: { flow_id: flowId, name: "live-logs" } });
+    await api(`/flow_runs/${run.id}/set_state`, { method: "POST", json: { state: { type: "RUNNING" } } });
+    const { page: p, errors } = await page(`/runs/${run.id}`);
+    expect(await p.getByText("Waiting for logs…").isVisible()).toBe(true);
+    await api("/logs/", { method: "POST", json: [{ name: "prefect.flow_runs", level: 20, message: "hello from a live run", timestamp: new Date().toISOString(), flow_run_id: run.id }] });
+    await p.getByText("hello from a live run").waitFor({ timeout: 8000 });
+    expect(errors).toEqual([]);
+  });
+
+  test("cancel from the UI ends a run Cancelled", async () => {
+    const { page: p } = await page(`/runs/${ids.running}`);
+    await p.getByRole("button", { name: "Cancel run" }).click();
+    await p.getByText("Flow run cancelled.").waitFor();
+    expect((await api(`/flow_runs/${ids.running}`)).state).toMatchObject({ type: "CANCELLED" });
+    expect(await p.locator("h1 .badge").textContent()).toBe("Cancelled");
+  });
+
+  test("bad input in a form shows an inline error and changes nothing", async () => {
+    const id = ids["run-1"];
+    const before = await api(`/flow_runs/${id}`);
+    const { page: p } = await page(`/runs/${id}`);
+    await p.getByRole("button", { name: "Change state" }).click();
+    await p.getByText("Choose a state to move the run to.").waitFor();
+    expect(await p.locator("select[name=type]").getAttribute("aria-invalid")).toBe("true");
+    const after = await api(`/flow_runs/${id}`);
+    expect(after.state_id).toBe(before.state_id);
+  });
+
+  test("a form without the CSRF token is refused", async () => {
+    const r = await fetch(`${server.base}/runs/${ids["run-2"]}/cancel`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html" }, body: "csrf=forged", redirect: "manual" });
+    expect(r.status).toBe(403);
+  });
+
+  test("phone width has no horizontal page scroll", async () => {
+    for (const path of ["/", "/runs", `/runs/${ids["run-3"]}`]) {
+      const { page: p } = await page(path, { width: 390 });
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      await p.screenshot({ path: join(SHOTS, `phone${path.replaceAll("/", "-") || "-home"}.png`), fullPage: true });
+      expect({ path, overflow }).toEqual({ path, overflow: 0 });
+    }
+  });
+
+  test.if(Bun.file(PYTHON).size > 0)("data made by the real SDK shows up", async () => {
+    const code = `
+from prefect import flow, task
+@task
+def double(x): return x * 2
+@flow(name="sdk-made")
+def f(): return [double(i) for i in range(3)]
+f()
+`;
+    const r = Bun.spawnSync([PYTHON, "-c", code], { env: { ...process.env, PREFECT_API_URL: `${server.base}/api`, PREFECT_HOME: tempHome() }, stdout: "pipe", stderr: "pipe" });
+    expect(r.exitCode).toBe(0);
+    const { page: p, errors } = await page("/flows");
+    await p.getByRole("link", { name: "sdk-made" }).click();
+    await p.locator("table.runs tbody tr").first().waitFor();
+    await p.locator("table.runs tbody tr td a").first().click();
+    await p.getByText("Completed").first().waitFor();
+    expect(errors).toEqual([]);
+  });
+});
