@@ -6,8 +6,6 @@ import type { DbHandle } from "../db/open.ts";
 import { EventBus } from "../events/bus.ts";
 import { flowRunsStore } from "../store/flow-runs.ts";
 import { flowsStore } from "../store/flows.ts";
-import { eventsStore } from "../store/events.ts";
-import { logsStore } from "../store/logs.ts";
 import { runHistoryStore } from "../store/run-history.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
 import { dashboardCsrf } from "../ui/csrf.ts";
@@ -15,10 +13,11 @@ import { dashboard } from "../ui/routes.tsx";
 import { adminApi } from "./admin.ts";
 import { apiVersionCheck } from "./api-version.ts";
 import { basicAuth } from "./auth.ts";
-import type { ServerConfig } from "./config.ts";
 import { concurrencyLeasesApi } from "./concurrency-leases.ts";
+import type { ServerConfig } from "./config.ts";
 import { csrf } from "./csrf.ts";
 import { errors } from "./errors.ts";
+import { eventsModule } from "./events-module.ts";
 import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { taskRunsApi } from "./task-runs.ts";
@@ -34,15 +33,17 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const driver = createDriver(deps.db);
   const bus = new EventBus();
+  const maxLimit = deps.config.defaultLimit;
+  // Logs, events, the event persister and the task-run recorder (task runs arrive as events).
+  const events = eventsModule({ driver, bus, authString: deps.config.authString, maxLimit });
+  events.start();
   const stores = {
     flows: flowsStore(driver),
     flowRuns: flowRunsStore(driver),
     taskRuns: taskRunsStore(driver),
     history: runHistoryStore(driver),
-    logs: logsStore(driver),
-    events: eventsStore(driver),
+    ...events.stores,
   };
-  const maxLimit = deps.config.defaultLimit;
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
     .use(adminApi(deps.config))
@@ -50,13 +51,19 @@ export function createApp(deps: AppDeps) {
     .use(flowsApi({ flows: stores.flows, maxLimit }))
     .use(flowRunsApi({ flowRuns: stores.flowRuns, history: stores.history, bus, maxLimit }))
     .use(taskRunsApi({ taskRuns: stores.taskRuns, maxLimit }))
-    .use(concurrencyLeasesApi());
-  return new Elysia()
+    .use(concurrencyLeasesApi())
+    .use(events.api);
+  const services = () => [
+    { name: "Event persister", running: true },
+    { name: "Task run recorder", running: true },
+  ];
+  const app = new Elysia()
     .use(errors)
     .use(basicAuth(deps.config.authString))
     .use(apiVersionCheck)
     .use(api)
-    .use(dashboard({ config: deps.config, revision: deps.revision, bus, stores, csrf: dashboardCsrf(), services: () => [] }));
+    .use(dashboard({ config: deps.config, revision: deps.revision, bus, stores, csrf: dashboardCsrf(), services }));
+  return Object.assign(app, { events, stores });
 }
 
 export type App = ReturnType<typeof createApp>;

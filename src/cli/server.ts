@@ -66,7 +66,7 @@ const start = defineCommand({
     const revision = (await migrationStatus(db)).current;
     const app = createApp({ config, db, revision });
     try {
-      app.listen({ hostname: config.host, port: config.port, idleTimeout: 30 });
+      app.listen({ hostname: config.host, port: config.port, idleTimeout: 30, maxRequestBodySize: 64 * 1024 * 1024 });
     } catch (e) {
       await db.close();
       const msg = String((e as Error).message ?? e);
@@ -81,6 +81,8 @@ const start = defineCommand({
       if (stopping) return;
       stopping = true;
       await app.stop();
+      // Events and task runs still queued are written before the database closes.
+      await app.events.stop();
       await db.close();
       process.stdout.write("Server stopped!\n");
       process.exit(0);

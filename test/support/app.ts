@@ -26,5 +26,13 @@ export async function testApp(overrides: Partial<ServerConfig> = {}, url = "sqli
     if (json !== undefined) headers.set("content-type", "application/json");
     return app.handle(new Request(`http://localhost${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body }));
   };
-  return { app, db, call, close: () => db.close() };
+  return {
+    app,
+    db,
+    call,
+    close: async () => {
+      await app.events.stop();
+      await db.close();
+    },
+  };
 }

@@ -1,0 +1,194 @@
+// The events WebSockets (contract §6.1/§6.2; prefect/server/api/events.py and utilities/subscriptions.py):
+//   /events/in   every SDK process streams one Event per text frame (no acknowledgements; resends after
+//                a reconnect are deduplicated downstream by event id);
+//   /events/out  a client sends an EventFilter, gets stored matches from the last 15 minutes, then live ones.
+// Handshake: the client offers subprotocol `prefect`, which we echo; its first message must be
+// {"type":"auth","token":…} and is answered {"type":"auth_success"} — the token is checked only when the
+// server has PREFECT_SERVER_API_AUTH_STRING. Without the subprotocol a client is served in Prefect's legacy
+// mode (no handshake) unless auth is configured. Bun answers pings itself, and its default maximum
+// message size (16 MB) is above Prefect's 1.5 MB event limit.
+import { timingSafeEqual } from "node:crypto";
+import { Elysia } from "elysia";
+import { AppError } from "../core/errors.ts";
+import type { EventBus, ReceivedEvent } from "../events/bus.ts";
+import { eventJson, parseEvent } from "../events/schema.ts";
+import { addSeconds, nowTimestamp } from "../orchestration/time.ts";
+import { eventMatches, parseEventFilter, type EventFilter } from "../store/event-filters.ts";
+import type { EventsStore } from "../store/events.ts";
+
+// Prefect's close codes.
+const POLICY_VIOLATION = 1008;
+const PROTOCOL_ERROR = 1002;
+
+export interface EventsWsDeps {
+  bus: EventBus;
+  events: EventsStore;
+  authString: string | null;
+  /** PREFECT_SERVER_EVENTS_MAXIMUM_WEBSOCKET_BACKFILL (seconds) and …_WEBSOCKET_BACKFILL_PAGE_SIZE. */
+  backfillSeconds?: number;
+  backfillPageSize?: number;
+}
+
+interface Socket {
+  id: string;
+  send(data: string): unknown;
+  close(code?: number, reason?: string): void;
+  data: { request: Request };
+}
+
+interface Conn {
+  stage: "auth" | "filter" | "open";
+  closed: boolean;
+  unsubscribe?: () => void;
+}
+
+const offersPrefect = (req: Request) =>
+  (req.headers.get("sec-websocket-protocol") ?? "").split(",").some((p) => p.trim() === "prefect");
+
+/** Elysia has already JSON-parsed text frames that look like JSON; binary frames arrive as buffers. */
+function asObject(message: unknown): Record<string, unknown> | null {
+  let m = message;
+  if (m instanceof Uint8Array) m = Buffer.from(m).toString("utf8");
+  if (typeof m === "string") {
+    try {
+      m = JSON.parse(m);
+    } catch {
+      return null;
+    }
+  }
+  return typeof m === "object" && m !== null && !Array.isArray(m) ? (m as Record<string, unknown>) : null;
+}
+
+/** The reason the auth message is refused, or null when it passes. */
+export function authFailure(message: Record<string, unknown> | null, authString: string | null): string | null {
+  if (message?.type !== "auth") return "Expected 'auth' message";
+  if (!authString) return null;
+  const token = message.token;
+  if (!token) return "Auth required but no token provided";
+  const got = Buffer.from(String(token), "utf8");
+  const want = Buffer.from(authString, "utf8");
+  return typeof token === "string" && got.length === want.length && timingSafeEqual(got, want) ? null : "Invalid token";
+}
+
+export function eventsWebsockets(deps: EventsWsDeps) {
+  const { bus, events, authString } = deps;
+  const backfillSeconds = deps.backfillSeconds ?? 15 * 60;
+  const pageSize = deps.backfillPageSize ?? 250;
+  const conns = new Map<string, Conn>();
+
+  const upgrade = (ctx: { request: Request; set: { headers: Record<string, string | number> } }) => {
+    if (offersPrefect(ctx.request)) ctx.set.headers["sec-websocket-protocol"] = "prefect";
+  };
+
+  const open = (ws: Socket, next: Conn["stage"]) => {
+    const conn: Conn = { stage: offersPrefect(ws.data.request) ? "auth" : next, closed: false };
+    conns.set(ws.id, conn);
+    if (conn.stage !== "auth" && authString) {
+      conn.closed = true;
+      ws.close(PROTOCOL_ERROR, "'prefect' subprotocol required when auth is configured");
+    }
+  };
+
+  /** Handles the auth stage; true when the message was consumed by it. */
+  const handshake = (ws: Socket, conn: Conn, message: unknown, next: Conn["stage"]): boolean => {
+    if (conn.stage !== "auth") return false;
+    const failure = authFailure(asObject(message), authString);
+    if (failure) {
+      conn.closed = true;
+      ws.close(POLICY_VIOLATION, failure);
+    } else {
+      conn.stage = next;
+      ws.send(JSON.stringify({ type: "auth_success" }));
+    }
+    return true;
+  };
+
+  const close = (ws: Socket) => {
+    const conn = conns.get(ws.id);
+    if (conn) {
+      conn.closed = true;
+      conn.unsubscribe?.();
+    }
+    conns.delete(ws.id);
+  };
+
+  /** Subscribes first, so nothing published during the backfill is missed, then backfills, then streams. */
+  async function stream(ws: Socket, conn: Conn, filter: EventFilter, backfill: boolean) {
+    const send = (e: ReceivedEvent) => ws.send(JSON.stringify({ type: "event", event: eventJson(e) }));
+    let buffered: ReceivedEvent[] | null = [];
+    conn.unsubscribe = bus.subscribe((batch) => {
+      for (const e of batch) {
+        if (!eventMatches(filter, e)) continue;
+        if (buffered) buffered.push(e);
+        else if (!conn.closed) send(e);
+      }
+    });
+    const sent = new Set<string>();
+    if (backfill) {
+      for (let offset = 0; !conn.closed; offset += pageSize) {
+        const page = await events.read(filter, pageSize, offset);
+        for (const e of page) {
+          if (conn.closed) break;
+          sent.add(e.id);
+          send(e);
+        }
+        if (page.length < pageSize) break;
+      }
+    }
+    const pending = buffered;
+    buffered = null;
+    for (const e of pending) if (!sent.has(e.id) && !conn.closed) send(e);
+  }
+
+  const filterMessage = (ws: Socket, conn: Conn, message: unknown) => {
+    const m = asObject(message);
+    if (m?.type !== "filter") {
+      conn.closed = true;
+      return ws.close(PROTOCOL_ERROR, "Expected 'filter' message");
+    }
+    let filter: EventFilter;
+    try {
+      filter = parseEventFilter(m.filter);
+    } catch (e) {
+      conn.closed = true;
+      return ws.close(PROTOCOL_ERROR, `Invalid filter: ${e instanceof AppError ? e.message : String(e)}`.slice(0, 120));
+    }
+    // Prefect clamps the backfill window and always streams oldest first.
+    const earliest = addSeconds(nowTimestamp(), -backfillSeconds);
+    if (filter.occurred.since < earliest) filter.occurred.since = earliest;
+    filter.order = "ASC";
+    conn.stage = "open";
+    stream(ws, conn, filter, m.backfill !== false).catch((e) => {
+      console.error("[prefect-lite] /events/out backfill failed:", e);
+      if (!conn.closed) ws.close(1011, "Internal error");
+    });
+  };
+
+  return new Elysia({ name: "api.events-ws" })
+    .ws("/events/in", {
+      upgrade,
+      open: (ws) => open(ws as unknown as Socket, "open"),
+      message(raw, message) {
+        const ws = raw as unknown as Socket;
+        const conn = conns.get(ws.id);
+        if (!conn || conn.closed || handshake(ws, conn, message, "open")) return;
+        // A malformed frame is logged and skipped: the socket and the rest of the stream carry on.
+        const parsed = parseEvent(asObject(message) ?? message);
+        if (parsed.ok) bus.publish([parsed.event]);
+        else console.warn(`[prefect-lite] /events/in: skipping an invalid event: ${parsed.issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ")}`);
+      },
+      close: (ws) => close(ws as unknown as Socket),
+    })
+    .ws("/events/out", {
+      upgrade,
+      open: (ws) => open(ws as unknown as Socket, "filter"),
+      message(raw, message) {
+        const ws = raw as unknown as Socket;
+        const conn = conns.get(ws.id);
+        if (!conn || conn.closed || handshake(ws, conn, message, "filter")) return;
+        if (conn.stage === "filter") filterMessage(ws, conn, message);
+        // Once streaming, client messages carry nothing (Prefect does not read them either).
+      },
+      close: (ws) => close(ws as unknown as Socket),
+    });
+}

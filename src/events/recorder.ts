@@ -1,0 +1,69 @@
+// The task-run recorder service (Prefect's TaskRunRecorder): the SDK reports task-run transitions only
+// as events, so task runs and their states exist on the server only because this subscriber writes
+// them. It keeps `prefect.task-run.*` events whose resource says `prefect.orchestration: client` and
+// records them in small, quick batches (the UI shows task runs live, and the SDK sends them late, after
+// the flow run has often finished — notes finding 4).
+//
+// An event naming a flow run that does not exist is retried a few times (a second server may still be
+// committing it), then dropped with a log line; that is what Prefect's insert failure + retries amount to.
+import type { Driver } from "../db/driver.ts";
+import { recordTaskRunEvents } from "../store/task-run-recorder.ts";
+import { Batcher } from "./batcher.ts";
+import type { EventBus, ReceivedEvent } from "./bus.ts";
+
+export interface RecorderOptions {
+  maxBatch?: number;
+  intervalMs?: number;
+  retryDelayMs?: number;
+  maxAttempts?: number;
+}
+
+/** Prefect's selection (task_run_recorder.py: startswith("prefect.task-run") and orchestration == "client"). */
+export const isClientTaskRunEvent = (e: ReceivedEvent): boolean =>
+  e.event.startsWith("prefect.task-run") && e.resource["prefect.orchestration"] === "client";
+
+export class TaskRunRecorder {
+  private readonly batcher: Batcher<ReceivedEvent>;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly bus: EventBus,
+    driver: Driver,
+    opts: RecorderOptions = {},
+  ) {
+    this.batcher = new Batcher({
+      name: "task-run recorder",
+      maxBatch: opts.maxBatch ?? 100,
+      intervalMs: opts.intervalMs ?? 50,
+      retryDelayMs: opts.retryDelayMs ?? 1000,
+      maxAttempts: opts.maxAttempts ?? 5,
+      write: async (batch) => {
+        const outcome = await recordTaskRunEvents(driver, batch);
+        for (const { event, reason } of outcome.rejected) {
+          console.warn(`[prefect-lite] task-run recorder: ignoring event ${event.id} (${event.event}): ${reason}`);
+        }
+        return outcome.deferred;
+      },
+      describe: (e) => `event ${e.id} (${e.event} for ${e.resource["prefect.resource.id"]})`,
+    });
+  }
+
+  start(): void {
+    this.unsubscribe ??= this.bus.subscribe((events) => this.batcher.add(events.filter(isClientTaskRunEvent)));
+  }
+
+  /** Records everything received so far (events waiting for their flow run are not waited for). */
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  get pending(): number {
+    return this.batcher.pending;
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    await this.batcher.stop();
+  }
+}
