@@ -57,7 +57,9 @@ export function createApp(deps: AppDeps) {
     { name: "Event persister", running: true },
     { name: "Task run recorder", running: true },
   ];
-  const app = new Elysia()
+  // normalize: false, or Elysia would coerce a string or an array sent where an object belongs into an
+  // object instead of answering 422.
+  const app = new Elysia({ normalize: false })
     .use(errors)
     .use(basicAuth(deps.config.authString))
     .use(apiVersionCheck)

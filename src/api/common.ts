@@ -6,18 +6,6 @@ import type { Page } from "../store/flows.ts";
 export const Uuid = t.String({ format: "uuid", error: "Input should be a valid UUID" });
 export const IdParams = t.Object({ id: Uuid });
 
-/** Filter bodies are objects of optional sub-filters; unknown keys are accepted (newer clients). */
-export const FilterBody = t.Optional(
-  t.Object(
-    {
-      limit: t.Optional(t.Union([t.Integer({ minimum: 0 }), t.Null()])),
-      offset: t.Optional(t.Union([t.Integer({ minimum: 0 }), t.Null()])),
-      sort: t.Optional(t.Union([t.String(), t.Null()])),
-    },
-    { additionalProperties: true },
-  ),
-);
-
 export type Body = Record<string, any>;
 
 /** limit/offset/sort of a filter body; limit defaults to and may not exceed PREFECT_SERVER_API_DEFAULT_LIMIT. */
@@ -37,6 +25,15 @@ export function pageOf(body: Body | null | undefined, maxLimit: number, sorts?: 
 /** Page-number pagination (`/paginate`): page starts at 1. */
 export function paginate<T>(results: T[], count: number, limit: number, page: number) {
   return { results, count, limit, pages: limit ? Math.ceil(count / limit) : 0, page };
+}
+
+/** A filter body: absent means "no filter"; anything but an object is a 422. */
+export function objectBody(body: unknown): Body {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== "object" || Array.isArray(body)) {
+    throw invalid("The request body must be a JSON object.", [{ loc: ["body"], msg: "Input should be a valid dictionary", type: "dict_type", input: body }]);
+  }
+  return body as Body;
 }
 
 export const noContent = () => new Response(null, { status: 204 });

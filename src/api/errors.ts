@@ -71,6 +71,8 @@ export const errors = new Elysia({ name: "api.errors" })
         return validationResponse([{ loc: ["body"], msg: "JSON decode error: the request body is not valid JSON", type: "json_invalid" }]);
       case "VALIDATION": {
         const where = (error as { type?: string }).type ?? "body";
+        // Prefect's routes use {id:uuid} converters: a malformed id matches no route at all.
+        if (where === "params") return wantsHtml(request) ? htmlError(404, "There is no page at this address.") : json(404, { detail: "Not Found" });
         const all = ((error as { all?: ValidationIssue[] }).all ?? []) as ValidationIssue[];
         const detail = all.map((i) => ({
           loc: [where, ...String(i.path ?? "").split("/").filter(Boolean)],

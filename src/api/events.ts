@@ -8,7 +8,7 @@ import { nowTimestamp } from "../orchestration/time.ts";
 import { TIME_UNITS, type TimeUnit } from "../store/event-counts.ts";
 import { parseEventFilter, type EventFilter } from "../store/event-filters.ts";
 import { COUNTABLES, type Countable, type EventsStore } from "../store/events.ts";
-import { noContent } from "./common.ts";
+import { noContent, objectBody } from "./common.ts";
 
 /** Prefect's INTERACTIVE_PAGE_SIZE: the default and the maximum `limit` of /events/filter. */
 export const EVENTS_PAGE_SIZE = 50;
@@ -76,7 +76,7 @@ export function eventsApi(deps: { events: EventsStore; bus: EventBus }) {
     .post(
       "/filter",
       async ({ body, request }) => {
-        const b = (body ?? {}) as Record<string, unknown>;
+        const b = objectBody(body);
         const limit = b.limit ?? EVENTS_PAGE_SIZE;
         if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0 || limit > EVENTS_PAGE_SIZE) {
           throw invalid(`limit must be an integer between 0 and ${EVENTS_PAGE_SIZE}`, [

@@ -7,8 +7,10 @@ import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { FlowRunsStore, TransitionOutcome } from "../store/flow-runs.ts";
 import type { RunHistoryStore } from "../store/run-history.ts";
-import { checkName, FilterBody, IdParams, json, noContent, orNotFound, pageOf, paginate, Uuid, type Body } from "./common.ts";
-import { checkedState, clientVersionOf, Nullable, Obj, orchestrationResponse, SetStateBody, StateCreateModel } from "./run-models.ts";
+import { checkName, IdParams, json, noContent, orNotFound, pageOf, Uuid, type Body } from "./common.ts";
+import { RunsFilterBody } from "./filter-models.ts";
+import { listRoutes } from "./list-routes.ts";
+import { checkedState, Nullable, Obj, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
 
 const FlowRunCreateBody = t.Object(
   {
@@ -89,33 +91,12 @@ export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistory
     )
     .post(
       "/:id/set_state",
-      async ({ params, body, request }) => {
-        const proposed = checkedState(body.state as StateCreate, "state")!;
-        const outcome = orNotFound(
-          await flowRuns.setState(params.id, { proposed, force: body.force ?? false, now: nowTimestamp(), clientVersion: clientVersionOf(request.headers) }),
-          "Flow run",
-        );
-        publish(outcome);
-        return orchestrationResponse(outcome);
-      },
+      setStateHandler("Flow run", (id, input) => flowRuns.setState(id, input), (o: TransitionOutcome) => publish(o)),
       { params: IdParams, body: SetStateBody },
     )
-    .post("/filter", ({ body }) => flowRuns.filter(body ?? {}, pageOf(body, maxLimit, SORT_NAMES.flow_run)), { body: FilterBody })
-    .post("/count", ({ body }) => flowRuns.count(body ?? {}), { body: FilterBody })
-    .post(
-      "/paginate",
-      async ({ body }) => {
-        const b: Body = body ?? {};
-        const limit = b.limit ?? maxLimit;
-        const pageNo = b.page ?? 1;
-        const page = pageOf({ ...b, offset: (pageNo - 1) * limit }, maxLimit, SORT_NAMES.flow_run);
-        const [results, count] = await Promise.all([flowRuns.filter(b, page), flowRuns.count(b)]);
-        return paginate(results, count, limit, pageNo);
-      },
-      { body: t.Optional(t.Object({ page: t.Optional(t.Integer({ minimum: 1 })) }, { additionalProperties: true })) },
-    )
+    .use(listRoutes("api.flow-runs", flowRuns, SORT_NAMES.flow_run, maxLimit))
     .post("/history", ({ body }) => history.flowRunHistory(body), { body: HistoryBody })
-    .post("/bulk_delete", async ({ body }) => ({ deleted: await flowRuns.bulkDelete(body ?? {}, pageOf(body, maxLimit).limit) }), { body: FilterBody });
+    .post("/bulk_delete", async ({ body }) => ({ deleted: await flowRuns.bulkDelete(body ?? {}, pageOf(body, maxLimit).limit) }), { body: RunsFilterBody });
 
   const states = new Elysia({ name: "api.flow-run-states", prefix: "/flow_run_states" })
     .get("/", async ({ query }) => flowRuns.states(query.flow_run_id), { query: t.Object({ flow_run_id: Uuid }) })

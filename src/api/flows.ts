@@ -2,7 +2,9 @@
 import { Elysia, t } from "elysia";
 import type { FlowsStore } from "../store/flows.ts";
 import { SORT_NAMES } from "../store/filters.ts";
-import { checkName, FilterBody, IdParams, json, noContent, orNotFound, pageOf, paginate, type Body } from "./common.ts";
+import { checkName, IdParams, json, noContent, orNotFound, pageOf } from "./common.ts";
+import { RunsFilterBody } from "./filter-models.ts";
+import { listRoutes } from "./list-routes.ts";
 
 const Labels = t.Record(t.String(), t.Any());
 
@@ -35,19 +37,6 @@ export function flowsApi(deps: { flows: FlowsStore; maxLimit: number }) {
       },
       { params: IdParams },
     )
-    .post("/filter", ({ body }) => flows.filter(body ?? {}, pageOf(body, maxLimit, SORT_NAMES.flow)), { body: FilterBody })
-    .post("/count", ({ body }) => flows.count(body ?? {}), { body: FilterBody })
-    .post(
-      "/paginate",
-      async ({ body }) => {
-        const b: Body = body ?? {};
-        const limit = b.limit ?? maxLimit;
-        const pageNo = b.page ?? 1;
-        const page = pageOf({ ...b, offset: (pageNo - 1) * limit }, maxLimit, SORT_NAMES.flow);
-        const [results, count] = await Promise.all([flows.filter(b, page), flows.count(b)]);
-        return paginate(results, count, limit, pageNo);
-      },
-      { body: t.Optional(t.Object({ page: t.Optional(t.Integer({ minimum: 1 })) }, { additionalProperties: true })) },
-    )
-    .post("/bulk_delete", async ({ body }) => ({ deleted: await flows.bulkDelete(body ?? {}, pageOf(body, maxLimit).limit) }), { body: FilterBody });
+    .use(listRoutes("api.flows", flows, SORT_NAMES.flow, maxLimit))
+    .post("/bulk_delete", async ({ body }) => ({ deleted: await flows.bulkDelete(body ?? {}, pageOf(body, maxLimit).limit) }), { body: RunsFilterBody });
 }

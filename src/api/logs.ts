@@ -1,11 +1,12 @@
 // /api/logs: the SDK's log shipping (POST /logs/ with a JSON array, 201 and a null body) and
 // POST /logs/filter, which `prefect flow-run logs` pages through.
 import { Elysia, t } from "elysia";
+import { LogsFilterBody } from "./filter-models.ts";
 import { invalid } from "../core/errors.ts";
 import { normalizeTimestamp } from "../orchestration/time.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { LogsStore } from "../store/logs.ts";
-import { json, pageOf, Uuid } from "./common.ts";
+import { Uuid, json, objectBody, pageOf } from "./common.ts";
 
 const NullableUuid = t.Optional(t.Union([Uuid, t.Null()]));
 
@@ -15,21 +16,8 @@ const LogCreate = t.Object(
   { additionalProperties: true },
 );
 
-const IdList = t.Optional(t.Union([t.Object({ any_: t.Optional(t.Union([t.Array(Uuid), t.Null()])) }, { additionalProperties: true }), t.Null()]));
 
 // Ids are checked here so a malformed one is a 422, not a PostgreSQL cast error.
-const LogFilterBody = t.Optional(
-  t.Object(
-    {
-      logs: t.Optional(t.Union([t.Object({ flow_run_id: IdList, task_run_id: IdList }, { additionalProperties: true }), t.Null()])),
-      limit: t.Optional(t.Union([t.Integer({ minimum: 0 }), t.Null()])),
-      offset: t.Optional(t.Union([t.Integer({ minimum: 0 }), t.Null()])),
-      sort: t.Optional(t.Union([t.String(), t.Null()])),
-    },
-    { additionalProperties: true },
-  ),
-);
-
 export function logsApi(deps: { logs: LogsStore; maxLimit: number }) {
   const { logs, maxLimit } = deps;
   return new Elysia({ name: "api.logs", prefix: "/logs" })
@@ -49,5 +37,8 @@ export function logsApi(deps: { logs: LogsStore; maxLimit: number }) {
       },
       { body: t.Array(LogCreate) },
     )
-    .post("/filter", ({ body }) => logs.filter(body ?? {}, pageOf(body, maxLimit, SORT_NAMES.log)), { body: LogFilterBody });
+    .post("/filter", ({ body }) => logs.filter(objectBody(body), pageOf(objectBody(body), maxLimit, SORT_NAMES.log)), {
+      body: LogsFilterBody,
+      transform: ({ body }) => void objectBody(body),
+    });
 }

@@ -1,9 +1,9 @@
 // Request models shared by the flow-run and task-run routes: lenient (unknown fields pass, for newer
 // clients) but typed, so wrong types are a 422 before anything is stored.
 import { t } from "elysia";
-import { invalid } from "../core/errors.ts";
+import { AppError, invalid } from "../core/errors.ts";
 import { nowTimestamp, prepareProposal, STATE_TYPES, type StateCreate } from "../orchestration/index.ts";
-import type { SetStateOutcome } from "../store/run-states.ts";
+import type { SetStateInput, SetStateOutcome } from "../store/run-states.ts";
 
 const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()]);
 export const Obj = t.Object({}, { additionalProperties: true });
@@ -45,3 +45,24 @@ export function orchestrationResponse(outcome: SetStateOutcome) {
 }
 
 export { Nullable };
+
+interface SetStateContext {
+  params: { id: string };
+  body: { state: unknown; force?: boolean };
+  request: Request;
+}
+
+/** The POST /{id}/set_state handler for either run kind; `after` runs once the transition committed. */
+export function setStateHandler<O extends SetStateOutcome>(
+  what: string,
+  setState: (id: string, input: SetStateInput) => Promise<O | null>,
+  after?: (outcome: O) => void,
+) {
+  return async ({ params, body, request }: SetStateContext) => {
+    const proposed = checkedState(body.state as StateCreate, "state")!;
+    const outcome = await setState(params.id, { proposed, force: body.force ?? false, now: nowTimestamp(), clientVersion: clientVersionOf(request.headers) });
+    if (!outcome) throw new AppError("not_found", `${what} not found`);
+    after?.(outcome);
+    return orchestrationResponse(outcome);
+  };
+}

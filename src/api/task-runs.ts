@@ -1,10 +1,12 @@
 // /api/task_runs (create, read, update, delete, filter, count, paginate, set_state) and /api/task_run_states.
 import { Elysia, t } from "elysia";
-import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
+import type { StateCreate } from "../orchestration/index.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { TaskRunsStore } from "../store/task-runs.ts";
-import { FilterBody, IdParams, json, noContent, orNotFound, pageOf, paginate, Uuid, type Body } from "./common.ts";
-import { checkedState, clientVersionOf, Nullable, Obj, orchestrationResponse, SetStateBody, StateCreateModel } from "./run-models.ts";
+import { IdParams, json, noContent, orNotFound, Uuid, type Body } from "./common.ts";
+import { RunsFilterBody } from "./filter-models.ts";
+import { listRoutes } from "./list-routes.ts";
+import { checkedState, Nullable, Obj, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
 
 const TaskRunCreateBody = t.Object(
   {
@@ -56,30 +58,10 @@ export function taskRunsApi(deps: { taskRuns: TaskRunsStore; maxLimit: number })
     )
     .post(
       "/:id/set_state",
-      async ({ params, body, request }) => {
-        const proposed = checkedState(body.state as StateCreate, "state")!;
-        const outcome = orNotFound(
-          await taskRuns.setState(params.id, { proposed, force: body.force ?? false, now: nowTimestamp(), clientVersion: clientVersionOf(request.headers) }),
-          "Task run",
-        );
-        return orchestrationResponse(outcome);
-      },
+      setStateHandler("Task run", (id, input) => taskRuns.setState(id, input)),
       { params: IdParams, body: SetStateBody },
     )
-    .post("/filter", ({ body }) => taskRuns.filter(body ?? {}, pageOf(body, maxLimit, SORT_NAMES.task_run)), { body: FilterBody })
-    .post("/count", ({ body }) => taskRuns.count(body ?? {}), { body: FilterBody })
-    .post(
-      "/paginate",
-      async ({ body }) => {
-        const b: Body = body ?? {};
-        const limit = b.limit ?? maxLimit;
-        const pageNo = b.page ?? 1;
-        const page = pageOf({ ...b, offset: (pageNo - 1) * limit }, maxLimit, SORT_NAMES.task_run);
-        const [results, count] = await Promise.all([taskRuns.filter(b, page), taskRuns.count(b)]);
-        return paginate(results, count, limit, pageNo);
-      },
-      { body: t.Optional(t.Object({ page: t.Optional(t.Integer({ minimum: 1 })) }, { additionalProperties: true })) },
-    );
+    .use(listRoutes("api.task-runs", taskRuns, SORT_NAMES.task_run, maxLimit));
 
   const states = new Elysia({ name: "api.task-run-states", prefix: "/task_run_states" })
     .get("/", async ({ query }) => taskRuns.states(query.task_run_id), { query: t.Object({ task_run_id: Uuid }) })

@@ -27,3 +27,8 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError("not_found", `${what} not found.`);
 export const invalid = (message: string, detail?: unknown) => new AppError("invalid", message, detail);
 export const conflict = (message: string) => new AppError("conflict", message);
+
+/** Prefect's body for a violated unique or foreign key (the SDK only looks at the 409). */
+export const DATA_INTEGRITY_MESSAGE =
+  "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.";
+export const integrityConflict = () => new AppError("conflict", DATA_INTEGRITY_MESSAGE);

@@ -2,7 +2,7 @@
 import { sql } from "drizzle-orm";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
-import { AppError } from "../core/errors.ts";
+import { integrityConflict } from "../core/errors.ts";
 import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
 import { flowRunWhere, orderBy } from "./filters.ts";
 import type { FilterBody, Page } from "./flows.ts";
@@ -47,7 +47,6 @@ export interface TransitionOutcome extends SetStateOutcome {
 }
 
 const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("flow_run");
-const DATA_INTEGRITY = "Data integrity conflict. This usually means a unique or foreign key constraint was violated. See server logs for details.";
 
 export function flowRunsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
@@ -71,7 +70,7 @@ export function flowRunsStore(driver: Driver) {
       return driver.tx(function* () {
         const now = nowTimestamp();
         const flow = (yield row(sql`SELECT id, labels FROM flow WHERE id = ${input.flow_id}`)) as { id: string; labels: Record<string, unknown> } | undefined;
-        if (!flow) throw new AppError("conflict", DATA_INTEGRITY);
+        if (!flow) throw integrityConflict();
         const id = Bun.randomUUIDv7();
         const labels = { ...flow.labels, ...(input.labels ?? {}), "prefect.flow.id": input.flow_id };
         const inserted = (yield row(sql`

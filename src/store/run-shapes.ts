@@ -28,9 +28,15 @@ function stateOf(r: Row): State | null {
   };
 }
 
-function runTiming(r: Row, now: string) {
+/** The bookkeeping fields both run kinds share, with the derived estimates. */
+function runBookkeeping(r: Row, now: string) {
   const run = r as never;
   return {
+    expected_start_time: r.expected_start_time ?? null,
+    next_scheduled_start_time: r.next_scheduled_start_time ?? null,
+    start_time: r.start_time ?? null,
+    end_time: r.end_time ?? null,
+    total_run_time: r.total_run_time,
     estimated_run_time: estimatedRunTime(run, now),
     estimated_start_time_delta: estimatedStartTimeDelta(run, now),
   };
@@ -59,12 +65,7 @@ export function flowRunJson(r: Row, now: string) {
     state_type: r.state_type ?? null,
     state_name: r.state_name ?? null,
     run_count: r.run_count,
-    expected_start_time: r.expected_start_time ?? null,
-    next_scheduled_start_time: r.next_scheduled_start_time ?? null,
-    start_time: r.start_time ?? null,
-    end_time: r.end_time ?? null,
-    total_run_time: r.total_run_time,
-    ...runTiming(r, now),
+    ...runBookkeeping(r, now),
     auto_scheduled: r.auto_scheduled ?? false,
     infrastructure_document_id: r.infrastructure_document_id ?? null,
     infrastructure_pid: r.infrastructure_pid ?? null,
@@ -97,12 +98,7 @@ export function taskRunJson(r: Row, now: string) {
     state_name: r.state_name ?? null,
     run_count: r.run_count,
     flow_run_run_count: r.flow_run_run_count,
-    expected_start_time: r.expected_start_time ?? null,
-    next_scheduled_start_time: r.next_scheduled_start_time ?? null,
-    start_time: r.start_time ?? null,
-    end_time: r.end_time ?? null,
-    total_run_time: r.total_run_time,
-    ...runTiming(r, now),
+    ...runBookkeeping(r, now),
     state: stateOf(r),
   };
 }

@@ -3,6 +3,7 @@
 import { sql } from "drizzle-orm";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
+import { integrityConflict } from "../core/errors.ts";
 import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
 import { orderBy, taskRunWhere } from "./filters.ts";
 import type { FilterBody, Page } from "./flows.ts";
@@ -45,7 +46,7 @@ export function taskRunsStore(driver: Driver) {
           const existing = (yield row(sql`SELECT id FROM task_run WHERE flow_run_id = ${input.flow_run_id} AND task_key = ${input.task_key} AND dynamic_key = ${input.dynamic_key}`)) as { id: string } | undefined;
           if (existing) return { created: false, run: (yield* readRun(existing.id, now))! };
           const flowRun = (yield row(sql`SELECT id FROM flow_run WHERE id = ${input.flow_run_id}`)) as Row | undefined;
-          if (!flowRun) input = { ...input, flow_run_id: null };
+          if (!flowRun) throw integrityConflict();
         }
         const id = input.id ?? Bun.randomUUIDv7();
         const inserted = yield exec(sql`

@@ -1,4 +1,5 @@
 // The runs list's query string → Prefect filter body, and the windows the dashboard offers.
+import type { RunsListQuery } from "../../views/pages/flow-runs.tsx";
 import { addSeconds, nowTimestamp } from "../orchestration/index.ts";
 
 export const WINDOWS: Array<[string, string, number | null]> = [
@@ -17,14 +18,7 @@ export function windowStart(since: string): string | null {
 
 export const RUN_SORTS = ["EXPECTED_START_TIME_DESC", "EXPECTED_START_TIME_ASC", "NAME_ASC", "NAME_DESC", "START_TIME_DESC", "END_TIME_DESC"];
 
-export interface RunsQuery {
-  state: string;
-  flow: string;
-  tag: string;
-  q: string;
-  since: string;
-  sort: string;
-}
+export type RunsQuery = RunsListQuery;
 
 export function parseRunsQuery(query: Record<string, string | undefined>): RunsQuery {
   const since = WINDOWS.some(([v]) => v === query.since) ? query.since! : "7d";

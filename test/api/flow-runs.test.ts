@@ -144,7 +144,7 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
       ["POST", "/api/flow_runs/filter", { flow_runs: { start_time: { after_: "yesterday" } } }, 422],
       ["POST", "/api/flow_runs/history", { history_start: "x", history_end: "y", history_interval: 60 }, 422],
       ["GET", `/api/flow_runs/${missing}`, undefined, 404],
-      ["GET", "/api/flow_runs/not-a-uuid", undefined, 422],
+      ["GET", "/api/flow_runs/not-a-uuid", undefined, 404],
       ["PATCH", `/api/flow_runs/${missing}`, { name: "x" }, 404],
     ];
     for (const [method, path, json, status] of cases) {

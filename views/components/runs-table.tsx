@@ -1,5 +1,6 @@
 // A table of flow runs, used by the runs list, the dashboard and a flow's page.
 import { StateBadge } from "./state-badge.tsx";
+import { Tags } from "./tags.tsx";
 import { Time, formatDuration } from "./time.tsx";
 
 export interface RunRow {
@@ -71,11 +72,7 @@ export function RunsTable({ runs, selectable, head }: { runs: RunRow[]; selectab
               </td>
               <td safe>{formatDuration(r.estimated_run_time)}</td>
               <td>
-                {r.tags.map((t) => (
-                  <span class="tag" safe>
-                    {t}
-                  </span>
-                ))}
+                <Tags tags={r.tags} />
               </td>
             </tr>
           ))}

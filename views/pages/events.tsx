@@ -1,4 +1,5 @@
 import { Empty } from "../components/empty.tsx";
+import { Flash } from "../components/flash.tsx";
 import { Pagination } from "../components/pagination.tsx";
 import { Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
@@ -41,13 +42,7 @@ export function EventsPage(p: { query: EventsQuery; events: EventRow[]; page: nu
         </label>
         <button type="submit">Filter</button>
       </form>
-      {p.error ? (
-        <p class="error" role="alert" safe>
-          {p.error}
-        </p>
-      ) : (
-        ""
-      )}
+      <Flash error={p.error} />
       {p.events.length ? (
         <div class="table-wrap">
           <table>

@@ -1,8 +1,11 @@
 import { DetailHeader } from "../components/detail-header.tsx";
 import { Empty } from "../components/empty.tsx";
+import { Flash } from "../components/flash.tsx";
 import { LEVELS, Logs, type LogLine } from "../components/logs.tsx";
 import { RunsTable, type RunRow } from "../components/runs-table.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
+import { StateTimeline, type StateRow } from "../components/state-timeline.tsx";
+import { Tags } from "../components/tags.tsx";
 import { Time, formatDuration } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
 
@@ -14,14 +17,6 @@ export interface TaskRow {
   start_time: string | null;
   end_time: string | null;
   estimated_run_time: number;
-}
-
-export interface StateRow {
-  id: string;
-  type: string;
-  name: string;
-  timestamp: string;
-  message: string | null;
 }
 
 export interface FlowRunPageProps {
@@ -94,13 +89,7 @@ export function FlowRunPage(p: FlowRunPageProps) {
           <dd safe>{String(r.run_count)}</dd>
           <dt>Tags</dt>
           <dd>
-            {r.tags.length
-              ? r.tags.map((t) => (
-                  <span class="tag" safe>
-                    {t}
-                  </span>
-                ))
-              : "—"}
+            <Tags tags={r.tags} none="—" />
           </dd>
           <dt>ID</dt>
           <dd>
@@ -108,13 +97,7 @@ export function FlowRunPage(p: FlowRunPageProps) {
           </dd>
         </dl>
       </DetailHeader>
-      {p.notice ? (
-        <p class="notice" role="status" safe>
-          {p.notice}
-        </p>
-      ) : (
-        ""
-      )}
+      <Flash notice={p.notice} />
       <section class="card actions" aria-labelledby="actions-h">
         <h2 id="actions-h">Actions</h2>
         {!terminal ? (
@@ -164,20 +147,7 @@ export function FlowRunPage(p: FlowRunPageProps) {
       <div class="grid-2">
         <section class="card" aria-labelledby="states-h">
           <h2 id="states-h">State timeline</h2>
-          <ol class="timeline">
-            {p.states.map((s) => (
-              <li>
-                <StateBadge type={s.type} name={s.name} /> <Time ts={s.timestamp} />
-                {s.message ? (
-                  <p class="muted" safe>
-                    {s.message}
-                  </p>
-                ) : (
-                  ""
-                )}
-              </li>
-            ))}
-          </ol>
+          <StateTimeline states={p.states} />
         </section>
         <section class="card" aria-labelledby="params-h">
           <h2 id="params-h">Parameters</h2>

@@ -1,4 +1,5 @@
 import { Empty } from "../components/empty.tsx";
+import { Flash } from "../components/flash.tsx";
 import { Pagination } from "../components/pagination.tsx";
 import { RunsTable, type RunRow } from "../components/runs-table.tsx";
 import { SortHeader } from "../components/sort-header.tsx";
@@ -33,20 +34,7 @@ export function FlowRunsList(p: FlowRunsPageProps) {
   );
   return (
     <div id="runs-list">
-      {p.notice ? (
-        <p class="notice" role="status" safe>
-          {p.notice}
-        </p>
-      ) : (
-        ""
-      )}
-      {p.error ? (
-        <p class="error" role="alert" safe>
-          {p.error}
-        </p>
-      ) : (
-        ""
-      )}
+      <Flash notice={p.notice} error={p.error} />
       {p.runs.length ? (
         <form method="post" action="/runs/bulk" class="bulk" onsubmit="return confirm('Apply this action to the selected runs?')">
           <input type="hidden" name="csrf" value={p.csrfToken} />

@@ -3,6 +3,7 @@ import { Empty } from "../components/empty.tsx";
 import { HistoryChart, type HistoryBucket } from "../components/history-chart.tsx";
 import { Pagination } from "../components/pagination.tsx";
 import { RunsTable, type RunRow } from "../components/runs-table.tsx";
+import { Tags } from "../components/tags.tsx";
 import { Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
 
@@ -45,11 +46,7 @@ export function FlowsPage(p: { flows: FlowRow[]; q: string; page: number; hasNex
                     <Time ts={f.created} />
                   </td>
                   <td>
-                    {f.tags.map((t) => (
-                      <span class="tag" safe>
-                        {t}
-                      </span>
-                    ))}
+                    <Tags tags={f.tags} />
                   </td>
                 </tr>
               ))}

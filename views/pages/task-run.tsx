@@ -1,8 +1,9 @@
 import { DetailHeader } from "../components/detail-header.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
+import { StateTimeline } from "../components/state-timeline.tsx";
 import { Time, formatDuration } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
-import type { StateRow } from "./flow-run.tsx";
+import type { StateRow } from "../components/state-timeline.tsx";
 
 export interface TaskRunPageProps {
   task: {
@@ -56,20 +57,7 @@ export function TaskRunPage({ task: t, flowRunName, states, csrfToken }: TaskRun
       <div class="grid-2">
         <section class="card" aria-labelledby="states-h">
           <h2 id="states-h">State timeline</h2>
-          <ol class="timeline">
-            {states.map((s) => (
-              <li>
-                <StateBadge type={s.type} name={s.name} /> <Time ts={s.timestamp} />
-                {s.message ? (
-                  <p class="muted" safe>
-                    {s.message}
-                  </p>
-                ) : (
-                  ""
-                )}
-              </li>
-            ))}
-          </ol>
+          <StateTimeline states={states} />
         </section>
         <section class="card" aria-labelledby="inputs-h">
           <h2 id="inputs-h">Inputs</h2>

@@ -1,0 +1,31 @@
+// POST /filter, /count and /paginate, shared by flows, flow runs and task runs.
+import { Elysia } from "elysia";
+import type { Page } from "../store/flows.ts";
+import { objectBody, pageOf, paginate, type Body } from "./common.ts";
+import { RunsFilterBody } from "./filter-models.ts";
+
+interface Listable<T> {
+  filter(body: Body, page: Page): Promise<T[]>;
+  count(body: Body): Promise<number>;
+}
+
+/** POST /filter, /count and /paginate for a resource: the same grammar and limits everywhere. */
+export function listRoutes<T>(name: string, store: Listable<T>, sorts: string[], maxLimit: number) {
+  return new Elysia({ name: `${name}.list` })
+    // Before validation: Elysia would turn a JSON array into an empty object and so drop every filter.
+    .onTransform({ as: "local" }, ({ body }) => void objectBody(body))
+    .post("/filter", ({ body }) => store.filter(objectBody(body), pageOf(objectBody(body), maxLimit, sorts)), { body: RunsFilterBody })
+    .post("/count", ({ body }) => store.count(objectBody(body)), { body: RunsFilterBody })
+    .post(
+      "/paginate",
+      async ({ body }) => {
+        const b: Body = objectBody(body);
+        const limit = b.limit ?? maxLimit;
+        const pageNo = b.page ?? 1;
+        const page = pageOf({ ...b, offset: (pageNo - 1) * limit }, maxLimit, sorts);
+        const [results, count] = await Promise.all([store.filter(b, page), store.count(b)]);
+        return paginate(results, count, limit, pageNo);
+      },
+      { body: RunsFilterBody },
+    );
+}
