@@ -128,6 +128,21 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     expect(r.status).toBe(403);
   });
 
+  test("JavaScript shipped to the browser stays under 60 kB gzipped on every page", async () => {
+    for (const path of ["/", "/runs", `/runs/${ids["run-4"]}`, "/flows", "/events", "/settings"]) {
+      const { page: p } = await page(path);
+      const scripts = await p.evaluate(() => [...document.querySelectorAll("script")].map((s) => ({ src: s.getAttribute("src"), text: s.textContent ?? "" })));
+      const handlers = await p.evaluate(() => [...document.querySelectorAll("*")].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith("on")).map((a) => a.value)).join(""));
+      let bytes = Bun.gzipSync(new TextEncoder().encode(handlers)).length;
+      for (const s of scripts) {
+        const text = s.src ? await (await fetch(new URL(s.src, server.base))).text() : s.text;
+        bytes += Bun.gzipSync(new TextEncoder().encode(text)).length;
+      }
+      expect({ path, under: bytes <= 60 * 1024 }).toEqual({ path, under: true });
+      await p.close();
+    }
+  });
+
   test("phone width has no horizontal page scroll", async () => {
     for (const path of ["/", "/runs", `/runs/${ids["run-3"]}`]) {
       const { page: p } = await page(path, { width: 390 });
