@@ -119,7 +119,7 @@ export function flowRunsStore(driver: Driver) {
       return driver.read(function* () {
         return (yield rows(sql`
           SELECT flow_run.state_type, flow_run.state_name, count(*) AS count FROM flow_run WHERE ${flowRunWhere(body, d)}
-          GROUP BY flow_run.state_type, flow_run.state_name ORDER BY count DESC`)) as never;
+          GROUP BY ${d.groupKey(sql`flow_run.state_type`)}, ${d.groupKey(sql`flow_run.state_name`)} ORDER BY count DESC`)) as never;
       });
     },
 

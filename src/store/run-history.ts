@@ -62,7 +62,7 @@ export function runHistoryStore(driver: Driver) {
                  sum(flow_run.total_run_time) AS run_time, sum(${lateness}) AS lateness
           FROM flow_run
           WHERE flow_run.expected_start_time >= ${start} AND flow_run.expected_start_time <= ${end} AND ${flowRunWhere(body, d)}
-          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)) as Row[];
+          GROUP BY 1, ${d.groupKey(sql`flow_run.state_type`)}, ${d.groupKey(sql`flow_run.state_name`)} ORDER BY 1, 2, 3`)) as Row[];
         const out = Array.from({ length: buckets }, (_, i) => ({
           interval_start: addSeconds(start, i * interval),
           interval_end: addSeconds(start, (i + 1) * interval),

@@ -86,7 +86,7 @@ export function taskRunsStore(driver: Driver) {
       return driver.read(function* () {
         return (yield rows(sql`
           SELECT task_run.state_type, count(*) AS count FROM task_run WHERE ${taskRunWhere(body, d)}
-          GROUP BY task_run.state_type ORDER BY count DESC`)) as never;
+          GROUP BY ${d.groupKey(sql`task_run.state_type`)} ORDER BY count DESC`)) as never;
       });
     },
 

@@ -19,7 +19,7 @@ export const baseConfig: ServerConfig = {
 export async function testApp(overrides: Partial<ServerConfig> = {}, url = "sqlite:///:memory:") {
   const db = await openDatabase(parseDatabaseUrl(url));
   await migrateToHead(db);
-  const app = createApp({ config: { ...baseConfig, ...overrides }, db, revision: "0002_events" });
+  const app = createApp({ config: { ...baseConfig, ...overrides }, db, revision: "0003_run_indexes" });
   const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const { json, ...rest } = init;
     const headers = new Headers(rest.headers);

@@ -70,6 +70,9 @@ export const flowRun = sqliteTable(
     index("ix_flow_run__parent_task_run_id").on(t.parent_task_run_id),
     index("ix_flow_run__deployment_id").on(t.deployment_id),
     index("ix_flow_run__updated").on(t.updated),
+    // Revision 0003.
+    index("ix_flow_run__expected_start_time_state").on(t.expected_start_time, t.state_type, t.state_name, t.total_run_time, t.start_time),
+    index("ix_flow_run__state_name_expected_start_time").on(t.state_name, t.expected_start_time),
   ],
 );
 
@@ -110,6 +113,8 @@ export const taskRun = sqliteTable(
     index("ix_task_run__expected_start_time").on(t.expected_start_time),
     index("ix_task_run__name").on(t.name),
     index("ix_task_run__updated").on(t.updated),
+    // Revision 0003.
+    index("ix_task_run__expected_start_time_state").on(t.expected_start_time, t.state_type),
   ],
 );
 

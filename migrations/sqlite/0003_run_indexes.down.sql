@@ -1,0 +1,3 @@
+DROP INDEX ix_task_run__expected_start_time_state;
+DROP INDEX ix_flow_run__state_name_expected_start_time;
+DROP INDEX ix_flow_run__expected_start_time_state;
