@@ -117,6 +117,20 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     expect(counted).toBeGreaterThan(0);
   });
 
+  test("START_TIME sorts use the expected start for runs that have not started, as Prefect does", async () => {
+    const sortFlow = (await post("/api/flows/", { name: "sort-check" })).body.id;
+    const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+    const waiting = (await post("/api/flow_runs/", { flow_id: sortFlow, name: "waiting", state: { type: "SCHEDULED", state_details: { scheduled_time: hourAgo } } })).body;
+    const started = (await post("/api/flow_runs/", { flow_id: sortFlow, name: "started" })).body;
+    await setState(started.id, { type: "RUNNING" });
+    const byFlow = { flows: { id: { any_: [sortFlow] } } };
+    const desc = await post("/api/flow_runs/filter", { ...byFlow, sort: "START_TIME_DESC" });
+    expect(desc.body.map((r: J) => r.name)).toEqual(["started", "waiting"]);
+    const asc = await post("/api/flow_runs/filter", { ...byFlow, sort: "START_TIME_ASC" });
+    expect(asc.body.map((r: J) => r.name)).toEqual(["waiting", "started"]);
+    expect(waiting.start_time).toBeNull();
+  });
+
   test("update, labels, delete", async () => {
     const run = (await post("/api/flow_runs/", { flow_id: flowId })).body;
     expect((await t.call(`/api/flow_runs/${run.id}`, { method: "PATCH", json: { name: "renamed" } })).status).toBe(204);

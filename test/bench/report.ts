@@ -340,7 +340,7 @@ export function renderMarkdown(r: BenchResult): string {
   const out: string[] = [];
   out.push(`# prefect-lite vs Prefect ${m.prefect.split(" ")[0]} — benchmark (${r.meta.mode})`, "");
   out.push(
-    `${r.meta.date.slice(0, 16).replace("T", " ")} UTC · ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Linux ${m.kernel}, disk ${m.tmpfs} · Bun ${m.bun} · Python ${m.prefect.split(" ")[1] ?? "?"} · ${m.postgres} · prefect-lite ${r.meta.liteCommit} · ` +
+    `${r.meta.date.slice(0, 16).replace("T", " ")} UTC · ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Linux ${m.kernel}, disk ${m.tmpfs} · Bun ${m.bun} · Python ${m.prefect.split(" ")[1] ?? "?"} · ${m.postgres} · prefect-lite ${r.meta.liteCommit}, binary ${r.meta.liteBin.replace(/^.*\//, "")} · ` +
       `load average ${r.meta.loadAvgStart.join(" ")} → ${r.meta.loadAvgEnd.join(" ")} · ${Math.round(r.meta.elapsedS)} s`,
     "",
   );

@@ -8,7 +8,7 @@
 //
 // Writes test-output/bench/bench-<timestamp>.{md,json} and latest.{md,json}. Everything talks to
 // 127.0.0.1 only; every phase is bounded in time and count.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -83,6 +83,23 @@ if (values.build) {
   throw new Error(`${LITE_BIN} does not exist: build it (node_modules/.bin/bun build/build.ts) or pass --build / --bin`);
 }
 
+// A stale binary silently benchmarks old code: say so when src/ or migrations/ changed after it was built.
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+const binBuilt = statSync(LITE_BIN).mtimeMs;
+const srcChanged = Math.max(newestMtime(join(ROOT, "src")), newestMtime(join(ROOT, "migrations")), newestMtime(join(ROOT, "views")));
+if (srcChanged > binBuilt) {
+  const msg = `${LITE_BIN} (built ${new Date(binBuilt).toISOString().slice(0, 19)}Z) is older than src/ (changed ${new Date(srcChanged).toISOString().slice(0, 19)}Z): this run measures the older build; pass --build to measure the current source.`;
+  notes.push(msg);
+  log(`WARNING ${msg}`);
+}
+
 const num = (s: string | undefined, d: number) => (s === undefined ? d : Number(s));
 const cfg = {
   warmupMs: num(values.warmup, quick ? 0.5 : 2) * 1000,
@@ -113,7 +130,7 @@ const result: BenchResult = {
     machine: machine(),
     loadAvgStart: loadAvg(),
     loadAvgEnd: [],
-    liteBin: LITE_BIN,
+    liteBin: `${LITE_BIN} (built ${new Date(binBuilt).toISOString().slice(0, 19)}Z)`,
     liteCommit: `${gitCommit}${gitDirty ? " + uncommitted changes" : ""}`,
     config: cfg,
     elapsedS: 0,

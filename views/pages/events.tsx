@@ -2,6 +2,7 @@ import { Empty } from "../components/empty.tsx";
 import { Flash } from "../components/flash.tsx";
 import { Pagination } from "../components/pagination.tsx";
 import { Time } from "../components/time.tsx";
+import { WindowSelect } from "../components/window-select.tsx";
 import { Layout } from "../layout.tsx";
 
 export interface EventRow {
@@ -30,16 +31,7 @@ export function EventsPage(p: { query: EventsQuery; events: EventRow[]; page: nu
         <label>
           Resource <input type="text" name="resource" value={p.query.resource} placeholder="prefect.flow-run.…" />
         </label>
-        <label>
-          Window
-          <select name="since">
-            {p.windows.map(([value, label]) => (
-              <option value={value} selected={value === p.query.since} safe>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <WindowSelect windows={p.windows} value={p.query.since} />
         <button type="submit">Filter</button>
       </form>
       <Flash error={p.error} />

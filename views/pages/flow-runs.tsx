@@ -3,6 +3,7 @@ import { Flash } from "../components/flash.tsx";
 import { Pagination } from "../components/pagination.tsx";
 import { RunsTable, type RunRow } from "../components/runs-table.tsx";
 import { SortHeader } from "../components/sort-header.tsx";
+import { WindowSelect } from "../components/window-select.tsx";
 import { Layout } from "../layout.tsx";
 
 export interface RunsListQuery {
@@ -99,16 +100,7 @@ export function FlowRunsPage(p: FlowRunsPageProps) {
         <label>
           Tag <input type="text" name="tag" value={q.tag} placeholder="tag" />
         </label>
-        <label>
-          Window
-          <select name="since">
-            {p.windows.map(([value, label]) => (
-              <option value={value} selected={value === q.since} safe>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <WindowSelect windows={p.windows} value={q.since} />
         <button type="submit">Filter</button>
       </form>
       <FlowRunsList {...p} />
