@@ -6,6 +6,7 @@
 //   - on PostgreSQL it runs it inside sql.begin(), awaiting each statement.
 // So each repository is written once, and the orchestration rules between its reads and writes stay
 // plain synchronous functions.
+import type { Database, Statement } from "bun:sqlite";
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
@@ -43,12 +44,36 @@ export function createDriver(db: DbHandle): Driver {
   return db.dialect === "sqlite" ? sqliteDriver(db) : pgDriver(db);
 }
 
+// Prepared statements kept per SQL text. Bounded: filters with IN lists of any length and log batches of
+// any size produce ever new texts, and raw.query() would keep every one of them for the process's life.
+const STATEMENT_CACHE_SIZE = 512;
+
+function statementCache(raw: Database) {
+  const cache = new Map<string, Statement>();
+  return (text: string): Statement => {
+    let stmt = cache.get(text);
+    if (stmt) {
+      cache.delete(text); // re-insert: Map order is the recency order
+    } else {
+      stmt = raw.prepare(text);
+      if (cache.size >= STATEMENT_CACHE_SIZE) {
+        const [oldest, old] = cache.entries().next().value!;
+        cache.delete(oldest);
+        old.finalize();
+      }
+    }
+    cache.set(text, stmt);
+    return stmt;
+  };
+}
+
 function sqliteDriver(db: Extract<DbHandle, { dialect: "sqlite" }>): Driver {
   const raw = db.raw;
-  // raw.query() caches the prepared statement per SQL text: repeated operations skip the parser.
+  const prepared = statementCache(raw);
   const execute = (s: Stmt): unknown => {
     const q = sqliteDialect.sqlToQuery(s.sql);
-    const stmt = raw.query(q.sql);
+    if (db.echo) console.log(`[sql] ${q.sql}`, q.params);
+    const stmt = prepared(q.sql);
     const params = q.params as never[];
     if (s.mode === "exec") return stmt.run(...params).changes;
     if (s.mode === "row") {

@@ -3,11 +3,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { drizzle as drizzleLite, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
-import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import * as pgSchema from "./schema/pg.ts";
-import * as liteSchema from "./schema/sqlite.ts";
 import type { DbSpec } from "./url.ts";
 import { assertOwnedPg, assertOwnedSqlite } from "./ownership.ts";
 
@@ -15,7 +11,7 @@ export interface SqliteHandle {
   dialect: "sqlite";
   spec: Extract<DbSpec, { dialect: "sqlite" }>;
   raw: Database;
-  orm: BunSQLiteDatabase<typeof liteSchema>;
+  echo: boolean;
   close(): Promise<void>;
 }
 
@@ -23,13 +19,13 @@ export interface PgHandle {
   dialect: "pg";
   spec: Extract<DbSpec, { dialect: "pg" }>;
   sql: postgres.Sql;
-  orm: PostgresJsDatabase<typeof pgSchema>;
   close(): Promise<void>;
 }
 
 export type DbHandle = SqliteHandle | PgHandle;
 
 export interface OpenOptions {
+  /** Log every statement (PREFECT_SERVER_DATABASE_ECHO). */
   echo?: boolean;
   /** Statement timeout (PostgreSQL) and busy wait (SQLite), seconds. */
   timeoutSeconds?: number;
@@ -57,14 +53,7 @@ function openSqlite(spec: Extract<DbSpec, { dialect: "sqlite" }>, opts: OpenOpti
   raw.run("PRAGMA legacy_alter_table = OFF");
   raw.run("PRAGMA cache_size = 20000");
   raw.run(`PRAGMA busy_timeout = ${Math.round((opts.timeoutSeconds ?? 60) * 1000)}`);
-  const orm = drizzleLite(raw, { schema: liteSchema, logger: !!opts.echo });
-  return {
-    dialect: "sqlite",
-    spec,
-    raw,
-    orm,
-    close: async () => raw.close(),
-  };
+  return { dialect: "sqlite", spec, raw, echo: !!opts.echo, close: async () => raw.close() };
 }
 
 async function openPg(spec: Extract<DbSpec, { dialect: "pg" }>, opts: OpenOptions): Promise<PgHandle> {
@@ -81,6 +70,7 @@ async function openPg(spec: Extract<DbSpec, { dialect: "pg" }>, opts: OpenOption
     idle_timeout: 60,
     ssl: sslmode && sslmode !== "disable" ? (sslmode as "require") : false,
     onnotice: () => {},
+    ...(opts.echo ? { debug: (_conn: number, query: string) => console.log(`[sql] ${query}`) } : {}),
     connection: {
       TimeZone: "UTC",
       application_name: application_name ?? "prefect-lite",
@@ -94,6 +84,14 @@ async function openPg(spec: Extract<DbSpec, { dialect: "pg" }>, opts: OpenOption
     await sql.end({ timeout: 1 });
     throw e;
   }
-  const orm = drizzlePg(sql, { schema: pgSchema, logger: !!opts.echo });
-  return { dialect: "pg", spec, sql, orm, close: () => sql.end({ timeout: 5 }) };
+  // Date/time values travel as text both ways, never as JavaScript Dates: a Date would drop the
+  // microseconds Prefect compares (rows.ts normalises what PostgreSQL prints). JSON parameters are sent already
+  // encoded (`$1::jsonb`), so postgres.js must not encode them a second time.
+  const passThrough = (v: unknown) => v;
+  for (const oid of ["1082", "1083", "1114", "1184"]) {
+    sql.options.parsers[oid as never] = passThrough as never;
+    sql.options.serializers[oid as never] = passThrough as never; // writes keep microseconds too
+  }
+  for (const oid of ["114", "3802"]) sql.options.serializers[oid as never] = passThrough as never;
+  return { dialect: "pg", spec, sql, close: () => sql.end({ timeout: 5 }) };
 }
