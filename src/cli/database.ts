@@ -1,7 +1,7 @@
 // `prefect-lite server database reset|upgrade|downgrade|status`, with Prefect's flags and messages.
 import { defineCommand } from "citty";
 import { consola } from "consola";
-import { applyDown, applyUp, label, migrationStatus, planDowngrade, planUpgrade } from "../db/migrator.ts";
+import { applyDown, applyUp, label, migrationStatus, planDowngrade, planUpgrade, resetDatabase } from "../db/migrator.ts";
 import type { Revision } from "../db/revisions.ts";
 import { confirm, databaseSpec, guarded, loadSettings, openConfiguredDatabase, print } from "./context.ts";
 import type { DbHandle } from "../db/open.ts";
@@ -31,10 +31,7 @@ const reset = defineCommand({
   run: guarded(({ args }) =>
     withDatabase(async (db, display) => {
       await confirm(`Are you sure you want to reset the Prefect database located at "${display}"? This will drop and recreate all tables.`, !!args.yes, "Database reset aborted");
-      print("Downgrading database...");
-      await applyDown(db, planDowngrade(await migrationStatus(db), "base"));
-      print("Upgrading database...");
-      await applyUp(db, planUpgrade(await migrationStatus(db), "head"));
+      await resetDatabase(db, (step) => print(step === "down" ? "Downgrading database..." : "Upgrading database..."));
       consola.success(`Prefect database "${display}" reset!`);
     }),
   ),

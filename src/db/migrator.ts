@@ -92,8 +92,10 @@ export async function migrateToHead(db: DbHandle): Promise<Revision[]> {
 }
 
 /** Every revision down, then every revision up: an empty database at head. */
-export async function resetDatabase(db: DbHandle): Promise<void> {
+export async function resetDatabase(db: DbHandle, progress: (step: "down" | "up") => void = () => {}): Promise<void> {
+  progress("down");
   await applyDown(db, planDowngrade(await migrationStatus(db), "base"));
+  progress("up");
   await applyUp(db, planUpgrade(await migrationStatus(db), "head"));
 }
 
