@@ -49,7 +49,7 @@ const FlowRunUpdateBody = t.Object(
 export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistoryStore; bus: EventBus; maxLimit: number }) {
   const { flowRuns, history, bus, maxLimit } = deps;
 
-  const publish = (t: TransitionOutcome | null) => publishFlowRunTransition(bus, t as never, nowTimestamp());
+  const publish = (t: TransitionOutcome | null) => publishFlowRunTransition(bus, t, nowTimestamp());
 
   const runs = new Elysia({ name: "api.flow-runs", prefix: "/flow_runs" })
     .post(

@@ -8,6 +8,7 @@ import { flowRunWhere, orderBy } from "./filters.ts";
 import type { FilterBody, Page } from "./flows.ts";
 import { flowRunJson, runSelect, stateJson, type FlowRunJson } from "./run-shapes.ts";
 import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
+import type { FlowRunEventInput } from "../events/run-events.ts";
 import { runSlug } from "./slugs.ts";
 import { fragmentsFor, raw } from "./sql.ts";
 
@@ -40,9 +41,12 @@ export interface FlowRunUpdate {
   job_variables?: Record<string, unknown>;
 }
 
+/** The run's fields its prefect.flow-run.<State> event names. */
+export type EventRun = FlowRunEventInput["run"];
+
 /** What the API needs after a transition: the result, and the run as it now is (for the event). */
 export interface TransitionOutcome extends SetStateOutcome {
-  run: FlowRunJson;
+  run: EventRun;
   flowName: string | null;
 }
 
@@ -59,9 +63,13 @@ export function flowRunsStore(driver: Driver) {
   function* transition(id: string, input: SetStateInput): Op<TransitionOutcome | null> {
     const outcome = yield* setRunStateOp("flow_run", id, input, d);
     if (!outcome) return null;
-    const run = (yield* readRun(id, input.now))!;
-    const flow = (yield row(sql`SELECT name FROM flow WHERE id = ${run.flow_id}`)) as { name: string } | undefined;
-    return { ...outcome, run, flowName: flow?.name ?? null };
+    // Only what the event needs, in one read after the write.
+    const r = (yield row(sql`
+      SELECT flow_run.id, flow_run.name, flow_run.run_count, flow_run.flow_id, flow_run.tags, flow_run.parent_task_run_id,
+             flow_run.deployment_id, flow_run.work_queue_name, flow.name AS flow_name
+      FROM flow_run JOIN flow ON flow.id = flow_run.flow_id WHERE flow_run.id = ${id}`)) as EventRun & { flow_name: string };
+    const { flow_name, ...run } = r;
+    return { ...outcome, run, flowName: flow_name };
   }
 
   return {
@@ -90,7 +98,7 @@ export function flowRunsStore(driver: Driver) {
         }
         const state: StateCreate = input.state ?? { type: "PENDING" };
         const t = yield* transition(id, { proposed: state, force: true, now });
-        return { created: true, run: t!.run, transition: t };
+        return { created: true, run: (yield* readRun(id, now))!, transition: t };
       });
     },
 

@@ -103,12 +103,8 @@ export function taskRunsStore(driver: Driver) {
       });
     },
 
-    setState(id: string, input: SetStateInput): Promise<(SetStateOutcome & { run: TaskRunJson }) | null> {
-      return driver.tx(function* () {
-        const outcome = yield* setRunStateOp("task_run", id, input, d);
-        if (!outcome) return null;
-        return { ...outcome, run: (yield* readRun(id, input.now))! };
-      });
+    setState(id: string, input: SetStateInput): Promise<SetStateOutcome | null> {
+      return driver.tx(() => setRunStateOp("task_run", id, input, d));
     },
 
     states(taskRunId: string) {

@@ -31,7 +31,7 @@ export function runPages(deps: UiDeps) {
 
   async function transition(id: string, state: StateCreate) {
     const outcome = await stores.flowRuns.setState(id, { proposed: state, force: true, now: nowTimestamp() });
-    publishFlowRunTransition(deps.bus, outcome as never, nowTimestamp());
+    publishFlowRunTransition(deps.bus, outcome, nowTimestamp());
     return outcome;
   }
 

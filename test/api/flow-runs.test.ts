@@ -51,6 +51,27 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     expect(((await one.json()) as J).type).toBe("RUNNING");
   });
 
+  test("every accepted transition emits prefect.flow-run.<State> naming the run, its flow and its tags", async () => {
+    const run = (await post("/api/flow_runs/", { flow_id: flowId, name: "evented", tags: ["t1"] })).body;
+    await setState(run.id, { type: "RUNNING" });
+    await setState(run.id, { type: "PENDING" }); // aborted: no event
+    await setState(run.id, { type: "COMPLETED" });
+    await t.app.events.flush();
+    const r = await post("/api/events/filter", { filter: { resource: { id: [`prefect.flow-run.${run.id}`] }, order: "ASC" } });
+    const events = r.body.events as J[];
+    expect(events.map((e) => e.event)).toEqual(["prefect.flow-run.Pending", "prefect.flow-run.Running", "prefect.flow-run.Completed"]);
+    const done = events[2];
+    expect(done.resource).toMatchObject({ "prefect.resource.name": "evented", "prefect.run-count": "1", "prefect.state-type": "COMPLETED", "prefect.state-name": "Completed" });
+    expect(done.related).toEqual(
+      expect.arrayContaining([
+        { "prefect.resource.id": `prefect.flow.${flowId}`, "prefect.resource.role": "flow", "prefect.resource.name": "etl" },
+        { "prefect.resource.id": "prefect.tag.t1", "prefect.resource.role": "tag" },
+      ]),
+    );
+    expect(done.payload).toMatchObject({ intended: { from: "RUNNING", to: "COMPLETED" }, validated_state: { type: "COMPLETED" } });
+    expect(done.follows).toBe(events[1].id);
+  });
+
   test("orchestration: PENDING→PENDING aborts, duplicate transition_id rejects, retries go through AwaitingRetry", async () => {
     const run = (await post("/api/flow_runs/", { flow_id: flowId, empirical_policy: { retries: 1, retry_delay: 0 } })).body;
     const pending = await setState(run.id, { type: "PENDING" });
@@ -97,8 +118,10 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     expect(byTag.body.map((r: J) => r.name)).toEqual(["zzz-tagged"]);
     const byFlow = await post("/api/flow_runs/filter", { flows: { name: { any_: ["other-flow"] } } });
     expect(byFlow.body).toHaveLength(1);
-    const byState = await post("/api/flow_runs/count", { flow_runs: { state: { type: { any_: ["COMPLETED"] } } } });
+    const byState = await post("/api/flow_runs/count", { flow_runs: { name: { any_: ["full", "zzz-tagged"] }, state: { type: { any_: ["COMPLETED"] } } } });
     expect(byState.body).toBe(1);
+    const notRunning = await post("/api/flow_runs/count", { flow_runs: { name: { any_: ["full"] }, state: { type: { not_any_: ["COMPLETED"] } } } });
+    expect(notRunning.body).toBe(0);
     const byName = await post("/api/flow_runs/filter", { flow_runs: { name: { like_: "ZZZ" } }, sort: "NAME_ASC" });
     expect(byName.body).toHaveLength(1);
     const all = await post("/api/flow_runs/count", {});
