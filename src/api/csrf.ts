@@ -14,6 +14,9 @@ export function csrf(enabled: boolean) {
     const client = typeof query.client === "string" ? query.client : "";
     if (!client) return json(422, { detail: "Missing 'client' query parameter." });
     const now = Date.now();
+    // Every SDK process asks with a new client id; drop expired tokens so the map stays as small as
+    // the number of live clients.
+    for (const [c, e] of tokens) if (e.expiration < now) tokens.delete(c);
     const entry = { token: crypto.randomUUID().replaceAll("-", "") + crypto.randomUUID().replaceAll("-", ""), expiration: now + TTL_MS, created: new Date(now).toISOString() };
     tokens.set(client, entry);
     return { id: crypto.randomUUID(), created: entry.created, updated: entry.created, token: entry.token, client, expiration: new Date(entry.expiration).toISOString() };

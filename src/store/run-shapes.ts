@@ -15,17 +15,18 @@ export function runSelect(kind: "flow_run" | "task_run") {
   };
 }
 
+/** The run's current state, from the state_* columns runSelect() adds. */
 function stateOf(r: Row): State | null {
   if (!r.state_id) return null;
-  return {
-    id: r.state_id as string,
-    type: r.state_type as State["type"],
-    name: r.state_name as string,
-    timestamp: r.state_timestamp as string,
-    message: (r.state_message as string | null) ?? null,
-    data: r.state_data ?? null,
-    state_details: (r.state_state_details as State["state_details"]) ?? {},
-  };
+  return stateJson({
+    id: r.state_id,
+    type: r.state_type,
+    name: r.state_name,
+    timestamp: r.state_timestamp,
+    message: r.state_message,
+    data: r.state_data,
+    state_details: r.state_state_details ?? {},
+  });
 }
 
 /** The bookkeeping fields both run kinds share, with the derived estimates. */
