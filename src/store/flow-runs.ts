@@ -10,7 +10,7 @@ import { flowRunJson, runSelect, stateJson, type FlowRunJson } from "./run-shape
 import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
 import type { FlowRunEventInput } from "../events/run-events.ts";
 import { runSlug } from "./slugs.ts";
-import { fragmentsFor, raw } from "./sql.ts";
+import { fragmentsFor, list, raw } from "./sql.ts";
 
 export interface FlowRunCreate {
   flow_id: string;
@@ -164,10 +164,9 @@ export function flowRunsStore(driver: Driver) {
     bulkDelete(body: FilterBody, limit: number): Promise<string[]> {
       return driver.tx(function* () {
         const ids = ((yield rows(sql`SELECT flow_run.id FROM flow_run WHERE ${flowRunWhere(body, d)} LIMIT ${limit}`)) as Array<{ id: string }>).map((r) => r.id);
-        for (const id of ids) {
-          yield exec(sql`DELETE FROM log WHERE flow_run_id = ${id}`);
-          yield exec(sql`DELETE FROM flow_run WHERE id = ${id}`);
-        }
+        if (!ids.length) return ids;
+        yield exec(sql`DELETE FROM log WHERE flow_run_id IN (${list(ids)})`);
+        yield exec(sql`DELETE FROM flow_run WHERE id IN (${list(ids)})`);
         return ids;
       });
     },

@@ -4,7 +4,7 @@ import type { Driver, Op } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { nowTimestamp } from "../orchestration/time.ts";
 import { flowWhere, orderBy } from "./filters.ts";
-import { fragmentsFor } from "./sql.ts";
+import { fragmentsFor, list } from "./sql.ts";
 
 export interface Flow {
   id: string;
@@ -97,7 +97,7 @@ export function flowsStore(driver: Driver) {
     bulkDelete(body: FilterBody, limit: number): Promise<string[]> {
       return driver.tx(function* () {
         const ids = ((yield rows(sql`SELECT flow.id FROM flow WHERE ${flowWhere(body, d)} LIMIT ${limit}`)) as Array<{ id: string }>).map((r) => r.id);
-        if (ids.length) yield exec(sql`DELETE FROM flow WHERE id IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`);
+        if (ids.length) yield exec(sql`DELETE FROM flow WHERE id IN (${list(ids)})`);
         return ids;
       });
     },

@@ -154,6 +154,33 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     expect(waiting.start_time).toBeNull();
   });
 
+  test("bulk_delete removes the matching runs and their logs, nothing else", async () => {
+    const keep = (await post("/api/flow_runs/", { flow_id: flowId, name: "keeper" })).body;
+    const doomed: string[] = [];
+    for (let i = 0; i < 3; i++) doomed.push((await post("/api/flow_runs/", { flow_id: flowId, tags: ["doomed"] })).body.id);
+    const stamp = new Date().toISOString();
+    await post("/api/logs/", [...doomed, keep.id].map((id) => ({ name: "x", level: 20, message: "m", timestamp: stamp, flow_run_id: id })));
+    const before = (await post("/api/flow_runs/count", {})).body;
+    const r = await post("/api/flow_runs/bulk_delete", { flow_runs: { tags: { all_: ["doomed"] } } });
+    expect(r.status).toBe(200);
+    expect([...r.body.deleted].sort()).toEqual([...doomed].sort());
+    expect((await post("/api/flow_runs/count", {})).body).toBe(before - 3);
+    expect((await post("/api/logs/filter", { logs: { flow_run_id: { any_: doomed } } })).body).toEqual([]);
+    expect((await post("/api/logs/filter", { logs: { flow_run_id: { any_: [keep.id] } } })).body).toHaveLength(1);
+    expect((await post("/api/flow_runs/bulk_delete", [])).status).toBe(422);
+    expect((await post("/api/flow_runs/bulk_delete", { flow_runs: { tags: { all_: ["nothing-has-this"] } } })).body).toEqual({ deleted: [] });
+  });
+
+  test("flows bulk_delete takes their runs with them", async () => {
+    const doomedFlow = (await post("/api/flows/", { name: "doomed-flow" })).body.id;
+    const run = (await post("/api/flow_runs/", { flow_id: doomedFlow })).body;
+    const r = await post("/api/flows/bulk_delete", { flows: { name: { any_: ["doomed-flow"] } } });
+    expect(r.body).toEqual({ deleted: [doomedFlow] });
+    expect((await t.call(`/api/flows/${doomedFlow}`)).status).toBe(404);
+    expect((await t.call(`/api/flow_runs/${run.id}`)).status).toBe(404);
+    expect((await t.call(`/api/flows/${flowId}`)).status).toBe(200);
+  });
+
   test("update, labels, delete", async () => {
     const run = (await post("/api/flow_runs/", { flow_id: flowId })).body;
     expect((await t.call(`/api/flow_runs/${run.id}`, { method: "PATCH", json: { name: "renamed" } })).status).toBe(204);
