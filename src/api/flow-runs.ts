@@ -7,8 +7,7 @@ import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { FlowRunsStore, TransitionOutcome } from "../store/flow-runs.ts";
 import type { RunHistoryStore } from "../store/run-history.ts";
-import { checkName, IdParams, json, noContent, orNotFound, pageOf, Uuid, type Body } from "./common.ts";
-import { RunsFilterBody } from "./filter-models.ts";
+import { checkName, IdParams, json, noContent, orNotFound, Uuid, type Body } from "./common.ts";
 import { listRoutes } from "./list-routes.ts";
 import { checkedState, Nullable, Obj, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
 
@@ -95,8 +94,7 @@ export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistory
       { params: IdParams, body: SetStateBody },
     )
     .use(listRoutes("api.flow-runs", flowRuns, SORT_NAMES.flow_run, maxLimit))
-    .post("/history", ({ body }) => history.flowRunHistory(body), { body: HistoryBody })
-    .post("/bulk_delete", async ({ body }) => ({ deleted: await flowRuns.bulkDelete(body ?? {}, pageOf(body, maxLimit).limit) }), { body: RunsFilterBody });
+    .post("/history", ({ body }) => history.flowRunHistory(body), { body: HistoryBody });
 
   const states = new Elysia({ name: "api.flow-run-states", prefix: "/flow_run_states" })
     .get("/", async ({ query }) => flowRuns.states(query.flow_run_id), { query: t.Object({ flow_run_id: Uuid }) })

@@ -2,8 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { FlowsStore } from "../store/flows.ts";
 import { SORT_NAMES } from "../store/filters.ts";
-import { checkName, IdParams, json, noContent, orNotFound, pageOf } from "./common.ts";
-import { RunsFilterBody } from "./filter-models.ts";
+import { checkName, IdParams, json, noContent, orNotFound } from "./common.ts";
 import { listRoutes } from "./list-routes.ts";
 
 const Labels = t.Record(t.String(), t.Any());
@@ -37,6 +36,5 @@ export function flowsApi(deps: { flows: FlowsStore; maxLimit: number }) {
       },
       { params: IdParams },
     )
-    .use(listRoutes("api.flows", flows, SORT_NAMES.flow, maxLimit))
-    .post("/bulk_delete", async ({ body }) => ({ deleted: await flows.bulkDelete(body ?? {}, pageOf(body, maxLimit).limit) }), { body: RunsFilterBody });
+    .use(listRoutes("api.flows", flows, SORT_NAMES.flow, maxLimit));
 }

@@ -7,11 +7,16 @@ import { RunsFilterBody } from "./filter-models.ts";
 interface Listable<T> {
   filter(body: Body, page: Page): Promise<T[]>;
   count(body: Body): Promise<number>;
+  /** When present, POST /bulk_delete deletes up to `limit` matching rows and returns their ids. */
+  bulkDelete?(body: Body, limit: number): Promise<string[]>;
 }
 
-/** POST /filter, /count and /paginate for a resource: the same grammar and limits everywhere. */
+/**
+ * POST /filter, /count, /paginate (and /bulk_delete where the store can) for a resource: the same
+ * grammar, limits and body checks everywhere.
+ */
 export function listRoutes<T>(name: string, store: Listable<T>, sorts: string[], maxLimit: number) {
-  return new Elysia({ name: `${name}.list` })
+  const routes = new Elysia({ name: `${name}.list` })
     // Before validation: Elysia would turn a JSON array into an empty object and so drop every filter.
     .onTransform({ as: "local" }, ({ body }) => void objectBody(body))
     .post("/filter", ({ body }) => store.filter(objectBody(body), pageOf(objectBody(body), maxLimit, sorts)), { body: RunsFilterBody })
@@ -28,4 +33,10 @@ export function listRoutes<T>(name: string, store: Listable<T>, sorts: string[],
       },
       { body: RunsFilterBody },
     );
+  const { bulkDelete } = store;
+  if (!bulkDelete) return routes;
+  // A filter that did not arrive must never widen a delete: the body check above runs first here too.
+  return routes.post("/bulk_delete", async ({ body }) => ({ deleted: await bulkDelete(objectBody(body), pageOf(objectBody(body), maxLimit).limit) }), {
+    body: RunsFilterBody,
+  });
 }
