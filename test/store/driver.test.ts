@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { createDriver, row } from "../../src/db/driver.ts";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import { compile } from "../../src/db/compile.ts";
+import { createDriver, exec, row, rows } from "../../src/db/driver.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { parseDatabaseUrl } from "../../src/db/url.ts";
 import { raw } from "../../src/store/sql.ts";
@@ -22,7 +25,6 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
   test("a failing statement rolls the whole operation back", async () => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     const driver = createDriver(db);
-    const { exec } = await import("../../src/db/driver.ts");
     await driver.tx(function* () {
       yield exec(sql`CREATE TABLE t (x INTEGER PRIMARY KEY)`);
     });
@@ -38,4 +40,69 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     expect(Number(n)).toBe(0);
     await db.close();
   });
+
+  test("transactions started together commit together; a failing one is rolled back alone", async () => {
+    const db = await openDatabase(parseDatabaseUrl(await url()));
+    const driver = createDriver(db);
+    await driver.tx(function* () {
+      yield exec(sql`CREATE TABLE g (x INTEGER PRIMARY KEY, note TEXT)`);
+    });
+    // Started in one turn of the event loop: on SQLite they share one commit, each in a savepoint.
+    const outcomes = await Promise.allSettled(
+      [1, 2, 3, 2, 4].map((x, i) =>
+        driver.tx(function* () {
+          yield exec(sql`INSERT INTO g (x, note) VALUES (${x * 10}, ${`first of ${i}`})`);
+          yield exec(sql`INSERT INTO g (x, note) VALUES (${x}, ${`op ${i}`})`); // the second x = 2 fails here
+          return ((yield row(sql`SELECT count(*) AS count FROM g`)) as { count: number }).count;
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    // On SQLite each operation saw the ones before it in the group, and nothing of the failed one
+    // (PostgreSQL runs them side by side, each seeing what had committed).
+    if (db.dialect === "sqlite") expect(outcomes.filter((o) => o.status === "fulfilled").map((o) => Number((o as PromiseFulfilledResult<unknown>).value))).toEqual([2, 4, 6, 8]);
+    const stored = await driver.read(function* () {
+      return (yield rows(sql`SELECT x, note FROM g ORDER BY x`)) as Array<{ x: number; note: string }>;
+    });
+    expect(stored.map((r) => [Number(r.x), r.note])).toEqual([
+      [1, "op 0"], [2, "op 1"], [3, "op 2"], [4, "op 4"], [10, "first of 0"], [20, "first of 1"], [30, "first of 2"], [40, "first of 4"],
+    ]);
+    await db.close();
+  });
+
+  test("close() first writes what was asked for", async () => {
+    const db = await openDatabase(parseDatabaseUrl(await url()));
+    const driver = createDriver(db);
+    await driver.tx(function* () {
+      yield exec(sql`CREATE TABLE c (x INTEGER PRIMARY KEY)`);
+    });
+    const pending = driver.tx(function* () {
+      yield exec(sql`INSERT INTO c (x) VALUES (1)`);
+      return "written";
+    });
+    await driver.close();
+    expect(await pending).toBe("written");
+  });
+});
+
+describe("statement compiler", () => {
+  const dialects = { sqlite: new SQLiteSyncDialect(), pg: new PgDialect() } as const;
+  const samples = [
+    sql`SELECT 1`,
+    sql``,
+    sql`SELECT * FROM flow_run WHERE id = ${"a"} AND run_count > ${2} AND x IS ${null} AND flag = ${true}`,
+    sql`SELECT ${raw("id, name")} FROM ${raw("flow")} WHERE name IN (${sql.join(["a", "b", "c"].map((v) => sql`${v}`), sql`, `)})${sql``}`,
+    sql`INSERT INTO t VALUES ${sql.join([sql`(${1}, ${"x"})`, sql`(${2}, ${sql`${"nested"}::jsonb`})`], sql`, `)}`,
+    sql`SELECT ${[1, 2, 3]} AS list, ${undefined} AS nothing`,
+    sql`SELECT * FROM t WHERE a = ${sql.param("p")} AND b = ${"q"}`, // a Param: left to drizzle
+  ];
+  for (const name of ["sqlite", "pg"] as const) {
+    test(`gives drizzle's text and parameters on ${name}`, () => {
+      for (const s of samples) {
+        const ours = compile(s, name);
+        const theirs = dialects[name].sqlToQuery(s);
+        expect({ sql: ours.sql, params: ours.params }).toEqual({ sql: theirs.sql, params: theirs.params });
+      }
+    });
+  }
 });
