@@ -1,5 +1,5 @@
 // Flow runs: create (idempotent per flow and key), read, filter, update, delete, set_state, history.
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { integrityConflict } from "../core/errors.ts";
@@ -10,7 +10,7 @@ import { flowRunJson, runSelect, stateJson, type FlowRunJson } from "./run-shape
 import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
 import type { FlowRunEventInput } from "../events/run-events.ts";
 import { runSlug } from "./slugs.ts";
-import { fragmentsFor, list, raw } from "./sql.ts";
+import { fragmentsFor, list, raw, type Fragments } from "./sql.ts";
 
 export interface FlowRunCreate {
   flow_id: string;
@@ -51,6 +51,24 @@ export interface TransitionOutcome extends SetStateOutcome {
 }
 
 const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("flow_run");
+
+// Runs in any of several states, sorted: SQLite reads every run in those states and sorts them (0.75 s
+// for two common states at a million runs) rather than walk the sort's index, statistics or not. Each
+// state's first offset+limit runs in sort order come from the (state_type, sort key, id) index, and only
+// their union is sorted; the outer ORDER BY is the same, so the page is the same. Deep pages keep the
+// plain query.
+const SPLIT_MAX_ROWS = 2000;
+
+function pageWhere(body: FilterBody, page: Page, order: SQL, d: Fragments): SQL {
+  const types = (body as { flow_runs?: { state?: { type?: { any_?: unknown } } } }).flow_runs?.state?.type?.any_;
+  if (d.dialect !== "sqlite" || !Array.isArray(types) || types.length < 2 || page.offset + page.limit > SPLIT_MAX_ROWS) return flowRunWhere(body, d);
+  const flowRuns = body.flow_runs as Record<string, Record<string, unknown>>;
+  const one = (type: unknown) => {
+    const only = { ...body, flow_runs: { ...flowRuns, state: { ...flowRuns.state, type: { any_: [type] } } } };
+    return sql`SELECT id FROM (SELECT flow_run.id FROM flow_run WHERE ${flowRunWhere(only, d)} ORDER BY ${order} LIMIT ${page.offset + page.limit})`;
+  };
+  return sql`flow_run.id IN (${sql.join([...new Set(types)].map(one), sql` UNION ALL `)})`;
+}
 
 export function flowRunsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
@@ -109,9 +127,10 @@ export function flowRunsStore(driver: Driver) {
     filter(body: FilterBody, page: Page): Promise<FlowRunJson[]> {
       return driver.read(function* () {
         const now = nowTimestamp();
+        const order = orderBy("flow_run", page.sort, "ID_DESC");
         const rs = (yield rows(sql`
-          SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE ${flowRunWhere(body, d)}
-          ORDER BY ${orderBy("flow_run", page.sort, "ID_DESC")} LIMIT ${page.limit} OFFSET ${page.offset}`)) as Row[];
+          SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE ${pageWhere(body, page, order, d)}
+          ORDER BY ${order} LIMIT ${page.limit} OFFSET ${page.offset}`)) as Row[];
         return rs.map((r) => flowRunJson(r, now));
       });
     },

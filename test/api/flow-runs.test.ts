@@ -154,6 +154,32 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     expect(waiting.start_time).toBeNull();
   });
 
+  test("runs in several states, sorted and paged, come in the same order as one sort of all of them", async () => {
+    const flow = (await post("/api/flows/", { name: "multi-state-sort" })).body.id;
+    const types = ["SCHEDULED", "RUNNING", "FAILED", "COMPLETED"];
+    const made: J[] = [];
+    for (let i = 0; i < 24; i++) {
+      // Expected starts spread over time, some equal (ties broken by id), each run in one of four states.
+      const at = new Date(Date.UTC(2026, 0, 1, 0, (i * 7) % 11)).toISOString();
+      const run = (await post("/api/flow_runs/", { flow_id: flow, name: `r${i}`, state: { type: "SCHEDULED", state_details: { scheduled_time: at } } })).body;
+      const type = types[i % 4];
+      if (type !== "SCHEDULED") await setState(run.id, { type }, true);
+      made.push((await t.call(`/api/flow_runs/${run.id}`).then((r) => r.json())) as J);
+    }
+    const key = (r: J) => r.start_time ?? r.expected_start_time;
+    const wanted = made
+      .filter((r) => r.state_type === "RUNNING" || r.state_type === "FAILED" || r.state_type === "SCHEDULED")
+      .sort((a, b) => (key(a) === key(b) ? (a.id < b.id ? 1 : -1) : key(a) < key(b) ? 1 : -1));
+    const body = { flows: { id: { any_: [flow] } }, flow_runs: { state: { type: { any_: ["RUNNING", "FAILED", "SCHEDULED", "FAILED"] } } }, sort: "START_TIME_DESC" };
+    for (const [offset, limit] of [[0, 5], [5, 5], [3, 10], [0, 100], [17, 4]]) {
+      const page = await post("/api/flow_runs/filter", { ...body, offset, limit });
+      expect(page.status).toBe(200);
+      expect(page.body.map((r: J) => r.name)).toEqual(wanted.slice(offset, offset + limit).map((r) => r.name));
+    }
+    const count = await post("/api/flow_runs/count", body);
+    expect(count.body).toBe(wanted.length);
+  });
+
   test("bulk_delete removes the matching runs and their logs, nothing else", async () => {
     const keep = (await post("/api/flow_runs/", { flow_id: flowId, name: "keeper" })).body;
     const doomed: string[] = [];

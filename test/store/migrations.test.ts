@@ -8,6 +8,7 @@ import { getTableConfig as pgConfig } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import { applyDown, applyUp, migrateToHead, migrationStatus, planDowngrade, planUpgrade, resetDatabase } from "../../src/db/migrator.ts";
 import { openDatabase, type DbHandle } from "../../src/db/open.ts";
+import { revisionsFor } from "../../src/db/revisions.ts";
 import { parseDatabaseUrl } from "../../src/db/url.ts";
 import * as liteSchema from "../../src/db/schema/sqlite.ts";
 import * as pgSchema from "../../src/db/schema/pg.ts";
@@ -26,26 +27,32 @@ async function exec(db: DbHandle, q: string): Promise<unknown[]> {
   return [...(await db.sql.unsafe(q))];
 }
 
+// The chain both dialects share; tests follow its head rather than naming it.
+const REVISIONS = revisionsFor("sqlite");
+const label = (r: { id: string; name: string }) => `${r.id}_${r.name}`;
+const HEAD = label(REVISIONS.at(-1)!);
+
 const NOW = "2026-11-25T00:00:00.000000Z";
 const FLOW_ID = "0193f4a8-0000-7000-8000-000000000001";
 
 describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
-  test("upgrade → downgrade -2 → upgrade keeps data; downgrade base → upgrade gives an empty head", async () => {
+  test("upgrade → downgrade to 0001 → upgrade keeps data; downgrade base → upgrade gives an empty head", async () => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     try {
       const first = await migrationStatus(db);
       expect(first.current).toBeNull();
-      expect(first.pending.map((r) => r.id)).toEqual(["0001", "0002", "0003"]);
+      expect(first.pending.map((r) => r.id)).toEqual(REVISIONS.map((r) => r.id));
+      expect(revisionsFor("pg").map(label)).toEqual(REVISIONS.map(label));
 
       await migrateToHead(db);
-      expect((await migrationStatus(db)).current).toBe("0003_run_indexes");
+      expect((await migrationStatus(db)).current).toBe(HEAD);
       expect(await tables(db)).toEqual(expect.arrayContaining(["flow", "flow_run", "flow_run_state", "task_run", "task_run_state", "log", "events", "event_resources"]));
 
       await exec(db, `INSERT INTO flow (id, created, updated, name) VALUES ('${FLOW_ID}', '${NOW}', '${NOW}', 'kept')`);
 
-      expect(planDowngrade(await migrationStatus(db), "-1").map((r) => r.id)).toEqual(["0003"]);
-      const down = planDowngrade(await migrationStatus(db), "-2");
-      expect(down.map((r) => r.id)).toEqual(["0003", "0002"]);
+      expect(planDowngrade(await migrationStatus(db), "-1").map((r) => r.id)).toEqual([REVISIONS.at(-1)!.id]);
+      const down = planDowngrade(await migrationStatus(db), "0001");
+      expect(down.map((r) => r.id)).toEqual(REVISIONS.slice(1).reverse().map((r) => r.id));
       await applyDown(db, down);
       expect((await migrationStatus(db)).current).toBe("0001_core");
       expect(await tables(db)).not.toContain("events");
@@ -60,7 +67,7 @@ describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
       expect(await tables(db)).toEqual(["prefect_lite_migrations"]);
 
       await applyUp(db, planUpgrade(await migrationStatus(db)));
-      expect((await migrationStatus(db)).current).toBe("0003_run_indexes");
+      expect((await migrationStatus(db)).current).toBe(HEAD);
       expect(await exec(db, "SELECT * FROM flow")).toEqual([]);
     } finally {
       await db.close();
@@ -75,13 +82,13 @@ describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
       expect((await migrationStatus(db)).current).toBe("0001_core");
       await applyUp(db, planUpgrade(await migrationStatus(db), "0002"));
       expect(planDowngrade(await migrationStatus(db), "0001").map((r) => r.id)).toEqual(["0002"]);
-      expect(planUpgrade(await migrationStatus(db)).map((r) => r.id)).toEqual(["0003"]);
+      expect(planUpgrade(await migrationStatus(db)).map((r) => r.id)).toEqual(REVISIONS.slice(2).map((r) => r.id));
       expect(planDowngrade(await migrationStatus(db), "0002")).toEqual([]);
       const status = await migrationStatus(db);
       expect(() => planUpgrade(status, "9999")).toThrow("Unknown revision '9999'");
       expect(() => planDowngrade(status, "nope")).toThrow("Unknown revision 'nope'");
       expect(() => planDowngrade(status, "-3")).toThrow("below base");
-      expect(planUpgrade(status, "head").map((r) => r.id)).toEqual(["0003"]);
+      expect(planUpgrade(status, "head").map((r) => r.id)).toEqual(REVISIONS.slice(2).map((r) => r.id));
     } finally {
       await db.close();
     }
@@ -94,13 +101,13 @@ describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
       await exec(db, `INSERT INTO flow (id, created, updated, name) VALUES ('${FLOW_ID}', '${NOW}', '${NOW}', 'gone')`);
       await resetDatabase(db);
       expect(await exec(db, "SELECT * FROM flow")).toEqual([]);
-      expect((await migrationStatus(db)).current).toBe("0003_run_indexes");
+      expect((await migrationStatus(db)).current).toBe(HEAD);
     } finally {
       await db.close();
     }
   });
 
-  test("the drizzle schema matches what the migrations create", async () => {
+  test("the drizzle schema matches what the migrations create (columns and indexes)", async () => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     try {
       await migrateToHead(db);
@@ -115,6 +122,13 @@ describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
           actual = (await db.sql<{ column_name: string }[]>`SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ${cfg.name}`).map((r) => r.column_name).sort();
         }
         expect({ table: cfg.name, columns: actual }).toEqual({ table: cfg.name, columns: expected });
+        const expectedIndexes = cfg.indexes.map((i) => String(i.config.name)).sort();
+        const actualIndexes =
+          db.dialect === "sqlite"
+            ? db.raw.query<{ name: string }, []>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '${cfg.name}' AND name NOT LIKE 'sqlite_autoindex%'`).all().map((r) => r.name)
+            : (await db.sql<{ indexname: string }[]>`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ${cfg.name} AND indexname NOT LIKE '%_pkey'`).map((r) => r.indexname);
+        // ix_/uq_ are ours; unique constraints' own indexes and PostgreSQL's trigram search indexes are not in the schema.
+        expect({ table: cfg.name, indexes: actualIndexes.filter((n) => /^(ix|uq)_/.test(n)).sort() }).toEqual({ table: cfg.name, indexes: expectedIndexes });
       }
     } finally {
       await db.close();

@@ -3,7 +3,13 @@ import { createApp } from "../../src/api/app.ts";
 import type { ServerConfig } from "../../src/api/config.ts";
 import { migrateToHead } from "../../src/db/migrator.ts";
 import { openDatabase } from "../../src/db/open.ts";
+import { revisionsFor } from "../../src/db/revisions.ts";
 import { parseDatabaseUrl } from "../../src/db/url.ts";
+
+const headLabel = () => {
+  const head = revisionsFor("sqlite").at(-1)!;
+  return `${head.id}_${head.name}`;
+};
 
 export const baseConfig: ServerConfig = {
   host: "127.0.0.1",
@@ -19,7 +25,7 @@ export const baseConfig: ServerConfig = {
 export async function testApp(overrides: Partial<ServerConfig> = {}, url = "sqlite:///:memory:") {
   const db = await openDatabase(parseDatabaseUrl(url));
   await migrateToHead(db);
-  const app = createApp({ config: { ...baseConfig, ...overrides }, db, revision: "0003_run_indexes" });
+  const app = createApp({ config: { ...baseConfig, ...overrides }, db, revision: headLabel() });
   const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const { json, ...rest } = init;
     const headers = new Headers(rest.headers);

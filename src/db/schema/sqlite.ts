@@ -62,17 +62,19 @@ export const flowRun = sqliteTable(
   (t) => [
     uniqueIndex("uq_flow_run__flow_id_idempotency_key").on(t.flow_id, t.idempotency_key),
     index("ix_flow_run__flow_id").on(t.flow_id),
-    index("ix_flow_run__state_type").on(t.state_type),
     index("ix_flow_run__expected_start_time_desc").on(t.expected_start_time),
     index("ix_flow_run__start_time").on(t.start_time),
     index("ix_flow_run__next_scheduled_start_time").on(t.next_scheduled_start_time),
     index("ix_flow_run__name").on(t.name),
     index("ix_flow_run__parent_task_run_id").on(t.parent_task_run_id),
-    index("ix_flow_run__deployment_id").on(t.deployment_id),
     index("ix_flow_run__updated").on(t.updated),
     // Revision 0003.
     index("ix_flow_run__expected_start_time_state").on(t.expected_start_time, t.state_type, t.state_name, t.total_run_time, t.start_time),
     index("ix_flow_run__state_name_expected_start_time").on(t.state_name, t.expected_start_time),
+    // Revision 0004 (replaces the (state_type) and (deployment_id) indexes).
+    index("ix_flow_run__start_sort").on(sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
+    index("ix_flow_run__state_type_start_sort").on(t.state_type, sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
+    index("ix_flow_run__deployment_id_start_sort").on(t.deployment_id, sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
   ],
 );
 
@@ -115,6 +117,8 @@ export const taskRun = sqliteTable(
     index("ix_task_run__updated").on(t.updated),
     // Revision 0003.
     index("ix_task_run__expected_start_time_state").on(t.expected_start_time, t.state_type),
+    // Revision 0004.
+    index("ix_task_run__start_time_state").on(t.start_time, t.state_type),
   ],
 );
 
