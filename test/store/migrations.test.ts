@@ -30,22 +30,22 @@ const NOW = "2026-11-25T00:00:00.000000Z";
 const FLOW_ID = "0193f4a8-0000-7000-8000-000000000001";
 
 describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
-  test("upgrade → downgrade -2 → upgrade keeps data; downgrade base → upgrade gives an empty head", async () => {
+  test("upgrade → downgrade -3 → upgrade keeps data; downgrade base → upgrade gives an empty head", async () => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     try {
       const first = await migrationStatus(db);
       expect(first.current).toBeNull();
-      expect(first.pending.map((r) => r.id)).toEqual(["0001", "0002", "0003"]);
+      expect(first.pending.map((r) => r.id)).toEqual(["0001", "0002", "0003", "0005"]);
 
       await migrateToHead(db);
-      expect((await migrationStatus(db)).current).toBe("0003_run_indexes");
+      expect((await migrationStatus(db)).current).toBe("0005_dashboard_indexes");
       expect(await tables(db)).toEqual(expect.arrayContaining(["flow", "flow_run", "flow_run_state", "task_run", "task_run_state", "log", "events", "event_resources"]));
 
       await exec(db, `INSERT INTO flow (id, created, updated, name) VALUES ('${FLOW_ID}', '${NOW}', '${NOW}', 'kept')`);
 
-      expect(planDowngrade(await migrationStatus(db), "-1").map((r) => r.id)).toEqual(["0003"]);
-      const down = planDowngrade(await migrationStatus(db), "-2");
-      expect(down.map((r) => r.id)).toEqual(["0003", "0002"]);
+      expect(planDowngrade(await migrationStatus(db), "-1").map((r) => r.id)).toEqual(["0005"]);
+      const down = planDowngrade(await migrationStatus(db), "-3");
+      expect(down.map((r) => r.id)).toEqual(["0005", "0003", "0002"]);
       await applyDown(db, down);
       expect((await migrationStatus(db)).current).toBe("0001_core");
       expect(await tables(db)).not.toContain("events");
@@ -60,7 +60,7 @@ describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
       expect(await tables(db)).toEqual(["prefect_lite_migrations"]);
 
       await applyUp(db, planUpgrade(await migrationStatus(db)));
-      expect((await migrationStatus(db)).current).toBe("0003_run_indexes");
+      expect((await migrationStatus(db)).current).toBe("0005_dashboard_indexes");
       expect(await exec(db, "SELECT * FROM flow")).toEqual([]);
     } finally {
       await db.close();
@@ -75,13 +75,13 @@ describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
       expect((await migrationStatus(db)).current).toBe("0001_core");
       await applyUp(db, planUpgrade(await migrationStatus(db), "0002"));
       expect(planDowngrade(await migrationStatus(db), "0001").map((r) => r.id)).toEqual(["0002"]);
-      expect(planUpgrade(await migrationStatus(db)).map((r) => r.id)).toEqual(["0003"]);
+      expect(planUpgrade(await migrationStatus(db)).map((r) => r.id)).toEqual(["0003", "0005"]);
       expect(planDowngrade(await migrationStatus(db), "0002")).toEqual([]);
       const status = await migrationStatus(db);
       expect(() => planUpgrade(status, "9999")).toThrow("Unknown revision '9999'");
       expect(() => planDowngrade(status, "nope")).toThrow("Unknown revision 'nope'");
       expect(() => planDowngrade(status, "-3")).toThrow("below base");
-      expect(planUpgrade(status, "head").map((r) => r.id)).toEqual(["0003"]);
+      expect(planUpgrade(status, "head").map((r) => r.id)).toEqual(["0003", "0005"]);
     } finally {
       await db.close();
     }
@@ -94,7 +94,7 @@ describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
       await exec(db, `INSERT INTO flow (id, created, updated, name) VALUES ('${FLOW_ID}', '${NOW}', '${NOW}', 'gone')`);
       await resetDatabase(db);
       expect(await exec(db, "SELECT * FROM flow")).toEqual([]);
-      expect((await migrationStatus(db)).current).toBe("0003_run_indexes");
+      expect((await migrationStatus(db)).current).toBe("0005_dashboard_indexes");
     } finally {
       await db.close();
     }

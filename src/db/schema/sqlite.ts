@@ -63,7 +63,7 @@ export const flowRun = sqliteTable(
     uniqueIndex("uq_flow_run__flow_id_idempotency_key").on(t.flow_id, t.idempotency_key),
     index("ix_flow_run__flow_id").on(t.flow_id),
     index("ix_flow_run__state_type").on(t.state_type),
-    index("ix_flow_run__expected_start_time_desc").on(t.expected_start_time),
+    index("ix_flow_run__expected_start_time_name").on(t.expected_start_time, t.name),
     index("ix_flow_run__start_time").on(t.start_time),
     index("ix_flow_run__next_scheduled_start_time").on(t.next_scheduled_start_time),
     index("ix_flow_run__name").on(t.name),

@@ -1,0 +1,2 @@
+DROP INDEX ix_flow_run__start_time_or_expected;
+DROP INDEX ix_flow_run__end_time;
