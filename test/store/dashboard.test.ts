@@ -102,7 +102,7 @@ describe.each(DIALECTS)("dashboard and runs list on $name", ({ url }) => {
       const pages: string[][] = [];
       let after: Cursor | null = null;
       for (let k = 0; k < 20; k++) {
-        const p = await stores.runList.page({ body, since, states, sort, limit: 4, after });
+        const p: any = await stores.runList.page({ body, since, states, sort, limit: 4, after });
         pages.push(p.runs.map((r: any) => r.id));
         if (!p.more) break;
         after = p.last;
@@ -117,7 +117,7 @@ describe.each(DIALECTS)("dashboard and runs list on $name", ({ url }) => {
       before = last.first;
       const back: string[][] = [last.runs.map((r: any) => r.id)];
       for (let k = 0; k < 20 && before; k++) {
-        const p = await stores.runList.page({ body, since, states, sort, limit: 4, before });
+        const p: any = await stores.runList.page({ body, since, states, sort, limit: 4, before });
         if (!p.runs.length) break;
         back.unshift(p.runs.map((r: any) => r.id));
         if (!p.more) break;
