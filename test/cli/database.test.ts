@@ -23,15 +23,16 @@ describe.each(targets)("server database on $name", ({ url }) => {
     expect(up.out).toContain("Migrations succeeded!");
     expect(up.out).toMatch(/Prefect database at .* upgraded!/);
     expect(up.out).not.toContain("secret");
-    expect(runCli(["server", "database", "status"], env).stdout).toContain("Current revision: 0003_run_indexes\n  [x] 0001_core\n  [x] 0002_events\n  [x] 0003_run_indexes");
+    expect(runCli(["server", "database", "status"], env).stdout).toContain("Current revision: 0005_dashboard_indexes\n  [x] 0001_core\n  [x] 0002_events\n  [x] 0003_run_indexes\n  [x] 0005_dashboard_indexes");
 
     const down = runCli(["server", "database", "downgrade", "-y", "-r", "-1"], env);
     expect(down.code).toBe(0);
-    expect(down.out).toContain("reverted 0003_run_indexes");
-    expect(runCli(["server", "database", "status"], env).stdout).toContain("Current revision: 0002_events");
+    expect(down.out).toContain("reverted 0005_dashboard_indexes");
+    expect(runCli(["server", "database", "status"], env).stdout).toContain("Current revision: 0003_run_indexes");
 
     const toCore = runCli(["server", "database", "downgrade", "-y", "-r", "0001"], env);
     expect(toCore.code).toBe(0);
+    expect(toCore.out).toContain("reverted 0003_run_indexes");
     expect(toCore.out).toContain("reverted 0002_events");
     expect(runCli(["server", "database", "status"], env).stdout).toContain("Current revision: 0001_core");
 
@@ -58,7 +59,7 @@ describe.each(targets)("server database on $name", ({ url }) => {
     expect(reset.out).toContain("Downgrading database...");
     expect(reset.out).toContain("Upgrading database...");
     expect(reset.out).toMatch(/Prefect database ".*" reset!/);
-    expect(runCli(["server", "database", "status"], env).stdout).toContain("Current revision: 0003_run_indexes");
+    expect(runCli(["server", "database", "status"], env).stdout).toContain("Current revision: 0005_dashboard_indexes");
   });
 
   test("bad targets and missing confirmation are clear errors", async () => {

@@ -37,7 +37,7 @@ describe("server start", () => {
     try {
       expect(await (await fetch(`${s.base}/api/admin/version`)).json()).toBe("3.9.1");
       const status = runCli(["server", "database", "status"], { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: url });
-      expect(status.stdout).toContain("Current revision: 0003_run_indexes");
+      expect(status.stdout).toContain("Current revision: 0005_dashboard_indexes");
     } finally {
       s.proc.kill("SIGINT");
       expect(await s.proc.exited).toBe(0);
