@@ -6,7 +6,9 @@ import type { DbHandle } from "../db/open.ts";
 import { EventBus } from "../events/bus.ts";
 import { flowRunsStore } from "../store/flow-runs.ts";
 import { flowsStore } from "../store/flows.ts";
+import { dashboardStore } from "../store/dashboard.ts";
 import { runHistoryStore } from "../store/run-history.ts";
+import { runListStore } from "../store/run-list.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
 import { dashboardCsrf } from "../ui/csrf.ts";
 import { dashboard } from "../ui/routes.tsx";
@@ -42,6 +44,8 @@ export function createApp(deps: AppDeps) {
     flowRuns: flowRunsStore(driver),
     taskRuns: taskRunsStore(driver),
     history: runHistoryStore(driver),
+    dashboard: dashboardStore(driver),
+    runList: runListStore(driver),
     ...events.stores,
   };
   const api = new Elysia({ name: "api", prefix: "/api" })

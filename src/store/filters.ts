@@ -215,3 +215,8 @@ export function orderBy(table: keyof typeof SORTS, sort: string | null | undefin
   const [expr, dir] = SORTS[table][sort ?? fallback] ?? SORTS[table][fallback];
   return raw(expr === `${table}.id` ? `${expr} ${dir}` : `${expr} ${dir}, ${table}.id ${dir}`);
 }
+
+/** The sort key expression and direction of a sort name (for keyset pagination over the same order). */
+export function sortKey(table: keyof typeof SORTS, sort: string | null | undefined, fallback: string): Sort {
+  return SORTS[table][sort ?? fallback] ?? SORTS[table][fallback];
+}

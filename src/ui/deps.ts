@@ -6,7 +6,9 @@ import type { FlowRunsStore } from "../store/flow-runs.ts";
 import type { EventsStore } from "../store/events.ts";
 import type { FlowsStore } from "../store/flows.ts";
 import type { LogsStore } from "../store/logs.ts";
+import type { DashboardStore } from "../store/dashboard.ts";
 import type { RunHistoryStore } from "../store/run-history.ts";
+import type { RunListStore } from "../store/run-list.ts";
 import type { TaskRunsStore } from "../store/task-runs.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
@@ -16,5 +18,5 @@ export interface UiDeps {
   bus: EventBus;
   csrf: DashboardCsrf;
   services: () => Array<{ name: string; running: boolean }>;
-  stores: { flows: FlowsStore; flowRuns: FlowRunsStore; taskRuns: TaskRunsStore; history: RunHistoryStore; logs: LogsStore; events: EventsStore };
+  stores: { flows: FlowsStore; flowRuns: FlowRunsStore; taskRuns: TaskRunsStore; history: RunHistoryStore; dashboard: DashboardStore; runList: RunListStore; logs: LogsStore; events: EventsStore };
 }

@@ -27,13 +27,33 @@ export function parseRunsQuery(query: Record<string, string | undefined>): RunsQ
 }
 
 export function runsFilterBody(q: RunsQuery): Record<string, any> {
+  const { body, since, states } = runsFilter(q);
+  const flowRuns = { ...body.flow_runs, ...(states.length ? { state: { type: { any_: states } } } : {}), ...(since ? { expected_start_time: { after_: since } } : {}) };
+  return { ...body, flow_runs: flowRuns };
+}
+
+/** The list's filters as a filter body without the time window and state, and those two apart. */
+export function runsFilter(q: RunsQuery): { body: Record<string, any>; since: string | null; states: string[] } {
   const flowRuns: Record<string, any> = {};
-  if (q.state) flowRuns.state = { type: { any_: [q.state] } };
   if (q.tag) flowRuns.tags = { all_: [q.tag] };
   if (q.q) flowRuns.name = { like_: q.q };
-  const start = windowStart(q.since);
-  if (start) flowRuns.expected_start_time = { after_: start };
-  return { flow_runs: flowRuns, ...(q.flow ? { flows: { name: { like_: q.flow } } } : {}) };
+  return { body: { flow_runs: flowRuns, ...(q.flow ? { flows: { name: { like_: q.flow } } } : {}) }, since: windowStart(q.since), states: q.state ? [q.state] : [] };
+}
+
+/** A list position in a link: the row's sort key and id, as base64url JSON. */
+export function encodeCursor(c: { key: string | number | null; id: string }): string {
+  return Buffer.from(JSON.stringify([c.key, c.id])).toString("base64url");
+}
+
+export function decodeCursor(raw: string | undefined): { key: string | number | null; id: string } | null {
+  if (!raw) return null;
+  try {
+    const v = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+    if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== "string" || !(v[0] === null || typeof v[0] === "string" || typeof v[0] === "number")) return null;
+    return { key: v[0], id: v[1] };
+  } catch {
+    return null;
+  }
 }
 
 export function pageNumber(raw: string | undefined): number {

@@ -12,9 +12,11 @@ import { addSeconds, isTerminal, nowTimestamp, STATE_TYPES, type StateCreate, ty
 import type { FlowRunJson } from "../store/run-shapes.ts";
 import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
-import { pageNumber, parseRunsQuery, runsFilterBody, windowStart, WINDOW_OPTIONS, WINDOWS } from "./list-query.ts";
+import { decodeCursor, encodeCursor, pageNumber, parseRunsQuery, runsFilter, windowStart, WINDOW_OPTIONS, WINDOWS } from "./list-query.ts";
 
 const PAGE_SIZE = 50;
+/** Deepest page served by offset (a page number without a cursor). */
+const MAX_OFFSET_PAGE = 100;
 const LOG_LIMIT = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -46,10 +48,25 @@ export function runPages(deps: UiDeps) {
 
   async function runsListProps(query: Record<string, string | undefined>, extra: Partial<FlowRunsPageProps> = {}): Promise<FlowRunsPageProps> {
     const q = parseRunsQuery(query);
-    const page = pageNumber(query.page);
-    // One extra row says whether there is a next page, without counting a million rows.
-    const rows = await stores.flowRuns.filter(runsFilterBody(q), { limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE, sort: q.sort });
-    return { query: q, runs: await withFlowNames(rows.slice(0, PAGE_SIZE)), page, hasNext: rows.length > PAGE_SIZE, stateTypes: [...STATE_TYPES], windows: WINDOW_OPTIONS, csrfToken: csrf.token, ...extra };
+    const { body, since, states } = runsFilter(q);
+    const after = decodeCursor(query.after);
+    const before = after ? null : decodeCursor(query.before);
+    let page = pageNumber(query.page);
+    // Previous/next links carry the neighbouring row's sort key and id (keyset pagination), so any depth
+    // costs the same; a page number alone (a typed URL) is served by offset, up to MAX_OFFSET_PAGE.
+    let notice = extra.notice;
+    if (!after && !before && page > MAX_OFFSET_PAGE) {
+      notice = `Pages past ${MAX_OFFSET_PAGE} are reached with Next; showing page ${MAX_OFFSET_PAGE}.`;
+      page = MAX_OFFSET_PAGE;
+    }
+    const r = await stores.runList.page({ body, since, states, sort: q.sort, limit: PAGE_SIZE, after, before, offset: after || before ? 0 : (page - 1) * PAGE_SIZE });
+    // Read backwards (Previous): `more` says whether pages exist before this one; else after it.
+    if (before && !r.more) page = 1;
+    const hasNext = before ? r.runs.length > 0 : r.more;
+    const hasPrev = before ? r.more : page > 1;
+    const prev: Record<string, string> | null = !hasPrev || !r.first ? null : page - 1 <= 1 ? { page: "1" } : { before: encodeCursor(r.first), page: String(page - 1) };
+    const next = hasNext && r.last ? { after: encodeCursor(r.last), page: String(page + 1) } : null;
+    return { query: q, runs: await withFlowNames(r.runs), page, hasNext, prev, next, stateTypes: [...STATE_TYPES], windows: WINDOW_OPTIONS, csrfToken: csrf.token, ...extra, notice };
   }
 
   const runLogs = (id: string, level: number) =>
@@ -94,20 +111,25 @@ export function runPages(deps: UiDeps) {
     .get("/", async ({ query }) => {
       const since = WINDOWS.some(([v]) => v === query.window) ? query.window! : "24h";
       const start = windowStart(since);
-      const window = start ? { expected_start_time: { after_: start } } : {};
-      const historyStart = start ?? addSeconds(nowTimestamp(), -30 * 86400);
       const historyEnd = nowTimestamp();
-      const interval = Math.max(60, Math.ceil((Date.parse(historyEnd) - Date.parse(historyStart)) / 1000 / 60));
-      const [counts, history, failures, late, taskCounts] = await Promise.all([
-        stores.flowRuns.countByState({ flow_runs: window }),
-        stores.history.flowRunHistory({ history_start: historyStart, history_end: historyEnd, history_interval: interval }),
-        stores.flowRuns.filter({ flow_runs: { ...window, state: { type: { any_: ["FAILED", "CRASHED"] } } } }, { limit: 5, offset: 0, sort: "EXPECTED_START_TIME_DESC" }),
+      const historyStart = start ?? addSeconds(historyEnd, -30 * 86400);
+      const [summary, failures, late] = await Promise.all([
+        stores.dashboard.summary({ start, historyStart, historyEnd }),
+        stores.dashboard.latestInStates(["FAILED", "CRASHED"], start, 5),
         stores.flowRuns.filter({ flow_runs: { state: { name: { any_: ["Late"] } } } }, { limit: 5, offset: 0, sort: "EXPECTED_START_TIME_ASC" }),
-        stores.taskRuns.countByState(start ? { task_runs: { expected_start_time: { after_: start } } } : {}),
       ]);
-      const total = counts.reduce((n, c) => n + Number(c.count), 0);
       return html(
-        <DashboardPage window={since} windows={WINDOW_OPTIONS} counts={counts} total={total} history={history} failures={await withFlowNames(failures)} late={await withFlowNames(late)} taskCounts={taskCounts} csrfToken={csrf.token} />,
+        <DashboardPage
+          window={since}
+          windows={WINDOW_OPTIONS}
+          counts={summary.counts}
+          total={summary.total}
+          history={summary.history}
+          failures={await withFlowNames(failures)}
+          late={await withFlowNames(late)}
+          taskCounts={summary.taskCounts}
+          csrfToken={csrf.token}
+        />,
       );
     })
     .get("/runs", async ({ query, request }) => {

@@ -350,6 +350,22 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const DEP7 = "00000006-0000-4000-8000-000000000007";
 const history = (now: number) => ({ history_start: iso(now - 86400_000), history_end: iso(now), history_interval_seconds: 300 });
 
+export const UI_PAGES: Array<[key: string, label: string, path: string]> = [
+  ["ui_page", "prefect-lite GET / (dashboard, 24 h window)", "/"],
+  ["ui_dash_1h", "prefect-lite GET /?window=1h", "/?window=1h"],
+  ["ui_dash_7d", "prefect-lite GET /?window=7d", "/?window=7d"],
+  ["ui_dash_30d", "prefect-lite GET /?window=30d", "/?window=30d"],
+  ["ui_dash_all", "prefect-lite GET /?window=all", "/?window=all"],
+  ["ui_runs", "prefect-lite GET /runs (7 days, newest first)", "/runs"],
+  ["ui_runs_name_30d", "prefect-lite GET /runs?since=30d&sort=NAME_ASC", "/runs?since=30d&sort=NAME_ASC"],
+  ["ui_runs_start_all", "prefect-lite GET /runs?since=all&sort=START_TIME_DESC&state=FAILED", "/runs?since=all&sort=START_TIME_DESC&state=FAILED"],
+  ["ui_runs_end_all", "prefect-lite GET /runs?since=all&sort=END_TIME_DESC", "/runs?since=all&sort=END_TIME_DESC"],
+  ["ui_runs_search", "prefect-lite GET /runs?q=<rare run name> (7 days)", "/runs?q=run-12345"],
+  ["ui_runs_search_all", "prefect-lite GET /runs?since=all&q=<rare run name>", "/runs?since=all&q=run-12345"],
+  ["ui_runs_deep", "prefect-lite GET /runs?since=all, the page after 500,000 runs (keyset cursor)", "DEEP"],
+  ["ui_runs_offset", "prefect-lite GET /runs?since=all&page=100 (offset, the deepest page served that way)", "/runs?since=all&page=100"],
+];
+
 export const QUERIES: Query[] = [
   {
     key: "filter",
@@ -394,17 +410,35 @@ export const QUERIES: Query[] = [
       ]);
     },
   },
-  {
-    key: "ui_page",
-    label: "prefect-lite GET / (server-rendered dashboard page; Prefect runs --no-ui)",
-    run: async (s) => {
-      if (s.name.startsWith("prefect")) throw new Error("n/a");
-      const r = await fetch(s.base + "/", { signal: AbortSignal.timeout(60_000) });
-      await r.text();
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-    },
-  },
+  // prefect-lite's server-rendered dashboard and runs list (Prefect runs --no-ui): every dashboard window,
+  // and the list in several sorts, filters and a deep page reached by its Next link's cursor.
+  ...UI_PAGES.map(([key, label, path]): Query => ({ key, label, run: (s) => uiGet(s, path) })),
 ];
+
+
+const deepCursor = new Map<string, string>();
+
+/** The Next link's query half way down the all-time list (500,000 runs at 1M), found once per server. */
+export async function deepPath(s: Pick<RunningServer, "api" | "base">): Promise<string> {
+  let path = deepCursor.get(s.base);
+  if (!path) {
+    const total = Number(await post(s as RunningServer, "/flow_runs/count", {}));
+    const r = await post(s as RunningServer, "/flow_runs/filter", { sort: "EXPECTED_START_TIME_DESC", limit: 1, offset: Math.floor(total / 2) });
+    const [run] = JSON.parse(String(r)) as Array<{ id: string; expected_start_time: string }>;
+    if (!run) throw new Error("no runs");
+    const after = Buffer.from(JSON.stringify([run.expected_start_time.replace(/(\.\d{6})?(Z|\+00:00)$/, (_m, f) => `${f ?? ".000000"}Z`), run.id])).toString("base64url");
+    path = `/runs?since=all&after=${after}&page=${Math.floor(total / 100) + 1}`;
+    deepCursor.set(s.base, path);
+  }
+  return path;
+}
+
+async function uiGet(s: RunningServer, path: string): Promise<void> {
+  if (s.name.startsWith("prefect")) throw new Error("n/a");
+  const r = await fetch(s.base + (path === "DEEP" ? await deepPath(s) : path), { signal: AbortSignal.timeout(60_000) });
+  await r.text();
+  if (!r.ok) throw new Error(`HTTP ${r.status}`);
+}
 
 async function timeQuery(s: RunningServer, qy: Query, runs: number, warm: number, reps: number, budgetMs: number): Promise<QueryResult> {
   const lat: number[] = [];

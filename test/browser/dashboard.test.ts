@@ -94,6 +94,50 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     expect((await names()).sort()).toEqual(["run-10", "run-15"]);
   });
 
+  test("dark mode is readable, and Tab reaches the filters and the run links with a visible focus ring", async () => {
+    const ctx = await browser.newContext({ colorScheme: "dark", viewport: { width: 1280, height: 900 } });
+    const luminance = (rgb: string) => {
+      const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    for (const path of ["/?window=7d", "/runs?since=all"]) {
+      const p = await ctx.newPage();
+      await p.goto(server.base + path);
+      const { bg, fg, cardFg } = await p.evaluate(() => ({
+        bg: getComputedStyle(document.body).backgroundColor,
+        fg: getComputedStyle(document.body).color,
+        cardFg: getComputedStyle(document.querySelector("h1")!).color,
+      }));
+      expect({ path, dark: luminance(bg) < 60, light: luminance(fg) > 180, heading: luminance(cardFg) > 180 }).toEqual({ path, dark: true, light: true, heading: true });
+      await p.close();
+    }
+    // Keyboard only: Tab from the top reaches the search box, the state filter, a run link and Next.
+    const p = await ctx.newPage();
+    await p.goto(`${server.base}/runs?since=all`);
+    const reached = new Set<string>();
+    let ring = "";
+    for (let i = 0; i < 400 && reached.size < 4; i++) {
+      await p.keyboard.press("Tab");
+      const f = await p.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el) return null;
+        const cs = getComputedStyle(el);
+        return { id: el.id, name: el.getAttribute("name"), tag: el.tagName, href: el.getAttribute("href") ?? "", text: el.textContent?.trim() ?? "", outline: `${cs.outlineStyle} ${cs.outlineWidth}` };
+      });
+      if (!f) continue;
+      if (f.id === "f-q") reached.add("search");
+      if (f.name === "state") reached.add("state filter");
+      if (f.tag === "A" && /^\/runs\/[0-9a-f-]{36}$/.test(f.href)) {
+        reached.add("run link");
+        ring = f.outline;
+      }
+      if (f.tag === "A" && f.text.startsWith("Next")) reached.add("next page");
+    }
+    expect([...reached].sort()).toEqual(["next page", "run link", "search", "state filter"]);
+    expect(ring).toMatch(/^solid [1-9]/);
+    await ctx.close();
+  });
+
   test("a running flow's logs appear without a reload", async () => {
     const run = await api("/flow_runs/", { method: "POST", json: { flow_id: flowId, name: "live-logs" } });
     await api(`/flow_runs/${run.id}/set_state`, { method: "POST", json: { state: { type: "RUNNING" } } });

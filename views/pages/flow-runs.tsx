@@ -20,6 +20,9 @@ export interface FlowRunsPageProps {
   runs: RunRow[];
   page: number;
   hasNext: boolean;
+  /** Parameters of the previous and next pages (keyset cursors); null when there is none. */
+  prev?: Record<string, string> | null;
+  next?: Record<string, string> | null;
   stateTypes: string[];
   windows: Array<[string, string]>;
   csrfToken: string;
@@ -68,7 +71,7 @@ export function FlowRunsList(p: FlowRunsPageProps) {
       ) : (
         <Empty title="No flow runs match these filters" hint="Clear a filter or widen the time window." />
       )}
-      <Pagination path="/runs" query={query} page={p.page} hasNext={p.hasNext} target="#runs-list" />
+      <Pagination path="/runs" query={query} page={p.page} hasNext={p.hasNext} prev={p.prev} next={p.next} target="#runs-list" />
     </div>
   );
 }

@@ -79,6 +79,8 @@ export const flowRun = pgTable(
     index("ix_flow_run__start_sort").on(sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
     index("ix_flow_run__state_type_start_sort").on(t.state_type, sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
     index("ix_flow_run__deployment_id_start_sort").on(t.deployment_id, sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
+    // Revision 0005.
+    index("ix_flow_run__end_time").on(t.end_time),
   ],
 );
 

@@ -62,7 +62,8 @@ export const flowRun = sqliteTable(
   (t) => [
     uniqueIndex("uq_flow_run__flow_id_idempotency_key").on(t.flow_id, t.idempotency_key),
     index("ix_flow_run__flow_id").on(t.flow_id),
-    index("ix_flow_run__expected_start_time_desc").on(t.expected_start_time),
+    // ix_flow_run__expected_start_time_desc until revision 0005.
+    index("ix_flow_run__expected_start_time_name").on(t.expected_start_time, t.name),
     index("ix_flow_run__start_time").on(t.start_time),
     index("ix_flow_run__next_scheduled_start_time").on(t.next_scheduled_start_time),
     index("ix_flow_run__name").on(t.name),
@@ -75,6 +76,9 @@ export const flowRun = sqliteTable(
     index("ix_flow_run__start_sort").on(sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
     index("ix_flow_run__state_type_start_sort").on(t.state_type, sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
     index("ix_flow_run__deployment_id_start_sort").on(t.deployment_id, sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
+    // Revision 0005 (SQLite also keeps per-hour run counts by trigger: flow_run_hourly_count).
+    index("ix_flow_run__state_type_expected_start_time").on(t.state_type, t.expected_start_time),
+    index("ix_flow_run__end_time").on(t.end_time),
   ],
 );
 

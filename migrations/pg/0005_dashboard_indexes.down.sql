@@ -1,0 +1,1 @@
+DROP INDEX ix_flow_run__end_time;

@@ -1,0 +1,12 @@
+DROP INDEX ix_flow_run__expected_start_time_name;
+CREATE INDEX ix_flow_run__expected_start_time_desc ON flow_run (expected_start_time);
+DROP INDEX ix_flow_run__state_type_expected_start_time;
+DROP INDEX ix_flow_run__end_time;
+DROP TRIGGER tr_task_run_hourly_count_delete;
+DROP TRIGGER tr_task_run_hourly_count_update;
+DROP TRIGGER tr_task_run_hourly_count_insert;
+DROP TABLE task_run_hourly_count;
+DROP TRIGGER tr_flow_run_hourly_count_delete;
+DROP TRIGGER tr_flow_run_hourly_count_update;
+DROP TRIGGER tr_flow_run_hourly_count_insert;
+DROP TABLE flow_run_hourly_count;
