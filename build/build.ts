@@ -26,7 +26,8 @@ for (const name of wanted) {
   const outfile = `${values.outdir}/prefect-lite${name === host && values.target === undefined ? "" : `-${name}`}${name.startsWith("windows") ? ".exe" : ""}`;
   const started = performance.now();
   const result = await Bun.build({
-    entrypoints: ["src/main.ts"],
+    // The checkpointer's worker thread is its own entry point, embedded beside the main one.
+    entrypoints: ["src/main.ts", "src/db/checkpoint-worker.ts"],
     compile: { target: TARGETS[name], outfile },
     // Bytecode needs ESM (import.meta); identifiers stay unminified because Elysia reads handler source.
     bytecode: true,

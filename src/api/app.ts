@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps) {
     .use(apiVersionCheck)
     .use(api)
     .use(dashboard({ config: deps.config, revision: deps.revision, bus, stores, csrf: dashboardCsrf(), services }));
-  return Object.assign(app, { events, stores });
+  return Object.assign(app, { events, stores, bus });
 }
 
 export type App = ReturnType<typeof createApp>;

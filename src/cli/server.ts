@@ -4,6 +4,7 @@ import { consola } from "consola";
 import { createApp } from "../api/app.ts";
 import { serverConfigFrom } from "../api/config.ts";
 import { migrateToHead, migrationStatus } from "../db/migrator.ts";
+import { startCheckpointer } from "../db/checkpointer.ts";
 import { maintainPlannerStats } from "../db/planner-stats.ts";
 import { LOG_LEVELS } from "../settings/registry.ts";
 import { parseSettingValue } from "../settings/values.ts";
@@ -66,6 +67,7 @@ const start = defineCommand({
     }
     const revision = (await migrationStatus(db)).current;
     const stopPlannerStats = maintainPlannerStats(db);
+    const stopCheckpointer = await startCheckpointer(db);
     const app = createApp({ config, db, revision });
     try {
       app.listen({ hostname: config.host, port: config.port, idleTimeout: 30, maxRequestBodySize: 64 * 1024 * 1024 });
@@ -86,6 +88,7 @@ const start = defineCommand({
       // Events and task runs still queued are written before the database closes.
       await app.events.stop();
       stopPlannerStats();
+      await stopCheckpointer();
       await db.close();
       process.stdout.write("Server stopped!\n");
       process.exit(0);

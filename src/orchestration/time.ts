@@ -28,15 +28,18 @@ export function normalizeTimestamp(input: string): string | null {
   return instant ? formatInstant(instant) : null;
 }
 
+const NORMALIZED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
 /** True when `value` is already in the normalised form (cheap check for hot paths). */
 export function isNormalizedTimestamp(value: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value) && parseInstant(value) !== null;
+  return NORMALIZED.test(value) && parseInstant(value) !== null;
 }
 
 /** Negative when a < b, zero when equal, positive when a > b. Throws on invalid input. */
 export function compareTimestamps(a: string, b: string): number {
-  const x = mustNormalize(a);
-  const y = mustNormalize(b);
+  // Stored and `now` timestamps are already normalised, and those compare as text.
+  const x = NORMALIZED.test(a) ? a : mustNormalize(a);
+  const y = NORMALIZED.test(b) ? b : mustNormalize(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -114,7 +117,8 @@ function parseInstant(input: string): Instant | null {
   const micros = Number(frac.slice(0, 6).padEnd(6, "0"));
   const localUs = ((hour * 60 + minute - offsetMinutes) * 60 + second) * US_PER_SECOND + micros;
   const instant = fromParts(daysFromCivil(year, month, day), localUs);
-  return formatInstant(instant) === null ? null : instant;
+  // An offset can carry 0001-01-01 or 9999-12-31 out of the years a timestamp can have.
+  return instant.days < MIN_DAYS || instant.days > MAX_DAYS ? null : instant;
 }
 
 function fromParts(days: number, us: number): Instant {
@@ -171,3 +175,6 @@ function civilFromDays(days: number): [number, number, number] {
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   return [year, month, day];
 }
+
+const MIN_DAYS = daysFromCivil(1, 1, 1);
+const MAX_DAYS = daysFromCivil(9999, 12, 31);

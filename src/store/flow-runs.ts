@@ -81,13 +81,19 @@ export function flowRunsStore(driver: Driver) {
   function* transition(id: string, input: SetStateInput): Op<TransitionOutcome | null> {
     const outcome = yield* setRunStateOp("flow_run", id, input, d);
     if (!outcome) return null;
-    // Only what the event needs, in one read after the write.
-    const r = (yield row(sql`
-      SELECT flow_run.id, flow_run.name, flow_run.run_count, flow_run.flow_id, flow_run.tags, flow_run.parent_task_run_id,
-             flow_run.deployment_id, flow_run.work_queue_name, flow.name AS flow_name
-      FROM flow_run JOIN flow ON flow.id = flow_run.flow_id WHERE flow_run.id = ${id}`)) as EventRun & { flow_name: string };
-    const { flow_name, ...run } = r;
-    return { ...outcome, run, flowName: flow_name };
+    // The event's fields come from the snapshot; of them only run_count can change in a transition.
+    const s = outcome.snapshot;
+    const run: EventRun = {
+      id: s.id as string,
+      name: s.name as string,
+      run_count: (outcome.result.runUpdates.run_count as number | undefined) ?? (s.run_count as number),
+      flow_id: s.flow_id as string,
+      tags: s.tags as string[],
+      parent_task_run_id: s.parent_task_run_id as string | null,
+      deployment_id: s.deployment_id as string | null,
+      work_queue_name: s.work_queue_name as string | null,
+    };
+    return { ...outcome, run, flowName: (s.flow_name as string | null) ?? null };
   }
 
   return {

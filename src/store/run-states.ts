@@ -24,11 +24,18 @@ const TABLES = {
   task_run: { run: "task_run", state: "task_run_state", fk: "task_run_id" },
 } as const;
 
-const BOOKKEEPING = "state_id, state_type, state_name, state_timestamp, start_time, end_time, total_run_time, expected_start_time, next_scheduled_start_time, run_count, empirical_policy";
+const BOOKKEEPING = ["state_id", "state_type", "state_name", "state_timestamp", "start_time", "end_time", "total_run_time", "expected_start_time", "next_scheduled_start_time", "run_count", "empirical_policy"];
+const qualified = (table: string, columns: string[]) => columns.map((c) => `${table}.${c}`).join(", ");
+// One read per transition: the run's snapshot for the rules, its current state (the run's bookkeeping
+// columns mirror the state's id, type, name and timestamp; the rest comes from the join) and, for flow
+// runs, what the prefect.flow-run.<State> event names.
 const SNAPSHOT_COLUMNS: Record<RunKind, string> = {
-  flow_run: `id, ${BOOKKEEPING}, deployment_id, parent_task_run_id, infrastructure_pid`,
-  task_run: `id, ${BOOKKEEPING}, flow_run_id, flow_run_run_count, tags`,
+  flow_run:
+    qualified("flow_run", ["id", ...BOOKKEEPING, "deployment_id", "parent_task_run_id", "infrastructure_pid", "name", "flow_id", "tags", "work_queue_name"]) +
+    ", (SELECT flow.name FROM flow WHERE flow.id = flow_run.flow_id) AS flow_name",
+  task_run: qualified("task_run", ["id", ...BOOKKEEPING, "flow_run_id", "flow_run_run_count", "tags"]),
 };
+const STATE_JOIN_COLUMNS = "st.message AS state_message, st.data AS state_data, st.state_details AS state_state_details";
 
 export interface SetStateInput {
   proposed: StateCreate;
@@ -40,6 +47,8 @@ export interface SetStateInput {
 
 export interface SetStateOutcome {
   result: OrchestrateResult;
+  /** The run as read before the transition (SNAPSHOT_COLUMNS). */
+  snapshot: Row;
   /** The state before the transition (for the flow-run event's `follows` and `initial_state`). */
   initial: State | null;
   /** Subflow states copied onto their parent task runs (emitted like any other task-run change). */
@@ -75,9 +84,22 @@ function* loadEnclosingFlowRun(flowRunId: string | null): Op<EnclosingFlowRun | 
 /** Orchestrates one transition of an existing run; null when the run does not exist. */
 export function* setRunStateOp(kind: RunKind, runId: string, input: SetStateInput, d: Fragments): Op<SetStateOutcome | null> {
   const t = TABLES[kind];
-  const run = (yield row(sql`SELECT ${raw(SNAPSHOT_COLUMNS[kind])} FROM ${raw(t.run)} WHERE id = ${runId}${d.forUpdate}`)) as Row | undefined;
+  const run = (yield row(sql`
+    SELECT ${raw(SNAPSHOT_COLUMNS[kind])}, ${raw(STATE_JOIN_COLUMNS)}
+    FROM ${raw(t.run)} LEFT JOIN ${raw(t.state)} st ON st.id = ${raw(t.run)}.state_id
+    WHERE ${raw(t.run)}.id = ${runId}${d.forUpdateOf(t.run)}`)) as Row | undefined;
   if (!run) return null;
-  const initial = yield* loadState(kind, run.state_id as string | null);
+  const initial: State | null = run.state_id
+    ? {
+        id: run.state_id as string,
+        type: run.state_type as State["type"],
+        name: run.state_name as string,
+        timestamp: run.state_timestamp as string,
+        message: (run.state_message as string | null) ?? null,
+        data: run.state_data ?? null,
+        state_details: (run.state_state_details as State["state_details"]) ?? {},
+      }
+    : null;
   const common = {
     currentState: initial,
     proposed: input.proposed,
@@ -119,7 +141,7 @@ export function* setRunStateOp(kind: RunKind, runId: string, input: SetStateInpu
     }
     // Background-task queues, run inputs and concurrency slots arrive with their features.
   }
-  return { result, initial, nested };
+  return { result, snapshot: run, initial, nested };
 }
 
 const PATCHABLE = new Set([

@@ -16,6 +16,8 @@ export interface Fragments {
   contains(column: SQL, text: string): SQL;
   /** Lock the selected row until the transaction ends (PostgreSQL); SQLite's writer already holds the lock. */
   forUpdate: SQL;
+  /** The same, for a query that joins other tables: only `table`'s row is locked. */
+  forUpdateOf(table: string): SQL;
   /** A timestamp column or parameter as float seconds since the epoch. */
   epoch(value: SQL): SQL;
   /**
@@ -39,6 +41,7 @@ const sqlite: Fragments = {
   jsonEmpty: (c) => sql`json_array_length(${c}) = 0`,
   contains: (c, t) => sql`${c} LIKE ${escapeLike(t)} ESCAPE '\\'`,
   forUpdate: sql``,
+  forUpdateOf: () => sql``,
   epoch: (v) => sql`unixepoch(${v}, 'subsec')`,
   groupKey: (c) => sql`+${c}`,
 };
@@ -51,6 +54,7 @@ const pg: Fragments = {
   jsonEmpty: (c) => sql`jsonb_array_length(${c}) = 0`,
   contains: (c, t) => sql`${c} ILIKE ${escapeLike(t)}`,
   forUpdate: sql` FOR UPDATE`,
+  forUpdateOf: (table) => sql.raw(` FOR UPDATE OF ${table}`),
   epoch: (v) => sql`extract(epoch from ${v})::float8`,
   groupKey: (c) => c,
 };

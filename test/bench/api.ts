@@ -6,6 +6,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { InProcessResult } from "./set-state-inprocess.ts";
 import { ENDPOINTS } from "./endpoints.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { api, freshDb, logServerStart, serverLogProblems, startServer, type PgCluster, type RunningServer, type ServerName } from "./servers.ts";
@@ -39,6 +40,8 @@ export interface ApiPhase {
   /** set_state on prefect-lite/SQLite only: bun:sqlite's autocommit insert rate measured right before
    * and right after this phase (mean), so both see the same machine conditions. */
   baselineAdjacent?: number;
+  /** lite-sqlite set_state only: the same transitions made in-process (no HTTP), see set-state-inprocess.ts. */
+  inProcess?: InProcessResult;
   error?: string;
 }
 
@@ -71,6 +74,17 @@ export function sqliteAutocommitRate(dir: string, ms: number): number {
   db.close();
   for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
   return rate;
+}
+
+/** set_state through the store in a child process (its own event loop and heap), or undefined if it failed. */
+async function setStateInProcess(dir: string, ms: number, concurrency: number): Promise<InProcessResult | undefined> {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "set-state-inprocess.ts"), dir, "--ms", String(ms), "--concurrency", String(concurrency)], { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) {
+    log(`set_state in-process failed (${code}): ${err.slice(0, 300)}`);
+    return undefined;
+  }
+  return JSON.parse(out.trim().split("\n").at(-1)!) as InProcessResult;
 }
 
 // Setup requests go one at a time (Prefect on SQLite answers 503 to a handful of concurrent writers) and
@@ -146,6 +160,7 @@ export async function runApi(o: ApiOptions): Promise<ApiPart> {
             });
             const cpu1 = s.cpu();
             const after = adjacent ? sqliteAutocommitRate(join(o.work, "baseline"), o.baselineMs / 2) : NaN;
+            const inProcess = adjacent ? await setStateInProcess(join(o.work, "inprocess"), o.durationMs, c) : undefined;
             const serverCpuS = cpu1.server - cpu0.server;
             const dbCpuS = cpu1.db - cpu0.db;
             const total = result.ok + result.errors + result.warmupRequests;
@@ -161,8 +176,10 @@ export async function runApi(o: ApiOptions): Promise<ApiPart> {
               cpuMsPerReq: total ? ((serverCpuS + dbCpuS) * 1000) / total : NaN,
               rssMb: s.rssMb(),
               ...(adjacent ? { baselineAdjacent: (before + after) / 2 } : {}),
+              ...(inProcess ? { inProcess } : {}),
             };
             if (adjacent) log(`bun:sqlite autocommit inserts around this phase: ${Math.round(before)}, ${Math.round(after)}/s`);
+            if (inProcess) log(`set_state in-process (no HTTP), ${c} loops: ${Math.round(inProcess.perS)}/s`);
           } catch (e) {
             phase = { server: s.name, endpoint, label: ep.label, concurrency: c, write: ep.write, result: emptyResult(endpoint, c), serverCpuS: 0, dbCpuS: 0, cpuMsPerReq: NaN, rssMb: s.rssMb(), error: (e as Error).message };
           }

@@ -301,7 +301,15 @@ export function computeGoals(r: BenchResult): Goal[] {
     goals.push({
       goal: "set_state throughput ≥ 50% of bun:sqlite's autocommit insert rate (same run)",
       status: best ? (pct(best) >= 50 ? "met" : "missed") : "not measured",
-      figures: ss.map((p) => `${p.concurrency} clients: ${p.result.rps.toFixed(0)} req/s vs ${(p.baselineAdjacent ?? r.api!.baseline.sqliteAutocommitInsertsPerS).toFixed(0)} inserts/s = ${pct(p).toFixed(1)}%`).join("; "),
+      figures: ss
+        .map((p) => {
+          const base = p.baselineAdjacent ?? r.api!.baseline.sqliteAutocommitInsertsPerS;
+          const http = `${p.concurrency} clients: ${p.result.rps.toFixed(0)} req/s vs ${base.toFixed(0)} inserts/s = ${pct(p).toFixed(1)}%`;
+          // The same transitions without HTTP, for where the cost lies (the goal is judged on the endpoint).
+          const inProcess = p.inProcess ? ` (in-process, no HTTP: ${p.inProcess.perS.toFixed(0)}/s = ${((100 * p.inProcess.perS) / base).toFixed(1)}%)` : "";
+          return http + inProcess;
+        })
+        .join("; "),
     });
   }
   if (r.e2e) {
