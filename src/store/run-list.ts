@@ -50,6 +50,8 @@ const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("flow_run");
 /** A window holding at least this many runs is walked in sort order instead of sorted (SQLite). */
 const LARGE_WINDOW = 20_000;
 const DEFAULT_SORT = "EXPECTED_START_TIME_DESC";
+/** Sort keys with a (state_type, key, id) index (revision 0004). */
+const STATE_KEY_INDEXED = new Set(["coalesce(flow_run.start_time, flow_run.expected_start_time)"]);
 
 export function runListStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
@@ -63,13 +65,17 @@ export function runListStore(driver: Driver) {
    * expected_start_time) or expected-start-time index) to decide; a unary + keeps a condition off the
    * index choice. PostgreSQL's planner has statistics and needs no help.
    */
-  function* steeredConditions(since: string | null, states: string[], keyIsStartTime: boolean): Op<SQL[]> {
+  function* steeredConditions(since: string | null, states: string[], keyIsStartTime: boolean, stateKeyIndexed: boolean): Op<SQL[]> {
     const window = (plus: string) => (since === null ? [] : [sql`${raw(plus)}flow_run.expected_start_time >= ${since}`]);
     const state = (plus: string) => (states.length ? [sql`${raw(plus)}flow_run.state_type IN (${list(states)})`] : []);
     if (!sqlite || keyIsStartTime || (since === null && !states.length)) return [...window(""), ...state("")];
     const probe = (yield rows(sql`SELECT count(*) AS n FROM (SELECT 1 FROM flow_run WHERE ${and([...window(""), ...state("")])} LIMIT ${LARGE_WINDOW}) w`)) as Row[];
-    const plus = Number(probe[0]?.n ?? 0) >= LARGE_WINDOW ? "+" : "";
-    return [...window(plus), ...state(plus)];
+    if (Number(probe[0]?.n ?? 0) < LARGE_WINDOW) return [...window(""), ...state("")];
+    // One state and a key with a (state_type, key, id) index (0004's START_TIME sort): that index gives
+    // the state's runs in order, however the states are spread over time; walking the key's own index
+    // and skipping other states could read most of the table when the state is rare among the newest.
+    if (stateKeyIndexed) return [...window("+"), ...state("")];
+    return [...window("+"), ...state("+")];
   }
 
   function* pageOp(req: RunListRequest): Op<RunListPage> {
@@ -80,7 +86,8 @@ export function runListStore(driver: Driver) {
     // Direction the rows are read in: the sort's own, or reversed to read a previous page.
     const ascending = (dir === "ASC") !== backwards;
     const qdir = raw(ascending ? "ASC" : "DESC");
-    const steered = yield* steeredConditions(req.since, req.states ?? [], expr === "flow_run.expected_start_time");
+    const stateKeyIndexed = (req.states?.length ?? 0) === 1 && STATE_KEY_INDEXED.has(expr);
+    const steered = yield* steeredConditions(req.since, req.states ?? [], expr === "flow_run.expected_start_time", stateKeyIndexed);
     const base = [flowRunWhere(req.body, d), ...steered];
     const want = req.limit + 1;
     const select = (extra: SQL[], limit: number, offset = 0) =>

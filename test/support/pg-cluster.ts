@@ -8,6 +8,8 @@ export interface PgCluster {
   url: string; // postgresql://postgres@127.0.0.1:PORT/postgres
   port: number;
   stop(): void;
+  /** Stops the cluster once process `pid` has exited, from a detached shell (for when no exit hook runs). */
+  stopAfter(pid: number): void;
 }
 
 function pgBin(): string | null {
@@ -54,5 +56,12 @@ export async function startPgCluster(): Promise<PgCluster | null> {
   };
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   run([join(bin, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-c", "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"], false);
-  return { url, port, stop };
+  const stopAfter = (pid: number) => {
+    const ctl = [join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"];
+    const asPostgres = root ? ["runuser", "-u", "postgres", "--", ...ctl] : ctl;
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const script = `while kill -0 ${pid} 2>/dev/null; do sleep 1; done; ${asPostgres.map(quote).join(" ")} >/dev/null 2>&1; rm -rf ${quote(dir)}`;
+    Bun.spawn(["setsid", "sh", "-c", script], { stdio: ["ignore", "ignore", "ignore"] }).unref();
+  };
+  return { url, port, stop, stopAfter };
 }

@@ -5,6 +5,7 @@ if (!process.env.TEST_PG_URL) {
   const cluster = await startPgCluster();
   if (cluster) {
     process.env.TEST_PG_URL = cluster.url;
-    process.on("exit", () => cluster.stop());
+    // bun test runs no process 'exit' listeners, so a watcher stops the cluster when this process is gone.
+    cluster.stopAfter(process.pid);
   }
 }
