@@ -212,7 +212,7 @@ export const SORT_NAMES = Object.fromEntries(Object.entries(SORTS).map(([k, v]) 
 
 /** ORDER BY for a sort name, with the row id as the tie-breaker. */
 export function orderBy(table: keyof typeof SORTS, sort: string | null | undefined, fallback: string): SQL {
-  const [expr, dir] = SORTS[table][sort ?? fallback] ?? SORTS[table][fallback];
+  const [expr, dir] = sortKey(table, sort, fallback);
   return raw(expr === `${table}.id` ? `${expr} ${dir}` : `${expr} ${dir}, ${table}.id ${dir}`);
 }
 

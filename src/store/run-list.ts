@@ -50,8 +50,8 @@ const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("flow_run");
 /** A window holding at least this many runs is walked in sort order instead of sorted (SQLite). */
 const LARGE_WINDOW = 20_000;
 const DEFAULT_SORT = "EXPECTED_START_TIME_DESC";
-/** Sort keys with a (state_type, key, id) index (revision 0004). */
-const STATE_KEY_INDEXED = new Set(["coalesce(flow_run.start_time, flow_run.expected_start_time)"]);
+/** Sort keys with a (state_type, key, id) index (revision 0004): Prefect's START_TIME sorts. */
+const STATE_KEY_INDEXED = new Set([sortKey("flow_run", "START_TIME_DESC", DEFAULT_SORT)[0]]);
 
 export function runListStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);

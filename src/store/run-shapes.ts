@@ -1,22 +1,28 @@
 // Rows → the JSON Prefect returns for flow runs, task runs and states. Run queries select the run's
-// columns plus its current state's message/details/data (RUN_STATE_JOIN), so a run and its state come
+// columns plus its current state's message/details/data (STATE_JOIN_COLUMNS), so a run and its state come
 // back in one row.
 import { sql } from "drizzle-orm";
 import type { Row } from "../db/driver.ts";
 import { estimatedRunTime, estimatedStartTimeDelta, type State } from "../orchestration/index.ts";
 import { raw } from "./sql.ts";
 
-/** SELECT list and join for a run table aliased as its own name, with its state table aliased `st`. */
-export function runSelect(kind: "flow_run" | "task_run") {
+/** The current state's columns a run row does not carry itself, from the state table aliased `st`. */
+export const STATE_JOIN_COLUMNS = "st.message AS state_message, st.state_details AS state_state_details, st.data AS state_data";
+
+/**
+ * SELECT list and join for a run table aliased as its own name, with its state table aliased `st`;
+ * `columns` (default: all of the run's) replaces the run's own part of the list.
+ */
+export function runSelect(kind: "flow_run" | "task_run", columns = `${kind}.*`) {
   const state = kind === "flow_run" ? "flow_run_state" : "task_run_state";
   return {
-    columns: raw(`${kind}.*, st.message AS state_message, st.state_details AS state_state_details, st.data AS state_data`),
+    columns: raw(`${columns}, ${STATE_JOIN_COLUMNS}`),
     from: sql`${raw(kind)} LEFT JOIN ${raw(state)} st ON st.id = ${raw(kind)}.state_id`,
   };
 }
 
-/** The run's current state, from the state_* columns runSelect() adds. */
-function stateOf(r: Row): State | null {
+/** The run's current state, from its state_* bookkeeping columns and those runSelect() joins. */
+export function stateOf(r: Row): State | null {
   if (!r.state_id) return null;
   return stateJson({
     id: r.state_id,

@@ -17,6 +17,7 @@ import {
   type StateCreate,
   type TaskRunSnapshot,
 } from "../orchestration/index.ts";
+import { runSelect, stateOf } from "./run-shapes.ts";
 import { raw, type Fragments } from "./sql.ts";
 
 const TABLES = {
@@ -29,13 +30,14 @@ const qualified = (table: string, columns: string[]) => columns.map((c) => `${ta
 // One read per transition: the run's snapshot for the rules, its current state (the run's bookkeeping
 // columns mirror the state's id, type, name and timestamp; the rest comes from the join) and, for flow
 // runs, what the prefect.flow-run.<State> event names.
-const SNAPSHOT_COLUMNS: Record<RunKind, string> = {
-  flow_run:
+const SNAPSHOT: Record<RunKind, ReturnType<typeof runSelect>> = {
+  flow_run: runSelect(
+    "flow_run",
     qualified("flow_run", ["id", ...BOOKKEEPING, "deployment_id", "parent_task_run_id", "infrastructure_pid", "name", "flow_id", "tags", "work_queue_name"]) +
-    ", (SELECT flow.name FROM flow WHERE flow.id = flow_run.flow_id) AS flow_name",
-  task_run: qualified("task_run", ["id", ...BOOKKEEPING, "flow_run_id", "flow_run_run_count", "tags"]),
+      ", (SELECT flow.name FROM flow WHERE flow.id = flow_run.flow_id) AS flow_name",
+  ),
+  task_run: runSelect("task_run", qualified("task_run", ["id", ...BOOKKEEPING, "flow_run_id", "flow_run_run_count", "tags"])),
 };
-const STATE_JOIN_COLUMNS = "st.message AS state_message, st.data AS state_data, st.state_details AS state_state_details";
 
 export interface SetStateInput {
   proposed: StateCreate;
@@ -47,7 +49,7 @@ export interface SetStateInput {
 
 export interface SetStateOutcome {
   result: OrchestrateResult;
-  /** The run as read before the transition (SNAPSHOT_COLUMNS). */
+  /** The run as read before the transition (SNAPSHOT). */
   snapshot: Row;
   /** The state before the transition (for the flow-run event's `follows` and `initial_state`). */
   initial: State | null;
@@ -84,22 +86,9 @@ function* loadEnclosingFlowRun(flowRunId: string | null): Op<EnclosingFlowRun | 
 /** Orchestrates one transition of an existing run; null when the run does not exist. */
 export function* setRunStateOp(kind: RunKind, runId: string, input: SetStateInput, d: Fragments): Op<SetStateOutcome | null> {
   const t = TABLES[kind];
-  const run = (yield row(sql`
-    SELECT ${raw(SNAPSHOT_COLUMNS[kind])}, ${raw(STATE_JOIN_COLUMNS)}
-    FROM ${raw(t.run)} LEFT JOIN ${raw(t.state)} st ON st.id = ${raw(t.run)}.state_id
-    WHERE ${raw(t.run)}.id = ${runId}${d.forUpdateOf(t.run)}`)) as Row | undefined;
+  const run = (yield row(sql`SELECT ${SNAPSHOT[kind].columns} FROM ${SNAPSHOT[kind].from} WHERE ${raw(t.run)}.id = ${runId}${d.forUpdateOf(t.run)}`)) as Row | undefined;
   if (!run) return null;
-  const initial: State | null = run.state_id
-    ? {
-        id: run.state_id as string,
-        type: run.state_type as State["type"],
-        name: run.state_name as string,
-        timestamp: run.state_timestamp as string,
-        message: (run.state_message as string | null) ?? null,
-        data: run.state_data ?? null,
-        state_details: (run.state_state_details as State["state_details"]) ?? {},
-      }
-    : null;
+  const initial = stateOf(run);
   const common = {
     currentState: initial,
     proposed: input.proposed,
