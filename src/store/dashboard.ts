@@ -10,12 +10,8 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { rows } from "../db/driver.ts";
-import { nowTimestamp } from "../orchestration/index.ts";
 import { runHistoryStore } from "./run-history.ts";
-import { flowRunJson, runSelect, type FlowRunJson } from "./run-shapes.ts";
-import { list } from "./sql.ts";
-
-const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("flow_run");
+import { fragmentsFor, raw } from "./sql.ts";
 
 export interface StateCount {
   state_type: string | null;
@@ -70,6 +66,7 @@ type HourRow = { hour: string; state_type: string; state_name: string; runs: num
 export function dashboardStore(driver: Driver) {
   const history = runHistoryStore(driver);
   const pg = driver.dialect === "pg";
+  const d = fragmentsFor(driver.dialect);
 
   // Per-hour counts from `fromHour` on (every hour, and runs with no expected start, when null).
   const pgHour = sql`coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), '')`;
@@ -104,7 +101,7 @@ export function dashboardStore(driver: Driver) {
       before = ((yield rows(sql`
         SELECT flow_run.state_type, flow_run.state_name, count(*) AS runs FROM flow_run
         WHERE flow_run.expected_start_time >= ${from} AND flow_run.expected_start_time < ${w.start}
-        GROUP BY ${groupKey(pg, "flow_run.state_type")}, ${groupKey(pg, "flow_run.state_name")}`)) as Row[]).map((r) => ({
+        GROUP BY ${d.groupKey(raw("flow_run.state_type"))}, ${d.groupKey(raw("flow_run.state_name"))}`)) as Row[]).map((r) => ({
         hour: countFrom!,
         state_type: String(r.state_type ?? ""),
         state_name: String(r.state_name ?? ""),
@@ -113,7 +110,7 @@ export function dashboardStore(driver: Driver) {
       taskBefore = ((yield rows(sql`
         SELECT task_run.state_type, count(*) AS runs FROM task_run
         WHERE task_run.expected_start_time >= ${from} AND task_run.expected_start_time < ${w.start}
-        GROUP BY ${groupKey(pg, "task_run.state_type")}`)) as Row[]).map((r) => ({ hour: countFrom!, state_type: String(r.state_type ?? ""), state_name: "", runs: -Number(r.runs) }));
+        GROUP BY ${d.groupKey(raw("task_run.state_type"))}`)) as Row[]).map((r) => ({ hour: countFrom!, state_type: String(r.state_type ?? ""), state_name: "", runs: -Number(r.runs) }));
     }
     const inWindow = (h: HourRow) => countFrom === null || (h.hour !== "" && h.hour >= countFrom);
     const counts = tally([...hours.filter(inWindow), ...before]).map(([t, n, c]) => ({ state_type: orNull(t), state_name: orNull(n), count: c }));
@@ -122,28 +119,6 @@ export function dashboardStore(driver: Driver) {
   }
 
   return {
-    /**
-     * The newest runs in any of `types` expected to start at or after `since`: one index range per type
-     * (state_type, expected_start_time) merged here, where one query over the IN list would sort every
-     * failed run of all time.
-     */
-    latestInStates(types: string[], since: string | null, limit: number): Promise<FlowRunJson[]> {
-      return driver.read(function* () {
-        const found: Row[] = [];
-        for (const type of types) {
-          found.push(...((yield rows(sql`
-            SELECT flow_run.id, flow_run.expected_start_time AS k FROM flow_run
-            WHERE flow_run.state_type = ${type}${since === null ? sql`` : sql` AND flow_run.expected_start_time >= ${since}`} AND flow_run.expected_start_time IS NOT NULL
-            ORDER BY flow_run.expected_start_time DESC, flow_run.id DESC LIMIT ${limit}`)) as Row[]));
-        }
-        const ids = found.sort((a, b) => (String(a.k) < String(b.k) ? 1 : String(a.k) > String(b.k) ? -1 : String(a.id) < String(b.id) ? 1 : -1)).slice(0, limit).map((r) => r.id as string);
-        if (!ids.length) return [];
-        const byId = new Map(((yield rows(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id IN (${list(ids)})`)) as Row[]).map((r) => [r.id as string, r]));
-        const now = nowTimestamp();
-        return ids.filter((id) => byId.has(id)).map((id) => flowRunJson(byId.get(id)!, now));
-      });
-    },
-
     async summary(w: SummaryWindow): Promise<DashboardSummary> {
       const bars = w.bars ?? 60;
       const spanS = (Date.parse(w.historyEnd) - Date.parse(w.historyStart)) / 1000;
@@ -156,11 +131,6 @@ export function dashboardStore(driver: Driver) {
       return { ...rest, history: fineHistory ?? hourlyBars(hours, w.historyStart, w.historyEnd, bars) };
     },
   };
-}
-
-function groupKey(pg: boolean, column: string): SQL {
-  // See Fragments.groupKey: keep SQLite on the expected-start-time index for the range.
-  return sql.raw(pg ? column : `+${column}`);
 }
 
 const sum = (cs: Array<{ count: number }>) => cs.reduce((n, c) => n + c.count, 0);

@@ -115,7 +115,7 @@ export function runPages(deps: UiDeps) {
       const historyStart = start ?? addSeconds(historyEnd, -30 * 86400);
       const [summary, failures, late] = await Promise.all([
         stores.dashboard.summary({ start, historyStart, historyEnd }),
-        stores.dashboard.latestInStates(["FAILED", "CRASHED"], start, 5),
+        stores.flowRuns.filter({ flow_runs: { state: { type: { any_: ["FAILED", "CRASHED"] } }, ...(start ? { expected_start_time: { after_: start } } : {}) } }, { limit: 5, offset: 0, sort: "EXPECTED_START_TIME_DESC" }),
         stores.flowRuns.filter({ flow_runs: { state: { name: { any_: ["Late"] } } } }, { limit: 5, offset: 0, sort: "EXPECTED_START_TIME_ASC" }),
       ]);
       return html(
