@@ -29,9 +29,12 @@ test("the checkpointer thread moves committed pages into the database file, and 
   expect(existsSync(`${path}-wal`)).toBe(false);
 });
 
-test("an in-memory database has no checkpointer", async () => {
+test("an in-memory database has no checkpointer: SQLite's own checkpoint setting stays", async () => {
   const db = await openDatabase(parseDatabaseUrl("sqlite+aiosqlite:///:memory:"));
+  if (db.dialect !== "sqlite") throw new Error("sqlite expected");
+  const before = db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint;
   const stop = await startCheckpointer(db);
+  expect(db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint).toBe(before);
   await stop();
   await db.close();
 });
