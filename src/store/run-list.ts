@@ -10,7 +10,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { rows } from "../db/driver.ts";
-import { nowTimestamp } from "../orchestration/index.ts";
+import { normalizeTimestamp, nowTimestamp } from "../orchestration/index.ts";
 import { flowRunWhere, sortKey } from "./filters.ts";
 import type { FilterBody } from "./flows.ts";
 import { flowRunJson, runSelect, type FlowRunJson } from "./run-shapes.ts";
@@ -126,7 +126,10 @@ export function runListStore(driver: Driver) {
     }
     const now = nowTimestamp();
     const runs = ids.map((r) => byId.get(r.id as string)).filter((r): r is Row => !!r).map((r) => flowRunJson(r, now));
-    const at = (r: Row | undefined): Cursor | null => (r ? { key: (r.sort_key as string | number | null) ?? null, id: r.id as string } : null);
+    // Time keys in the normalised form whatever the dialect returned (PostgreSQL: '2026-11-25 04:00:00.1+00'),
+    // so a cursor reads the same on both and a link's cursor can be checked for its shape.
+    const keyOf = (k: unknown) => (typeof k === "string" && expr !== "flow_run.name" ? (normalizeTimestamp(k) ?? k) : ((k as string | number | null) ?? null));
+    const at = (r: Row | undefined): Cursor | null => (r ? { key: keyOf(r.sort_key), id: r.id as string } : null);
     return { runs, more, first: at(ids[0]), last: at(ids[ids.length - 1]) };
   }
 

@@ -1,6 +1,6 @@
 // The runs list's query string → Prefect filter body, and the windows the dashboard offers.
 import type { RunsListQuery } from "../../views/pages/flow-runs.tsx";
-import { addSeconds, nowTimestamp } from "../orchestration/index.ts";
+import { addSeconds, isNormalizedTimestamp, nowTimestamp } from "../orchestration/index.ts";
 
 export const WINDOWS: Array<[string, string, number | null]> = [
   ["1h", "Last hour", 3600],
@@ -26,12 +26,6 @@ export function parseRunsQuery(query: Record<string, string | undefined>): RunsQ
   return { state: (query.state ?? "").toUpperCase(), flow: query.flow ?? "", tag: query.tag ?? "", q: query.q ?? "", since, sort };
 }
 
-export function runsFilterBody(q: RunsQuery): Record<string, any> {
-  const { body, since, states } = runsFilter(q);
-  const flowRuns = { ...body.flow_runs, ...(states.length ? { state: { type: { any_: states } } } : {}), ...(since ? { expected_start_time: { after_: since } } : {}) };
-  return { ...body, flow_runs: flowRuns };
-}
-
 /** The list's filters as a filter body without the time window and state, and those two apart. */
 export function runsFilter(q: RunsQuery): { body: Record<string, any>; since: string | null; states: string[] } {
   const flowRuns: Record<string, any> = {};
@@ -45,15 +39,25 @@ export function encodeCursor(c: { key: string | number | null; id: string }): st
   return Buffer.from(JSON.stringify([c.key, c.id])).toString("base64url");
 }
 
-export function decodeCursor(raw: string | undefined): { key: string | number | null; id: string } | null {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The cursor of a Previous/Next link, or null when there is none or it cannot belong to `sort` (then
+ * the list starts from the top): a name for the name sorts, a normalised timestamp or null for the time
+ * sorts, and a run id. A forged value never reaches the database, where PostgreSQL would reject it.
+ */
+export function decodeCursor(raw: string | undefined, sort: string): { key: string | number | null; id: string } | null {
   if (!raw) return null;
+  let v: unknown;
   try {
-    const v = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-    if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== "string" || !(v[0] === null || typeof v[0] === "string" || typeof v[0] === "number")) return null;
-    return { key: v[0], id: v[1] };
+    v = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
   } catch {
     return null;
   }
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== "string" || !UUID.test(v[1])) return null;
+  const key = v[0];
+  const fits = sort.startsWith("NAME_") ? typeof key === "string" : key === null || (typeof key === "string" && isNormalizedTimestamp(key));
+  return fits ? { key, id: v[1] } : null;
 }
 
 export function pageNumber(raw: string | undefined): number {

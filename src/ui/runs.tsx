@@ -49,8 +49,8 @@ export function runPages(deps: UiDeps) {
   async function runsListProps(query: Record<string, string | undefined>, extra: Partial<FlowRunsPageProps> = {}): Promise<FlowRunsPageProps> {
     const q = parseRunsQuery(query);
     const { body, since, states } = runsFilter(q);
-    const after = decodeCursor(query.after);
-    const before = after ? null : decodeCursor(query.before);
+    const after = decodeCursor(query.after, q.sort);
+    const before = after ? null : decodeCursor(query.before, q.sort);
     let page = pageNumber(query.page);
     // Previous/next links carry the neighbouring row's sort key and id (keyset pagination), so any depth
     // costs the same; a page number alone (a typed URL) is served by offset, up to MAX_OFFSET_PAGE.

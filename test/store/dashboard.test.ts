@@ -2,7 +2,7 @@
 // the runs list's keyset pages, checked against the plain filter queries on both databases.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { addSeconds, nowTimestamp } from "../../src/orchestration/index.ts";
-import { RUN_SORTS } from "../../src/ui/list-query.ts";
+import { decodeCursor, RUN_SORTS } from "../../src/ui/list-query.ts";
 import type { Cursor } from "../../src/store/run-list.ts";
 import { DIALECTS } from "../support/databases.ts";
 import { testApp } from "../support/app.ts";
@@ -132,6 +132,36 @@ describe.each(DIALECTS)("dashboard and runs list on $name", ({ url }) => {
         before = p.first;
       }
       expect({ sort, since, back: back.flat() }).toEqual({ sort, since, back: want });
+    }
+  });
+
+  test("the runs page's Next and Previous links page through every run once; a forged cursor starts from the top", async () => {
+    for (let i = 0; i < 15; i++) await run(`extra-${i}`, { type: "COMPLETED" }, -60 * (i + 1)); // more than one page of 50
+    const all = Number(await (t.app.stores as any).flowRuns.count({}));
+    const page = async (url: string) => {
+      const r = await t.call(url);
+      expect({ url, status: r.status }).toEqual({ url, status: 200 });
+      const body = await r.text();
+      const link = (rel: string) => new RegExp(`<a href="([^"]+)" rel="${rel}"`).exec(body)?.[1]?.replaceAll("&amp;", "&") ?? null;
+      return { ids: [...body.matchAll(/href="\/runs\/([0-9a-f-]{36})"/g)].map((m) => m[1]), next: link("next"), prev: link("prev") };
+    };
+    for (const sort of RUN_SORTS) {
+      const first = await page(`/runs?since=all&sort=${sort}`);
+      // The link's cursor must read back (a rejected one would quietly fall back to paging by offset).
+      const cursor = new URL(first.next!, "http://x").searchParams.get("after") ?? undefined;
+      expect({ sort, cursor: decodeCursor(cursor, sort) }).toEqual({ sort, cursor: expect.objectContaining({ id: expect.any(String) }) });
+      const second = await page(first.next!);
+      expect(new Set([...first.ids, ...second.ids]).size).toBe(all);
+      expect(second.next).toBeNull();
+      expect((await page(second.prev!)).ids).toEqual(first.ids);
+      // Cursors that cannot belong to the sort, or name no run id, are ignored rather than sent to the database.
+      for (const key of ["not a time", 5, "2026-13-45T00:00:00.000000Z", { a: 1 }]) {
+        for (const id of [ids[0], "x"]) {
+          const forged = Buffer.from(JSON.stringify([sort.startsWith("NAME_") && typeof key === "string" ? 5 : key, id])).toString("base64url");
+          expect((await page(`/runs?since=all&sort=${sort}&after=${forged}`)).ids).toEqual(first.ids);
+          expect((await page(`/runs?since=all&sort=${sort}&before=${forged}`)).ids).toEqual(first.ids);
+        }
+      }
     }
   });
 });
