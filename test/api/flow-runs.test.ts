@@ -180,6 +180,26 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     expect(count.body).toBe(wanted.length);
   });
 
+  test("a NUL character in a search or a name is a 4xx on either database, never a 500, and nothing is stored", async () => {
+    const before = (await post("/api/flow_runs/count", {})).body;
+    const search = await post("/api/flow_runs/filter", { flows: { name: { like_: "a\u0000b" } } });
+    const named = await post("/api/flow_runs/", { flow_id: flowId, name: "nul\u0000name" });
+    const page = await t.call("/runs?flow=%00x");
+    if (t.db.dialect === "pg") {
+      // PostgreSQL cannot hold the character: 422 with Prefect's body, and the run was not created.
+      expect(search.status).toBe(422);
+      expect(search.body.exception_detail[0].msg).toContain("NUL character");
+      expect(named.status).toBe(422);
+      expect((await post("/api/flow_runs/count", {})).body).toBe(before);
+      expect(page.status).toBe(422);
+    } else {
+      // SQLite stores and compares it like any other character.
+      expect(search.status).toBe(200);
+      expect(named.status).toBe(201);
+      expect(page.status).toBe(200);
+    }
+  });
+
   test("bulk_delete removes the matching runs and their logs, nothing else", async () => {
     const keep = (await post("/api/flow_runs/", { flow_id: flowId, name: "keeper" })).body;
     const doomed: string[] = [];
