@@ -13,27 +13,18 @@ const DEFAULT_PAGES = 1_000;
 export async function startCheckpointer(db: DbHandle): Promise<() => Promise<void>> {
   if (db.dialect !== "sqlite" || db.spec.memory) return async () => {};
   const raw = db.raw;
-  let worker: Worker | null = null;
-  let failure: unknown = null;
-  // Beside this file when run from source; in the compiled binary everything is bundled into main.js at
-  // the embedded root and the worker entry point keeps its path under src/ (build/build.ts).
-  for (const where of ["./checkpoint-worker.ts", "./db/checkpoint-worker.ts"]) {
-    const candidate = new Worker(new URL(where, import.meta.url).href);
-    try {
-      await request(candidate, { open: db.spec.path, intervalMs: INTERVAL_MS }, "ready");
-      worker = candidate;
-      break;
-    } catch (e) {
-      failure = e;
-      candidate.terminate();
-    }
-  }
-  if (!worker) {
+  // Beside this file when run from source; in the compiled binary everything is bundled into one module
+  // at the embedded root (/$bunfs/root/), and the worker entry point keeps its path under src/.
+  const compiled = import.meta.url.includes("/$bunfs/");
+  const thread = new Worker(new URL(compiled ? "./db/checkpoint-worker.ts" : "./checkpoint-worker.ts", import.meta.url).href);
+  try {
+    await request(thread, { open: db.spec.path, intervalMs: INTERVAL_MS }, "ready");
+  } catch (e) {
+    thread.terminate();
     // Without the thread SQLite checkpoints on its own, as before: slower under load, never wrong.
-    console.warn("[prefect-lite] background checkpoints unavailable:", (failure as { message?: string })?.message ?? failure);
+    console.warn("[prefect-lite] background checkpoints unavailable:", (e as { message?: string })?.message ?? e);
     return async () => {};
   }
-  const thread = worker;
   thread.addEventListener("message", (event: MessageEvent<{ error?: string }>) => {
     if (event.data.error) console.warn(`[prefect-lite] background checkpoint failed: ${event.data.error}`);
   });

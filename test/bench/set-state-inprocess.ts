@@ -38,7 +38,7 @@ export async function measureInProcess(dir: string, ms: number, concurrency: num
   const stopCheckpointer = await startCheckpointer(db); // as the server runs it
   const app = createApp({ config: baseConfig, db, revision: null });
   const { flowRuns, flows } = app.stores;
-  const { flow } = await flows.create({ name: "inprocess" } as never);
+  const { flow } = await flows.create({ name: "inprocess" });
   const runs: string[] = [];
   for (let i = 0; i < concurrency; i++) runs.push((await flowRuns.create({ flow_id: flow.id, state: { type: "PENDING" } })).run.id as string);
 

@@ -30,6 +30,9 @@ describe("server start", () => {
     expect(out).toContain(`Check out the dashboard at http://127.0.0.1:${port}`);
     expect(out).toContain(`Database: sqlite:///${home}/prefect.db`);
     expect(out).toContain("Server stopped!");
+    // The WAL checkpointer's worker thread is embedded in the binary and starts; the WAL is gone after stop.
+    expect(await new Response(proc.stderr).text()).not.toContain("background checkpoints unavailable");
+    expect(existsSync(join(home, "prefect.db-wal"))).toBe(false);
   });
 
   test.if(!!PG_URL)("on PostgreSQL: migrates on start, banner hides the password", async () => {
