@@ -2,7 +2,7 @@
 // database, and the single place where an error becomes a message and an exit code.
 import { consola } from "consola";
 import { AppError } from "../core/errors.ts";
-import { openDatabase, type DbHandle } from "../db/open.ts";
+import { openDatabase, type DbHandle, type SqliteSynchronous } from "../db/open.ts";
 import { applyPassword, parseDatabaseUrl, type DbSpec } from "../db/url.ts";
 import { Settings } from "../settings/sources.ts";
 
@@ -26,6 +26,7 @@ export async function openConfiguredDatabase(settings: Settings): Promise<DbHand
     timeoutSeconds: settings.get<number>("PREFECT_SERVER_DATABASE_TIMEOUT"),
     connectTimeoutSeconds: settings.get<number>("PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT"),
     poolMax: settings.get<number>("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE") + settings.get<number>("PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW"),
+    synchronous: settings.get<SqliteSynchronous>("PREFECT_LITE_SQLITE_SYNCHRONOUS"),
   });
 }
 

@@ -8,12 +8,13 @@ declare const self: Worker;
 let db: Database | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
 
-self.onmessage = (event: MessageEvent<{ open?: string; intervalMs?: number; stop?: true }>) => {
+self.onmessage = (event: MessageEvent<{ open?: string; intervalMs?: number; synchronous?: string; stop?: true }>) => {
   const msg = event.data;
   if (msg.open) {
     db = new Database(msg.open);
     db.run("PRAGMA busy_timeout = 5000");
-    db.run("PRAGMA synchronous = NORMAL");
+    // The server's durability: with OFF a checkpoint skips its fsyncs too.
+    db.run(`PRAGMA synchronous = ${msg.synchronous ?? "FULL"}`);
     timer = setInterval(() => {
       try {
         db?.run("PRAGMA wal_checkpoint(PASSIVE)");

@@ -18,7 +18,7 @@ export async function startCheckpointer(db: DbHandle): Promise<() => Promise<voi
   const compiled = import.meta.url.includes("/$bunfs/");
   const thread = new Worker(new URL(compiled ? "./db/checkpoint-worker.ts" : "./checkpoint-worker.ts", import.meta.url).href);
   try {
-    await request(thread, { open: db.spec.path, intervalMs: INTERVAL_MS }, "ready");
+    await request(thread, { open: db.spec.path, intervalMs: INTERVAL_MS, synchronous: db.synchronous }, "ready");
   } catch (e) {
     thread.terminate();
     // Without the thread SQLite checkpoints on its own, as before: slower under load, never wrong.

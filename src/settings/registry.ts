@@ -5,7 +5,7 @@
 // Client-side settings (read by the Python SDK, not by our server) are listed too, so that
 // `prefect-lite config set PREFECT_API_URL=…` writes a profile the SDK understands.
 
-export type SettingType = "string" | "int" | "float" | "bool" | "path" | "url" | "level" | "db-url";
+export type SettingType = "string" | "int" | "float" | "bool" | "path" | "url" | "level" | "db-url" | "choice";
 
 export interface SettingDef {
   name: string;
@@ -21,6 +21,8 @@ export interface SettingDef {
   envOnly?: boolean;
   min?: number;
   max?: number;
+  /** The accepted values of a "choice" setting, upper case. */
+  choices?: readonly string[];
 }
 
 const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
@@ -56,6 +58,8 @@ export const SETTINGS: readonly SettingDef[] = [
   s({ name: "PREFECT_SERVER_DATABASE_TIMEOUT", aliases: ["PREFECT_API_DATABASE_TIMEOUT"], type: "float", default: "10.0", min: 0, description: "Statement timeout in seconds (PostgreSQL); busy wait for SQLite." }),
   s({ name: "PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT", aliases: ["PREFECT_API_DATABASE_CONNECTION_TIMEOUT"], type: "float", default: "5.0", min: 0, description: "PostgreSQL connect timeout in seconds." }),
   s({ name: "PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE", aliases: ["PREFECT_SQLALCHEMY_POOL_SIZE"], type: "int", default: "5", min: 1, description: "PostgreSQL pool size (plus max overflow gives the connection bound)." }),
+  // Ours, not Prefect's: env-only, so it never lands in a profile the SDK would warn about.
+  s({ name: "PREFECT_LITE_SQLITE_SYNCHRONOUS", type: "choice", choices: ["OFF", "NORMAL", "FULL", "EXTRA"], default: "FULL", envOnly: true, description: "SQLite durability. FULL (default): every acknowledged write is on disk, one fsync per group commit. NORMAL (Prefect's setting): a power cut may lose the last transactions." }),
   s({ name: "PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW", aliases: ["PREFECT_SQLALCHEMY_MAX_OVERFLOW"], type: "int", default: "10", min: 0, description: "Extra PostgreSQL connections allowed above the pool size." }),
 
   // Server: HTTP.

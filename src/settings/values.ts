@@ -35,6 +35,11 @@ export function parseSettingValue(def: SettingDef, raw: string): SettingValue {
       if (!LOG_LEVELS.includes(v)) throw fail(`Input should be one of ${LOG_LEVELS.map((l) => `'${l}'`).join(", ")}: '${raw}'`);
       return v;
     }
+    case "choice": {
+      const v = text.toUpperCase();
+      if (!def.choices?.includes(v)) throw fail(`Input should be one of ${(def.choices ?? []).map((c) => `'${c}'`).join(", ")}: '${raw}'`);
+      return v;
+    }
     case "url": {
       if (!/^https?:\/\/[^\s/]+/i.test(text)) throw fail(`Input should be an http(s) URL: '${raw}'`);
       return text;

@@ -11,6 +11,8 @@ import { ENDPOINTS } from "./endpoints.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { api, freshDb, logServerStart, serverLogProblems, startServer, type PgCluster, type RunningServer, type ServerName } from "./servers.ts";
 import { log, sleep } from "./util.ts";
+import type { SqliteSynchronous } from "../../src/db/open.ts";
+import { findSetting } from "../../src/settings/registry.ts";
 
 export interface ApiOptions {
   servers: ServerName[];
@@ -37,27 +39,52 @@ export interface ApiPhase {
   /** Server (+ PostgreSQL) CPU milliseconds per successful request. */
   cpuMsPerReq: number;
   rssMb: number;
-  /** set_state on prefect-lite/SQLite only: bun:sqlite's autocommit insert rate measured right before
-   * and right after this phase (mean), so both see the same machine conditions. */
+  /** set_state on prefect-lite/SQLite only: bun:sqlite's autocommit insert rate at the server's
+   * durability, measured right before and right after this phase (mean), so both see the same machine. */
   baselineAdjacent?: number;
   /** lite-sqlite set_state only: the same transitions made in-process (no HTTP), see set-state-inprocess.ts. */
   inProcess?: InProcessResult;
+  /** lite-sqlite set_state only, for reference: in-process at synchronous=NORMAL beside the NORMAL
+   * insert rate measured right after it. */
+  normal?: { inProcess: InProcessResult; inserts: number };
   error?: string;
 }
 
 export interface ApiPart {
   phases: ApiPhase[];
   servers: Record<string, { startMs: number; rssBeforeMb: number; rssPeakMb: number; rssAfterMb: number; log: ReturnType<typeof serverLogProblems> }>;
-  baseline: { sqliteAutocommitInsertsPerS: number; samples: number[] };
+  baseline: {
+    /** The servers' synchronous level, which the yardstick uses. */
+    synchronous: SqliteSynchronous;
+    sqliteAutocommitInsertsPerS: number;
+    samples: number[];
+    /** Reference rates, median of the samples before and after the load. */
+    normalPerS: number;
+    defaultsPerS: number;
+  };
 }
 
-/** bun:sqlite autocommit inserts/s: WAL, synchronous=NORMAL, one INSERT per transaction, a state-sized row. */
-export function sqliteAutocommitRate(dir: string, ms: number): number {
+/** The durability the benchmarked prefect-lite servers run with: the bench starts them with defaults
+ * unless PREFECT_LITE_SQLITE_SYNCHRONOUS is set in its own environment, which they inherit. */
+export const SERVER_SYNCHRONOUS = (process.env.PREFECT_LITE_SQLITE_SYNCHRONOUS?.toUpperCase() ?? findSetting("PREFECT_LITE_SQLITE_SYNCHRONOUS")!.default!) as SqliteSynchronous;
+
+/** How the yardstick database is set up: WAL at a synchronous level, or bun:sqlite left as it opens
+ * (rollback journal, synchronous=FULL). */
+export type YardstickMode = SqliteSynchronous | "DEFAULTS";
+
+export function yardstickLabel(mode: YardstickMode): string {
+  return mode === "DEFAULTS" ? "bun:sqlite defaults: rollback journal, synchronous=FULL" : `WAL, synchronous=${mode}`;
+}
+
+/** bun:sqlite autocommit inserts/s: one INSERT per transaction, a state-sized row, a fresh file. */
+export function sqliteAutocommitRate(dir: string, ms: number, mode: YardstickMode = SERVER_SYNCHRONOUS): number {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `baseline-${process.pid}-${Date.now()}.db`);
   const db = new Database(path, { create: true });
-  db.run("PRAGMA journal_mode = WAL");
-  db.run("PRAGMA synchronous = NORMAL");
+  if (mode !== "DEFAULTS") {
+    db.run("PRAGMA journal_mode = WAL");
+    db.run(`PRAGMA synchronous = ${mode}`);
+  }
   db.run("CREATE TABLE state (id TEXT PRIMARY KEY NOT NULL, created TEXT NOT NULL, run_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, details TEXT NOT NULL)");
   const ins = db.prepare("INSERT INTO state (id, created, run_id, type, name, details) VALUES (?, ?, ?, ?, ?, ?)");
   const run = Bun.randomUUIDv7();
@@ -65,20 +92,28 @@ export function sqliteAutocommitRate(dir: string, ms: number): number {
   let n = 0;
   const t0 = performance.now();
   const end = t0 + ms;
+  // Check the clock every few inserts: at an fsync per commit, 100 would overrun a short window.
   while (true) {
-    for (let k = 0; k < 100; k++) ins.run(Bun.randomUUIDv7(), new Date().toISOString(), run, "RUNNING", "Running", details);
-    n += 100;
+    for (let k = 0; k < 10; k++) ins.run(Bun.randomUUIDv7(), new Date().toISOString(), run, "RUNNING", "Running", details);
+    n += 10;
     if (performance.now() >= end) break;
   }
   const rate = n / ((performance.now() - t0) / 1000);
   db.close();
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(path + suffix, { force: true });
   return rate;
 }
 
+/** The yardstick at the servers' durability (what the goal is judged on) and, for reference, at
+ * NORMAL (Prefect's setting, no fsync per commit) and with bun:sqlite's defaults. */
+function yardsticks(dir: string, ms: number): Record<"server" | "normal" | "defaults", number> {
+  return { server: sqliteAutocommitRate(dir, ms, SERVER_SYNCHRONOUS), normal: sqliteAutocommitRate(dir, ms, "NORMAL"), defaults: sqliteAutocommitRate(dir, ms, "DEFAULTS") };
+}
+
 /** set_state through the store in a child process (its own event loop and heap), or undefined if it failed. */
-async function setStateInProcess(dir: string, ms: number, concurrency: number): Promise<InProcessResult | undefined> {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "set-state-inprocess.ts"), dir, "--ms", String(ms), "--concurrency", String(concurrency)], { stdout: "pipe", stderr: "pipe" });
+async function setStateInProcess(dir: string, ms: number, concurrency: number, synchronous: SqliteSynchronous): Promise<InProcessResult | undefined> {
+  const args = [dir, "--ms", String(ms), "--concurrency", String(concurrency), "--synchronous", synchronous];
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "set-state-inprocess.ts"), ...args], { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) {
     log(`set_state in-process failed (${code}): ${err.slice(0, 300)}`);
@@ -110,8 +145,10 @@ async function createRuns(s: RunningServer, flowId: string, n: number, tag: stri
 
 export async function runApi(o: ApiOptions): Promise<ApiPart> {
   // Two samples before and two after the API load; the median is the yardstick (the machine may be noisy).
-  const baselineSamples = [sqliteAutocommitRate(join(o.work, "baseline"), o.baselineMs / 2), sqliteAutocommitRate(join(o.work, "baseline"), o.baselineMs / 2)];
-  log(`bun:sqlite autocommit inserts: ${baselineSamples.map((x) => Math.round(x)).join(", ")}/s`);
+  const yard = [yardsticks(join(o.work, "baseline"), o.baselineMs / 2), yardsticks(join(o.work, "baseline"), o.baselineMs / 2)];
+  const logYard = (when: string, ys: typeof yard) =>
+    log(`bun:sqlite autocommit inserts${when}: ${(["server", "normal", "defaults"] as const).map((k) => `${k === "server" ? yardstickLabel(SERVER_SYNCHRONOUS) : k} ${ys.map((y) => Math.round(y[k])).join(", ")}/s`).join("; ")}`);
+  logYard("", yard);
 
   const started: RunningServer[] = [];
   const ctxs = new Map<RunningServer, { flowId: string; flowRunId: string }>();
@@ -160,7 +197,9 @@ export async function runApi(o: ApiOptions): Promise<ApiPart> {
             });
             const cpu1 = s.cpu();
             const after = adjacent ? sqliteAutocommitRate(join(o.work, "baseline"), o.baselineMs / 2) : NaN;
-            const inProcess = adjacent ? await setStateInProcess(join(o.work, "inprocess"), o.durationMs, c) : undefined;
+            const inProcess = adjacent ? await setStateInProcess(join(o.work, "inprocess"), o.durationMs, c, SERVER_SYNCHRONOUS) : undefined;
+            const normalInProcess = adjacent && SERVER_SYNCHRONOUS !== "NORMAL" ? await setStateInProcess(join(o.work, "inprocess"), o.durationMs, c, "NORMAL") : undefined;
+            const normal = normalInProcess ? { inProcess: normalInProcess, inserts: sqliteAutocommitRate(join(o.work, "baseline"), o.baselineMs / 2, "NORMAL") } : undefined;
             const serverCpuS = cpu1.server - cpu0.server;
             const dbCpuS = cpu1.db - cpu0.db;
             const total = result.ok + result.errors + result.warmupRequests;
@@ -177,9 +216,11 @@ export async function runApi(o: ApiOptions): Promise<ApiPart> {
               rssMb: s.rssMb(),
               ...(adjacent ? { baselineAdjacent: (before + after) / 2 } : {}),
               ...(inProcess ? { inProcess } : {}),
+              ...(normal ? { normal } : {}),
             };
             if (adjacent) log(`bun:sqlite autocommit inserts around this phase: ${Math.round(before)}, ${Math.round(after)}/s`);
             if (inProcess) log(`set_state in-process (no HTTP), ${c} loops: ${Math.round(inProcess.perS)}/s`);
+            if (normal) log(`at synchronous=NORMAL: set_state in-process ${Math.round(normal.inProcess.perS)}/s, inserts ${Math.round(normal.inserts)}/s`);
           } catch (e) {
             phase = { server: s.name, endpoint, label: ep.label, concurrency: c, write: ep.write, result: emptyResult(endpoint, c), serverCpuS: 0, dbCpuS: 0, cpuMsPerReq: NaN, rssMb: s.rssMb(), error: (e as Error).message };
           }
@@ -208,10 +249,19 @@ export async function runApi(o: ApiOptions): Promise<ApiPart> {
       if (info[s.name]) info[s.name].log = serverLogProblems(s);
     }
   }
-  baselineSamples.push(sqliteAutocommitRate(join(o.work, "baseline"), o.baselineMs / 2), sqliteAutocommitRate(join(o.work, "baseline"), o.baselineMs / 2));
-  log(`bun:sqlite autocommit inserts (after): ${baselineSamples.slice(2).map((x) => Math.round(x)).join(", ")}/s`);
-  const sorted = [...baselineSamples].sort((a, b) => a - b);
-  return { phases, servers: info, baseline: { sqliteAutocommitInsertsPerS: (sorted[1] + sorted[2]) / 2, samples: baselineSamples } };
+  const after = [yardsticks(join(o.work, "baseline"), o.baselineMs / 2), yardsticks(join(o.work, "baseline"), o.baselineMs / 2)];
+  logYard(" (after)", after);
+  yard.push(...after);
+  const median4 = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return (sorted[1] + sorted[2]) / 2;
+  };
+  const samples = yard.map((y) => y.server);
+  return {
+    phases,
+    servers: info,
+    baseline: { synchronous: SERVER_SYNCHRONOUS, sqliteAutocommitInsertsPerS: median4(samples), samples, normalPerS: median4(yard.map((y) => y.normal)), defaultsPerS: median4(yard.map((y) => y.defaults)) },
+  };
 }
 
 function emptyResult(endpoint: string, concurrency: number): LoadResult {

@@ -138,7 +138,7 @@ function serverEnv(server: ServerName, home: string, db: DbTarget): Record<strin
   const url = dbUrl(db);
   const base = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, PREFECT_HOME: home, LANG: "C.UTF-8" };
   return implOf(server) === "lite"
-    ? { ...base, PREFECT_API_DATABASE_CONNECTION_URL: url }
+    ? { ...base, PREFECT_API_DATABASE_CONNECTION_URL: url, ...(process.env.PREFECT_LITE_SQLITE_SYNCHRONOUS ? { PREFECT_LITE_SQLITE_SYNCHRONOUS: process.env.PREFECT_LITE_SQLITE_SYNCHRONOUS } : {}) }
     : { ...base, PREFECT_SERVER_DATABASE_CONNECTION_URL: url, PREFECT_SERVER_ANALYTICS_ENABLED: "false", PREFECT_SERVER_LOGGING_LEVEL: "WARNING" };
 }
 

@@ -3,14 +3,14 @@
 // what a transition costs the database layer from what the HTTP request around it costs, beside the
 // same-run bun:sqlite autocommit insert rate the set_state goal is measured against.
 //
-//   bun test/bench/set-state-inprocess.ts DIR [--ms 4000] [--concurrency 64]   → JSON on stdout
+//   bun test/bench/set-state-inprocess.ts DIR [--ms 4000] [--concurrency 64] [--synchronous FULL]   → JSON on stdout
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createApp } from "../../src/api/app.ts";
 import { startCheckpointer } from "../../src/db/checkpointer.ts";
 import { migrateToHead } from "../../src/db/migrator.ts";
-import { openDatabase } from "../../src/db/open.ts";
+import { openDatabase, type SqliteSynchronous } from "../../src/db/open.ts";
 import { parseDatabaseUrl } from "../../src/db/url.ts";
 import { publishFlowRunTransition } from "../../src/events/run-events.ts";
 import { nowTimestamp, type StateCreate } from "../../src/orchestration/index.ts";
@@ -30,10 +30,10 @@ function cycleState(step: number): StateCreate {
   return type === "SCHEDULED" ? { type, name: "AwaitingRetry", state_details: { scheduled_time: nowTimestamp() } } : { type };
 }
 
-export async function measureInProcess(dir: string, ms: number, concurrency: number): Promise<InProcessResult> {
+export async function measureInProcess(dir: string, ms: number, concurrency: number, synchronous?: SqliteSynchronous): Promise<InProcessResult> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `inprocess-${process.pid}-${Date.now()}.db`);
-  const db = await openDatabase(parseDatabaseUrl(`sqlite+aiosqlite:///${path}`));
+  const db = await openDatabase(parseDatabaseUrl(`sqlite+aiosqlite:///${path}`), { synchronous });
   await migrateToHead(db);
   const stopCheckpointer = await startCheckpointer(db); // as the server runs it
   const app = createApp({ config: baseConfig, db, revision: null });
@@ -68,8 +68,9 @@ export async function measureInProcess(dir: string, ms: number, concurrency: num
 }
 
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { ms: { type: "string", default: "4000" }, concurrency: { type: "string", default: "64" } } });
-  const result = await measureInProcess(positionals[0] ?? "/tmp/pl-inprocess", Number(values.ms), Number(values.concurrency));
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { ms: { type: "string", default: "4000" }, concurrency: { type: "string", default: "64" }, synchronous: { type: "string" } } });
+  const sync = values.synchronous?.toUpperCase() as SqliteSynchronous | undefined;
+  const result = await measureInProcess(positionals[0] ?? "/tmp/pl-inprocess", Number(values.ms), Number(values.concurrency), sync);
   console.log(JSON.stringify(result));
   process.exit(0);
 }

@@ -69,6 +69,7 @@ describe("config set / unset / view", () => {
       [["config", "set", "PREFECT_SERVER_API_PORT=lots"], "Validation error for setting PREFECT_SERVER_API_PORT"],
       [["config", "set", "PREFECT_SERVER_API_PORT"], "Failed to parse argument 'PREFECT_SERVER_API_PORT'. Use the format 'VAR=VAL'."],
       [["config", "set", "PREFECT_HOME=/tmp/x"], "Setting 'PREFECT_HOME' cannot be changed with this command. Use an environment variable instead."],
+      [["config", "set", "PREFECT_LITE_SQLITE_SYNCHRONOUS=NORMAL"], "Setting 'PREFECT_LITE_SQLITE_SYNCHRONOUS' cannot be changed with this command."],
       [["config", "set", "PREFECT_SERVER_DATABASE_CONNECTION_URL=mysql://u@h/db"], "Unsupported database URL"],
       [["config", "unset", "PREFECT_NOPE"], "Unknown setting name 'PREFECT_NOPE'."],
     ];

@@ -87,6 +87,14 @@ describe("values", () => {
     expect(() => parseSettingValue(def("PREFECT_API_URL"), "localhost:4200")).toThrow("http(s) URL");
     expect(() => parseSettingValue(def("PREFECT_SERVER_DATABASE_CONNECTION_URL"), "mysql://x")).toThrow("Unsupported database URL");
   });
+  test("SQLite durability: FULL by default, one of Sqlite's levels, case-insensitive", () => {
+    const sync = def("PREFECT_LITE_SQLITE_SYNCHRONOUS");
+    expect(new Settings({ env: { PREFECT_HOME: home() } }).get("PREFECT_LITE_SQLITE_SYNCHRONOUS")).toBe("FULL");
+    expect(parseSettingValue(sync, "normal")).toBe("NORMAL");
+    expect(() => parseSettingValue(sync, "fast")).toThrow("Input should be one of 'OFF', 'NORMAL', 'FULL', 'EXTRA': 'fast'");
+    // Ours, so it must never be written into the profile the SDK reads.
+    expect(sync.envOnly).toBe(true);
+  });
   test("levels are case-insensitive and normalised", () => {
     expect(parseSettingValue(def("PREFECT_SERVER_LOGGING_LEVEL"), "debug")).toBe("DEBUG");
   });
