@@ -69,6 +69,7 @@ const start = defineCommand({
     const stopPlannerStats = maintainPlannerStats(db);
     const stopCheckpointer = await startCheckpointer(db);
     const app = createApp({ config, db, revision });
+    const stopHourlyCounts = app.stores.dashboard.maintain();
     try {
       app.listen({ hostname: config.host, port: config.port, idleTimeout: 30, maxRequestBodySize: 64 * 1024 * 1024 });
     } catch (e) {
@@ -87,6 +88,7 @@ const start = defineCommand({
       await app.stop();
       // Events and task runs still queued are written before the database closes.
       await app.events.stop();
+      await stopHourlyCounts();
       stopPlannerStats();
       await stopCheckpointer();
       await db.close();

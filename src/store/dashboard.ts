@@ -1,15 +1,15 @@
 // The dashboard's numbers for a time window: flow runs per state (type and name) with their history
 // over time, and task runs per state type, fast at a million runs for every window.
 //
-// Counts are built from per-hour counts. On SQLite those are kept by triggers (flow_run_hourly_count,
-// task_run_hourly_count, migrations/sqlite/0005), so 30 days are a few thousand small rows instead of
-// a million runs; on PostgreSQL the same per-hour rows come from grouping the runs. The hour the window
+// Counts are built from per-hour counts kept by triggers (flow_run_hourly_count, task_run_hourly_count:
+// migrations/sqlite/0005, migrations/pg/0006), so 30 days are a few thousand small rows instead of a
+// million runs. The hour the window
 // starts in is corrected exactly: the runs of that hour before the window start are read from the
 // expected-start-time index and taken off. History over more than two days is bucketed in whole hours
 // from the same rows; shorter windows keep the finer buckets of /flow_runs/history.
 import { sql, type SQL } from "drizzle-orm";
 import type { Driver, Op, Row } from "../db/driver.ts";
-import { rows } from "../db/driver.ts";
+import { exec, rows } from "../db/driver.ts";
 import { runHistoryStore } from "./run-history.ts";
 import { fragmentsFor, raw } from "./sql.ts";
 
@@ -49,6 +49,9 @@ export interface SummaryWindow {
 }
 
 const HOUR_MS = 3_600_000;
+/** How often PostgreSQL's per-hour deltas are folded: at 5,000 transitions/s about 100,000 rows. */
+const COMPACT_EVERY_MS = 10_000;
+const FOLDED_KEYS = { flow_run_hourly_count: ["hour", "state_type", "state_name"], task_run_hourly_count: ["hour", "state_type"] } as const;
 /** Longest span still charted from the runs themselves in finer-than-hour buckets. */
 const FINE_HISTORY_SPAN_S = 2 * 86400;
 
@@ -68,21 +71,27 @@ export function dashboardStore(driver: Driver) {
   const pg = driver.dialect === "pg";
   const d = fragmentsFor(driver.dialect);
 
-  // Per-hour counts from `fromHour` on (every hour, and runs with no expected start, when null).
-  const pgHour = sql`coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), '')`;
-  function flowRunHours(fromHour: string | null): SQL {
-    if (!pg) {
-      return sql`SELECT hour, state_type, state_name, runs FROM flow_run_hourly_count WHERE runs <> 0${fromHour === null ? sql`` : sql` AND hour >= ${fromHour}`}`;
-    }
-    return sql`SELECT ${pgHour} AS hour, coalesce(state_type, '') AS state_type, coalesce(state_name, '') AS state_name, count(*) AS runs
-      FROM flow_run${fromHour === null ? sql`` : sql` WHERE expected_start_time >= ${`${fromHour}:00:00.000000Z`}`} GROUP BY 1, 2, 3`;
+  // Per-hour counts from `fromHour` on (every hour, and runs with no expected start, when null). SQLite
+  // has one row per hour and state; PostgreSQL may have several not yet folded (see compact below).
+  function hourCounts(table: "flow_run_hourly_count" | "task_run_hourly_count", fromHour: string | null): SQL {
+    const name = table === "flow_run_hourly_count" ? sql`state_name` : sql`''`;
+    return sql`SELECT hour, state_type, ${name} AS state_name, sum(runs) AS runs FROM ${raw(table)}${fromHour === null ? sql`` : sql` WHERE hour >= ${fromHour}`}
+      GROUP BY hour, state_type${table === "flow_run_hourly_count" ? sql`, state_name` : sql``} HAVING sum(runs) <> 0`;
   }
-  function taskRunHours(fromHour: string | null): SQL {
-    if (!pg) {
-      return sql`SELECT hour, state_type, '' AS state_name, runs FROM task_run_hourly_count WHERE runs <> 0${fromHour === null ? sql`` : sql` AND hour >= ${fromHour}`}`;
+
+  // PostgreSQL's triggers append a signed delta per statement (migrations/pg/0006) rather than update one
+  // shared row per hour, so that concurrent transitions never queue on it. Folding each hour and state's
+  // deltas into one row keeps what the dashboard reads small; a count is the same before and after.
+  // Runs of other transactions that commit meanwhile are not deleted (not visible to the DELETE), so
+  // they stay as deltas for the next fold.
+  function* compactOp(): Op<void> {
+    for (const [table, keys] of Object.entries(FOLDED_KEYS)) {
+      const cols = (prefix = "") => raw(keys.map((c) => prefix + c).join(", "));
+      yield exec(sql`
+        WITH split AS (SELECT ${cols()} FROM ${raw(table)} GROUP BY ${cols()} HAVING count(*) > 1),
+        gone AS (DELETE FROM ${raw(table)} c USING split WHERE (${cols("c.")}) = (${cols("split.")}) RETURNING ${cols("c.")}, c.runs)
+        INSERT INTO ${raw(table)} (${cols()}, runs) SELECT ${cols()}, sum(runs) FROM gone GROUP BY ${cols()} HAVING sum(runs) <> 0`);
     }
-    return sql`SELECT ${pgHour} AS hour, coalesce(state_type, '') AS state_type, '' AS state_name, count(*) AS runs
-      FROM task_run${fromHour === null ? sql`` : sql` WHERE expected_start_time >= ${`${fromHour}:00:00.000000Z`}`} GROUP BY 1, 2, 3`;
   }
 
   function* summaryOp(w: SummaryWindow): Op<Omit<DashboardSummary, "history"> & { hours: HourRow[] }> {
@@ -91,8 +100,8 @@ export function dashboardStore(driver: Driver) {
     const countFrom = w.start === null ? null : hourKey(w.start);
     const chartFrom = fine ? countFrom : hourKey(w.historyStart);
     const fromHour = countFrom === null || chartFrom === null ? null : countFrom < chartFrom ? countFrom : chartFrom;
-    const hours = ((yield rows(flowRunHours(fromHour))) as Row[]).map((r) => ({ ...r, runs: Number(r.runs) }) as HourRow);
-    const taskHours = ((yield rows(taskRunHours(countFrom))) as Row[]).map((r) => ({ ...r, runs: Number(r.runs) }) as HourRow);
+    const hours = ((yield rows(hourCounts("flow_run_hourly_count", fromHour))) as Row[]).map((r) => ({ ...r, runs: Number(r.runs) }) as HourRow);
+    const taskHours = ((yield rows(hourCounts("task_run_hourly_count", countFrom))) as Row[]).map((r) => ({ ...r, runs: Number(r.runs) }) as HourRow);
     // Runs of the window's first hour that started before the window: counted in that hour, not in the window.
     let before: HourRow[] = [];
     let taskBefore: HourRow[] = [];
@@ -129,6 +138,24 @@ export function dashboardStore(driver: Driver) {
       ]);
       const { hours, ...rest } = s;
       return { ...rest, history: fineHistory ?? hourlyBars(hours, w.historyStart, w.historyEnd, bars) };
+    },
+    /** Folds PostgreSQL's per-hour deltas (SQLite keeps one row per hour and state already). */
+    async compact(): Promise<void> {
+      if (pg) await driver.tx(compactOp);
+    },
+    /** Folds every few seconds until the returned stop is called (PostgreSQL; nothing to do on SQLite). */
+    maintain(everyMs = COMPACT_EVERY_MS): () => Promise<void> {
+      if (!pg) return async () => {};
+      let running: Promise<unknown> = Promise.resolve();
+      const timer = setInterval(() => {
+        // A slow fold is not started twice; a failed one leaves the deltas, still exact, for the next.
+        running = running.then(() => driver.tx(compactOp)).catch((e) => console.warn("[prefect-lite] folding hourly run counts failed:", e));
+      }, everyMs);
+      timer.unref?.();
+      return async () => {
+        clearInterval(timer);
+        await running;
+      };
     },
   };
 }

@@ -1,4 +1,4 @@
-// The dashboard's window counts (per-hour counts kept by triggers on SQLite, grouped on PostgreSQL) and
+// The dashboard's window counts (per-hour counts kept by triggers; on PostgreSQL as deltas, folded) and
 // the runs list's keyset pages, checked against the plain filter queries on both databases.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { addSeconds, nowTimestamp } from "../../src/orchestration/index.ts";
@@ -83,6 +83,32 @@ describe.each(DIALECTS)("dashboard and runs list on $name", ({ url }) => {
     await exec(t, "UPDATE flow_run SET expected_start_time = ? WHERE id = ?", [addSeconds(now, -400), ids[3]]);
     await t.call(`/api/flow_runs/${ids[4]}`, { method: "DELETE" });
     ids.splice(4, 1);
+    await checkWindows();
+  });
+
+  test("folding the per-hour counts changes no count and leaves one row per hour and state", async () => {
+    const stores = t.app.stores as any;
+    // A bulk update and a bulk delete, as the triggers see them from one statement each.
+    await exec(t, "UPDATE flow_run SET state_type = 'FAILED', state_name = 'Failed' WHERE name = 'same-name'");
+    const extra = [await run("gone-1", { type: "PENDING" }, -100), await run("gone-2", { type: "PENDING" }, -200)];
+    await exec(t, `DELETE FROM flow_run WHERE id IN (?, ?)`, extra);
+    ids.splice(ids.length - 2, 2);
+    await checkWindows();
+    const split = async () =>
+      Number((await exec(t, "SELECT count(*) AS n FROM (SELECT hour FROM flow_run_hourly_count GROUP BY hour, state_type, state_name HAVING count(*) > 1) AS s"))[0]!.n as number) +
+      Number((await exec(t, "SELECT count(*) AS n FROM (SELECT hour FROM task_run_hourly_count GROUP BY hour, state_type HAVING count(*) > 1) AS s"))[0]!.n as number);
+    // PostgreSQL appended deltas; SQLite's upserts never split an hour.
+    if (t.db.dialect === "pg") expect(await split()).toBeGreaterThan(0);
+    await stores.dashboard.compact();
+    expect(await split()).toBe(0);
+    await checkWindows();
+    // The service folds on its own, and stops cleanly.
+    await t.call(`/api/flow_runs/${ids[5]}/set_state`, { method: "POST", json: { state: { type: "CANCELLED" }, force: true } });
+    if (t.db.dialect === "pg") expect(await split()).toBeGreaterThan(0);
+    const stop = stores.dashboard.maintain(50);
+    await Bun.sleep(300);
+    await stop();
+    expect(await split()).toBe(0);
     await checkWindows();
   });
 

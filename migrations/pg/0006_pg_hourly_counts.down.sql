@@ -1,0 +1,10 @@
+DROP TRIGGER tr_task_run_hourly_count_delete ON task_run;
+DROP TRIGGER tr_task_run_hourly_count_update ON task_run;
+DROP TRIGGER tr_task_run_hourly_count_insert ON task_run;
+DROP FUNCTION task_run_hourly_count_delta();
+DROP TABLE task_run_hourly_count;
+DROP TRIGGER tr_flow_run_hourly_count_delete ON flow_run;
+DROP TRIGGER tr_flow_run_hourly_count_update ON flow_run;
+DROP TRIGGER tr_flow_run_hourly_count_insert ON flow_run;
+DROP FUNCTION flow_run_hourly_count_delta();
+DROP TABLE flow_run_hourly_count;
