@@ -92,10 +92,11 @@ describe("server start", () => {
     const badEnv = runCli(["server", "start"], { PREFECT_HOME: home, PREFECT_SERVER_API_PORT: "99999" });
     expect(badEnv.code).toBe(1);
     expect(badEnv.out).toContain("(from environment variable PREFECT_SERVER_API_PORT)");
-    const badSync = runCli(["server", "start"], { PREFECT_HOME: home, PREFECT_LITE_SQLITE_SYNCHRONOUS: "fast" });
+    const untouched = tempHome();
+    const badSync = runCli(["server", "start"], { PREFECT_HOME: untouched, PREFECT_LITE_SQLITE_SYNCHRONOUS: "fast" });
     expect(badSync.code).toBe(1);
     expect(badSync.out).toContain("Validation error for setting PREFECT_LITE_SQLITE_SYNCHRONOUS");
-    expect(existsSync(join(home, "prefect.db"))).toBe(false);
+    expect(existsSync(join(untouched, "prefect.db"))).toBe(false);
   });
 
   test("--help works for every command", () => {
