@@ -24,6 +24,8 @@ const PATTERN =
  * Python's datetime keeps microseconds).
  */
 export function normalizeTimestamp(input: string): string | null {
+  // Most values (stored ones, `now`, what the SDK sends) already are: valid means unchanged.
+  if (typeof input === "string" && NORMALIZED.test(input)) return parseNormalized(input) ? input : null;
   const instant = parseInstant(input);
   return instant ? formatInstant(instant) : null;
 }
@@ -94,8 +96,22 @@ function mustParse(ts: string): Instant {
   return instant;
 }
 
+/** parseInstant for a string already known to match NORMALIZED: fixed positions, no regex groups. */
+function parseNormalized(s: string): Instant | null {
+  const year = Number(s.slice(0, 4));
+  const month = Number(s.slice(5, 7));
+  const day = Number(s.slice(8, 10));
+  const hour = Number(s.slice(11, 13));
+  const minute = Number(s.slice(14, 16));
+  const second = Number(s.slice(17, 19));
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  return { days: daysFromCivil(year, month, day), us: ((hour * 60 + minute) * 60 + second) * US_PER_SECOND + Number(s.slice(20, 26)) };
+}
+
 function parseInstant(input: string): Instant | null {
   if (typeof input !== "string") return null;
+  if (NORMALIZED.test(input)) return parseNormalized(input);
   const m = PATTERN.exec(input.trim());
   if (!m) return null;
   const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", zulu, sign, oh, om = "0"] = m;

@@ -95,8 +95,8 @@ describe.each(DIALECTS)("dashboard and runs list on $name", ({ url }) => {
     ids.splice(ids.length - 2, 2);
     await checkWindows();
     const split = async () =>
-      Number((await exec(t, "SELECT count(*) AS n FROM (SELECT hour FROM flow_run_hourly_count GROUP BY hour, state_type, state_name HAVING count(*) > 1) AS s"))[0]!.n as number) +
-      Number((await exec(t, "SELECT count(*) AS n FROM (SELECT hour FROM task_run_hourly_count GROUP BY hour, state_type HAVING count(*) > 1) AS s"))[0]!.n as number);
+      Number(((await exec(t, "SELECT count(*) AS n FROM (SELECT hour FROM flow_run_hourly_count GROUP BY hour, state_type, state_name HAVING count(*) > 1) AS s")) as any[])[0].n) +
+      Number(((await exec(t, "SELECT count(*) AS n FROM (SELECT hour FROM task_run_hourly_count GROUP BY hour, state_type HAVING count(*) > 1) AS s")) as any[])[0].n);
     // PostgreSQL appended deltas; SQLite's upserts never split an hour.
     if (t.db.dialect === "pg") expect(await split()).toBeGreaterThan(0);
     await stores.dashboard.compact();

@@ -44,6 +44,13 @@ describe("normalizeTimestamp", () => {
     expect(normalizeTimestamp("2026-12-31T22:00:00-03:00")).toBe("2027-01-01T01:00:00.000000Z");
   });
 
+  test("a normalised value comes back unchanged, and parses to the same instant as any other form", () => {
+    expect(normalizeTimestamp("2024-02-29T23:59:59.999999Z")).toBe("2024-02-29T23:59:59.999999Z");
+    expect(diffMicroseconds("2024-03-01T00:00:00.000000Z", "2024-02-29T23:59:59.999999Z")).toBe(1);
+    expect(diffMicroseconds("2024-03-01T01:00:00+01:00", "2024-02-29T23:59:59.999999Z")).toBe(1);
+    expect(diffSeconds("2001-01-01T00:00:00.000000Z", "2000-01-01T00:00:00.000000Z")).toBe(366 * 86_400);
+  });
+
   test("leap years", () => {
     expect(normalizeTimestamp("2024-02-29T12:00:00Z")).toBe("2024-02-29T12:00:00.000000Z");
     expect(normalizeTimestamp("2000-02-29T00:00:00Z")).toBe("2000-02-29T00:00:00.000000Z");
@@ -68,6 +75,13 @@ describe("normalizeTimestamp", () => {
     "2026-8-21T12:00:00Z",
     "0001-01-01T00:30:00+01:00", // year 0 after conversion
     "2026-08-21T12:00:00ZZ",
+    // Already in the normalised shape, yet not a time (the fast path checks fields too).
+    "2026-02-30T12:00:00.000000Z",
+    "2023-02-29T00:00:00.000000Z",
+    "0000-06-01T00:00:00.000000Z",
+    "2026-13-01T00:00:00.000000Z",
+    "2026-08-21T24:00:00.000000Z",
+    "2026-08-21T12:00:60.000000Z",
   ])("rejects %p", (input) => {
     expect(normalizeTimestamp(input)).toBeNull();
   });
