@@ -7,7 +7,8 @@
 // starts in is corrected exactly: the runs of that hour before the window start are read from the
 // expected-start-time index and taken off. History over more than two days is bucketed in whole hours
 // from the same rows; shorter windows keep the finer buckets of /flow_runs/history.
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, rows } from "../db/driver.ts";
 import { runHistoryStore } from "./run-history.ts";

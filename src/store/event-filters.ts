@@ -6,7 +6,8 @@
 // Label patterns are globs: `*` and `?` are wildcards, a leading `!` negates, matching is
 // case-sensitive on both dialects (Prefect's SQLite LIKE is case-insensitive; fnmatchcase is not — we
 // side with the in-memory reading). An absent label never matches, negated or not.
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import { invalid } from "../core/errors.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
 import { normalizeUuid } from "../events/schema.ts";

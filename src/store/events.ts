@@ -1,6 +1,7 @@
 // Events: batch writes deduplicated by id (the SDK resends unconfirmed events after a reconnect), the
 // resources each event names (for label/related filters), filtered reads and Prefect's count-by.
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import type { ReceivedEvent } from "../events/bus.ts";

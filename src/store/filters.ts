@@ -1,6 +1,7 @@
 // Prefect's filter grammar (FlowFilter, FlowRunFilter, TaskRunFilter, LogFilter, …) turned into SQL
 // conditions, once for both dialects; the few dialect differences come from Fragments.
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import { invalid } from "../core/errors.ts";
 import { normalizeTimestamp } from "../orchestration/time.ts";
 import { and, list, or, raw, type Fragments } from "./sql.ts";

@@ -1,5 +1,6 @@
 // Flow runs: create (idempotent per flow and key), read, filter, update, delete, set_state, history.
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { integrityConflict } from "../core/errors.ts";

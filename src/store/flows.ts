@@ -1,5 +1,5 @@
 // Flows: upsert by name, reads, filters, updates, deletes.
-import { sql } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { nowTimestamp } from "../orchestration/time.ts";

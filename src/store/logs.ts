@@ -1,5 +1,5 @@
 // Logs: batch inserts (the SDK ships up to ~3 MB per request) and filtered, stably ordered reads.
-import { sql } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Driver } from "../db/driver.ts";
 import { exec, rows } from "../db/driver.ts";
 import { nowTimestamp } from "../orchestration/time.ts";

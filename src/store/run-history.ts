@@ -1,6 +1,6 @@
 // POST /flow_runs/history: runs bucketed by expected start time into fixed intervals, counted per state,
 // with summed run time and lateness. The bucketing happens in SQL so it scales with the index, not the rows.
-import { sql } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Driver, Row } from "../db/driver.ts";
 import { rows } from "../db/driver.ts";
 import { invalid } from "../core/errors.ts";

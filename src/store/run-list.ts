@@ -7,7 +7,8 @@
 // then the rows for those ids.
 // NULL sort keys sit where each dialect puts them (SQLite: lowest, PostgreSQL: highest), so a page that
 // crosses from keys to NULLs is read as two segments, each with a predicate an index can range over.
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { rows } from "../db/driver.ts";
 import { normalizeTimestamp, nowTimestamp } from "../orchestration/index.ts";

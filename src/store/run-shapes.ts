@@ -1,7 +1,7 @@
 // Rows → the JSON Prefect returns for flow runs, task runs and states. Run queries select the run's
 // columns plus its current state's message/details/data (STATE_JOIN_COLUMNS), so a run and its state come
 // back in one row.
-import { sql } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Row } from "../db/driver.ts";
 import { estimatedRunTime, estimatedStartTimeDelta, type State } from "../orchestration/index.ts";
 import { raw } from "./sql.ts";

@@ -2,7 +2,8 @@
 // state, pre-load what the rules need, call the pure orchestrate(), then write the state, the run patch
 // and the effects — all in one transaction (driver.tx), with no await between the reads and the writes
 // on SQLite.
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Op, Row } from "../db/driver.ts";
 import { exec, row } from "../db/driver.ts";
 import {

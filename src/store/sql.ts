@@ -1,6 +1,7 @@
 // The few places where SQLite and PostgreSQL spell SQL differently, as fragments repositories compose
 // with drizzle's `sql` tag. Everything else in the store is plain SQL both dialects accept.
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 
 export interface Fragments {
   dialect: "sqlite" | "pg";

@@ -7,7 +7,8 @@
 //   - one task_run_state row per event, id = event id, ON CONFLICT DO NOTHING (resends change nothing).
 // A task run is keyed by its id and, inside a flow run, by (flow_run_id, task_key, dynamic_key); when a
 // row already exists under either key, the existing id wins.
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import type { ReceivedEvent } from "../events/bus.ts";

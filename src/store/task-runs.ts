@@ -1,6 +1,6 @@
 // Task runs over REST: the parent task runs of subflows and background (.delay()) tasks are created and
 // transitioned here; plain tasks arrive as events (task-run-recorder.ts). Reads serve both.
-import { sql } from "drizzle-orm";
+import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { integrityConflict } from "../core/errors.ts";

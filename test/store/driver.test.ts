@@ -1,11 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { sql } from "drizzle-orm";
+import { sql as drizzleSql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { compile } from "../../src/db/compile.ts";
 import { createDriver, exec, row, rows } from "../../src/db/driver.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { parseDatabaseUrl } from "../../src/db/url.ts";
+import { sql as storeSql } from "../../src/db/sql-tag.ts";
 import { raw } from "../../src/store/sql.ts";
 import { DIALECTS } from "../support/databases.ts";
 
@@ -14,7 +15,7 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     const driver = createDriver(db);
     const one = (i: number) => driver.read(function* () {
-      return ((yield row(sql`SELECT ${raw(String(i))} AS n, ${i} AS p`)) as { n: number; p: number });
+      return ((yield row(storeSql`SELECT ${raw(String(i))} AS n, ${i} AS p`)) as { n: number; p: number });
     });
     for (let i = 0; i < 700; i++) expect(Number((await one(i)).n)).toBe(i);
     expect(Number((await one(0)).p)).toBe(0);
@@ -26,16 +27,16 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     const driver = createDriver(db);
     await driver.tx(function* () {
-      yield exec(sql`CREATE TABLE t (x INTEGER PRIMARY KEY)`);
+      yield exec(storeSql`CREATE TABLE t (x INTEGER PRIMARY KEY)`);
     });
     await expect(
       driver.tx(function* () {
-        yield exec(sql`INSERT INTO t (x) VALUES (1)`);
-        yield exec(sql`INSERT INTO t (x) VALUES (1)`); // duplicate key
+        yield exec(storeSql`INSERT INTO t (x) VALUES (1)`);
+        yield exec(storeSql`INSERT INTO t (x) VALUES (1)`); // duplicate key
       }),
     ).rejects.toThrow();
     const n = await driver.read(function* () {
-      return ((yield row(sql`SELECT count(*) AS count FROM t`)) as { count: number }).count;
+      return ((yield row(storeSql`SELECT count(*) AS count FROM t`)) as { count: number }).count;
     });
     expect(Number(n)).toBe(0);
     await db.close();
@@ -45,8 +46,8 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     const driver = createDriver(db);
     await driver.tx(function* () {
-      yield exec(sql`CREATE TABLE g (x INTEGER PRIMARY KEY, note TEXT)`);
-      yield exec(sql`INSERT INTO g (x, note) VALUES (2, 'seed')`);
+      yield exec(storeSql`CREATE TABLE g (x INTEGER PRIMARY KEY, note TEXT)`);
+      yield exec(storeSql`INSERT INTO g (x, note) VALUES (2, 'seed')`);
     });
     // Started in one turn of the event loop: on SQLite they share one commit, each in a savepoint. The
     // third one's first insert succeeds and its second meets the committed row x = 2 (the same failure
@@ -54,9 +55,9 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     const outcomes = await Promise.allSettled(
       [1, 3, 2, 4].map((x, i) =>
         driver.tx(function* () {
-          yield exec(sql`INSERT INTO g (x, note) VALUES (${x * 10}, ${`first of ${i}`})`);
-          yield exec(sql`INSERT INTO g (x, note) VALUES (${x}, ${`op ${i}`})`);
-          return ((yield row(sql`SELECT count(*) AS count FROM g`)) as { count: number }).count;
+          yield exec(storeSql`INSERT INTO g (x, note) VALUES (${x * 10}, ${`first of ${i}`})`);
+          yield exec(storeSql`INSERT INTO g (x, note) VALUES (${x}, ${`op ${i}`})`);
+          return ((yield row(storeSql`SELECT count(*) AS count FROM g`)) as { count: number }).count;
         }),
       ),
     );
@@ -65,7 +66,7 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     // (PostgreSQL runs them side by side, each seeing what had committed).
     if (db.dialect === "sqlite") expect(outcomes.filter((o) => o.status === "fulfilled").map((o) => Number((o as PromiseFulfilledResult<unknown>).value))).toEqual([3, 5, 7]);
     const stored = await driver.read(function* () {
-      return (yield rows(sql`SELECT x, note FROM g ORDER BY x`)) as Array<{ x: number; note: string }>;
+      return (yield rows(storeSql`SELECT x, note FROM g ORDER BY x`)) as Array<{ x: number; note: string }>;
     });
     expect(stored.map((r) => [Number(r.x), r.note])).toEqual([
       [1, "op 0"], [2, "seed"], [3, "op 1"], [4, "op 3"], [10, "first of 0"], [30, "first of 1"], [40, "first of 3"],
@@ -77,10 +78,10 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     const driver = createDriver(db);
     await driver.tx(function* () {
-      yield exec(sql`CREATE TABLE c (x INTEGER PRIMARY KEY)`);
+      yield exec(storeSql`CREATE TABLE c (x INTEGER PRIMARY KEY)`);
     });
     const pending = driver.tx(function* () {
-      yield exec(sql`INSERT INTO c (x) VALUES (1)`);
+      yield exec(storeSql`INSERT INTO c (x) VALUES (1)`);
       return "written";
     });
     await driver.close();
@@ -90,21 +91,22 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
 
 describe("statement compiler", () => {
   const dialects = { sqlite: new SQLiteSyncDialect(), pg: new PgDialect() } as const;
-  const samples = [
+  // The same statements from drizzle's tag and from the store's (src/db/sql-tag.ts).
+  const build = (sql: typeof drizzleSql | typeof storeSql) => [
     sql`SELECT 1`,
     sql``,
     sql`SELECT * FROM flow_run WHERE id = ${"a"} AND run_count > ${2} AND x IS ${null} AND flag = ${true}`,
     sql`SELECT ${raw("id, name")} FROM ${raw("flow")} WHERE name IN (${sql.join(["a", "b", "c"].map((v) => sql`${v}`), sql`, `)})${sql``}`,
     sql`INSERT INTO t VALUES ${sql.join([sql`(${1}, ${"x"})`, sql`(${2}, ${sql`${"nested"}::jsonb`})`], sql`, `)}`,
     sql`SELECT ${[1, 2, 3]} AS list, ${undefined} AS nothing`,
-    sql`SELECT * FROM t WHERE a = ${sql.param("p")} AND b = ${"q"}`, // a Param: left to drizzle
+    sql`SELECT * FROM t WHERE a = ${drizzleSql.param("p")} AND b = ${"q"}`, // a Param: left to drizzle
   ];
   for (const name of ["sqlite", "pg"] as const) {
-    test(`gives drizzle's text and parameters on ${name}`, () => {
-      for (const s of samples) {
-        const ours = compile(s, name);
-        const theirs = dialects[name].sqlToQuery(s);
-        expect({ sql: ours.sql, params: ours.params }).toEqual({ sql: theirs.sql, params: theirs.params });
+    test(`gives drizzle's text and parameters on ${name}, for statements from either tag`, () => {
+      const theirs = build(drizzleSql).map((s) => dialects[name].sqlToQuery(s));
+      // Twice through the store's tag: the second time its text parts come from its cache.
+      for (const built of [build(drizzleSql), build(storeSql), build(storeSql)]) {
+        expect(built.map((s) => compile(s, name)).map(({ sql, params }) => ({ sql, params }))).toEqual(theirs.map(({ sql, params }) => ({ sql, params })));
       }
     });
   }
