@@ -22,4 +22,4 @@ function tag(strings: TemplateStringsArray, ...params: unknown[]): SQL {
   return out;
 }
 
-export const sql = Object.assign(tag, { join: drizzleSql.join, raw: drizzleSql.raw, empty: drizzleSql.empty });
+export const sql = Object.assign(tag, { join: drizzleSql.join, raw: drizzleSql.raw });

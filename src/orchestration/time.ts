@@ -34,14 +34,14 @@ const NORMALIZED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 /** True when `value` is already in the normalised form (cheap check for hot paths). */
 export function isNormalizedTimestamp(value: string): boolean {
-  return NORMALIZED.test(value) && parseInstant(value) !== null;
+  return NORMALIZED.test(value) && parseNormalized(value) !== null;
 }
 
 /** Negative when a < b, zero when equal, positive when a > b. Throws on invalid input. */
 export function compareTimestamps(a: string, b: string): number {
-  // Stored and `now` timestamps are already normalised, and those compare as text.
-  const x = NORMALIZED.test(a) ? a : mustNormalize(a);
-  const y = NORMALIZED.test(b) ? b : mustNormalize(b);
+  // Normalised timestamps compare as text (normalizeTimestamp returns those unchanged, cheaply).
+  const x = mustNormalize(a);
+  const y = mustNormalize(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 

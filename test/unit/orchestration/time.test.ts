@@ -108,6 +108,8 @@ describe("compareTimestamps", () => {
 
   test("throws on invalid input", () => {
     expect(() => compareTimestamps("nope", "2026-08-21T12:00:00Z")).toThrow(RangeError);
+    // Normalised in shape, not a date: no text comparison lets it through.
+    expect(() => compareTimestamps("2026-02-30T00:00:00.000000Z", "2026-08-21T12:00:00.000000Z")).toThrow(RangeError);
   });
 });
 
