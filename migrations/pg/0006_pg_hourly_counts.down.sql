@@ -8,3 +8,4 @@ DROP TRIGGER tr_flow_run_hourly_count_update ON flow_run;
 DROP TRIGGER tr_flow_run_hourly_count_insert ON flow_run;
 DROP FUNCTION flow_run_hourly_count_delta();
 DROP TABLE flow_run_hourly_count;
+DROP FUNCTION run_hour(TIMESTAMPTZ);

@@ -2,9 +2,15 @@
 -- at a million runs took 1.7 s to aggregate), but written so that concurrent transitions never wait on
 -- each other: the triggers only append signed deltas, one row per hour and state that a statement moves
 -- runs into or out of, and never update a shared row. The server folds an hour's deltas into one row now
--- and then (compactHourlyCounts in src/store/dashboard.ts). Readers sum whatever rows an hour has, so a
+-- and then (`compact` in src/store/dashboard.ts). Readers sum whatever rows an hour has, so a
 -- count is exact whether or not it was folded. `hour` is '2026-11-25T09' in UTC, '' when there is none;
 -- a missing state type or name is ''.
+
+-- The hour key of an expected start time; plain SQL, so PostgreSQL inlines it into each query.
+CREATE FUNCTION run_hour(ts TIMESTAMPTZ) RETURNS TEXT LANGUAGE sql STABLE AS $$
+  SELECT coalesce(to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), '')
+$$;
+
 CREATE TABLE flow_run_hourly_count (
   hour TEXT NOT NULL,
   state_type TEXT NOT NULL,
@@ -14,7 +20,7 @@ CREATE TABLE flow_run_hourly_count (
 CREATE INDEX ix_flow_run_hourly_count__hour ON flow_run_hourly_count (hour, state_type, state_name);
 
 INSERT INTO flow_run_hourly_count (hour, state_type, state_name, runs)
-SELECT coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), ''), coalesce(state_type, ''), coalesce(state_name, ''), count(*)
+SELECT run_hour(expected_start_time), coalesce(state_type, ''), coalesce(state_name, ''), count(*)
 FROM flow_run GROUP BY 1, 2, 3;
 
 -- Statement-level with transition tables: a bulk insert or delete writes one delta per hour and state,
@@ -23,18 +29,18 @@ CREATE FUNCTION flow_run_hourly_count_delta() RETURNS trigger LANGUAGE plpgsql A
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO flow_run_hourly_count (hour, state_type, state_name, runs)
-    SELECT coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), ''), coalesce(state_type, ''), coalesce(state_name, ''), count(*)
+    SELECT run_hour(expected_start_time), coalesce(state_type, ''), coalesce(state_name, ''), count(*)
     FROM new_rows GROUP BY 1, 2, 3;
   ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO flow_run_hourly_count (hour, state_type, state_name, runs)
-    SELECT coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), ''), coalesce(state_type, ''), coalesce(state_name, ''), -count(*)
+    SELECT run_hour(expected_start_time), coalesce(state_type, ''), coalesce(state_name, ''), -count(*)
     FROM old_rows GROUP BY 1, 2, 3;
   ELSE
     INSERT INTO flow_run_hourly_count (hour, state_type, state_name, runs)
     SELECT hour, state_type, state_name, sum(runs) FROM (
-      SELECT coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), '') AS hour, coalesce(state_type, '') AS state_type, coalesce(state_name, '') AS state_name, -1 AS runs FROM old_rows
+      SELECT run_hour(expected_start_time) AS hour, coalesce(state_type, '') AS state_type, coalesce(state_name, '') AS state_name, -1 AS runs FROM old_rows
       UNION ALL
-      SELECT coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), ''), coalesce(state_type, ''), coalesce(state_name, ''), 1 FROM new_rows
+      SELECT run_hour(expected_start_time), coalesce(state_type, ''), coalesce(state_name, ''), 1 FROM new_rows
     ) AS moved GROUP BY 1, 2, 3 HAVING sum(runs) <> 0;
   END IF;
   RETURN NULL;
@@ -56,25 +62,25 @@ CREATE TABLE task_run_hourly_count (
 CREATE INDEX ix_task_run_hourly_count__hour ON task_run_hourly_count (hour, state_type);
 
 INSERT INTO task_run_hourly_count (hour, state_type, runs)
-SELECT coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), ''), coalesce(state_type, ''), count(*)
+SELECT run_hour(expected_start_time), coalesce(state_type, ''), count(*)
 FROM task_run GROUP BY 1, 2;
 
 CREATE FUNCTION task_run_hourly_count_delta() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO task_run_hourly_count (hour, state_type, runs)
-    SELECT coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), ''), coalesce(state_type, ''), count(*)
+    SELECT run_hour(expected_start_time), coalesce(state_type, ''), count(*)
     FROM new_rows GROUP BY 1, 2;
   ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO task_run_hourly_count (hour, state_type, runs)
-    SELECT coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), ''), coalesce(state_type, ''), -count(*)
+    SELECT run_hour(expected_start_time), coalesce(state_type, ''), -count(*)
     FROM old_rows GROUP BY 1, 2;
   ELSE
     INSERT INTO task_run_hourly_count (hour, state_type, runs)
     SELECT hour, state_type, sum(runs) FROM (
-      SELECT coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), '') AS hour, coalesce(state_type, '') AS state_type, -1 AS runs FROM old_rows
+      SELECT run_hour(expected_start_time) AS hour, coalesce(state_type, '') AS state_type, -1 AS runs FROM old_rows
       UNION ALL
-      SELECT coalesce(to_char(expected_start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), ''), coalesce(state_type, ''), 1 FROM new_rows
+      SELECT run_hour(expected_start_time), coalesce(state_type, ''), 1 FROM new_rows
     ) AS moved GROUP BY 1, 2 HAVING sum(runs) <> 0;
   END IF;
   RETURN NULL;

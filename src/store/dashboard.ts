@@ -74,10 +74,11 @@ export function dashboardStore(driver: Driver) {
 
   // Per-hour counts from `fromHour` on (every hour, and runs with no expected start, when null). SQLite
   // has one row per hour and state; PostgreSQL may have several not yet folded (see compact below).
-  function hourCounts(table: "flow_run_hourly_count" | "task_run_hourly_count", fromHour: string | null): SQL {
-    const name = table === "flow_run_hourly_count" ? sql`state_name` : sql`''`;
-    return sql`SELECT hour, state_type, ${name} AS state_name, sum(runs) AS runs FROM ${raw(table)}${fromHour === null ? sql`` : sql` WHERE hour >= ${fromHour}`}
-      GROUP BY hour, state_type${table === "flow_run_hourly_count" ? sql`, state_name` : sql``} HAVING sum(runs) <> 0`;
+  function hourCounts(table: keyof typeof FOLDED_KEYS, fromHour: string | null): SQL {
+    const keys = raw(FOLDED_KEYS[table].join(", "));
+    const name = table === "flow_run_hourly_count" ? sql`` : sql`, '' AS state_name`;
+    return sql`SELECT ${keys}${name}, sum(runs) AS runs FROM ${raw(table)}${fromHour === null ? sql`` : sql` WHERE hour >= ${fromHour}`}
+      GROUP BY ${keys} HAVING sum(runs) <> 0`;
   }
 
   // PostgreSQL's triggers append a signed delta per statement (migrations/pg/0006) rather than update one
