@@ -70,10 +70,18 @@ const start = defineCommand({
     const stopCheckpointer = await startCheckpointer(db);
     const app = createApp({ config, db, revision });
     const stopHourlyCounts = app.stores.dashboard.maintain();
+    // Events and task runs still queued are written before the database closes.
+    const closeAll = async () => {
+      await app.events.stop();
+      await stopHourlyCounts();
+      stopPlannerStats();
+      await stopCheckpointer();
+      await db.close();
+    };
     try {
       app.listen({ hostname: config.host, port: config.port, idleTimeout: 30, maxRequestBodySize: 64 * 1024 * 1024 });
     } catch (e) {
-      await db.close();
+      await closeAll();
       const msg = String((e as Error).message ?? e);
       if (/in use|EADDRINUSE/i.test(msg)) throw new CliError(`Port ${config.port} is already in use. Please specify a different port with the \`--port\` flag.`);
       if (/EADDRNOTAVAIL|ENOTFOUND|getaddrinfo|resolve/i.test(msg)) throw new CliError(`Invalid host '${config.host}'. Please specify a valid hostname or IP address.`);
@@ -86,12 +94,7 @@ const start = defineCommand({
       if (stopping) return;
       stopping = true;
       await app.stop();
-      // Events and task runs still queued are written before the database closes.
-      await app.events.stop();
-      await stopHourlyCounts();
-      stopPlannerStats();
-      await stopCheckpointer();
-      await db.close();
+      await closeAll();
       process.stdout.write("Server stopped!\n");
       process.exit(0);
     };
