@@ -7,9 +7,9 @@
 // server has PREFECT_SERVER_API_AUTH_STRING. Without the subprotocol a client is served in Prefect's legacy
 // mode (no handshake) unless auth is configured. Bun answers pings itself, and its default maximum
 // message size (16 MB) is above Prefect's 1.5 MB event limit.
-import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { AppError } from "../core/errors.ts";
+import { safeEqual } from "../core/safe-equal.ts";
 import type { EventBus, ReceivedEvent } from "../events/bus.ts";
 import { eventJson, parseEvent } from "../events/schema.ts";
 import { addSeconds, nowTimestamp } from "../orchestration/time.ts";
@@ -65,9 +65,7 @@ export function authFailure(message: Record<string, unknown> | null, authString:
   if (!authString) return null;
   const token = message.token;
   if (!token) return "Auth required but no token provided";
-  const got = Buffer.from(String(token), "utf8");
-  const want = Buffer.from(authString, "utf8");
-  return typeof token === "string" && got.length === want.length && timingSafeEqual(got, want) ? null : "Invalid token";
+  return typeof token === "string" && safeEqual(token, authString) ? null : "Invalid token";
 }
 
 export function eventsWebsockets(deps: EventsWsDeps) {

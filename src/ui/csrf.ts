@@ -1,7 +1,7 @@
 // Dashboard forms carry a token only this server process hands out (in the page and as an htmx header),
 // so another site cannot make a signed-in browser cancel or delete runs.
-import { timingSafeEqual } from "node:crypto";
 import { AppError } from "../core/errors.ts";
+import { safeEqual } from "../core/safe-equal.ts";
 
 export function dashboardCsrf() {
   const token = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
@@ -9,9 +9,7 @@ export function dashboardCsrf() {
     token,
     check(request: Request, body: unknown) {
       const sent = request.headers.get("x-csrf-token") ?? (body && typeof body === "object" ? String((body as Record<string, unknown>).csrf ?? "") : "");
-      const a = Buffer.from(sent);
-      const b = Buffer.from(token);
-      if (a.length !== b.length || !timingSafeEqual(a, b)) throw new AppError("forbidden", "Invalid CSRF token: reload the page and try again.");
+      if (!safeEqual(sent, token)) throw new AppError("forbidden", "Invalid CSRF token: reload the page and try again.");
     },
   };
 }
