@@ -14,7 +14,7 @@ import { dashboardCsrf } from "../ui/csrf.ts";
 import { dashboard } from "../ui/routes.tsx";
 import { adminApi } from "./admin.ts";
 import { apiVersionCheck } from "./api-version.ts";
-import { basicAuth } from "./auth.ts";
+import { basicAuth, socketPathsOf } from "./auth.ts";
 import { concurrencyLeasesApi } from "./concurrency-leases.ts";
 import type { ServerConfig } from "./config.ts";
 import { csrf } from "./csrf.ts";
@@ -23,6 +23,8 @@ import { eventsModule } from "./events-module.ts";
 import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { taskRunsApi } from "./task-runs.ts";
+import { sameOrigin } from "./same-origin.ts";
+import { securityHeaders } from "./security-headers.ts";
 import { jsonTransport } from "./transport.ts";
 
 export interface AppDeps {
@@ -63,12 +65,18 @@ export function createApp(deps: AppDeps) {
   ];
   // normalize: false, or Elysia would coerce a string or an array sent where an object belongs into an
   // object instead of answering 422.
+  // Read once the app is built: every WebSocket route it ended up with may defer auth to its handshake.
+  let socketPaths: ReadonlySet<string> | null = null;
+  const routes: { routes: Array<{ method: string; path: string }> } = { routes: [] };
   const app = new Elysia({ normalize: false })
     .use(errors)
-    .use(basicAuth(deps.config.authString))
+    .use(securityHeaders)
+    .use(sameOrigin)
+    .use(basicAuth(deps.config.authString, () => (socketPaths ??= socketPathsOf(routes))))
     .use(apiVersionCheck)
     .use(api)
     .use(dashboard({ config: deps.config, revision: deps.revision, bus, stores, csrf: dashboardCsrf(), services }));
+  routes.routes = app.routes;
   return Object.assign(app, { events, stores, bus });
 }
 

@@ -10,6 +10,8 @@ export type ErrorKind =
   | "unauthorised" // 401
   | "forbidden" // 403
   | "gone" // 410
+  | "payload_too_large" // 413
+  | "unsupported_media_type" // 415
   | "unavailable"; // 503
 
 export class AppError extends Error {
