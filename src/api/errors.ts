@@ -2,6 +2,7 @@
 // unexpected are turned into Prefect-style JSON bodies here and nowhere else.
 import { Elysia } from "elysia";
 import { AppError, type ErrorKind } from "../core/errors.ts";
+import { log } from "../core/logger.ts";
 import { classifyDbError } from "../db/errors.ts";
 import { ErrorPage } from "../../views/pages/error.tsx";
 
@@ -14,6 +15,8 @@ const STATUS: Record<ErrorKind, number> = {
   unauthorised: 401,
   forbidden: 403,
   gone: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   unavailable: 503,
 };
 
@@ -46,6 +49,36 @@ interface ValidationIssue {
   summary?: string;
   message?: string;
   value?: unknown;
+  /** TypeBox: for a union, the errors of each of its variants. */
+  errors?: Iterable<ValidationIssue>[];
+}
+
+const MAX_ISSUES = 20;
+
+/**
+ * A union (every optional filter is `object | null`) fails as a whole at its own path; the variant
+ * that got furthest says what is really wrong, and where (body.flow_runs.id.any_.0, not body.flow_runs).
+ */
+function leafIssues(issue: ValidationIssue, depth = 0): ValidationIssue[] {
+  if (!issue.errors?.length || depth > 32) return [issue];
+  const own = String(issue.path ?? "").length;
+  let best: ValidationIssue[] = [];
+  let bestLength = -1;
+  for (const variant of issue.errors) {
+    const list = [...take(variant, MAX_ISSUES)];
+    // "Expected null" only says the value was not null: the other variant knows more.
+    if (list.every((i) => i.message === "Expected null")) continue;
+    const furthest = Math.max(own, ...list.map((i) => String(i.path ?? "").length));
+    if (furthest > bestLength) [best, bestLength] = [list, furthest];
+  }
+  return best.length ? best.flatMap((i) => leafIssues(i, depth + 1)) : [issue];
+}
+
+function* take<T>(items: Iterable<T>, n: number): Generator<T> {
+  for (const item of items) {
+    if (n-- <= 0) return;
+    yield item;
+  }
 }
 
 /** Browsers on dashboard pages get an HTML page; API clients keep Prefect's JSON bodies. */
@@ -74,8 +107,8 @@ export const errors = new Elysia({ name: "api.errors" })
         // Prefect's routes use {id:uuid} converters: a malformed id matches no route at all.
         if (where === "params") return wantsHtml(request) ? htmlError(404, "There is no page at this address.") : json(404, { detail: "Not Found" });
         const all = ((error as { all?: ValidationIssue[] }).all ?? []) as ValidationIssue[];
-        const detail = all.map((i) => ({
-          loc: [where, ...String(i.path ?? "").split("/").filter(Boolean)],
+        const detail = all.flatMap((i) => leafIssues(i)).slice(0, MAX_ISSUES).map((i) => ({
+          loc: [where, ...String(i.path ?? "").split("/").filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))],
           msg: i.summary ?? i.message ?? "Invalid value",
           type: "value_error",
         }));
@@ -83,11 +116,13 @@ export const errors = new Elysia({ name: "api.errors" })
       }
       default: {
         const db = classifyDbError(error);
+        const where = `${request.method} ${new URL(request.url).pathname}`;
         if (db) {
-          if (db.kind === "unavailable") console.warn(`[prefect-lite] ${request.method} ${new URL(request.url).pathname}: retryable database error:`, (error as Error).message);
+          if (db.kind === "unavailable") log.warn(`${where}: retryable database error`, error);
           return appErrorResponse(db);
         }
-        console.error(`[prefect-lite] ${request.method} ${new URL(request.url).pathname} failed:`, error);
+        // One line; the stack (and the bundled source Bun prints with it) only at DEBUG.
+        log.error(`${where} failed`, error);
         return json(500, { exception_message: "Internal Server Error" });
       }
     }
