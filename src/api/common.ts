@@ -8,13 +8,26 @@ export const IdParams = t.Object({ id: Uuid });
 
 export type Body = Record<string, any>;
 
-/** limit/offset/sort of a filter body; limit defaults to and may not exceed PREFECT_SERVER_API_DEFAULT_LIMIT. */
-export function pageOf(body: Body | null | undefined, maxLimit: number, sorts?: string[]): Page {
+/**
+ * The furthest a page may start: any offset up to here binds as an exact integer on both databases;
+ * beyond it a number is no longer exact in JavaScript (1e20) and the database refuses it.
+ */
+export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+
+const tooFar = (field: "offset" | "page", input: unknown) =>
+  invalid(`${field} is too large`, [{ loc: ["body", field], msg: `Input should start a page at most ${MAX_OFFSET} rows in`, type: "less_than_equal", input }]);
+
+/**
+ * limit/offset/sort of a filter body; limit defaults to and may not exceed PREFECT_SERVER_API_DEFAULT_LIMIT.
+ * With `byPage` (the /paginate routes) the offset comes from the 1-based `page` instead.
+ */
+export function pageOf(body: Body | null | undefined, maxLimit: number, sorts?: string[], byPage = false): Page {
   const limit = body?.limit ?? maxLimit;
-  const offset = body?.offset ?? 0;
   if (limit > maxLimit) {
     throw invalid(`limit must be less than or equal to ${maxLimit}`, [{ loc: ["body", "limit"], msg: `Input should be less than or equal to ${maxLimit}`, type: "less_than_equal", input: limit }]);
   }
+  const offset = byPage ? ((body?.page ?? 1) - 1) * limit : (body?.offset ?? 0);
+  if (!(offset <= MAX_OFFSET)) throw byPage ? tooFar("page", body?.page) : tooFar("offset", body?.offset);
   const sort = body?.sort ?? null;
   if (sort !== null && sorts && !sorts.includes(sort)) {
     throw invalid(`Unknown sort '${sort}'`, [{ loc: ["body", "sort"], msg: `Input should be ${sorts.map((s) => `'${s}'`).join(", ")}`, type: "enum", input: sort }]);

@@ -8,7 +8,7 @@ import { nowTimestamp } from "../orchestration/time.ts";
 import { TIME_UNITS, type TimeUnit } from "../store/event-counts.ts";
 import { parseEventFilter, type EventFilter } from "../store/event-filters.ts";
 import { COUNTABLES, type Countable, type EventsStore } from "../store/events.ts";
-import { noContent, objectBody } from "./common.ts";
+import { MAX_OFFSET, noContent, objectBody } from "./common.ts";
 
 /** Prefect's INTERACTIVE_PAGE_SIZE: the default and the maximum `limit` of /events/filter. */
 export const EVENTS_PAGE_SIZE = 50;
@@ -36,7 +36,11 @@ function readToken(param: unknown): PageToken {
   if (!token) throw forbidden();
   try {
     const p = JSON.parse(unb64(token)) as PageToken;
-    return { filter: parseEventFilter(p.filter), count: Number(p.count), page_size: Number(p.page_size), offset: Number(p.offset) };
+    const [count, pageSize, offset] = [p.count, p.page_size, p.offset];
+    // A token we made holds small whole numbers; anything else was forged.
+    const whole = (n: unknown, max: number) => Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= max;
+    if (!whole(count, MAX_OFFSET) || !whole(pageSize, EVENTS_PAGE_SIZE) || !whole(offset, MAX_OFFSET)) throw forbidden();
+    return { filter: parseEventFilter(p.filter), count, page_size: pageSize, offset };
   } catch {
     throw forbidden();
   }

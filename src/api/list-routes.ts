@@ -25,11 +25,9 @@ export function listRoutes<T>(name: string, store: Listable<T>, sorts: string[],
       "/paginate",
       async ({ body }) => {
         const b: Body = objectBody(body);
-        const limit = b.limit ?? maxLimit;
-        const pageNo = b.page ?? 1;
-        const page = pageOf({ ...b, offset: (pageNo - 1) * limit }, maxLimit, sorts);
+        const page = pageOf(b, maxLimit, sorts, true);
         const [results, count] = await Promise.all([store.filter(b, page), store.count(b)]);
-        return paginate(results, count, limit, pageNo);
+        return paginate(results, count, page.limit, b.page ?? 1);
       },
       { body: RunsFilterBody },
     );

@@ -46,6 +46,12 @@ export function compareTimestamps(a: string, b: string): number {
 }
 
 /** `ts` moved by `seconds` (may be fractional or negative), rounded to the microsecond. */
+/**
+ * The longest interval a request may ask for (history buckets, event counts): a century. Longer ones
+ * would step past year 9999, where timestamps end.
+ */
+export const MAX_INTERVAL_SECONDS = 100 * 366 * 86_400;
+
 export function addSeconds(ts: string, seconds: number): string {
   if (!Number.isFinite(seconds)) throw new RangeError(`Not a finite number of seconds: ${seconds}`);
   return addMicroseconds(ts, Math.round(seconds * US_PER_SECOND));

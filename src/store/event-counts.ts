@@ -2,7 +2,7 @@
 // fixed pivot is cut into interval-sized buckets; a count request gets every bucket its window touches,
 // empty ones included. Pure arithmetic on normalised timestamps (microseconds, no Date).
 import { invalid } from "../core/errors.ts";
-import { addMicroseconds, diffMicroseconds } from "../orchestration/time.ts";
+import { addMicroseconds, diffMicroseconds, MAX_INTERVAL_SECONDS } from "../orchestration/time.ts";
 import type { EventCount } from "./events.ts";
 
 export const TIME_UNITS = ["week", "day", "hour", "minute", "second"] as const;
@@ -19,6 +19,10 @@ const bucketMicros = (unit: TimeUnit, interval: number) => Math.round(UNIT_SECON
 /** Prefect refuses intervals below 0.01 and windows of more than 1000 buckets (422). */
 export function validateBuckets(since: string, until: string, unit: TimeUnit, interval: number): void {
   if (!(interval >= 0.01)) throw invalid("The minimum interval is 0.01", [{ loc: ["body", "time_interval"], msg: "The minimum interval is 0.01", type: "value_error" }]);
+  if (UNIT_SECONDS[unit] * interval > MAX_INTERVAL_SECONDS) {
+    const msg = `The interval must not be longer than ${MAX_INTERVAL_SECONDS} seconds (100 years).`;
+    throw invalid(msg, [{ loc: ["body", "time_interval"], msg, type: "value_error" }]);
+  }
   const n = Math.ceil(diffMicroseconds(until, since) / bucketMicros(unit, interval));
   if (n > MAX_BUCKETS) {
     const msg = `The given interval would create ${n} buckets, which is too many. Please increase the interval or reduce the time range to produce ${MAX_BUCKETS} buckets or fewer.`;

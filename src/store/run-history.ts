@@ -5,6 +5,7 @@ import type { Driver, Row } from "../db/driver.ts";
 import { rows } from "../db/driver.ts";
 import { invalid } from "../core/errors.ts";
 import { addSeconds, diffSeconds, normalizeTimestamp } from "../orchestration/index.ts";
+import { MAX_INTERVAL_SECONDS } from "../orchestration/time.ts";
 import { flowRunWhere } from "./filters.ts";
 import { fragmentsFor } from "./sql.ts";
 
@@ -15,6 +16,10 @@ function parseInterval(body: Record<string, any>): number {
   let seconds = typeof v === "number" ? v : typeof v === "string" ? isoDurationSeconds(v) : NaN;
   if (!Number.isFinite(seconds) || seconds < 1) {
     throw invalid("History interval must not be less than 1 second.", [{ loc: ["body", "history_interval"], msg: "History interval must not be less than 1 second.", type: "value_error" }]);
+  }
+  if (seconds > MAX_INTERVAL_SECONDS) {
+    const msg = `History interval must not be more than ${MAX_INTERVAL_SECONDS} seconds (100 years).`;
+    throw invalid(msg, [{ loc: ["body", "history_interval"], msg, type: "value_error" }]);
   }
   return seconds;
 }
