@@ -1,11 +1,17 @@
 // Prefect's filter grammar as request models (prefect/server/schemas/filters.py): wrong types are a 422
-// before a query is built. Unknown keys pass, so newer clients keep working.
+// before a query is built. Unknown keys pass, so newer clients keep working — which is only safe because
+// the SQL builders (src/store/filters.ts) read nothing these models do not type.
 import { t, type TSchema } from "elysia";
 import { STATE_TYPES } from "../orchestration/index.ts";
 import { Uuid } from "./common.ts";
 
 const opt = <T extends TSchema>(s: T) => t.Optional(t.Union([s, t.Null()]));
-const list = <T extends TSchema>(s: T) => opt(t.Array(s));
+/**
+ * The most values one `any_`/`all_` list may hold. Each value is a bound parameter, and a statement may
+ * have at most 65,535 of them on PostgreSQL; this keeps several lists in one filter under that.
+ */
+export const MAX_FILTER_LIST = 5_000;
+const list = <T extends TSchema>(s: T) => opt(t.Array(s, { maxItems: MAX_FILTER_LIST }));
 const obj = (props: Record<string, TSchema>) => t.Object(props, { additionalProperties: true });
 const Operator = opt(t.UnionEnum(["and_", "or_"]));
 const Str = t.String();
@@ -45,7 +51,7 @@ export const FlowRunFilter = opt(
 export const TaskRunFilter = opt(
   obj({
     operator: Operator,
-    id: opt(obj({ any_: list(Uuid) })),
+    id: IdFilter,
     name: NameFilter,
     tags: TagsFilter,
     state: StateFilter,
@@ -76,19 +82,19 @@ const Paging = {
   offset: opt(t.Integer({ minimum: 0 })),
 };
 
+/** The resource filters a flow, flow-run or task-run query may combine (also /flow_runs/history). */
+export const RunFilters = {
+  flows: FlowFilter,
+  flow_runs: FlowRunFilter,
+  task_runs: TaskRunFilter,
+  deployments: DeploymentFilter,
+  work_pools: opt(obj({})),
+  // Prefect's WorkQueueFilter; flow-run filters narrow by the queue's name.
+  work_pool_queues: opt(obj({ operator: Operator, id: IdFilter, name: NameFilter })),
+  work_queues: opt(obj({})),
+};
+
 /** The body of the flow, flow-run and task-run filter/count/paginate routes. */
-export const RunsFilterBody = t.Optional(
-  obj({
-    flows: FlowFilter,
-    flow_runs: FlowRunFilter,
-    task_runs: TaskRunFilter,
-    deployments: DeploymentFilter,
-    work_pools: opt(obj({})),
-    work_pool_queues: opt(obj({})),
-    work_queues: opt(obj({})),
-    page: t.Optional(t.Integer({ minimum: 1 })),
-    ...Paging,
-  }),
-);
+export const RunsFilterBody = t.Optional(obj({ ...RunFilters, page: t.Optional(t.Integer({ minimum: 1 })), ...Paging }));
 
 export const LogsFilterBody = t.Optional(obj({ logs: LogFilter, ...Paging }));

@@ -8,8 +8,9 @@ import { SORT_NAMES } from "../store/filters.ts";
 import type { FlowRunsStore, TransitionOutcome } from "../store/flow-runs.ts";
 import type { RunHistoryStore } from "../store/run-history.ts";
 import { checkName, IdParams, json, noContent, orNotFound, Uuid, type Body } from "./common.ts";
+import { RunFilters } from "./filter-models.ts";
 import { listRoutes } from "./list-routes.ts";
-import { checkedState, Nullable, Obj, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
+import { checkedState, CreatedBy, FlowRunPolicy, Labels, Nullable, Obj, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
 
 const FlowRunCreateBody = t.Object(
   {
@@ -21,13 +22,14 @@ const FlowRunCreateBody = t.Object(
     context: t.Optional(Obj),
     parent_task_run_id: t.Optional(Nullable(Uuid)),
     infrastructure_document_id: t.Optional(Nullable(Uuid)),
-    empirical_policy: t.Optional(Obj),
+    empirical_policy: t.Optional(Nullable(FlowRunPolicy)),
     tags: t.Optional(t.Array(t.String())),
-    labels: t.Optional(Obj),
+    labels: t.Optional(Labels),
     idempotency_key: t.Optional(Nullable(t.String())),
     work_queue_name: t.Optional(Nullable(t.String())),
     job_variables: t.Optional(Nullable(Obj)),
     deployment_id: t.Optional(Nullable(Uuid)),
+    created_by: t.Optional(Nullable(CreatedBy)),
   },
   { additionalProperties: true },
 );
@@ -37,7 +39,7 @@ const FlowRunUpdateBody = t.Object(
     name: t.Optional(t.String()),
     flow_version: t.Optional(Nullable(t.String())),
     parameters: t.Optional(Obj),
-    empirical_policy: t.Optional(Obj),
+    empirical_policy: t.Optional(FlowRunPolicy),
     tags: t.Optional(t.Array(t.String())),
     infrastructure_pid: t.Optional(Nullable(t.String())),
     job_variables: t.Optional(Nullable(Obj)),
@@ -75,10 +77,10 @@ export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistory
     .patch(
       "/:id/labels",
       async ({ params, body }) => {
-        orNotFound((await flowRuns.updateLabels(params.id, body)) || null, "Flow run");
+        orNotFound((await flowRuns.updateLabels(params.id, body ?? {})) || null, "Flow run");
         return noContent();
       },
-      { params: IdParams, body: Obj },
+      { params: IdParams, body: Labels },
     )
     .delete(
       "/:id",
@@ -109,6 +111,7 @@ export const HistoryBody = t.Object(
     history_end: t.String(),
     history_interval: t.Optional(t.Union([t.Number({ exclusiveMinimum: 0 }), t.String()])),
     history_interval_seconds: t.Optional(t.Number({ exclusiveMinimum: 0 })),
+    ...RunFilters,
   },
   { additionalProperties: true },
 );

@@ -4,8 +4,8 @@ import type { FlowsStore } from "../store/flows.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import { checkName, IdParams, json, noContent, orNotFound } from "./common.ts";
 import { listRoutes } from "./list-routes.ts";
+import { Labels } from "./run-models.ts";
 
-const Labels = t.Record(t.String(), t.Any());
 
 export function flowsApi(deps: { flows: FlowsStore; maxLimit: number }) {
   const { flows, maxLimit } = deps;
@@ -19,11 +19,11 @@ export function flowsApi(deps: { flows: FlowsStore; maxLimit: number }) {
       { body: t.Object({ name: t.String({ minLength: 1 }), tags: t.Optional(t.Array(t.String())), labels: t.Optional(Labels) }, { additionalProperties: true }) },
     )
     .get("/:id", async ({ params }) => orNotFound(await flows.get(params.id), "Flow"), { params: IdParams })
-    .get("/name/:name", async ({ params }) => orNotFound(await flows.getByName(decodeURIComponent(params.name)), "Flow"))
+    .get("/name/:name", async ({ params }) => orNotFound(await flows.getByName(params.name), "Flow"))
     .patch(
       "/:id",
       async ({ params, body }) => {
-        orNotFound((await flows.update(params.id, { tags: body.tags, labels: body.labels })) || null, "Flow");
+        orNotFound((await flows.update(params.id, { tags: body.tags, labels: body.labels === null ? {} : body.labels })) || null, "Flow");
         return noContent();
       },
       { params: IdParams, body: t.Object({ tags: t.Optional(t.Array(t.String())), labels: t.Optional(Labels) }, { additionalProperties: true }) },

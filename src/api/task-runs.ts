@@ -6,7 +6,7 @@ import type { TaskRunsStore } from "../store/task-runs.ts";
 import { IdParams, json, noContent, orNotFound, Uuid, type Body } from "./common.ts";
 import { RunsFilterBody } from "./filter-models.ts";
 import { listRoutes } from "./list-routes.ts";
-import { checkedState, Nullable, Obj, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
+import { checkedState, checkedTimestamp, Labels, Nullable, SetStateBody, setStateHandler, StateCreateModel, TaskInputs, TaskRunPolicy } from "./run-models.ts";
 
 const TaskRunCreateBody = t.Object(
   {
@@ -18,10 +18,10 @@ const TaskRunCreateBody = t.Object(
     cache_key: t.Optional(Nullable(t.String())),
     cache_expiration: t.Optional(Nullable(t.String())),
     task_version: t.Optional(Nullable(t.String())),
-    empirical_policy: t.Optional(Obj),
+    empirical_policy: t.Optional(Nullable(TaskRunPolicy)),
     tags: t.Optional(t.Array(t.String())),
-    labels: t.Optional(Obj),
-    task_inputs: t.Optional(Obj),
+    labels: t.Optional(Labels),
+    task_inputs: t.Optional(Nullable(TaskInputs)),
     state: t.Optional(Nullable(StateCreateModel)),
   },
   { additionalProperties: true },
@@ -34,7 +34,8 @@ export function taskRunsApi(deps: { taskRuns: TaskRunsStore; maxLimit: number })
       "/",
       async ({ body }) => {
         const state = checkedState(body.state as StateCreate | null, "state");
-        const { created, run } = await taskRuns.create({ ...(body as Body), task_key: body.task_key, dynamic_key: body.dynamic_key, state } as never);
+        const cache_expiration = body.cache_expiration ? checkedTimestamp(body.cache_expiration, ["body", "cache_expiration"]) : null;
+        const { created, run } = await taskRuns.create({ ...(body as Body), task_key: body.task_key, dynamic_key: body.dynamic_key, cache_expiration, state } as never);
         return json(run, created ? 201 : 200);
       },
       { body: TaskRunCreateBody },

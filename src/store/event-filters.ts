@@ -55,6 +55,12 @@ function fail(where: string, msg: string): never {
 
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** A sub-filter: absent or null is none; anything but an object is a 422 naming it. */
+function section(v: unknown, where: string): Json | null {
+  if (v === undefined || v === null) return null;
+  return isObj(v) ? v : fail(where, "Input should be a valid dictionary");
+}
+
 function strings(v: unknown, where: string): string[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v) || v.some((s) => typeof s !== "string")) fail(where, "Input should be a valid list of strings");
@@ -92,16 +98,16 @@ const startOfDay = (ts: string) => `${ts.slice(0, 10)}T00:00:00.000000Z`;
  */
 export function parseEventFilter(input: unknown, now = nowTimestamp()): EventFilter {
   const f: Json = input === undefined || input === null ? {} : isObj(input) ? input : fail("filter", "Input should be a valid dictionary");
-  const occ: Json = isObj(f.occurred) ? f.occurred : {};
+  const occ: Json = section(f.occurred, "occurred") ?? {};
   const occurred = { since: time(occ.since, "occurred.since", addSeconds(startOfDay(now), -180 * DAY)), until: time(occ.until, "occurred.until", now) };
-  const ev = isObj(f.event) ? f.event : null;
+  const ev = section(f.event, "event");
   const event = ev && {
     prefix: strings(ev.prefix, "event.prefix"),
     exclude_prefix: strings(ev.exclude_prefix, "event.exclude_prefix"),
     name: strings(ev.name, "event.name"),
     exclude_name: strings(ev.exclude_name, "event.exclude_name"),
   };
-  const res = isObj(f.resource) ? f.resource : null;
+  const res = section(f.resource, "resource");
   const resource = res && {
     id: strings(res.id, "resource.id"),
     id_prefix: strings(res.id_prefix, "resource.id_prefix"),
@@ -120,8 +126,10 @@ export function parseEventFilter(input: unknown, now = nowTimestamp()): EventFil
     if (!isObj(r)) fail(where, "Input should be a valid dictionary");
     return { id: strings(r.id, `${where}.id`), id_prefix: strings(r.id_prefix, `${where}.id_prefix`), labels: labelSpec(r.labels, `${where}.labels`) };
   }, "any_resource");
-  const ids = strings(isObj(f.id) ? f.id.id : undefined, "id.id").map((s) => normalizeUuid(s) ?? fail("id.id", "Input should be a valid UUID"));
-  const text = isObj(f.text) && typeof f.text.query === "string" ? { query: f.text.query } : null;
+  const ids = strings(section(f.id, "id")?.id, "id.id").map((s) => normalizeUuid(s) ?? fail("id.id", "Input should be a valid UUID"));
+  const textFilter = section(f.text, "text");
+  if (textFilter && textFilter.query !== undefined && textFilter.query !== null && typeof textFilter.query !== "string") fail("text.query", "Input should be a valid string");
+  const text = typeof textFilter?.query === "string" ? { query: textFilter.query } : null;
   if (text && text.query.length > 200) fail("text.query", "String should have at most 200 characters");
   const order = f.order === "ASC" ? "ASC" : f.order === undefined || f.order === null || f.order === "DESC" ? "DESC" : fail("order", "Input should be 'ASC' or 'DESC'");
   return { occurred, event, resource, related, any_resource, id: { id: ids }, text, order };

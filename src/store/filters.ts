@@ -31,19 +31,17 @@ function noneOf(col: SQL, values: unknown[]): SQL {
   return values.length ? sql`(${col} IS NULL OR ${col} NOT IN (${list(values)}))` : sql`1 = 1`;
 }
 
-function idFilter(col: SQL, f: Json | undefined, where: string): SQL[] {
+function idFilter(col: SQL, f: Json | undefined): SQL[] {
   if (!f) return [];
   const conds: SQL[] = [];
   if (present(f.any_)) conds.push(anyOf(col, f.any_));
   if (present(f.not_any_)) conds.push(noneOf(col, f.not_any_));
-  if (present(f.eq_)) conds.push(sql`${col} = ${f.eq_}`);
-  void where;
   return conds;
 }
 
 function nameFilter(col: SQL, f: Json | undefined, d: Fragments): SQL[] {
   if (!f) return [];
-  const conds = idFilter(col, f, "");
+  const conds = idFilter(col, f);
   if (present(f.like_)) conds.push(d.contains(col, String(f.like_)));
   if (present(f.startswith_)) conds.push(d.contains(col, String(f.startswith_)));
   return conds;
@@ -80,14 +78,14 @@ function stateFilter(prefix: string, f: Json | undefined): SQL[] {
   const conds: SQL[] = [];
   const type = raw(`${prefix}.state_type`);
   const name = raw(`${prefix}.state_name`);
-  if (f.type) conds.push(...idFilter(type, f.type, ""));
-  if (f.name) conds.push(...idFilter(name, f.name, ""));
+  if (f.type) conds.push(...idFilter(type, f.type));
+  if (f.name) conds.push(...idFilter(name, f.name));
   return combine(f, conds);
 }
 
 export const flowConditions: Builder = (f, d) =>
   combine(f, [
-    ...idFilter(raw("flow.id"), f.id, "flows.id"),
+    ...idFilter(raw("flow.id"), f.id),
     ...nameFilter(raw("flow.name"), f.name, d),
     ...tagsFilter(raw("flow.tags"), f.tags, d),
     // No deployments exist yet: every flow has none.
@@ -96,7 +94,7 @@ export const flowConditions: Builder = (f, d) =>
 
 export const flowRunConditions: Builder = (f, d) =>
   combine(f, [
-    ...idFilter(raw("flow_run.id"), f.id, "flow_runs.id"),
+    ...idFilter(raw("flow_run.id"), f.id),
     ...nameFilter(raw("flow_run.name"), f.name, d),
     ...tagsFilter(raw("flow_run.tags"), f.tags, d),
     ...nullableAny(raw("flow_run.deployment_id"), f.deployment_id),
@@ -111,12 +109,12 @@ export const flowRunConditions: Builder = (f, d) =>
       ? [sql`flow_run.parent_task_run_id IN (SELECT id FROM task_run WHERE ${anyOf(raw("task_run.flow_run_id"), f.parent_flow_run_id.any_)})`]
       : []),
     ...nullableAny(raw("flow_run.parent_task_run_id"), f.parent_task_run_id),
-    ...idFilter(raw("flow_run.idempotency_key"), f.idempotency_key, "flow_runs.idempotency_key"),
+    ...idFilter(raw("flow_run.idempotency_key"), f.idempotency_key),
   ]);
 
 export const taskRunConditions: Builder = (f, d) =>
   combine(f, [
-    ...idFilter(raw("task_run.id"), f.id, "task_runs.id"),
+    ...idFilter(raw("task_run.id"), f.id),
     ...nameFilter(raw("task_run.name"), f.name, d),
     ...tagsFilter(raw("task_run.tags"), f.tags, d),
     ...stateFilter("task_run", f.state),
