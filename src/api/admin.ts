@@ -4,7 +4,8 @@ import { API_VERSION, PREFECT_COMPAT_VERSION } from "../core/version.ts";
 import type { ServerConfig } from "./config.ts";
 
 /**
- * The server's settings in Prefect's nested shape, secrets masked. The SDK reads
+ * The server's settings in Prefect's nested shape, without the secrets (Prefect's schema marks the auth
+ * string and the connection URL writeOnly, so they never appear in a response). The SDK reads
  * server.analytics_enabled here to decide whether to send usage analytics: prefect-lite sends none and
  * says so, which keeps SDK processes quiet too.
  */
@@ -13,8 +14,7 @@ function settingsView(config: ServerConfig) {
     server: {
       analytics_enabled: false,
       logging_level: config.logLevel,
-      api: { host: config.host, port: config.port, default_limit: config.defaultLimit, csrf_protection_enabled: config.csrfEnabled, auth_string: config.authString ? "********" : null },
-      database: { connection_url: "********" },
+      api: { host: config.host, port: config.port, default_limit: config.defaultLimit, csrf_protection_enabled: config.csrfEnabled },
       ui: { enabled: config.uiEnabled },
     },
   };
