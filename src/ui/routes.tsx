@@ -14,7 +14,7 @@ export function dashboard(deps: UiDeps) {
   const { host, port } = deps.config;
   const apiUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}/api`;
   const app = new Elysia({ name: "ui" }).get("/static/:file", ({ params }) => {
-    const f = STATIC_FILES[params.file];
+    const f = STATIC_FILES.get(params.file);
     if (!f) return new Response(JSON.stringify({ detail: "Not Found" }), { status: 404, headers: { "content-type": "application/json" } });
     return new Response(Bun.file(f.path), { headers: { "content-type": f.type, "cache-control": "public, max-age=3600" } });
   });

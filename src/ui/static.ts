@@ -2,7 +2,8 @@
 import htmxPath from "../../node_modules/htmx.org/dist/htmx.min.js" with { type: "file" };
 import cssPath from "../../views/static/app.css" with { type: "file" };
 
-export const STATIC_FILES: Record<string, { path: string; type: string }> = {
-  "htmx.min.js": { path: htmxPath, type: "text/javascript; charset=utf-8" },
-  "app.css": { path: cssPath, type: "text/css; charset=utf-8" },
-};
+// A Map, not an object literal: a name such as "constructor" or "__proto__" must find nothing.
+export const STATIC_FILES: ReadonlyMap<string, { path: string; type: string }> = new Map([
+  ["htmx.min.js", { path: htmxPath, type: "text/javascript; charset=utf-8" }],
+  ["app.css", { path: cssPath, type: "text/css; charset=utf-8" }],
+]);
