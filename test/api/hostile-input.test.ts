@@ -1,0 +1,217 @@
+// Input an attacker or a broken client sends: every case answers a 4xx (or 503) with Prefect's body,
+// stores nothing, and leaves the server answering. Each case is one of issue 10's reproductions.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { MAX_JSON_DEPTH } from "../../src/core/json-depth.ts";
+import { testApp } from "../support/app.ts";
+import { DIALECTS } from "../support/databases.ts";
+
+type J = Record<string, any>;
+const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+
+describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
+  let t: Awaited<ReturnType<typeof testApp>>;
+  let flowId: string;
+  const post = async (path: string, json: unknown) => {
+    const r = await t.call(path, { method: "POST", json });
+    return { status: r.status, body: (await r.json()) as J };
+  };
+  const raw = (path: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
+    t.call(path, { method: "POST", body, headers });
+  const count = async (what: "flows" | "flow_runs" | "task_runs") => (await post(`/api/${what}/count`, {})).body as unknown as number;
+
+  beforeAll(async () => {
+    t = await testApp({}, await url());
+    flowId = (await post("/api/flows/", { name: "etl" })).body.id;
+  });
+  afterAll(() => t.close());
+
+  test("JSON nested deeper than Prefect's parser allows is a 422 before anything parses it", async () => {
+    for (const [path, body] of [
+      ["/api/logs/", nested(10_000)],
+      ["/api/logs/", nested(60_000)],
+      ["/api/flow_runs/", `{"flow_id":"${flowId}","parameters":{"a":${nested(100_000)}}}`],
+      ["/api/flows/filter", `{"flows":${"{\"a\":".repeat(MAX_JSON_DEPTH)}1${"}".repeat(MAX_JSON_DEPTH)}}`],
+    ] as const) {
+      const r = await raw(path, body);
+      expect(r.status).toBe(422);
+      const j = (await r.json()) as J;
+      expect(j.exception_message).toBe("Invalid request received.");
+      expect(j.exception_detail[0]).toMatchObject({ loc: ["body"], type: "json_invalid" });
+      // The refusal does not echo the body back.
+      expect(JSON.stringify(j).length).toBeLessThan(1000);
+    }
+    expect(await count("flow_runs")).toBe(0);
+    // As deep as Prefect allows still works; brackets inside strings do not count.
+    const ok = await raw("/api/flow_runs/", `{"flow_id":"${flowId}","parameters":{"a":${nested(MAX_JSON_DEPTH - 2)},"s":"${"[".repeat(5000)}"}}`);
+    expect(ok.status).toBe(201);
+    await t.call(`/api/flow_runs/${((await ok.json()) as J).id}`, { method: "DELETE" });
+  });
+
+  test("typed fields are checked on write, so a bad one never breaks a listing", async () => {
+    const bad: Array<[string, J]> = [
+      ["/api/flows/", { name: "lab", labels: { a: { nested: [1, 2] } } }],
+      ["/api/flows/", { name: "lab", labels: [1] }],
+      ["/api/flow_runs/", { flow_id: flowId, labels: { a: [1] } }],
+      ["/api/flow_runs/", { flow_id: flowId, empirical_policy: { retries: "many" } }],
+      ["/api/flow_runs/", { flow_id: flowId, empirical_policy: { retry_type: "sometimes" } }],
+      ["/api/flow_runs/", { flow_id: flowId, empirical_policy: { pause_keys: [1] } }],
+      ["/api/flow_runs/", { flow_id: flowId, created_by: { id: "not-a-uuid" } }],
+      ["/api/task_runs/", { task_key: "k", dynamic_key: "0", task_inputs: { x: [{ input_type: "task_run", id: "nope" }] } }],
+      ["/api/task_runs/", { task_key: "k", dynamic_key: "0", task_inputs: { x: "y" } }],
+      ["/api/task_runs/", { task_key: "k", dynamic_key: "0", task_inputs: { x: [{ input_type: "magic" }] } }],
+      ["/api/task_runs/", { task_key: "k", dynamic_key: "0", empirical_policy: { retry_delay: "soon" } }],
+      ["/api/task_runs/", { task_key: "k", dynamic_key: "0", empirical_policy: { retry_delay: Array(51).fill(1) } }],
+      ["/api/task_runs/", { task_key: "k", dynamic_key: "0", empirical_policy: { retry_jitter_factor: -1 } }],
+      ["/api/task_runs/", { task_key: "k", dynamic_key: "0", labels: { a: null } }],
+      ["/api/task_runs/", { task_key: "k", dynamic_key: "0", cache_expiration: "tomorrow" }],
+    ];
+    for (const [path, body] of bad) {
+      const r = await post(path, body);
+      expect({ path, body, status: r.status }).toEqual({ path, body, status: 422 });
+      expect(r.body.exception_message).toBe("Invalid request received.");
+    }
+    expect(await count("flows")).toBe(1);
+    expect(await count("flow_runs")).toBe(0);
+    expect(await count("task_runs")).toBe(0);
+    const run = (await post("/api/flow_runs/", { flow_id: flowId })).body;
+    expect((await t.call(`/api/flow_runs/${run.id}/labels`, { method: "PATCH", json: { a: { b: 1 } } })).status).toBe(422);
+    expect((await t.call(`/api/flow_runs/${run.id}`, { method: "PATCH", json: { empirical_policy: { retries: [1] } } })).status).toBe(422);
+    expect((await t.call(`/api/flows/${flowId}`, { method: "PATCH", json: { labels: { a: {} } } })).status).toBe(422);
+    // What the SDK sends passes: scalar labels of every kind, real policies and inputs.
+    const good = await post("/api/task_runs/", {
+      task_key: "k",
+      dynamic_key: "1",
+      flow_run_id: run.id,
+      labels: { s: "x", i: 1, f: 1.5, b: true },
+      empirical_policy: { max_retries: 0, retry_delay_seconds: 0, retries: 2, retry_delay: [1, 2.5], retry_jitter_factor: null },
+      task_inputs: { a: [{ input_type: "task_run", id: run.id }, { input_type: "parameter", name: "p" }, { input_type: "constant", type: "int" }], __parents__: [] },
+      cache_expiration: "2030-01-01T00:00:00Z",
+    });
+    expect(good.status).toBe(201);
+    expect(good.body.cache_expiration).toBe("2030-01-01T00:00:00.000000Z");
+    await t.call(`/api/flow_runs/${run.id}`, { method: "DELETE" });
+  });
+
+  test("offsets and pages past what a database can bind are 422s on every list route", async () => {
+    for (const path of ["/api/flows/filter", "/api/flow_runs/filter", "/api/task_runs/filter", "/api/logs/filter"]) {
+      for (const body of [{ offset: 1e20 }, { offset: 2 ** 63 }, { offset: -1 }, { offset: 1.5 }]) {
+        const r = await post(path, body);
+        expect({ path, body, status: r.status }).toEqual({ path, body, status: 422 });
+        expect(r.body.exception_detail[0].loc).toEqual(["body", "offset"]);
+      }
+    }
+    for (const path of ["/api/flows/paginate", "/api/flow_runs/paginate", "/api/task_runs/paginate"]) {
+      for (const body of [{ page: 1e17 }, { page: 1e20, limit: 1 }]) {
+        const r = await post(path, body);
+        expect({ path, body, status: r.status }).toEqual({ path, body, status: 422 });
+        expect(r.body.exception_detail[0].loc).toEqual(["body", "page"]);
+      }
+      // The furthest page that still binds is answered, empty.
+      expect((await post(path, { page: 2 ** 31, limit: 200 })).status).toBe(200);
+    }
+  });
+
+  test("a forged events page token is refused, not a 500", async () => {
+    const token = (o: J) => encodeURIComponent(Buffer.from(Buffer.from(JSON.stringify(o)).toString("base64")).toString("base64"));
+    const filter = { occurred: { since: "2026-01-01T00:00:00Z", until: "2026-01-02T00:00:00Z" } };
+    for (const forged of [
+      { filter, count: 10, page_size: 50, offset: 1e20 },
+      { filter, count: 10, page_size: 1e9, offset: 0 },
+      { filter, count: "x", page_size: 50, offset: 0 },
+      { filter: { occurred: "nope" }, count: 10, page_size: 50, offset: 0 },
+    ]) {
+      const r = await t.call(`/api/events/filter/next?page-token=${token(forged)}`);
+      expect(r.status).toBe(403);
+    }
+    expect((await t.call("/api/events/filter/next?page-token=%%%")).status).toBe(403);
+  });
+
+  test("intervals too long to step through time are 422s", async () => {
+    const h = await post("/api/flow_runs/history", { history_start: "2026-01-01T00:00:00Z", history_end: "2026-01-02T00:00:00Z", history_interval_seconds: 1e30 });
+    expect(h.status).toBe(422);
+    expect(h.body.exception_detail[0].loc).toEqual(["body", "history_interval"]);
+    const c = await post("/api/events/count-by/time", { filter: {}, time_unit: "second", time_interval: 1e30 });
+    expect(c.status).toBe(422);
+    expect(c.body.exception_detail[0].loc).toEqual(["body", "time_interval"]);
+    const w = await post("/api/events/count-by/time", { filter: {}, time_unit: "week", time_interval: 1e6 });
+    expect(w.status).toBe(422);
+  });
+
+  test("a name with a percent sign is looked up once decoded, never twice", async () => {
+    expect((await t.call("/api/flows/name/%25")).status).toBe(404);
+    expect((await t.call("/api/flows/name/%25zz")).status).toBe(404);
+    expect((await t.call("/api/flows/name/etl")).status).toBe(200);
+  });
+
+  test("filter operands of the wrong type are 422s, also on /flow_runs/history", async () => {
+    const cases: J[] = [
+      { flow_runs: { id: { any_: [{ a: 1 }] } } },
+      { flow_runs: { id: { eq_: { a: 1 } }, name: { any_: "abc" } } },
+      { flows: { name: { any_: [1, 2] } } },
+      { work_pool_queues: { name: { any_: "abc" } } },
+      { task_runs: { id: { not_any_: { a: 1 } } } },
+      { flow_runs: { tags: { all_: "a" } } },
+      { flow_runs: { state: { type: { any_: ["NOPE"] } } } },
+      { flow_runs: { start_time: { before_: 5 } } },
+      { flows: { deployment: { is_null_: "yes" } } },
+    ];
+    for (const body of cases) {
+      for (const path of ["/api/flow_runs/filter", "/api/flows/count", "/api/task_runs/paginate"]) {
+        const r = await post(path, body);
+        expect({ path, body, status: r.status }).toEqual({ path, body, status: 422 });
+      }
+      const h = await post("/api/flow_runs/history", { ...body, history_start: "2026-01-01T00:00:00Z", history_end: "2026-01-02T00:00:00Z", history_interval_seconds: 3600 });
+      expect({ body, status: h.status }).toEqual({ body, status: 422 });
+    }
+    // Prefect has no eq_ on these filters: an unknown key is ignored, as before.
+    expect((await post("/api/flow_runs/filter", { flow_runs: { id: { eq_: "x" } } })).status).toBe(200);
+  });
+
+  test("lists longer than a statement can bind are 422s; a long one within the limit works", async () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `0192f9d2-4f6b-7c3e-9a10-${i.toString(16).padStart(12, "0")}`);
+    const r = await post("/api/flow_runs/filter", { flow_runs: { id: { any_: ids(70_000) } } });
+    expect(r.status).toBe(422);
+    expect(r.body.exception_detail[0].loc.slice(0, 4)).toEqual(["body", "flow_runs", "id", "any_"]);
+    expect((await post("/api/flow_runs/count", { flow_runs: { id: { any_: ids(5_000), not_any_: ids(5_000) } }, flows: { id: { any_: ids(5_000) } } })).status).toBe(200);
+  });
+
+  test.if(name === "pg")("a name too large for PostgreSQL's index is a 422, not a 500", async () => {
+    const random = Buffer.from(crypto.getRandomValues(new Uint8Array(6000))).toString("base64");
+    const r = await post("/api/flows/", { name: random });
+    expect(r.status).toBe(422);
+    expect(await count("flows")).toBe(1);
+  });
+
+  test("static assets: names that are properties of every object find nothing", async () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+      const r = await t.call(`/static/${name}`);
+      expect({ name, status: r.status }).toEqual({ name, status: 404 });
+    }
+    expect((await t.call("/static/app.css")).status).toBe(200);
+  });
+
+  test("the server still answers after all of it", async () => {
+    expect((await t.call("/api/health")).status).toBe(200);
+  });
+});
+
+describe("a full disk", async () => {
+  const t = await testApp();
+  afterAll(() => t.close());
+
+  test("SQLite writes answer 503 with Retry-After (the SDK retries), and work again once there is room", async () => {
+    if (t.db.dialect !== "sqlite") throw new Error("expected SQLite");
+    const pages = (t.db.raw.query("PRAGMA page_count").get() as { page_count: number }).page_count;
+    // The database may not grow past its current size: the next page it needs is a full disk to SQLite.
+    t.db.raw.exec(`PRAGMA max_page_count = ${pages}`);
+    let refused: Response | null = null;
+    for (let i = 0; i < 2000 && !refused; i++) {
+      const r = await t.call("/api/flows/", { method: "POST", json: { name: `f-${i}-${"x".repeat(2000)}` } });
+      if (r.status !== 201) refused = r;
+    }
+    expect(refused?.status).toBe(503);
+    expect(refused?.headers.get("retry-after")).toBe("1");
+    t.db.raw.exec("PRAGMA max_page_count = 1073741823");
+    expect((await t.call("/api/flows/", { method: "POST", json: { name: "after" } })).status).toBe(201);
+  });
+});
