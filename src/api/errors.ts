@@ -101,6 +101,8 @@ export const errors = new Elysia({ name: "api.errors" })
       case "NOT_FOUND":
         return json(404, { detail: "Not Found" });
       case "PARSE":
+        // Elysia wraps what the body parser (api/transport.ts) throws; its own kind says what was wrong.
+        if ((error as Error).cause instanceof AppError) return appErrorResponse((error as Error).cause as AppError);
         return validationResponse([{ loc: ["body"], msg: "JSON decode error: the request body is not valid JSON", type: "json_invalid" }]);
       case "VALIDATION": {
         const where = (error as { type?: string }).type ?? "body";

@@ -37,6 +37,7 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
       const j = (await r.json()) as J;
       expect(j.exception_message).toBe("Invalid request received.");
       expect(j.exception_detail[0]).toMatchObject({ loc: ["body"], type: "json_invalid" });
+      expect(j.exception_detail[0].msg).toContain(`nested more than ${MAX_JSON_DEPTH} levels`);
       // The refusal does not echo the body back.
       expect(JSON.stringify(j).length).toBeLessThan(1000);
     }
