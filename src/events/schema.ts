@@ -2,6 +2,7 @@
 // matters (ids, timestamps, resource ids and roles, the size limits) and leniently elsewhere: unknown
 // keys are dropped rather than refused, so newer clients keep working. Used by POST /events and
 // /events/in, so both accept and refuse the same things.
+import { MAX_JSON_DEPTH, valueNestsDeeperThan } from "../core/json-depth.ts";
 import { nowTimestamp, normalizeTimestamp } from "../orchestration/time.ts";
 import type { ReceivedEvent } from "./bus.ts";
 
@@ -56,6 +57,9 @@ function labels(value: unknown, loc: Array<string | number>, issues: EventIssue[
 export function parseEvent(input: unknown, received = nowTimestamp(), loc: Array<string | number> = []): Parsed {
   const issues: EventIssue[] = [];
   if (!isObject(input)) return { ok: false, issues: [{ loc, msg: "Input should be a valid dictionary", type: "model_type" }] };
+  // WebSocket frames arrive already parsed, past the HTTP body's depth check; storing a deeper one would
+  // overflow the stack in JSON.stringify.
+  if (valueNestsDeeperThan(input)) return { ok: false, issues: [{ loc, msg: `Nested more than ${MAX_JSON_DEPTH} levels deep`, type: "json_invalid" }] };
   const id = normalizeUuid(input.id);
   if (!id) issues.push({ loc: [...loc, "id"], msg: "Input should be a valid UUID", type: "uuid_parsing" });
   const occurred = typeof input.occurred === "string" ? normalizeTimestamp(input.occurred) : null;
