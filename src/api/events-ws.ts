@@ -15,6 +15,7 @@ import { eventJson, parseEvent } from "../events/schema.ts";
 import { addSeconds, nowTimestamp } from "../orchestration/time.ts";
 import { eventMatches, parseEventFilter, type EventFilter } from "../store/event-filters.ts";
 import type { EventsStore } from "../store/events.ts";
+import { log } from "../core/logger.ts";
 
 // Prefect's close codes.
 const POLICY_VIOLATION = 1008;
@@ -157,7 +158,7 @@ export function eventsWebsockets(deps: EventsWsDeps) {
     filter.order = "ASC";
     conn.stage = "open";
     stream(ws, conn, filter, m.backfill !== false).catch((e) => {
-      console.error("[prefect-lite] /events/out backfill failed:", e);
+      log.error("/events/out backfill failed", e);
       if (!conn.closed) ws.close(1011, "Internal error");
     });
   };
@@ -173,7 +174,7 @@ export function eventsWebsockets(deps: EventsWsDeps) {
         // A malformed frame is logged and skipped: the socket and the rest of the stream carry on.
         const parsed = parseEvent(asObject(message) ?? message);
         if (parsed.ok) bus.publish([parsed.event]);
-        else console.warn(`[prefect-lite] /events/in: skipping an invalid event: ${parsed.issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ")}`);
+        else log.warn(`/events/in: skipping an invalid event: ${parsed.issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ")}`);
       },
       close: (ws) => close(ws as unknown as Socket),
     })

@@ -5,6 +5,7 @@
 // connection checkpoints every 250 ms instead, on the other core, and the writer's own automatic
 // checkpoint only steps in if the WAL ever reaches FALLBACK_PAGES (the thread stopped or fell behind).
 import type { DbHandle } from "./open.ts";
+import { log } from "../core/logger.ts";
 
 const INTERVAL_MS = 250;
 const FALLBACK_PAGES = 10_000;
@@ -22,11 +23,11 @@ export async function startCheckpointer(db: DbHandle): Promise<() => Promise<voi
   } catch (e) {
     thread.terminate();
     // Without the thread SQLite checkpoints on its own, as before: slower under load, never wrong.
-    console.warn("[prefect-lite] background checkpoints unavailable:", (e as { message?: string })?.message ?? e);
+    log.warn("background checkpoints unavailable", e);
     return async () => {};
   }
   thread.addEventListener("message", (event: MessageEvent<{ error?: string }>) => {
-    if (event.data.error) console.warn(`[prefect-lite] background checkpoint failed: ${event.data.error}`);
+    if (event.data.error) log.warn(`background checkpoint failed: ${event.data.error}`);
   });
   raw.run(`PRAGMA wal_autocheckpoint = ${FALLBACK_PAGES}`);
   return async () => {

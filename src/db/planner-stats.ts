@@ -6,6 +6,7 @@
 // once for a million runs, nothing on a fresh or current database) and plain PRAGMA optimize now and
 // then. PostgreSQL's autovacuum does the same on its own.
 import type { DbHandle } from "./open.ts";
+import { log } from "../core/logger.ts";
 
 const EVERY_MS = 60 * 60 * 1000;
 
@@ -17,7 +18,7 @@ export function maintainPlannerStats(db: DbHandle): () => void {
       raw.run(pragma);
     } catch (e) {
       // Stale statistics make queries slower, never wrong: not worth stopping the server for.
-      console.warn(`[prefect-lite] ${pragma} failed:`, e);
+      log.warn(`${pragma} failed`, e);
     }
   };
   optimize("PRAGMA optimize=0x10002");

@@ -8,6 +8,8 @@
 // items that fail alone, or that `write` hands back as "not yet" (e.g. a task run whose flow run does
 // not exist yet), are retried after `retryDelayMs`, at most `maxAttempts` times, then dropped with a log
 // line — as Prefect's consumers do (5 attempts).
+import { log } from "../core/logger.ts";
+
 
 export interface BatcherOptions<T> {
   name: string;
@@ -41,7 +43,7 @@ export class Batcher<T> {
   add(items: T[]): void {
     if (!items.length) return;
     if (this.stopped) {
-      console.warn(`[prefect-lite] ${this.opts.name}: stopped, ${items.length} item(s) not written`);
+      log.warn(`${this.opts.name}: stopped, ${items.length} item(s) not written`);
       return;
     }
     this.queue.push(...items);
@@ -92,7 +94,7 @@ export class Batcher<T> {
         for (const item of batch) await this.writeBatch([item]);
         return;
       }
-      console.error(`[prefect-lite] ${this.opts.name}: write failed for ${this.describe(batch[0])}:`, e);
+      log.error(`${this.opts.name}: write failed for ${this.describe(batch[0])}`, e);
       again = batch;
     }
     const retry = new Set(again);
@@ -106,7 +108,7 @@ export class Batcher<T> {
       const n = (this.attempts.get(item) ?? 0) + 1;
       if (n >= (this.opts.maxAttempts ?? 5) || this.stopped) {
         this.attempts.delete(item);
-        console.error(`[prefect-lite] ${this.opts.name}: dropping ${this.describe(item)} after ${n} failed attempt(s)`);
+        log.error(`${this.opts.name}: dropping ${this.describe(item)} after ${n} failed attempt(s)`);
       } else {
         this.attempts.set(item, n);
         keep.push(item);

@@ -2,6 +2,8 @@
 // flow-run state transitions) publishes here; everything that consumes them (the persister, the
 // task-run recorder, /events/out subscribers, dashboard live regions) subscribes. With several servers on
 // PostgreSQL this becomes LISTEN/NOTIFY behind the same interface.
+import { log } from "../core/logger.ts";
+
 
 /** Prefect's ReceivedEvent: the client Event plus the time the server received it. */
 export interface ReceivedEvent {
@@ -32,7 +34,7 @@ export class EventBus {
       try {
         listener(events);
       } catch (e) {
-        console.error("[prefect-lite] event listener failed:", e);
+        log.error("event listener failed", e);
       }
     }
   }

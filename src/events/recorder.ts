@@ -10,6 +10,7 @@ import type { Driver } from "../db/driver.ts";
 import { recordTaskRunEvents } from "../store/task-run-recorder.ts";
 import { Batcher } from "./batcher.ts";
 import type { EventBus, ReceivedEvent } from "./bus.ts";
+import { log } from "../core/logger.ts";
 
 export interface RecorderOptions {
   maxBatch?: number;
@@ -40,7 +41,7 @@ export class TaskRunRecorder {
       write: async (batch) => {
         const outcome = await recordTaskRunEvents(driver, batch);
         for (const { event, reason } of outcome.rejected) {
-          console.warn(`[prefect-lite] task-run recorder: ignoring event ${event.id} (${event.event}): ${reason}`);
+          log.warn(`task-run recorder: ignoring event ${event.id} (${event.event}): ${reason}`);
         }
         return outcome.deferred;
       },

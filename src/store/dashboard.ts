@@ -13,6 +13,7 @@ import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, rows } from "../db/driver.ts";
 import { runHistoryStore } from "./run-history.ts";
 import { fragmentsFor, raw } from "./sql.ts";
+import { log } from "../core/logger.ts";
 
 export interface StateCount {
   state_type: string | null;
@@ -151,7 +152,7 @@ export function dashboardStore(driver: Driver) {
       let running: Promise<unknown> = Promise.resolve();
       const timer = setInterval(() => {
         // A slow fold is not started twice; a failed one leaves the deltas, still exact, for the next.
-        running = running.then(() => driver.tx(compactOp)).catch((e) => console.warn("[prefect-lite] folding hourly run counts failed:", e));
+        running = running.then(() => driver.tx(compactOp)).catch((e) => log.warn("folding hourly run counts failed", e));
       }, everyMs);
       timer.unref?.();
       return async () => {
