@@ -34,6 +34,8 @@ SERVER_LOG_ERRORS = (
     r"database is locked",
     r"Traceback \(most recent call last\)",
     r"\[prefect-lite\] .* failed:",
+    # src/core/logger.ts: an unexpected error in a request or a background writer.
+    r"\| (ERROR|CRITICAL) +\| prefect\.server - ",
 )
 
 

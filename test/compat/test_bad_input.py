@@ -61,6 +61,13 @@ WRONG_TYPES = [
     ("POST", "/events/filter", {"filter": {"order": "SIDEWAYS"}}),
     ("POST", "/events/filter", {"filter": {"any_resource": {"id": "x"}}}),
     ("PATCH", f"/flow_runs/{UNKNOWN}", {"name": 3}),
+    # Typed fields the SDK reads back into its models (issue 10, item 3).
+    ("POST", "/flows/", {"name": "lab", "labels": {"a": {"nested": [1, 2]}}}),
+    ("POST", "/flow_runs/", {"flow_id": UNKNOWN, "labels": {"a": [1]}}),
+    ("POST", "/flow_runs/", {"flow_id": UNKNOWN, "empirical_policy": {"retries": "many"}}),
+    ("POST", "/task_runs/", {"task_key": "k", "dynamic_key": "0", "task_inputs": {"x": "y"}}),
+    ("POST", "/task_runs/", {"task_key": "k", "dynamic_key": "0", "task_inputs": {"x": [{"input_type": "task_run", "id": "no"}]}}),
+    ("POST", "/task_runs/", {"task_key": "k", "dynamic_key": "0", "empirical_policy": {"retry_delay": "soon"}}),
 ] + [("POST", route, body) for route in FILTER_ROUTES for body in ({"limit": "many"}, {"limit": -1}, {"limit": 201}, [])] + [
     ("POST", route, {"offset": -1}) for route in FILTER_ROUTES if route != "/events/filter"
 ]
@@ -169,3 +176,18 @@ def test_json_body_without_content_type_is_accepted(http):
     assert r.json()["name"] == name
     r = http.post("/flows/filter", content=b'{"limit": 1}')
     assert r.status_code == 200 and len(r.json()) == 1, show(r)
+
+
+def test_refused_writes_leave_every_sdk_listing_readable(http, client):
+    """A flow with nested labels used to be stored, and then read_flows() raised ValidationError."""
+    for method, path, body in WRONG_TYPES[-6:]:
+        assert send(http, method, path, body).status_code == 422
+    flow = http.post("/flows/", json={"name": f"readable-{uuid.uuid4().hex[:8]}", "labels": {"team": "data", "n": 1, "ok": True}})
+    assert flow.status_code == 201, show(flow)
+    run = http.post("/flow_runs/", json={"flow_id": flow.json()["id"], "empirical_policy": {"retries": 1, "retry_delay": 2}})
+    assert run.status_code == 201, show(run)
+    task = http.post("/task_runs/", json={"task_key": "k", "dynamic_key": "r", "flow_run_id": run.json()["id"], "task_inputs": {"x": [{"input_type": "parameter", "name": "p"}]}})
+    assert task.status_code == 201, show(task)
+    assert any(f.labels.get("team") == "data" for f in client.read_flows())
+    assert any(r.empirical_policy.retries == 1 for r in client.read_flow_runs())
+    assert any(t.task_inputs["x"][0].name == "p" for t in client.read_task_runs())
