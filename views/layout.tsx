@@ -29,6 +29,7 @@ export function Layout({ title, section, csrfToken, children }: PropsWithChildre
           <link rel="icon" href="data:," />
           <link rel="stylesheet" href="/static/app.css" />
           <script src="/static/htmx.min.js" defer></script>
+          <script src="/static/app.js" defer></script>
         </head>
         <body hx-headers={csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : undefined}>
           <a class="skip" href="#main">

@@ -148,6 +148,21 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
+  test("the cancel button asks first (under script-src 'self'); declining changes nothing", async () => {
+    const p = await browser.newPage();
+    const errors: string[] = [];
+    p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    const asked: string[] = [];
+    p.on("dialog", (d) => (asked.push(d.message()), d.dismiss()));
+    await p.goto(`${server.base}/runs/${ids.running}`);
+    await p.getByRole("button", { name: "Cancel run" }).click();
+    await p.waitForTimeout(300);
+    expect(asked).toEqual(["Cancel this flow run?"]);
+    expect((await api(`/flow_runs/${ids.running}`)).state).toMatchObject({ type: "RUNNING" });
+    expect(errors).toEqual([]);
+    await p.close();
+  });
+
   test("cancel from the UI ends a run Cancelled", async () => {
     const { page: p } = await page(`/runs/${ids.running}`);
     await p.getByRole("button", { name: "Cancel run" }).click();

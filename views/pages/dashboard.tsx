@@ -24,7 +24,7 @@ export function DashboardPage(p: DashboardProps) {
         <h1>Dashboard</h1>
         <form class="inline" method="get" action="/">
           <label for="window">Window</label>
-          <select id="window" name="window" onchange="this.form.requestSubmit()">
+          <select id="window" name="window" data-autosubmit>
             {p.windows.map(([value, label]) => (
               <option value={value} selected={value === p.window} safe>
                 {label}

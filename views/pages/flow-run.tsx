@@ -101,7 +101,7 @@ export function FlowRunPage(p: FlowRunPageProps) {
       <section class="card actions" aria-labelledby="actions-h">
         <h2 id="actions-h">Actions</h2>
         {!terminal ? (
-          <form method="post" action={`/runs/${r.id}/cancel`} class="inline" onsubmit="return confirm('Cancel this flow run?')">
+          <form method="post" action={`/runs/${r.id}/cancel`} class="inline" data-confirm="Cancel this flow run?">
             <input type="hidden" name="csrf" value={p.csrfToken} />
             <button type="submit" class="danger">
               Cancel run
@@ -111,14 +111,14 @@ export function FlowRunPage(p: FlowRunPageProps) {
           ""
         )}
         {r.deployment_id && terminal ? (
-          <form method="post" action={`/runs/${r.id}/retry`} class="inline" onsubmit="return confirm('Retry this flow run?')">
+          <form method="post" action={`/runs/${r.id}/retry`} class="inline" data-confirm="Retry this flow run?">
             <input type="hidden" name="csrf" value={p.csrfToken} />
             <button type="submit">Retry</button>
           </form>
         ) : (
           ""
         )}
-        <form method="post" action={`/runs/${r.id}/state`} class="state-form" onsubmit="return confirm('Change the state of this flow run?')">
+        <form method="post" action={`/runs/${r.id}/state`} class="state-form" data-confirm="Change the state of this flow run?">
           <input type="hidden" name="csrf" value={p.csrfToken} />
           <label>
             New state

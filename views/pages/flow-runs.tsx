@@ -40,7 +40,7 @@ export function FlowRunsList(p: FlowRunsPageProps) {
     <div id="runs-list">
       <Flash notice={p.notice} error={p.error} />
       {p.runs.length ? (
-        <form method="post" action="/runs/bulk" class="bulk" onsubmit="return confirm('Apply this action to the selected runs?')">
+        <form method="post" action="/runs/bulk" class="bulk" data-confirm="Apply this action to the selected runs?">
           <input type="hidden" name="csrf" value={p.csrfToken} />
           <div class="bulk-actions">
             <button type="submit" name="action" value="cancel">
