@@ -6,6 +6,7 @@ import { findSetting, allSettingNames, SECRET_MASK, SETTINGS, type SettingDef } 
 import { touchProfile, writeProfiles } from "../settings/profiles.ts";
 import { parseSettingValue } from "../settings/values.ts";
 import type { Settings } from "../settings/sources.ts";
+import { maskCredentials } from "../core/redact.ts";
 import { CliError, guarded, loadSettings, print } from "./context.ts";
 
 /** Looks a name up, or fails naming the closest known settings. */
@@ -24,8 +25,9 @@ export function requireSetting(name: string): SettingDef {
   throw new CliError(`Unknown setting name '${name}'. Did you mean ${suggestions.map((s) => `'${s}'`).join(", ")}?`);
 }
 
+/** A secret prints as stars; any other value that quotes a URL with a password hides the password. */
 const show = (def: SettingDef | undefined, value: string | null, showSecrets: boolean) =>
-  def?.secret && !showSecrets && value !== null ? SECRET_MASK : String(value);
+  showSecrets || value === null ? String(value) : def?.secret ? SECRET_MASK : maskCredentials(value);
 
 const set = defineCommand({
   meta: { name: "set", description: "Set settings in the current profile: config set KEY=VALUE [KEY=VALUE…]" },
@@ -118,12 +120,12 @@ const view = defineCommand({
       if (seen.has(key)) continue;
       const fromEnv = settings.env[key];
       const [v, src] = fromEnv !== undefined ? [fromEnv, "env"] : [value, "profile"];
-      lines.push([key, `${key}='${v}'${showSources ? ` (from ${src})` : ""}`]);
+      lines.push([key, `${key}='${show(undefined, v ?? null, args["show-secrets"])}'${showSources ? ` (from ${src})` : ""}`]);
     }
     const apiUrl = settings.resolve("PREFECT_API_URL").raw;
     if (apiUrl) {
       print("🚀 you are connected to:");
-      print(settings.resolve("PREFECT_UI_URL").raw ?? apiUrl.replace(/\/api\/?$/, ""));
+      print(maskCredentials(settings.resolve("PREFECT_UI_URL").raw ?? apiUrl.replace(/\/api\/?$/, "")));
     }
     print(`PREFECT_PROFILE='${settings.profileName}'`);
     for (const [, line] of lines.sort((a, b) => a[0].localeCompare(b[0]))) print(line);

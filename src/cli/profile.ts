@@ -3,6 +3,7 @@ import { defineCommand } from "citty";
 import { consola } from "consola";
 import { SECRET_MASK, findSetting } from "../settings/registry.ts";
 import { touchProfile, writeProfiles } from "../settings/profiles.ts";
+import { maskCredentials } from "../core/redact.ts";
 import { CliError, guarded, loadSettings, print } from "./context.ts";
 
 const nameArg = { name: { type: "positional" as const, description: "profile name", required: true } };
@@ -102,7 +103,7 @@ const inspect = defineCommand({
     if (!profile) throw new CliError(`Profile '${name}' not found.`);
     const entries = Object.entries(profile);
     if (!entries.length) return print(`Profile '${name}' is empty.`);
-    for (const [k, v] of entries) print(`${k}='${findSetting(k)?.secret ? SECRET_MASK : v}'`);
+    for (const [k, v] of entries) print(`${k}='${findSetting(k)?.secret ? SECRET_MASK : maskCredentials(v)}'`);
   }),
 });
 

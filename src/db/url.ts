@@ -1,6 +1,7 @@
 // SQLAlchemy-style database URLs (what Prefect users already have in their settings) → a connection spec.
 import { isAbsolute, resolve } from "node:path";
 import { AppError } from "../core/errors.ts";
+import { CREDENTIAL_MASK, maskCredentials } from "../core/redact.ts";
 
 export type DbSpec =
   | { dialect: "sqlite"; path: string; memory: boolean; display: string }
@@ -31,15 +32,31 @@ export function applyPassword(url: string, password: string | null): string {
 
 export function parseDatabaseUrl(url: string): DbSpec {
   const m = /^([a-z][a-z0-9]*)(?:\+([a-z0-9_]+))?:\/\/(.*)$/is.exec(url.trim());
-  if (!m) throw new AppError("invalid", `Could not parse the database URL '${url}'. Expected e.g. sqlite+aiosqlite:///path/prefect.db or postgresql+asyncpg://user:pass@host:5432/db.`);
+  if (!m) {
+    const expected = "Expected e.g. sqlite+aiosqlite:///path/prefect.db or postgresql+asyncpg://user:pass@host:5432/db.";
+    throw new AppError("invalid", `Could not parse the database URL '${maskCredentials(url)}'. ${expected}`);
+  }
   const dialect = m[1].toLowerCase();
   const rest = m[3];
-  if (dialect === "sqlite") return parseSqlite(rest);
+  if (dialect === "sqlite") return parseSqlite(url, rest);
   if (dialect === "postgresql" || dialect === "postgres") return parsePg(url, rest);
   throw new AppError("invalid", `Unable to infer database configuration from provided dialect. Got dialect name '${dialect}'`);
 }
 
-function parseSqlite(rest: string): DbSpec {
+/**
+ * decodeURIComponent's bare "URI error" names neither the URL nor the fix. The offending escape itself is
+ * not quoted: it may be part of the password.
+ */
+function decodePart(original: string, part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    const hint = `${what} has a '%' not followed by two hex digits (write a literal % as %25)`;
+    throw new AppError("invalid", `Could not parse the database URL '${maskCredentials(original)}': ${hint}.`);
+  }
+}
+
+function parseSqlite(original: string, rest: string): DbSpec {
   // SQLAlchemy: sqlite:// (nothing) is in memory; sqlite:///x is the relative path x; sqlite:////x is /x.
   const [pathPart, query = ""] = splitOnce(rest, "?");
   const params = new URLSearchParams(query);
@@ -47,7 +64,7 @@ function parseSqlite(rest: string): DbSpec {
   if (path.startsWith("file:")) path = path.slice(5);
   const memory = path === "" || path === ":memory:" || path.startsWith(":memory:") || params.get("mode") === "memory";
   if (memory) return { dialect: "sqlite", path: ":memory:", memory: true, display: "sqlite (in memory)" };
-  path = decodeURIComponent(path);
+  path = decodePart(original, path, "the path");
   const abs = isAbsolute(path) ? path : resolve(path);
   return { dialect: "sqlite", path: abs, memory: false, display: `sqlite:///${abs}` };
 }
@@ -61,32 +78,28 @@ function parsePg(original: string, rest: string): DbSpec {
   try {
     u = new URL(`postgres://${rest}`);
   } catch {
-    throw new AppError("invalid", `Could not parse the PostgreSQL URL '${maskPassword(original)}'.`);
+    const hint = "Check the host and that the port is a number from 1 to 65535.";
+    throw new AppError("invalid", `Could not parse the PostgreSQL URL '${maskCredentials(original)}'. ${hint}`);
   }
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  const database = decodePart(original, u.pathname.replace(/^\//, ""), "the database name");
   const params: Record<string, string> = {};
   for (const [k, v] of u.searchParams) params[k] = v;
   // libpq lets the host come from the query (unix sockets); keep that form working.
-  const host = params.host ?? (u.hostname ? decodeURIComponent(u.hostname) : "localhost");
+  const host = params.host ?? (u.hostname ? decodePart(original, u.hostname, "the host") : "localhost");
   delete params.host;
-  if (!database) throw new AppError("invalid", `The PostgreSQL URL '${maskPassword(original)}' names no database.`);
+  if (!database) throw new AppError("invalid", `The PostgreSQL URL '${maskCredentials(original)}' names no database.`);
   const spec = {
     dialect: "pg" as const,
     host,
     port: u.port ? Number(u.port) : 5432,
-    user: decodeURIComponent(u.username) || "postgres",
-    password: decodeURIComponent(u.password),
+    user: decodePart(original, u.username, "the user name") || "postgres",
+    password: decodePart(original, u.password, "the password"),
     database,
     params,
     display: "",
   };
-  spec.display = `postgresql://${spec.user}${spec.password ? ":***" : ""}@${host}:${spec.port}/${database}`;
+  spec.display = `postgresql://${spec.user}${spec.password ? `:${CREDENTIAL_MASK}` : ""}@${host}:${spec.port}/${database}`;
   return spec;
-}
-
-/** The URL with any password replaced by ***, for banners and messages. */
-export function maskPassword(url: string): string {
-  return url.replace(/(:\/\/[^:/@]*:)[^@]*@/, "$1***@");
 }
 
 function splitOnce(s: string, sep: string): [string, string?] {

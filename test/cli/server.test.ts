@@ -48,7 +48,7 @@ describe("server start", () => {
       expect(await s.proc.exited).toBe(0);
     }
     const out = await new Response(s.proc.stdout).text();
-    expect(out).toContain("Database: postgresql://postgres:***@127.0.0.1:");
+    expect(out).toContain("Database: postgresql://postgres:********@127.0.0.1:");
     expect(out).not.toContain("hunter2");
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
-import { applyPassword, maskPassword, parseDatabaseUrl } from "../../src/db/url.ts";
+import { maskCredentials } from "../../src/core/redact.ts";
+import { applyPassword, parseDatabaseUrl } from "../../src/db/url.ts";
 
 describe("database URLs", () => {
   test("sqlite+aiosqlite with an absolute path (four slashes)", () => {
@@ -38,15 +39,54 @@ describe("database URLs", () => {
 
   test("the display form hides the password", () => {
     const spec = parseDatabaseUrl("postgresql+asyncpg://user:secret@h:5432/db");
-    expect(spec.display).toBe("postgresql://user:***@h:5432/db");
+    expect(spec.display).toBe("postgresql://user:********@h:5432/db");
     expect(spec.display).not.toContain("secret");
-    expect(maskPassword("postgresql+asyncpg://user:secret@h/db")).toBe("postgresql+asyncpg://user:***@h/db");
+  });
+
+  test.each([
+    ["postgresql+asyncpg://user:secret@h/db", "postgresql+asyncpg://user:********@h/db"],
+    ["Unsupported database URL 'mysql://u:TopSecret99@localhost/db': expected …", "Unsupported database URL 'mysql://u:********@localhost/db': expected …"],
+    // An unencoded @ or / in the password: everything up to the last @ before the query is hidden.
+    ["postgresql://u:Top@Sec/ret@h:5432/db?sslmode=require", "postgresql://u:********@h:5432/db?sslmode=require"],
+    ["postgres://u:p@h/db?sslmode=require&password=TopSecret99", "postgres://u:********@h/db?sslmode=require&password=********"],
+    ["two: a://x:s1@h and b://y:s2@k.", "two: a://x:********@h and b://y:********@k."],
+    ["URL 'postgresql:/u:TopSecret99@h/db'", "URL 'postgresql:/u:********@h/db'"],
+    ["URL 'u:TopSecret99@h/db'", "URL 'u:********@h/db'"],
+    // No password, nothing to hide.
+    ["postgres://u@h:5432/db", "postgres://u@h:5432/db"],
+    ["sqlite+aiosqlite:////root/.prefect/prefect.db", "sqlite+aiosqlite:////root/.prefect/prefect.db"],
+    ["http://127.0.0.1:4200/api", "http://127.0.0.1:4200/api"],
+  ])("maskCredentials(%s)", (text, masked) => {
+    expect(maskCredentials(text)).toBe(masked);
   });
 
   test("bad URLs are clear errors", () => {
     expect(() => parseDatabaseUrl("mysql://u:p@h/db")).toThrow("Got dialect name 'mysql'");
     expect(() => parseDatabaseUrl("not a url")).toThrow("Could not parse the database URL");
     expect(() => parseDatabaseUrl("postgresql+asyncpg://u:p@h:5432/")).toThrow("names no database");
+    expect(() => parseDatabaseUrl("sqlite:///%zz")).toThrow("Could not parse the database URL 'sqlite:///%zz': the path has a '%' not followed by two hex digits (write a literal % as %25).");
+  });
+
+  test("no parse error quotes the password", () => {
+    for (const url of [
+      "postgresql+asyncpg://u:TopSecret99@127.0.0.1:99999/db",
+      "postgresql+asyncpg://u:TopSecret99@127.0.0.1:abc/db",
+      "postgresql+asyncpg://u:TopSecret99@[::1/db",
+      "postgresql+asyncpg://u:TopSecret99@h:5432/",
+      "postgresql+asyncpg://u:TopSecret99%zz@h:5432/db",
+      "postgresql+asyncpg://u:TopSecret99@h:5432/db%zz",
+      "postgresql:/u:TopSecret99@h/db",
+      "u:TopSecret99@h/db",
+    ]) {
+      let message = "";
+      try {
+        parseDatabaseUrl(url);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect({ url, threw: message !== "" }).toEqual({ url, threw: true });
+      expect(message).not.toContain("TopSecret99");
+    }
   });
 
   test("password placeholders are substituted, URL-encoded", () => {
