@@ -1,7 +1,7 @@
 // The prefect-lite executable: the citty root and the only file that calls runMain.
 import { defineCommand, runMain } from "citty";
 import { PREFECT_LITE_VERSION } from "./core/version.ts";
-import { cli } from "./cli/context.ts";
+import { cli, exitWithError } from "./cli/context.ts";
 import config from "./cli/config.ts";
 import profile from "./cli/profile.ts";
 import server from "./cli/server.ts";
@@ -26,5 +26,10 @@ const main = defineCommand({
   meta: { name: "prefect-lite", version: PREFECT_LITE_VERSION, description: "A Prefect-compatible orchestration server in one executable" },
   subCommands: { server, config, profile },
 });
+
+// A failure outside a command's own await (a background task of a starting server) would otherwise get
+// Bun's report: a code frame of the bundled source. It gets the same one line as a command's failure.
+process.on("uncaughtException", exitWithError);
+process.on("unhandledRejection", exitWithError);
 
 runMain(main, { rawArgs: preprocessArgv(process.argv.slice(2)) });
