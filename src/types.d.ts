@@ -6,3 +6,7 @@ declare module "*.css" {
   const path: string;
   export default path;
 }
+declare module "*/static/app.js" {
+  const path: string;
+  export default path;
+}

@@ -5,7 +5,8 @@ const MIN = [0, 8, 0];
 
 export const apiVersionCheck = new Elysia({ name: "api.version-check" }).onRequest(({ request }) => {
   const header = request.headers.get("x-prefect-api-version");
-  if (header === null) return;
+  // Empty counts as absent, as in Prefect (`if not x_prefect_api_version`).
+  if (header === null || header.trim() === "") return;
   const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(header.trim());
   const bad = (detail: string) => new Response(JSON.stringify({ detail }), { status: 400, headers: { "content-type": "application/json" } });
   if (!m) return bad(`Invalid X-PREFECT-API-VERSION header format. Expected header in format 'x.y.z' but received ${header}`);

@@ -4,6 +4,8 @@ import { AppError, invalid } from "../core/errors.ts";
 import type { Page } from "../store/flows.ts";
 
 export const Uuid = t.String({ format: "uuid", error: "Input should be a valid UUID" });
+/** Log levels and other integer columns: PostgreSQL's integer is 32 bits. */
+export const Int32 = t.Integer({ minimum: -(2 ** 31), maximum: 2 ** 31 - 1 });
 export const IdParams = t.Object({ id: Uuid });
 
 export type Body = Record<string, any>;

@@ -54,6 +54,7 @@ interface ValidationIssue {
 }
 
 const MAX_ISSUES = 20;
+const KIND_ONLY = /^Expected \w+( value)?$/;
 
 /**
  * A union (every optional filter is `object | null`) fails as a whole at its own path; the variant
@@ -63,13 +64,17 @@ function leafIssues(issue: ValidationIssue, depth = 0): ValidationIssue[] {
   if (!issue.errors?.length || depth > 32) return [issue];
   const own = String(issue.path ?? "").length;
   let best: ValidationIssue[] = [];
-  let bestLength = -1;
+  let bestScore = -1;
   for (const variant of issue.errors) {
     const list = [...take(variant, MAX_ISSUES)];
     // "Expected null" only says the value was not null: the other variant knows more.
     if (list.every((i) => i.message === "Expected null")) continue;
+    // Deeper first; at the same depth a broken constraint ("greater or equal to 0") says more than a
+    // kind the value was not ("Expected string", from the numeric-string variant Elysia adds).
     const furthest = Math.max(own, ...list.map((i) => String(i.path ?? "").length));
-    if (furthest > bestLength) [best, bestLength] = [list, furthest];
+    const informative = list.some((i) => !KIND_ONLY.test(i.message ?? ""));
+    const score = furthest * 2 + (informative ? 1 : 0);
+    if (score > bestScore) [best, bestScore] = [list, score];
   }
   return best.length ? best.flatMap((i) => leafIssues(i, depth + 1)) : [issue];
 }

@@ -3,7 +3,7 @@
 // the SQL builders (src/store/filters.ts) read nothing these models do not type.
 import { t, type TSchema } from "elysia";
 import { STATE_TYPES } from "../orchestration/index.ts";
-import { Uuid } from "./common.ts";
+import { Int32, Uuid } from "./common.ts";
 
 const opt = <T extends TSchema>(s: T) => t.Optional(t.Union([s, t.Null()]));
 /**
@@ -68,7 +68,7 @@ export const DeploymentFilter = opt(obj({ operator: Operator, id: IdFilter }));
 export const LogFilter = opt(
   obj({
     operator: Operator,
-    level: opt(obj({ ge_: opt(t.Integer()), le_: opt(t.Integer()) })),
+    level: opt(obj({ ge_: opt(Int32), le_: opt(Int32) })),
     timestamp: opt(obj({ before_: opt(Str), after_: opt(Str) })),
     flow_run_id: opt(obj({ any_: list(Uuid) })),
     task_run_id: opt(obj({ any_: list(Uuid), is_null_: opt(Bool) })),

@@ -36,7 +36,8 @@ const FlowRunCreateBody = t.Object(
 
 const FlowRunUpdateBody = t.Object(
   {
-    name: t.Optional(t.String()),
+    // null leaves the name as it is, as in Prefect.
+    name: t.Optional(Nullable(t.String())),
     flow_version: t.Optional(Nullable(t.String())),
     parameters: t.Optional(Obj),
     empirical_policy: t.Optional(FlowRunPolicy),
@@ -69,7 +70,7 @@ export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistory
       "/:id",
       async ({ params, body }) => {
         if (body.name) checkName(body.name);
-        orNotFound((await flowRuns.update(params.id, body as never)) || null, "Flow run");
+        orNotFound((await flowRuns.update(params.id, { ...body, name: body.name ?? undefined } as never)) || null, "Flow run");
         return noContent();
       },
       { params: IdParams, body: FlowRunUpdateBody },

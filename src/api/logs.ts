@@ -6,13 +6,13 @@ import { invalid } from "../core/errors.ts";
 import { normalizeTimestamp } from "../orchestration/time.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { LogsStore } from "../store/logs.ts";
-import { Uuid, json, objectBody, pageOf } from "./common.ts";
+import { Int32, Uuid, json, objectBody, pageOf } from "./common.ts";
 
 const NullableUuid = t.Optional(t.Union([Uuid, t.Null()]));
 
 // Prefect's LogCreate. worker_id (Cloud only) and unknown keys are accepted and ignored.
 const LogCreate = t.Object(
-  { name: t.String(), level: t.Integer(), message: t.String(), timestamp: t.String(), flow_run_id: NullableUuid, task_run_id: NullableUuid },
+  { name: t.String(), level: Int32, message: t.String(), timestamp: t.String(), flow_run_id: NullableUuid, task_run_id: NullableUuid },
   { additionalProperties: true },
 );
 

@@ -13,7 +13,7 @@ const TaskRunCreateBody = t.Object(
     id: t.Optional(Nullable(Uuid)),
     name: t.Optional(Nullable(t.String())),
     flow_run_id: t.Optional(Nullable(Uuid)),
-    task_key: t.String({ minLength: 1 }),
+    task_key: t.String(),
     dynamic_key: t.String(),
     cache_key: t.Optional(Nullable(t.String())),
     cache_expiration: t.Optional(Nullable(t.String())),

@@ -56,6 +56,12 @@ export function runHistoryStore(driver: Driver) {
       const span = diffSeconds(end, start);
       if (span < 0) throw invalid("history_end must not be before history_start", [{ loc: ["body", "history_end"], msg: "history_end must not be before history_start", type: "value_error" }]);
       const buckets = Math.max(1, Math.ceil(span / interval));
+      // The last bucket must still end before year 10000, where timestamps stop.
+      try {
+        addSeconds(start, buckets * interval);
+      } catch {
+        throw invalid("History interval reaches past the last representable time.", [{ loc: ["body", "history_interval"], msg: "History interval is too large", type: "value_error" }]);
+      }
       if (buckets > MAX_INTERVALS) throw invalid(`History interval is too small: at most ${MAX_INTERVALS} intervals are allowed.`, [{ loc: ["body", "history_interval"], msg: "History interval is too small", type: "value_error" }]);
       return driver.read(function* () {
         const startEpoch = Date.parse(start) / 1000; // millisecond precision is plenty for bucketing

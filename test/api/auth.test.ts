@@ -31,7 +31,7 @@ describe("basic auth on every route", async () => {
 
   test("no credentials, wrong ones, another scheme, junk base64 and the Upgrade header all get 401", async () => {
     const refused: string[] = [];
-    const wrong = [
+    const wrong: Array<Record<string, string>> = [
       {},
       { authorization: basic("admin:wrong") },
       { authorization: basic("admin:s3cre") },

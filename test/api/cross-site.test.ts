@@ -28,14 +28,15 @@ describe("cross-site requests", async () => {
   });
 
   test("requests a browser marks as cross-site are a 403, whatever their content type", async () => {
-    for (const headers of [
+    const browsers: Array<Record<string, string>> = [
       { "sec-fetch-site": "cross-site" },
       { "sec-fetch-site": "same-site" },
       { origin: "https://evil.example" },
       { origin: "http://localhost:4201" },
       { origin: "null" },
       { "sec-fetch-site": "cross-site", origin: "http://localhost" },
-    ]) {
+    ];
+    for (const headers of browsers) {
       for (const method of ["POST", "DELETE", "PATCH"]) {
         const r = await t.call("/api/flow_runs/bulk_delete", { method, json: {}, headers });
         expect({ headers, method, status: r.status }).toEqual({ headers, method, status: 403 });
@@ -53,7 +54,8 @@ describe("cross-site requests", async () => {
   });
 
   test("same-origin browsers, the SDK and curl pass", async () => {
-    for (const headers of [{}, { "sec-fetch-site": "same-origin", origin: "http://localhost" }, { "sec-fetch-site": "none" }, { "user-agent": "curl/8.0" }]) {
+    const passing: Array<Record<string, string>> = [{}, { "sec-fetch-site": "same-origin", origin: "http://localhost" }, { "sec-fetch-site": "none" }, { "user-agent": "curl/8.0" }];
+    for (const headers of passing) {
       const r = await t.call("/api/flows/filter", { method: "POST", json: {}, headers });
       expect({ headers, status: r.status }).toEqual({ headers, status: 200 });
     }

@@ -1,3 +1,4 @@
+import { setLogSink } from "../../src/core/logger.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { rows } from "../../src/db/driver.ts";
@@ -111,9 +112,8 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
     expect(c.messages[0]).toEqual({ type: "auth_success" });
     const run = `prefect.flow-run.${Bun.randomUUIDv7()}`;
     const good = [clientEvent({ resource: { "prefect.resource.id": run } }), clientEvent({ resource: { "prefect.resource.id": run }, payload: { blob: "x".repeat(1_600_000) } })];
-    const errors: unknown[] = [];
-    const warn = console.warn;
-    console.warn = (...a: unknown[]) => void errors.push(a);
+    const errors: string[] = [];
+    setLogSink((line) => void errors.push(line));
     try {
       c.send(good[0]);
       c.send("{not json");
@@ -123,10 +123,11 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
       c.send(good[0]); // a resend
       await Bun.sleep(50);
     } finally {
-      console.warn = warn;
+      setLogSink(null);
     }
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
     expect(errors.length).toBe(3);
+    expect(errors.every((e) => e.includes("WARNING") && e.includes("/events/in: skipping an invalid event"))).toBe(true);
     await t.mod.flush();
     const page = (await (await post("/api/events/filter", { filter: { resource: { id: [run] } } })).json()) as { total: number; events: Array<{ payload: { blob?: string } }> };
     expect(page.total).toBe(2);

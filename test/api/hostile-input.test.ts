@@ -216,3 +216,38 @@ describe("a full disk", async () => {
     expect((await t.call("/api/flows/", { method: "POST", json: { name: "after" } })).status).toBe(201);
   });
 });
+
+describe("fuzzer findings", async () => {
+  const t = await testApp();
+  afterAll(() => t.close());
+  const post = async (path: string, json: unknown) => (await t.call(path, { method: "POST", json })).status;
+
+  test("log levels past PostgreSQL's integer are 422s on both databases", async () => {
+    expect(await post("/api/logs/", [{ name: "x", level: 3_000_000_000, message: "m", timestamp: "2026-01-01T00:00:00Z" }])).toBe(422);
+    expect(await post("/api/logs/filter", { logs: { level: { ge_: 3_000_000_000 } } })).toBe(422);
+    expect(await post("/api/logs/", [{ name: "x", level: 2 ** 31 - 1, message: "m", timestamp: "2026-01-01T00:00:00Z" }])).toBe(201);
+  });
+
+  test("history near the end of time is a 422", async () => {
+    const body = { history_start: "9999-12-01T00:00:00Z", history_end: "9999-12-02T00:00:00Z", history_interval_seconds: 86400 * 365 };
+    expect(await post("/api/flow_runs/history", body)).toBe(422);
+  });
+
+  test("what Prefect accepts: a null name on update, an empty task key, null labels, an empty API-version header", async () => {
+    const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "f", labels: null } })).json()) as { id: string; labels: unknown };
+    expect(flow.labels).toEqual({});
+    const run = (await (await t.call("/api/flow_runs/", { method: "POST", json: { flow_id: flow.id, name: "keep", labels: null } })).json()) as { id: string };
+    expect((await t.call(`/api/flow_runs/${run.id}`, { method: "PATCH", json: { name: null } })).status).toBe(204);
+    expect(((await (await t.call(`/api/flow_runs/${run.id}`)).json()) as { name: string }).name).toBe("keep");
+    expect(await post("/api/task_runs/", { task_key: "", dynamic_key: "d" })).toBe(201);
+    expect((await t.call("/api/flows/count", { method: "POST", json: {}, headers: { "x-prefect-api-version": "" } })).status).toBe(200);
+  });
+
+  test("a negative limit names the limit", async () => {
+    const r = await t.call("/api/flows/filter", { method: "POST", json: { limit: -643 } });
+    expect(r.status).toBe(422);
+    const detail = ((await r.json()) as { exception_detail: Array<{ loc: unknown[]; msg: string }> }).exception_detail[0];
+    expect(detail.loc).toEqual(["body", "limit"]);
+    expect(detail.msg).toContain("greater or equal to 0");
+  });
+});
