@@ -1,6 +1,7 @@
 // The server's one logger: Prefect's level names, set once from PREFECT_SERVER_LOGGING_LEVEL (or
 // --log-level), lines on stderr. An error logs one line with its message; its stack trace only at DEBUG,
 // so a bundled binary never prints pages of its own source for one failure.
+import { maskCredentials } from "./redact.ts";
 
 export const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
 export type Level = (typeof LEVELS)[number];
@@ -25,17 +26,17 @@ function clock(): string {
   return new Date().toISOString().slice(11, 23);
 }
 
-/** The error's own message on one line (never its stack, never a bundled source excerpt). */
+/** The error's own message on one line (never its stack, never a bundled source excerpt or a password). */
 export function errorText(e: unknown): string {
-  if (e instanceof Error) return `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}`.replace(/\s*\n\s*/g, " ");
-  return String(e).replace(/\s*\n\s*/g, " ");
+  const text = e instanceof Error ? `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}` : String(e);
+  return maskCredentials(text.replace(/\s*\n\s*/g, " "));
 }
 
 function emit(level: Level, message: string, error?: unknown): void {
   if (!isEnabled(level)) return;
   const tail = error === undefined ? "" : `: ${errorText(error)}`;
-  sink(`${clock()} | ${level.padEnd(8)} | prefect.server - ${message}${tail}`);
-  if (error instanceof Error && error.stack && isEnabled("DEBUG")) sink(error.stack);
+  sink(`${clock()} | ${level.padEnd(8)} | prefect.server - ${maskCredentials(message)}${tail}`);
+  if (error instanceof Error && error.stack && isEnabled("DEBUG")) sink(maskCredentials(error.stack));
 }
 
 export const log = {

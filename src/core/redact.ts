@@ -2,7 +2,7 @@
 // connection failures, settings shown by `config view`, the CLI's last-resort error line) passes through
 // maskCredentials. It lives in core/ so settings/, db/ and cli/ can all use the same one.
 
-/** What a hidden value prints as; the same eight stars as settings/registry.ts's SECRET_MASK. */
+/** What a hidden value prints as, here and for secret settings (settings/registry.ts). */
 export const CREDENTIAL_MASK = "********";
 
 // scheme://… up to whitespace or a quote, so a URL quoted inside a sentence ends at its closing quote.

@@ -4,6 +4,7 @@
 // Names are Prefect's canonical 3.x env names; `aliases` are the legacy names Prefect still accepts.
 // Client-side settings (read by the Python SDK, not by our server) are listed too, so that
 // `prefect-lite config set PREFECT_API_URL=…` writes a profile the SDK understands.
+import { CREDENTIAL_MASK } from "../core/redact.ts";
 
 export type SettingType = "string" | "int" | "float" | "bool" | "path" | "url" | "level" | "db-url" | "choice";
 
@@ -92,4 +93,4 @@ export function allSettingNames(): string[] {
   return [...byName.keys()];
 }
 
-export const SECRET_MASK = "********";
+export const SECRET_MASK = CREDENTIAL_MASK;

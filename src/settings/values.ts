@@ -1,4 +1,5 @@
 // Turning the strings that env vars and profiles hold into typed values, with Prefect-like messages.
+import { maskCredentials } from "../core/redact.ts";
 import { AppError } from "../core/errors.ts";
 import { LOG_LEVELS, type SettingDef } from "./registry.ts";
 
@@ -46,7 +47,7 @@ export function parseSettingValue(def: SettingDef, raw: string): SettingValue {
     }
     case "db-url": {
       if (!/^(sqlite|postgres|postgresql)(\+\w+)?:\/\//i.test(text)) {
-        throw fail(`Unsupported database URL '${raw}': expected sqlite+aiosqlite:///… or postgresql+asyncpg://…`);
+        throw fail(`Unsupported database URL '${maskCredentials(raw)}': expected sqlite+aiosqlite:///… or postgresql+asyncpg://…`);
       }
       return text;
     }
