@@ -1,6 +1,7 @@
 // The whole test suite in one command (`npm test`): build the binary, prepare the Python venv with the
-// pinned prefect SDK, start a throwaway PostgreSQL, run the bun suites and the pytest compat suite,
-// and close with one `N passed, N failed` line counted from both runners' JUnit reports.
+// pinned prefect SDK, start a throwaway PostgreSQL, run the bun suites, the pytest compat suite and the
+// schemathesis fuzzer (test/fuzz/), and close with one `N passed, N failed` line counted from their JUnit
+// reports.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startPgCluster } from "./support/pg-cluster.ts";
@@ -91,6 +92,13 @@ try {
       add(junitCounts(pyXml), "pytest");
       if (pyCode !== 0 && pyCode !== 1) problems.push(`pytest exited ${pyCode}`);
     }
+
+    step("fuzz: schemathesis against the binary with Prefect's OpenAPI schema (test/fuzz/run.ts)");
+    const fuzzXml = join(OUT, "fuzz.xml");
+    const fuzzCode = sh([process.execPath, "test/fuzz/run.ts", fuzzXml], env);
+    const fuzzCounts = junitCounts(fuzzXml);
+    add(fuzzCounts, "fuzz");
+    if (fuzzCode !== 0 && fuzzCounts && fuzzCounts.failures === 0) problems.push(`fuzz exited ${fuzzCode}`);
   }
 } finally {
   cluster?.stop();

@@ -1,0 +1,34 @@
+// Which operations the fuzzer tests: those the real app routes, read from Elysia's route table of
+// createApp (through test/support/app.ts), so the fuzzed set grows as routes are added and no list is
+// kept by hand. Schema operations we do not route are left out (test/fuzz/schema.ts).
+//
+//   bun test/fuzz/operations.ts SCHEMA OUT.json   writes the fuzzed schema, prints {included, excluded}
+import { readFileSync, writeFileSync } from "node:fs";
+import { testApp } from "../support/app.ts";
+import { fuzzSchema, pathShape } from "./schema.ts";
+
+const HTTP = new Set(["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"]);
+
+/** "GET /flows/{}" for every HTTP route the app serves under /api (websockets are not in the schema). */
+export async function routedOperations(): Promise<Set<string>> {
+  const t = await testApp();
+  try {
+    const out = new Set<string>();
+    for (const r of t.app.routes) {
+      const method = r.method.toUpperCase();
+      if (r.path.startsWith("/api/") && HTTP.has(method)) out.add(`${method} ${pathShape(r.path.slice("/api".length))}`);
+    }
+    return out;
+  } finally {
+    await t.close();
+  }
+}
+
+if (import.meta.main) {
+  const [src, out] = process.argv.slice(2);
+  if (!src || !out) throw new Error("usage: bun test/fuzz/operations.ts SCHEMA OUT.json");
+  const { schema, included, excluded } = fuzzSchema(JSON.parse(readFileSync(src, "utf8")), await routedOperations());
+  writeFileSync(out, JSON.stringify(schema));
+  console.log(JSON.stringify({ included, excluded }));
+  process.exit(0);
+}
