@@ -1,3 +1,4 @@
+import { setLogSink } from "../../src/core/logger.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { rows } from "../../src/db/driver.ts";
@@ -203,15 +204,14 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
     expect((await taskRuns(late)).length).toBe(1);
 
     const never = received(taskRunEvent({ taskRunId: Bun.randomUUIDv7(), flowRunId: Bun.randomUUIDv7(), type: "PENDING", name: "Pending", occurred: T(1) }));
-    const errors: unknown[] = [];
-    const orig = console.error;
-    console.error = (...a: unknown[]) => void errors.push(a);
+    const errors: string[] = [];
+    setLogSink((line) => void errors.push(line));
     try {
       t.bus.publish([never]);
       for (let i = 0; i < 100 && t.mod.services.recorder.pending + errors.length < 1; i++) await Bun.sleep(10);
       for (let i = 0; i < 100 && t.mod.services.recorder.pending > 0; i++) await Bun.sleep(10);
     } finally {
-      console.error = orig;
+      setLogSink(null);
     }
     expect(t.mod.services.recorder.pending).toBe(0);
     expect(String(errors.at(-1))).toContain("dropping");
