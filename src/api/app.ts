@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import { createDriver } from "../db/driver.ts";
 import type { DbHandle } from "../db/open.ts";
 import { EventBus } from "../events/bus.ts";
+import { transitions } from "../orchestration/transitions.ts";
 import { flowRunsStore } from "../store/flow-runs.ts";
 import { flowsStore } from "../store/flows.ts";
 import { dashboardStore } from "../store/dashboard.ts";
@@ -50,13 +51,14 @@ export function createApp(deps: AppDeps) {
     runList: runListStore(driver),
     ...events.stores,
   };
+  const runTransitions = transitions({ flowRuns: stores.flowRuns, taskRuns: stores.taskRuns, bus });
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
     .use(adminApi(deps.config))
     .use(csrf(deps.config.csrfEnabled))
     .use(flowsApi({ flows: stores.flows, maxLimit }))
-    .use(flowRunsApi({ flowRuns: stores.flowRuns, history: stores.history, bus, maxLimit }))
-    .use(taskRunsApi({ taskRuns: stores.taskRuns, maxLimit }))
+    .use(flowRunsApi({ flowRuns: stores.flowRuns, history: stores.history, transitions: runTransitions, maxLimit }))
+    .use(taskRunsApi({ taskRuns: stores.taskRuns, transitions: runTransitions, maxLimit }))
     .use(concurrencyLeasesApi())
     .use(events.api);
   const services = () => [
@@ -75,7 +77,7 @@ export function createApp(deps: AppDeps) {
     .use(basicAuth(deps.config.authString, () => (socketPaths ??= socketPathsOf(routes))))
     .use(apiVersionCheck)
     .use(api)
-    .use(dashboard({ config: deps.config, revision: deps.revision, bus, stores, csrf: dashboardCsrf(), services }));
+    .use(dashboard({ config: deps.config, revision: deps.revision, bus, transitions: runTransitions, stores, csrf: dashboardCsrf(), services }));
   routes.routes = app.routes;
   return Object.assign(app, { events, stores, bus });
 }

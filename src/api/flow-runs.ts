@@ -1,11 +1,11 @@
 // /api/flow_runs: create, read, update, delete, filter, count, paginate, history, set_state, labels, and
-// /api/flow_run_states. Every accepted transition publishes prefect.flow-run.<State> on the bus.
+// /api/flow_run_states. Every write of a state goes through the transition entry point, which publishes
+// prefect.flow-run.<State> after the commit.
 import { Elysia, t } from "elysia";
-import type { EventBus } from "../events/bus.ts";
-import { publishFlowRunTransition } from "../events/run-events.ts";
-import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
+import type { StateCreate } from "../orchestration/index.ts";
+import type { Transitions } from "../orchestration/transitions.ts";
 import { SORT_NAMES } from "../store/filters.ts";
-import type { FlowRunsStore, TransitionOutcome } from "../store/flow-runs.ts";
+import type { FlowRunsStore } from "../store/flow-runs.ts";
 import type { RunHistoryStore } from "../store/run-history.ts";
 import { checkName, IdParams, json, noContent, orNotFound, Uuid, type Body } from "./common.ts";
 import { RunFilters } from "./filter-models.ts";
@@ -48,10 +48,8 @@ const FlowRunUpdateBody = t.Object(
   { additionalProperties: true },
 );
 
-export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistoryStore; bus: EventBus; maxLimit: number }) {
-  const { flowRuns, history, bus, maxLimit } = deps;
-
-  const publish = (t: TransitionOutcome | null) => publishFlowRunTransition(bus, t, nowTimestamp());
+export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistoryStore; transitions: Transitions; maxLimit: number }) {
+  const { flowRuns, history, transitions, maxLimit } = deps;
 
   const runs = new Elysia({ name: "api.flow-runs", prefix: "/flow_runs" })
     .post(
@@ -59,8 +57,7 @@ export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistory
       async ({ body }) => {
         if (body.name) checkName(body.name);
         const state = checkedState(body.state as StateCreate | null, "state");
-        const { created, run, transition } = await flowRuns.create({ ...(body as Body), flow_id: body.flow_id, state } as never);
-        publish(transition);
+        const { created, run } = await transitions.createFlowRun({ ...(body as Body), flow_id: body.flow_id, state } as never);
         return json(run, created ? 201 : 200);
       },
       { body: FlowRunCreateBody },
@@ -93,7 +90,7 @@ export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistory
     )
     .post(
       "/:id/set_state",
-      setStateHandler("Flow run", (id, input) => flowRuns.setState(id, input), (o: TransitionOutcome) => publish(o)),
+      setStateHandler("Flow run", transitions.setFlowRunState),
       { params: IdParams, body: SetStateBody },
     )
     .use(listRoutes("api.flow-runs", flowRuns, SORT_NAMES.flow_run, maxLimit))

@@ -3,7 +3,8 @@
 import { t } from "elysia";
 import { AppError, invalid } from "../core/errors.ts";
 import { normalizeTimestamp, nowTimestamp, prepareProposal, STATE_TYPES, type StateCreate } from "../orchestration/index.ts";
-import type { SetStateInput, SetStateOutcome } from "../store/run-states.ts";
+import type { TransitionOptions } from "../orchestration/transitions.ts";
+import type { SetStateOutcome } from "../store/run-states.ts";
 
 const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()]);
 export const Obj = t.Object({}, { additionalProperties: true });
@@ -116,17 +117,12 @@ interface SetStateContext {
   request: Request;
 }
 
-/** The POST /{id}/set_state handler for either run kind; `after` runs once the transition committed. */
-export function setStateHandler<O extends SetStateOutcome>(
-  what: string,
-  setState: (id: string, input: SetStateInput) => Promise<O | null>,
-  after?: (outcome: O) => void,
-) {
+/** The POST /{id}/set_state handler for either run kind, over the transition entry point. */
+export function setStateHandler(what: string, setState: (id: string, proposed: StateCreate, opts: TransitionOptions) => Promise<SetStateOutcome | null>) {
   return async ({ params, body, request }: SetStateContext) => {
     const proposed = checkedState(body.state as StateCreate, "state")!;
-    const outcome = await setState(params.id, { proposed, force: body.force ?? false, now: nowTimestamp(), clientVersion: clientVersionOf(request.headers) });
+    const outcome = await setState(params.id, proposed, { force: body.force ?? false, clientVersion: clientVersionOf(request.headers) });
     if (!outcome) throw new AppError("not_found", `${what} not found`);
-    after?.(outcome);
     return orchestrationResponse(outcome);
   };
 }

@@ -2,6 +2,7 @@
 import { Elysia, t } from "elysia";
 import type { StateCreate } from "../orchestration/index.ts";
 import { SORT_NAMES } from "../store/filters.ts";
+import type { Transitions } from "../orchestration/transitions.ts";
 import type { TaskRunsStore } from "../store/task-runs.ts";
 import { IdParams, json, noContent, orNotFound, Uuid, type Body } from "./common.ts";
 import { RunsFilterBody } from "./filter-models.ts";
@@ -27,15 +28,15 @@ const TaskRunCreateBody = t.Object(
   { additionalProperties: true },
 );
 
-export function taskRunsApi(deps: { taskRuns: TaskRunsStore; maxLimit: number }) {
-  const { taskRuns, maxLimit } = deps;
+export function taskRunsApi(deps: { taskRuns: TaskRunsStore; transitions: Transitions; maxLimit: number }) {
+  const { taskRuns, transitions, maxLimit } = deps;
   const runs = new Elysia({ name: "api.task-runs", prefix: "/task_runs" })
     .post(
       "/",
       async ({ body }) => {
         const state = checkedState(body.state as StateCreate | null, "state");
         const cache_expiration = body.cache_expiration ? checkedTimestamp(body.cache_expiration, ["body", "cache_expiration"]) : null;
-        const { created, run } = await taskRuns.create({ ...(body as Body), task_key: body.task_key, dynamic_key: body.dynamic_key, cache_expiration, state } as never);
+        const { created, run } = await transitions.createTaskRun({ ...(body as Body), task_key: body.task_key, dynamic_key: body.dynamic_key, cache_expiration, state } as never);
         return json(run, created ? 201 : 200);
       },
       { body: TaskRunCreateBody },
@@ -59,7 +60,7 @@ export function taskRunsApi(deps: { taskRuns: TaskRunsStore; maxLimit: number })
     )
     .post(
       "/:id/set_state",
-      setStateHandler("Task run", (id, input) => taskRuns.setState(id, input)),
+      setStateHandler("Task run", transitions.setTaskRunState),
       { params: IdParams, body: SetStateBody },
     )
     .use(listRoutes("api.task-runs", taskRuns, SORT_NAMES.task_run, maxLimit));

@@ -1,7 +1,9 @@
-// What the dashboard routes need: the stores (read and a few transitions), the bus (dashboard actions
-// publish the same flow-run events as the API), the server config and the CSRF token.
+// What the dashboard routes need: the stores (reads), the transition entry point (writes of states, which
+// publish the same flow-run events as the API's), the bus (live regions), the server config and the
+// CSRF token.
 import type { ServerConfig } from "../api/config.ts";
 import type { EventBus } from "../events/bus.ts";
+import type { Transitions } from "../orchestration/transitions.ts";
 import type { FlowRunsStore } from "../store/flow-runs.ts";
 import type { EventsStore } from "../store/events.ts";
 import type { FlowsStore } from "../store/flows.ts";
@@ -16,6 +18,7 @@ export interface UiDeps {
   config: ServerConfig;
   revision: string | null;
   bus: EventBus;
+  transitions: Transitions;
   csrf: DashboardCsrf;
   services: () => Array<{ name: string; running: boolean }>;
   stores: { flows: FlowsStore; flowRuns: FlowRunsStore; taskRuns: TaskRunsStore; history: RunHistoryStore; dashboard: DashboardStore; runList: RunListStore; logs: LogsStore; events: EventsStore };

@@ -7,7 +7,6 @@ import { FlowRunPage } from "../../views/pages/flow-run.tsx";
 import { FlowRunsList, FlowRunsPage, type FlowRunsPageProps } from "../../views/pages/flow-runs.tsx";
 import { TaskRunPage } from "../../views/pages/task-run.tsx";
 import { AppError } from "../core/errors.ts";
-import { publishFlowRunTransition } from "../events/run-events.ts";
 import { addSeconds, isTerminal, nowTimestamp, STATE_TYPES, type StateCreate, type StateType } from "../orchestration/index.ts";
 import type { FlowRunJson } from "../store/run-shapes.ts";
 import type { UiDeps } from "./deps.ts";
@@ -31,20 +30,9 @@ export function runPages(deps: UiDeps) {
     return runs.map((r) => ({ ...(r as never as Record<string, unknown>), flowName: names.get(r.flow_id as string) ?? null })) as never[];
   }
 
-  async function transition(id: string, state: StateCreate) {
-    const outcome = await stores.flowRuns.setState(id, { proposed: state, force: true, now: nowTimestamp() });
-    publishFlowRunTransition(deps.bus, outcome, nowTimestamp());
-    return outcome;
-  }
-
-  /** Cancel as the Prefect UI does (Cancelling); a run with no deployment has no infrastructure to stop, so it ends Cancelled. */
-  async function cancel(id: string) {
-    const run = await stores.flowRuns.get(id);
-    if (!run || isTerminal(run.state_type as StateType)) return false;
-    await transition(id, { type: "CANCELLING", message: "Cancelled from the dashboard." });
-    if (!run.deployment_id) await transition(id, { type: "CANCELLED", message: "Cancelled from the dashboard." });
-    return true;
-  }
+  // The dashboard forces its transitions, as Prefect's UI does.
+  const transition = (id: string, state: StateCreate) => deps.transitions.setFlowRunState(id, state, { force: true });
+  const cancel = (id: string) => deps.transitions.cancelFlowRun(id, "Cancelled from the dashboard.");
 
   async function runsListProps(query: Record<string, string | undefined>, extra: Partial<FlowRunsPageProps> = {}): Promise<FlowRunsPageProps> {
     const q = parseRunsQuery(query);

@@ -1,0 +1,75 @@
+// The one way a run changes state, for the API, the dashboard and every background service: the store
+// runs the rules and writes the result in one transaction, and this entry point publishes the
+// resulting prefect.flow-run.<State> event after the commit. No caller publishes by hand, and the
+// policies that are not rules (how the dashboard cancels) live here rather than in a route.
+//
+// Unlike the rest of orchestration/ this file does I/O through the stores it is given; the layering
+// test (test/unit/layers.test.ts) places it above store/ while the pure rules stay below.
+import type { EventBus } from "../events/bus.ts";
+import { publishFlowRunTransition } from "../events/run-events.ts";
+import type { FlowRunCreate, FlowRunsStore, TransitionOutcome } from "../store/flow-runs.ts";
+import type { SetStateOutcome } from "../store/run-states.ts";
+import type { TaskRunCreate, TaskRunsStore } from "../store/task-runs.ts";
+import type { PolicyName } from "./policies.ts";
+import { isTerminal, type StateCreate, type StateType } from "./states.ts";
+import { nowTimestamp } from "./time.ts";
+
+export interface TransitionOptions {
+  force?: boolean;
+  /** The SDK's version (from its User-Agent): some rules only apply to older clients. */
+  clientVersion?: string | null;
+  /** A policy other than the run kind's core one (the late-runs service uses MarkLateRunsPolicy). */
+  policy?: PolicyName | null;
+}
+
+export interface TransitionDeps {
+  flowRuns: FlowRunsStore;
+  taskRuns: TaskRunsStore;
+  bus: EventBus;
+}
+
+export function transitions(deps: TransitionDeps) {
+  const { flowRuns, taskRuns, bus } = deps;
+  const publish = (outcome: TransitionOutcome | null) => publishFlowRunTransition(bus, outcome, nowTimestamp());
+
+  const setFlowRunState = async (id: string, proposed: StateCreate, opts: TransitionOptions = {}): Promise<TransitionOutcome | null> => {
+    const outcome = await flowRuns.setState(id, { proposed, force: opts.force ?? false, now: nowTimestamp(), clientVersion: opts.clientVersion, policy: opts.policy });
+    publish(outcome);
+    return outcome;
+  };
+
+  return {
+    /** Creates a flow run with its first state (forced, as Prefect does) and announces that state. */
+    async createFlowRun(input: FlowRunCreate) {
+      const created = await flowRuns.create(input);
+      publish(created.transition);
+      return created;
+    },
+
+    setFlowRunState,
+
+    createTaskRun(input: TaskRunCreate) {
+      return taskRuns.create(input);
+    },
+
+    /** Task runs orchestrated by the server emit no event of their own (Prefect's server does not either). */
+    setTaskRunState(id: string, proposed: StateCreate, opts: TransitionOptions = {}): Promise<SetStateOutcome | null> {
+      return taskRuns.setState(id, { proposed, force: opts.force ?? false, now: nowTimestamp(), clientVersion: opts.clientVersion, policy: opts.policy });
+    },
+
+    /**
+     * Cancel as the Prefect UI does: Cancelling, so a worker or serving process can stop the
+     * infrastructure. A run without a deployment has none to stop, so it ends Cancelled at once.
+     * False when the run does not exist or has already finished.
+     */
+    async cancelFlowRun(id: string, message: string): Promise<boolean> {
+      const run = await flowRuns.get(id);
+      if (!run || isTerminal(run.state_type as StateType)) return false;
+      await setFlowRunState(id, { type: "CANCELLING", message }, { force: true });
+      if (!run.deployment_id) await setFlowRunState(id, { type: "CANCELLED", message }, { force: true });
+      return true;
+    },
+  };
+}
+
+export type Transitions = ReturnType<typeof transitions>;
