@@ -10,7 +10,8 @@ import type { RunHistoryStore } from "../store/run-history.ts";
 import { checkName, IdParams, json, noContent, orNotFound, Uuid, type Body } from "./common.ts";
 import { RunFilters } from "./filter-models.ts";
 import { listRoutes } from "./list-routes.ts";
-import { checkedState, CreatedBy, FlowRunPolicy, Labels, Nullable, Obj, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
+import { CreatedBy, FlowRunPolicy, Labels, Nullable } from "../schemas/runs.ts";
+import { checkedState, Obj, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
 
 const FlowRunCreateBody = t.Object(
   {

@@ -4,7 +4,7 @@ import type { FlowsStore } from "../store/flows.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import { checkName, IdParams, json, noContent, orNotFound } from "./common.ts";
 import { listRoutes } from "./list-routes.ts";
-import { Labels } from "./run-models.ts";
+import { Labels } from "../schemas/runs.ts";
 
 
 export function flowsApi(deps: { flows: FlowsStore; maxLimit: number }) {

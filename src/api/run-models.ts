@@ -4,67 +4,10 @@ import { t } from "elysia";
 import { AppError, invalid } from "../core/errors.ts";
 import { normalizeTimestamp, nowTimestamp, prepareProposal, STATE_TYPES, type StateCreate } from "../orchestration/index.ts";
 import type { TransitionOptions } from "../orchestration/transitions.ts";
+import { Nullable, StateDetails } from "../schemas/runs.ts";
 import type { SetStateOutcome } from "../store/run-states.ts";
 
-const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()]);
 export const Obj = t.Object({}, { additionalProperties: true });
-
-// Every field the SDK reads back into a typed model is typed here too: a value stored unchecked would
-// make the SDK's read_flows()/read_flow_runs()/read_task_runs() raise for every listing that includes it.
-
-/** Prefect's KeyValueLabels: string keys, values bool, int, float or string; null means none. */
-export const Labels = Nullable(t.Record(t.String(), t.Union([t.Boolean(), t.Number(), t.String()])));
-
-const Int = t.Integer();
-const opt = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Optional(Nullable(s));
-
-/** FlowRunPolicy (prefect/client/schemas/objects.py). */
-export const FlowRunPolicy = t.Object(
-  {
-    max_retries: opt(Int),
-    retry_delay_seconds: opt(t.Number()),
-    retries: opt(Int),
-    retry_delay: opt(Int),
-    pause_keys: opt(t.Array(t.String())),
-    resuming: opt(t.Boolean()),
-    retry_type: opt(t.UnionEnum(["in_process", "reschedule"])),
-  },
-  { additionalProperties: true },
-);
-
-/** TaskRunPolicy: retry_delay may be one delay or a list of at most 50. */
-export const TaskRunPolicy = t.Object(
-  {
-    max_retries: opt(Int),
-    retry_delay_seconds: opt(t.Number()),
-    retries: opt(Int),
-    retry_delay: opt(t.Union([t.Number(), t.Array(t.Number(), { maxItems: 50 })])),
-    retry_jitter_factor: opt(t.Number({ minimum: 0 })),
-  },
-  { additionalProperties: true },
-);
-
-const runInput = (type: string, props: Record<string, Parameters<typeof t.Object>[0][string]>) =>
-  t.Object({ input_type: t.Literal(type), ...props }, { additionalProperties: true });
-
-/** task_inputs: per argument, the task runs, flow runs, parameters and constants it came from. */
-export const TaskInputs = t.Record(
-  t.String(),
-  t.Array(
-    t.Union([
-      runInput("task_run", { id: t.String({ format: "uuid" }) }),
-      runInput("flow_run", { id: t.String({ format: "uuid" }) }),
-      runInput("parameter", { name: t.String() }),
-      runInput("constant", { type: t.String() }),
-    ]),
-  ),
-);
-
-/** CreatedBy: who made a run (a deployment's schedule, an automation, a user). */
-export const CreatedBy = t.Object(
-  { id: opt(t.String({ format: "uuid" })), type: opt(t.String()), display_value: opt(t.String()) },
-  { additionalProperties: true },
-);
 
 export const StateCreateModel = t.Object(
   {
@@ -72,7 +15,7 @@ export const StateCreateModel = t.Object(
     name: t.Optional(Nullable(t.String())),
     message: t.Optional(Nullable(t.String())),
     data: t.Optional(t.Any()),
-    state_details: t.Optional(Nullable(Obj)),
+    state_details: t.Optional(Nullable(StateDetails)),
   },
   { additionalProperties: true },
 );
@@ -109,7 +52,6 @@ export function orchestrationResponse(outcome: SetStateOutcome) {
   });
 }
 
-export { Nullable };
 
 interface SetStateContext {
   params: { id: string };

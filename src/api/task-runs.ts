@@ -7,7 +7,8 @@ import type { TaskRunsStore } from "../store/task-runs.ts";
 import { IdParams, json, noContent, orNotFound, Uuid, type Body } from "./common.ts";
 import { RunsFilterBody } from "./filter-models.ts";
 import { listRoutes } from "./list-routes.ts";
-import { checkedState, checkedTimestamp, Labels, Nullable, SetStateBody, setStateHandler, StateCreateModel, TaskInputs, TaskRunPolicy } from "./run-models.ts";
+import { Labels, Nullable, TaskInputs, TaskRunPolicy } from "../schemas/runs.ts";
+import { checkedState, checkedTimestamp, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
 
 const TaskRunCreateBody = t.Object(
   {

@@ -7,6 +7,7 @@
 //   - one task_run_state row per event, id = event id, ON CONFLICT DO NOTHING (resends change nothing).
 // A task run is keyed by its id and, inside a flow run, by (flow_run_id, task_key, dynamic_key); when a
 // row already exists under either key, the existing id wins.
+import { Value } from "@sinclair/typebox/value";
 import type { SQL } from "drizzle-orm";
 import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op } from "../db/driver.ts";
@@ -14,6 +15,7 @@ import { exec, row, rows } from "../db/driver.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
 import { normalizeUuid } from "../events/schema.ts";
 import { DATETIME_DETAIL_FIELDS, isStateType, makeDraft, nowTimestamp, normalizeTimestamp, type StateDraft } from "../orchestration/index.ts";
+import { Labels, StateDetails, TaskInputs, TaskRunPolicy } from "../schemas/runs.ts";
 import { and, list, or, fragmentsFor, type Fragments } from "./sql.ts";
 
 export interface RecordOutcome {
@@ -42,7 +44,8 @@ interface Item {
 const TEXT = ["name", "task_key", "dynamic_key", "cache_key", "task_version"];
 const TIMES = ["expected_start_time", "next_scheduled_start_time", "start_time", "end_time", "cache_expiration"];
 const INTS = ["run_count", "flow_run_run_count"];
-const JSON_OBJECTS = ["empirical_policy", "labels", "task_inputs"];
+// The same models the API checks these fields with: an event is another way in.
+const JSON_OBJECTS = { empirical_policy: TaskRunPolicy, labels: Labels, task_inputs: TaskInputs } as const;
 const isObj = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Reads one event into an Item, or the reason it is not a task-run state event. */
@@ -71,11 +74,21 @@ export function itemFromEvent(event: ReceivedEvent, d: Fragments): Item | string
   }
   for (const k of INTS) if (Number.isInteger(tr[k])) columns[k] = tr[k];
   if (typeof tr.total_run_time === "number" && Number.isFinite(tr.total_run_time)) columns.total_run_time = tr.total_run_time;
-  for (const k of JSON_OBJECTS) if (isObj(tr[k])) columns[k] = d.json(tr[k]);
+  for (const [k, model] of Object.entries(JSON_OBJECTS)) {
+    if (!isObj(tr[k])) continue;
+    if (!Value.Check(model, tr[k])) return `payload.task_run.${k} does not fit Prefect's model`;
+    columns[k] = d.json(tr[k]);
+  }
   if (Array.isArray(tr.tags)) columns.tags = d.json(tr.tags);
 
+  if (isObj(vs.state_details) && !Value.Check(StateDetails, vs.state_details)) return "payload.validated_state.state_details does not fit Prefect's model";
   const details: Record<string, unknown> = { ...(isObj(vs.state_details) ? vs.state_details : {}), task_run_id: id, flow_run_id: flowRunId };
-  for (const k of DATETIME_DETAIL_FIELDS) if (typeof details[k] === "string") details[k] = normalizeTimestamp(details[k] as string);
+  for (const k of DATETIME_DETAIL_FIELDS) {
+    if (typeof details[k] !== "string") continue;
+    const ts = normalizeTimestamp(details[k] as string);
+    if (!ts) return `payload.validated_state.state_details.${k} is not a datetime`;
+    details[k] = ts;
+  }
   const state = makeDraft(vs.type, { name: vs.name, message: vs.message, data: vs.data, state_details: details as never });
 
   Object.assign(columns, { flow_run_id: flowRunId, state_id: event.id, state_type: state.type, state_name: state.name, state_timestamp: event.occurred });

@@ -177,6 +177,30 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
     expect(out.rejected.map((r) => r.event.id)).toEqual([bad.id, notTask.id]);
   });
 
+  test("typed fields in the event are checked as the API checks them: a bad one rejects the event", async () => {
+    const base = () => taskRunEvent({ taskRunId: Bun.randomUUIDv7(), type: "PENDING", name: "Pending", occurred: T(1) });
+    const withTaskRun = (extra: Record<string, unknown>) => {
+      const e = base();
+      return received({ ...e, payload: { ...e.payload, task_run: { ...(e.payload.task_run as object), ...extra } } });
+    };
+    const withDetails = (details: Record<string, unknown>) => {
+      const e = base();
+      return received({ ...e, payload: { ...e.payload, validated_state: { ...(e.payload.validated_state as object), state_details: details } } });
+    };
+    const bad = [
+      withTaskRun({ labels: { a: { nested: 1 } } }),
+      withTaskRun({ task_inputs: { x: "y" } }),
+      withTaskRun({ empirical_policy: { retries: "many" } }),
+      withDetails({ child_flow_run_id: "AAA" }),
+      withDetails({ pause_timeout: "later" }),
+    ];
+    const out = await recordTaskRunEvents(t.driver, bad);
+    expect(out.recorded).toBe(0);
+    expect(out.rejected.map((r) => r.event.id)).toEqual(bad.map((e) => e.id));
+    const good = withTaskRun({ labels: { a: 1 }, task_inputs: { x: [{ input_type: "parameter", name: "p" }] }, empirical_policy: { retries: 2, retry_delay: [1, 2] } });
+    expect((await recordTaskRunEvents(t.driver, [good])).recorded).toBe(1);
+  });
+
   test("the recorder service picks client task-run events off the bus and flushes on demand", async () => {
     const fr = await seedFlowRun(t.driver);
     const tr = Bun.randomUUIDv7();

@@ -1,0 +1,93 @@
+// Models of the run fields the SDK reads back into its own typed models (prefect/client/schemas/objects.py).
+// Every way such a field arrives checks it with these: the API's request models (api/run-models.ts) and
+// the task-run recorder, which takes the same fields from events (store/task-run-recorder.ts). A value
+// stored unchecked would make the SDK's read_flows()/read_flow_runs()/read_task_runs() raise for every
+// listing that includes it.
+import { t } from "elysia";
+
+export const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()]);
+
+/** Prefect's KeyValueLabels: string keys, values bool, int, float or string; null means none. */
+export const Labels = Nullable(t.Record(t.String(), t.Union([t.Boolean(), t.Number(), t.String()])));
+
+const Int = t.Integer();
+const opt = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Optional(Nullable(s));
+
+/** FlowRunPolicy (prefect/client/schemas/objects.py). */
+export const FlowRunPolicy = t.Object(
+  {
+    max_retries: opt(Int),
+    retry_delay_seconds: opt(t.Number()),
+    retries: opt(Int),
+    retry_delay: opt(Int),
+    pause_keys: opt(t.Array(t.String())),
+    resuming: opt(t.Boolean()),
+    retry_type: opt(t.UnionEnum(["in_process", "reschedule"])),
+  },
+  { additionalProperties: true },
+);
+
+/** TaskRunPolicy: retry_delay may be one delay or a list of at most 50. */
+export const TaskRunPolicy = t.Object(
+  {
+    max_retries: opt(Int),
+    retry_delay_seconds: opt(t.Number()),
+    retries: opt(Int),
+    retry_delay: opt(t.Union([t.Number(), t.Array(t.Number(), { maxItems: 50 })])),
+    retry_jitter_factor: opt(t.Number({ minimum: 0 })),
+  },
+  { additionalProperties: true },
+);
+
+const runInput = (type: string, props: Record<string, Parameters<typeof t.Object>[0][string]>) =>
+  t.Object({ input_type: t.Literal(type), ...props }, { additionalProperties: true });
+
+/** task_inputs: per argument, the task runs, flow runs, parameters and constants it came from. */
+export const TaskInputs = t.Record(
+  t.String(),
+  t.Array(
+    t.Union([
+      runInput("task_run", { id: t.String({ format: "uuid" }) }),
+      runInput("flow_run", { id: t.String({ format: "uuid" }) }),
+      runInput("parameter", { name: t.String() }),
+      runInput("constant", { type: t.String() }),
+    ]),
+  ),
+);
+
+/** CreatedBy: who made a run (a deployment's schedule, an automation, a user). */
+export const CreatedBy = t.Object(
+  { id: opt(t.String({ format: "uuid" })), type: opt(t.String()), display_value: opt(t.String()) },
+  { additionalProperties: true },
+);
+
+const NullableUuid = opt(t.String({ format: "uuid" }));
+
+/**
+ * StateDetails as the SDK reads it back: ids are UUIDs, flags booleans. Datetimes stay strings here
+ * and are checked and normalised by checkedState (prepareProposal), which names the field.
+ */
+export const StateDetails = t.Object(
+  {
+    flow_run_id: NullableUuid,
+    task_run_id: NullableUuid,
+    child_flow_run_id: NullableUuid,
+    scheduled_time: opt(t.String()),
+    cache_key: opt(t.String()),
+    cache_expiration: opt(t.String()),
+    deferred: opt(t.Boolean()),
+    untrackable_result: opt(t.Boolean()),
+    pause_timeout: opt(t.String()),
+    pause_reschedule: opt(t.Boolean()),
+    pause_key: opt(t.String()),
+    run_input_keyset: opt(t.Record(t.String(), t.String())),
+    refresh_cache: opt(t.Boolean()),
+    retriable: opt(t.Boolean()),
+    transition_id: NullableUuid,
+    task_parameters_id: NullableUuid,
+    traceparent: opt(t.String()),
+    deployment_concurrency_lease_id: NullableUuid,
+  },
+  { additionalProperties: true },
+);
+
