@@ -78,7 +78,7 @@ try {
 
   step("bun test");
   const bunXml = join(OUT, "bun.xml");
-  const bunCode = sh([process.execPath, "test", "--timeout=60000", "--reporter=junit", `--reporter-outfile=${bunXml}`, "test/unit", "test/store", "test/api", "test/cli", "test/browser"], env);
+  const bunCode = sh([process.execPath, "test", "--timeout=60000", "--reporter=junit", `--reporter-outfile=${bunXml}`, "test/unit", "test/store", "test/services", "test/api", "test/cli", "test/browser"], env);
   const bunCounts = junitCounts(bunXml);
   add(bunCounts, "bun test");
   if (bunCode !== 0 && bunCounts && bunCounts.failures === 0) problems.push(`bun test exited ${bunCode}`);

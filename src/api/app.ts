@@ -5,6 +5,7 @@ import { createDriver } from "../db/driver.ts";
 import type { DbHandle } from "../db/open.ts";
 import { EventBus } from "../events/bus.ts";
 import { transitions } from "../orchestration/transitions.ts";
+import { createServices } from "../services/index.ts";
 import { flowRunsStore } from "../store/flow-runs.ts";
 import { flowsStore } from "../store/flows.ts";
 import { dashboardStore } from "../store/dashboard.ts";
@@ -39,9 +40,9 @@ export function createApp(deps: AppDeps) {
   const driver = createDriver(deps.db);
   const bus = new EventBus();
   const maxLimit = deps.config.defaultLimit;
-  // Logs, events, the event persister and the task-run recorder (task runs arrive as events).
+  // Logs, events, the event persister and the task-run recorder (task runs arrive as events); the
+  // services registry below starts and stops the last two.
   const events = eventsModule({ driver, bus, authString: deps.config.authString, maxLimit });
-  events.start();
   const stores = {
     flows: flowsStore(driver),
     flowRuns: flowRunsStore(driver),
@@ -61,10 +62,15 @@ export function createApp(deps: AppDeps) {
     .use(taskRunsApi({ taskRuns: stores.taskRuns, transitions: runTransitions, maxLimit }))
     .use(concurrencyLeasesApi())
     .use(events.api);
-  const services = () => [
-    { name: "Event persister", running: true },
-    { name: "Task run recorder", running: true },
-  ];
+  const services = createServices({
+    config: deps.config.services,
+    db: deps.db,
+    driver,
+    transitions: runTransitions,
+    dashboard: stores.dashboard,
+    persister: events.services.persister,
+    recorder: events.services.recorder,
+  });
   // normalize: false, or Elysia would coerce a string or an array sent where an object belongs into an
   // object instead of answering 422.
   // Read once the app is built: every WebSocket route it ended up with may defer auth to its handshake.
@@ -77,9 +83,9 @@ export function createApp(deps: AppDeps) {
     .use(basicAuth(deps.config.authString, () => (socketPaths ??= socketPathsOf(routes))))
     .use(apiVersionCheck)
     .use(api)
-    .use(dashboard({ config: deps.config, revision: deps.revision, bus, transitions: runTransitions, stores, csrf: dashboardCsrf(), services }));
+    .use(dashboard({ config: deps.config, revision: deps.revision, bus, transitions: runTransitions, stores, csrf: dashboardCsrf(), services: () => services.statuses() }));
   routes.routes = app.routes;
-  return Object.assign(app, { events, stores, bus });
+  return Object.assign(app, { events, stores, bus, services, transitions: runTransitions });
 }
 
 export type App = ReturnType<typeof createApp>;

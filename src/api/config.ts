@@ -1,4 +1,5 @@
-// The part of the settings the HTTP layer needs, resolved once at start-up into a plain object.
+// The part of the settings the server needs, resolved once at start-up into a plain object.
+import { LOOP_KEYS, SERVICE_KEYS, type ServicesConfig } from "../services/index.ts";
 import type { Settings } from "../settings/sources.ts";
 
 export interface ServerConfig {
@@ -11,6 +12,18 @@ export interface ServerConfig {
   logLevel: string;
   /** The database as shown to people (password hidden). */
   databaseDisplay: string;
+  services: ServicesConfig;
+}
+
+export function servicesConfigFrom(settings: Settings, run = true): ServicesConfig {
+  const key = (k: string, suffix: string) => `PREFECT_SERVER_SERVICES_${k}_${suffix}`;
+  return {
+    run,
+    enabled: Object.fromEntries(SERVICE_KEYS.map((k) => [k, settings.get<boolean>(key(k, "ENABLED"))])) as ServicesConfig["enabled"],
+    loopSeconds: Object.fromEntries(LOOP_KEYS.map((k) => [k, settings.get<number>(key(k, "LOOP_SECONDS"))])) as ServicesConfig["loopSeconds"],
+    lateRunsAfterSeconds: settings.get<number>("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS"),
+    cancellingTimeoutSeconds: settings.get<number>("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS"),
+  };
 }
 
 export function serverConfigFrom(settings: Settings, databaseDisplay: string, overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -23,6 +36,7 @@ export function serverConfigFrom(settings: Settings, databaseDisplay: string, ov
     uiEnabled: settings.get<boolean>("PREFECT_SERVER_UI_ENABLED"),
     logLevel: settings.get<string>("PREFECT_SERVER_LOGGING_LEVEL"),
     databaseDisplay,
+    services: servicesConfigFrom(settings),
     ...overrides,
   };
 }

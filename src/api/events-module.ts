@@ -10,8 +10,8 @@
 import { Elysia } from "elysia";
 import type { Driver } from "../db/driver.ts";
 import type { EventBus } from "../events/bus.ts";
-import { EventPersister, type PersisterOptions } from "../events/persister.ts";
-import { TaskRunRecorder, type RecorderOptions } from "../events/recorder.ts";
+import { EventPersister, type PersisterOptions } from "../services/event-persister.ts";
+import { TaskRunRecorder, type RecorderOptions } from "../services/task-run-recorder.ts";
 import { eventsStore } from "../store/events.ts";
 import { logsStore } from "../store/logs.ts";
 import { eventsApi } from "./events.ts";

@@ -2,10 +2,8 @@
 import { defineCommand } from "citty";
 import { consola } from "consola";
 import { createApp } from "../api/app.ts";
-import { serverConfigFrom } from "../api/config.ts";
+import { serverConfigFrom, servicesConfigFrom } from "../api/config.ts";
 import { migrateToHead, migrationStatus } from "../db/migrator.ts";
-import { startCheckpointer } from "../db/checkpointer.ts";
-import { maintainPlannerStats } from "../db/planner-stats.ts";
 import { LOG_LEVELS } from "../settings/registry.ts";
 import { parseSettingValue } from "../settings/values.ts";
 import { findSetting } from "../settings/registry.ts";
@@ -41,7 +39,7 @@ const start = defineCommand({
     host: { type: "string", description: "Address to listen on (PREFECT_SERVER_API_HOST, default 127.0.0.1)" },
     port: { type: "string", description: "Port to listen on (PREFECT_SERVER_API_PORT, default 4200)" },
     "log-level": { type: "string", description: `Server log level: ${LOG_LEVELS.join(", ")} (PREFECT_SERVER_LOGGING_LEVEL)` },
-    services: { type: "boolean", default: true, description: "Run background services; --no-services serves the API only" },
+    services: { type: "boolean", default: true, description: "Run Prefect's background services; --no-services serves the API and dashboard only, as in Prefect" },
     ui: { type: "boolean", default: true, description: "Serve the dashboard; --no-ui turns it off" },
     "keep-alive-timeout": { type: "string", description: "Accepted for compatibility with `prefect server start`" },
     "analytics-off": { type: "boolean", description: "Accepted for compatibility; prefect-lite sends no telemetry" },
@@ -56,6 +54,7 @@ const start = defineCommand({
       ...(port !== undefined ? { port } : {}),
       ...(logLevel ? { logLevel } : {}),
       ...(args.ui === false ? { uiEnabled: false } : {}),
+      services: servicesConfigFrom(settings, args.services !== false),
     });
     consola.level = CONSOLA_LEVEL[config.logLevel] ?? 1;
     if (!config.host.trim()) throw new CliError(`Invalid host '${config.host}'. Please specify a valid hostname or IP address.`);
@@ -66,16 +65,10 @@ const start = defineCommand({
       if (applied.length) consola.info(`Applied ${applied.length} migration(s).`);
     }
     const revision = (await migrationStatus(db)).current;
-    const stopPlannerStats = maintainPlannerStats(db);
-    const stopCheckpointer = await startCheckpointer(db);
     const app = createApp({ config, db, revision });
-    const stopHourlyCounts = app.stores.dashboard.maintain();
-    // Events and task runs still queued are written before the database closes.
+    // Stopping the services writes the events and task runs still queued, before the database closes.
     const closeAll = async () => {
-      await app.events.stop();
-      await stopHourlyCounts();
-      stopPlannerStats();
-      await stopCheckpointer();
+      await app.services.stop();
       await db.close();
     };
     try {
@@ -87,6 +80,7 @@ const start = defineCommand({
       if (/EADDRNOTAVAIL|ENOTFOUND|getaddrinfo|resolve/i.test(msg)) throw new CliError(`Invalid host '${config.host}'. Please specify a valid hostname or IP address.`);
       throw e;
     }
+    app.services.start();
     process.stdout.write(banner(config.host, app.server!.port ?? config.port, spec.display, config.uiEnabled) + "\n");
 
     let stopping = false;

@@ -4,28 +4,12 @@
 // start-time index and stopping after a page (1 ms). SQLite's advice for long-lived connections: run
 // PRAGMA optimize with 0x10002 on open (analyses tables that never were, or grew a lot; about a second
 // once for a million runs, nothing on a fresh or current database) and plain PRAGMA optimize now and
-// then. PostgreSQL's autovacuum does the same on its own.
-import type { DbHandle } from "./open.ts";
-import { log } from "../core/logger.ts";
+// then (services/database-upkeep.ts runs it hourly and at stop). PostgreSQL's autovacuum does the same.
+import type { SqliteHandle } from "./open.ts";
 
-const EVERY_MS = 60 * 60 * 1000;
+export const OPTIMIZE_ON_OPEN = "PRAGMA optimize=0x10002";
+export const OPTIMIZE = "PRAGMA optimize";
 
-export function maintainPlannerStats(db: DbHandle): () => void {
-  if (db.dialect !== "sqlite") return () => {};
-  const raw = db.raw;
-  const optimize = (pragma: string) => {
-    try {
-      raw.run(pragma);
-    } catch (e) {
-      // Stale statistics make queries slower, never wrong: not worth stopping the server for.
-      log.warn(`${pragma} failed`, e);
-    }
-  };
-  optimize("PRAGMA optimize=0x10002");
-  const timer = setInterval(() => optimize("PRAGMA optimize"), EVERY_MS);
-  timer.unref?.();
-  return () => {
-    clearInterval(timer);
-    optimize("PRAGMA optimize");
-  };
+export function optimizePlanner(db: SqliteHandle, pragma: string = OPTIMIZE): void {
+  db.raw.run(pragma);
 }

@@ -1,6 +1,6 @@
 // Models of the run fields the SDK reads back into its own typed models (prefect/client/schemas/objects.py).
 // Every way such a field arrives checks it with these: the API's request models (api/run-models.ts) and
-// the task-run recorder, which takes the same fields from events (store/task-run-recorder.ts). A value
+// the task-run recorder, which takes the same fields from events (store/task-run-events.ts). A value
 // stored unchecked would make the SDK's read_flows()/read_flow_runs()/read_task_runs() raise for every
 // listing that includes it.
 import { t } from "elysia";

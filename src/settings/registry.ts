@@ -73,9 +73,32 @@ export const SETTINGS: readonly SettingDef[] = [
   s({ name: "PREFECT_SERVER_LOGGING_LEVEL", aliases: ["PREFECT_LOGGING_SERVER_LEVEL"], type: "level", default: "WARNING", description: "Server log level." }),
   s({ name: "PREFECT_SERVER_UI_ENABLED", aliases: ["PREFECT_UI_ENABLED"], type: "bool", default: "True", description: "Serve the dashboard at /." }),
   s({ name: "PREFECT_SERVER_ANALYTICS_ENABLED", type: "bool", default: "True", description: "Accepted for compatibility; prefect-lite sends no telemetry." }),
-  s({ name: "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED", aliases: ["PREFECT_API_SERVICES_LATE_RUNS_ENABLED"], type: "bool", default: "True", description: "Mark scheduled runs Late when they miss their start." }),
-  s({ name: "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED", aliases: ["PREFECT_API_SERVICES_SCHEDULER_ENABLED"], type: "bool", default: "True", description: "Create runs from deployment schedules." }),
+
+  // Server: background services, with Prefect's names and defaults (prefect/settings/models/server/services.py).
+  ...service("CANCELLATION_CLEANUP", "Cancel the task runs and subflows of cancelled runs, and end runs stuck in Cancelling.", 20, [
+    s({ name: "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS", type: "float", default: "300.0", min: 0.001, description: "A run still Cancelling after this many seconds is marked Cancelled." }),
+  ]),
+  ...service("EVENT_PERSISTER", "Store every event the server receives or emits (for /events/filter, counts and /events/out backfill)."),
+  ...service("LATE_RUNS", "Mark scheduled runs Late when they miss their start.", 5, [
+    s({ name: "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS", aliases: ["PREFECT_API_SERVICES_LATE_RUNS_AFTER_SECONDS"], type: "float", default: "15.0", min: 0, description: "How many seconds past its scheduled start a run becomes Late." }),
+  ]),
+  ...service("PAUSE_EXPIRATIONS", "Fail paused runs whose pause timeout passed.", 5),
+  ...service("SCHEDULER", "Create runs from deployment schedules."),
+  ...service("TASK_RUN_RECORDER", "Record the task runs the SDK reports as events (without it no task run appears)."),
 ];
+
+/** PREFECT_SERVER_SERVICES_<KEY>_ENABLED and, for loop services, _LOOP_SECONDS (with Prefect's PREFECT_API_ aliases). */
+function service(key: string, description: string, loopSeconds?: number, extra: SettingDef[] = []): SettingDef[] {
+  const name = (suffix: string) => `PREFECT_SERVER_SERVICES_${key}_${suffix}`;
+  const alias = (suffix: string) => [`PREFECT_API_SERVICES_${key}_${suffix}`];
+  return [
+    s({ name: name("ENABLED"), aliases: alias("ENABLED"), type: "bool", default: "True", description }),
+    ...(loopSeconds === undefined
+      ? []
+      : [s({ name: name("LOOP_SECONDS"), aliases: alias("LOOP_SECONDS"), type: "float", default: loopSeconds.toFixed(1), min: 0.001, description: "Seconds between the service's runs." })]),
+    ...extra,
+  ];
+}
 
 const byName = new Map<string, SettingDef>();
 for (const def of SETTINGS) {

@@ -13,7 +13,6 @@ import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, rows } from "../db/driver.ts";
 import { runHistoryStore } from "./run-history.ts";
 import { fragmentsFor, raw } from "./sql.ts";
-import { log } from "../core/logger.ts";
 
 export interface StateCount {
   state_type: string | null;
@@ -52,7 +51,6 @@ export interface SummaryWindow {
 
 const HOUR_MS = 3_600_000;
 /** How often PostgreSQL's per-hour deltas are folded: at 5,000 transitions/s about 100,000 rows. */
-const COMPACT_EVERY_MS = 10_000;
 const FOLDED_KEYS = { flow_run_hourly_count: ["hour", "state_type", "state_name"], task_run_hourly_count: ["hour", "state_type"] } as const;
 /** Longest span still charted from the runs themselves in finer-than-hour buckets. */
 const FINE_HISTORY_SPAN_S = 2 * 86400;
@@ -145,20 +143,6 @@ export function dashboardStore(driver: Driver) {
     /** Folds PostgreSQL's per-hour deltas (SQLite keeps one row per hour and state already). */
     async compact(): Promise<void> {
       if (pg) await driver.tx(compactOp);
-    },
-    /** Folds every few seconds until the returned stop is called (PostgreSQL; nothing to do on SQLite). */
-    maintain(everyMs = COMPACT_EVERY_MS): () => Promise<void> {
-      if (!pg) return async () => {};
-      let running: Promise<unknown> = Promise.resolve();
-      const timer = setInterval(() => {
-        // A slow fold is not started twice; a failed one leaves the deltas, still exact, for the next.
-        running = running.then(() => driver.tx(compactOp)).catch((e) => log.warn("folding hourly run counts failed", e));
-      }, everyMs);
-      timer.unref?.();
-      return async () => {
-        clearInterval(timer);
-        await running;
-      };
     },
   };
 }

@@ -1,5 +1,5 @@
 // Task runs over REST: the parent task runs of subflows and background (.delay()) tasks are created and
-// transitioned here; plain tasks arrive as events (task-run-recorder.ts). Reads serve both.
+// transitioned here; plain tasks arrive as events (task-run-events.ts, written by services/task-run-recorder.ts). Reads serve both.
 import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";

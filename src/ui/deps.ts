@@ -4,6 +4,7 @@
 import type { ServerConfig } from "../api/config.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
+import type { ServiceStatus } from "../services/service.ts";
 import type { FlowRunsStore } from "../store/flow-runs.ts";
 import type { EventsStore } from "../store/events.ts";
 import type { FlowsStore } from "../store/flows.ts";
@@ -20,6 +21,6 @@ export interface UiDeps {
   bus: EventBus;
   transitions: Transitions;
   csrf: DashboardCsrf;
-  services: () => Array<{ name: string; running: boolean }>;
+  services: () => Array<ServiceStatus & { state: string }>;
   stores: { flows: FlowsStore; flowRuns: FlowRunsStore; taskRuns: TaskRunsStore; history: RunHistoryStore; dashboard: DashboardStore; runList: RunListStore; logs: LogsStore; events: EventsStore };
 }

@@ -6,7 +6,7 @@
 // awaiting the insert of src/store/logs.ts before its 201.
 //
 // Not in the acknowledged set: events. POST /api/events/ (src/api/events.ts) answers 204 once the batch
-// is on the bus, and src/events/persister.ts writes it up to 250 ms later through src/events/batcher.ts,
+// is on the bus, and src/services/event-persister.ts writes it up to 250 ms later through src/services/batcher.ts,
 // a write-behind queue; so are the prefect.flow-run.* events a transition publishes after its commit
 // (src/api/flow-runs.ts). A kill loses whatever that queue holds, so checking events here would fail.
 //

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { rows } from "../../src/db/driver.ts";
 import type { ReceivedEvent } from "../../src/events/bus.ts";
 import { parseEvent } from "../../src/events/schema.ts";
-import { recordTaskRunEvents } from "../../src/store/task-run-recorder.ts";
+import { recordTaskRunEvents } from "../../src/store/task-run-events.ts";
 import { DIALECTS } from "../support/databases.ts";
 import { eventsApp, seedFlowRun, taskRunEvent, type EventsApp } from "../support/events-app.ts";
 

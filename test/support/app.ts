@@ -20,12 +20,21 @@ export const baseConfig: ServerConfig = {
   uiEnabled: true,
   logLevel: "WARNING",
   databaseDisplay: "sqlite (in memory)",
+  services: {
+    run: true,
+    enabled: { CANCELLATION_CLEANUP: true, EVENT_PERSISTER: true, LATE_RUNS: true, PAUSE_EXPIRATIONS: true, TASK_RUN_RECORDER: true },
+    loopSeconds: { CANCELLATION_CLEANUP: 20, LATE_RUNS: 5, PAUSE_EXPIRATIONS: 5 },
+    lateRunsAfterSeconds: 15,
+    cancellingTimeoutSeconds: 300,
+  },
 };
 
 export async function testApp(overrides: Partial<ServerConfig> = {}, url = "sqlite:///:memory:") {
   const db = await openDatabase(parseDatabaseUrl(url));
   await migrateToHead(db);
   const app = createApp({ config: { ...baseConfig, ...overrides }, db, revision: headLabel() });
+  // The bus subscribers run, as in a server; loop services are driven by calling their runOnce().
+  app.services.start((s) => s === app.services.persister || s === app.services.recorder);
   const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const { json, ...rest } = init;
     const headers = new Headers(rest.headers);
@@ -37,7 +46,7 @@ export async function testApp(overrides: Partial<ServerConfig> = {}, url = "sqli
     db,
     call,
     close: async () => {
-      await app.events.stop();
+      await app.services.stop();
       await db.close();
     },
   };

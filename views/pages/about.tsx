@@ -1,4 +1,8 @@
+import type { ServiceStatus } from "../../src/services/service.ts";
+import { formatDuration, Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
+
+
 
 export interface AboutProps {
   version: string;
@@ -6,7 +10,7 @@ export interface AboutProps {
   database: string;
   revision: string | null;
   apiUrl: string;
-  services: Array<{ name: string; running: boolean }>;
+  services: Array<ServiceStatus & { state: string }>;
   csrfToken?: string;
 }
 
@@ -31,17 +35,59 @@ export function AboutPage(p: AboutProps) {
       </section>
       <section class="card" aria-labelledby="svc-h">
         <h2 id="svc-h">Services</h2>
-        {p.services.length ? (
-          <ul>
-            {p.services.map((s) => (
-              <li>
-                <span safe>{s.name}</span>: {s.running ? "running" : "stopped"}
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p class="muted">No background services are running (started with --no-services).</p>
-        )}
+        <div class="table-wrap">
+          <table class="services">
+            <thead>
+              <tr>
+                <th scope="col">Service</th>
+                <th scope="col">State</th>
+                <th scope="col">Every</th>
+                <th scope="col">Last run</th>
+                <th scope="col">Took</th>
+                <th scope="col">Last error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.services.map((s) => (
+                <tr data-service={s.name}>
+                  <th scope="row">
+                    <span safe>{s.name}</span>
+                    <div class="muted small" safe>
+                      {s.description}
+                    </div>
+                  </th>
+                  <td class="service-state" safe>
+                    {s.state}
+                  </td>
+                  <td safe>{s.loopSeconds === null ? "—" : formatDuration(s.loopSeconds)}</td>
+                  <td>
+                    <Time ts={s.lastRunAt} />
+                    {s.detail ? (
+                      <div class="muted small" safe>
+                        {s.detail}
+                      </div>
+                    ) : (
+                      ""
+                    )}
+                  </td>
+                  <td safe>{s.lastDurationMs === null ? "—" : formatDuration(s.lastDurationMs / 1000)}</td>
+                  <td class="service-error">
+                    {s.lastError ? (
+                      <span class="error-text" safe>
+                        {s.lastError}
+                      </span>
+                    ) : (
+                      <span class="muted">—</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <p class="muted small">
+          Prefect's services follow their <code>PREFECT_SERVER_SERVICES_&lt;NAME&gt;_ENABLED</code> settings and stay off with <code>--no-services</code>; the database upkeep always runs.
+        </p>
       </section>
       <section class="card" aria-labelledby="sdk-h">
         <h2 id="sdk-h">Connect the Prefect SDK</h2>

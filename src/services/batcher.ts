@@ -8,7 +8,7 @@
 // items that fail alone, or that `write` hands back as "not yet" (e.g. a task run whose flow run does
 // not exist yet), are retried after `retryDelayMs`, at most `maxAttempts` times, then dropped with a log
 // line — as Prefect's consumers do (5 attempts).
-import { log } from "../core/logger.ts";
+import { errorText, log } from "../core/logger.ts";
 
 
 export interface BatcherOptions<T> {
@@ -32,6 +32,8 @@ export class Batcher<T> {
   private chain: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private stopped = false;
+  /** The last write failure, until a write succeeds again (for the settings page). */
+  lastError: string | null = null;
 
   constructor(private readonly opts: BatcherOptions<T>) {}
 
@@ -89,12 +91,14 @@ export class Batcher<T> {
     let again: T[];
     try {
       again = (await this.opts.write(batch)) ?? [];
+      this.lastError = null;
     } catch (e) {
       if (batch.length > 1) {
         for (const item of batch) await this.writeBatch([item]);
         return;
       }
       log.error(`${this.opts.name}: write failed for ${this.describe(batch[0])}`, e);
+      this.lastError = errorText(e);
       again = batch;
     }
     const retry = new Set(again);

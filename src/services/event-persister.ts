@@ -1,9 +1,9 @@
 // The event persister: every event on the bus is written to `events` (deduplicated by id) in batches,
 // so /events/filter, count-by and the /events/out backfill can read it. Prefect runs the same thing as
 // its EventPersister service.
+import type { EventBus, ReceivedEvent } from "../events/bus.ts";
 import type { EventsStore } from "../store/events.ts";
 import { Batcher } from "./batcher.ts";
-import type { EventBus, ReceivedEvent } from "./bus.ts";
 
 export interface PersisterOptions {
   maxBatch?: number;
@@ -33,9 +33,21 @@ export class EventPersister {
     this.unsubscribe ??= this.bus.subscribe((events) => this.batcher.add(events));
   }
 
+  get pending(): number {
+    return this.batcher.pending;
+  }
+
   /** Writes everything received so far. */
   flush(): Promise<void> {
     return this.batcher.flush();
+  }
+
+  detail(): string {
+    return `${this.batcher.pending} queued`;
+  }
+
+  lastError(): string | null {
+    return this.batcher.lastError;
   }
 
   async stop(): Promise<void> {

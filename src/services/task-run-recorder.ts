@@ -7,9 +7,9 @@
 // An event naming a flow run that does not exist is retried a few times (a second server may still be
 // committing it), then dropped with a log line; that is what Prefect's insert failure + retries amount to.
 import type { Driver } from "../db/driver.ts";
-import { recordTaskRunEvents } from "../store/task-run-recorder.ts";
+import { recordTaskRunEvents } from "../store/task-run-events.ts";
 import { Batcher } from "./batcher.ts";
-import type { EventBus, ReceivedEvent } from "./bus.ts";
+import type { EventBus, ReceivedEvent } from "../events/bus.ts";
 import { log } from "../core/logger.ts";
 
 export interface RecorderOptions {
@@ -60,6 +60,14 @@ export class TaskRunRecorder {
 
   get pending(): number {
     return this.batcher.pending;
+  }
+
+  detail(): string {
+    return `${this.batcher.pending} queued`;
+  }
+
+  lastError(): string | null {
+    return this.batcher.lastError;
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,94 @@
+// Every background service of the server, in one registry built by the composition root (api/app.ts).
+// `server start` starts what is enabled; tests build the same registry and call a loop's runOnce().
+//
+// --no-services behaves as Prefect's: its own services (the event persister and task-run recorder
+// included) stay off and only the web server runs. The upkeep of our own database (WAL checkpoints,
+// planner statistics, folding PostgreSQL's hourly counts) is not a Prefect service and always runs.
+import type { Driver } from "../db/driver.ts";
+import type { DbHandle } from "../db/open.ts";
+import type { Transitions } from "../orchestration/transitions.ts";
+import type { DashboardStore } from "../store/dashboard.ts";
+import { runSweepsStore } from "../store/run-sweeps.ts";
+import { cleanUpCancellations } from "./cancellation-cleanup.ts";
+import { databaseUpkeep } from "./database-upkeep.ts";
+import type { EventPersister } from "./event-persister.ts";
+import { markLateRuns } from "./late-runs.ts";
+import { failExpiredPauses } from "./pause-expirations.ts";
+import { LoopService, RunningService, stateOf, type Service, type ServiceStatus } from "./service.ts";
+import type { TaskRunRecorder } from "./task-run-recorder.ts";
+
+/** The services' settings, resolved once (api/config.ts). Keys are Prefect's: PREFECT_SERVER_SERVICES_<KEY>_…. */
+export interface ServicesConfig {
+  /** False with --no-services: Prefect's own services stay off whatever their settings say. */
+  run: boolean;
+  enabled: Record<ServiceKey, boolean>;
+  loopSeconds: Record<LoopKey, number>;
+  lateRunsAfterSeconds: number;
+  cancellingTimeoutSeconds: number;
+}
+
+export const SERVICE_KEYS = ["CANCELLATION_CLEANUP", "EVENT_PERSISTER", "LATE_RUNS", "PAUSE_EXPIRATIONS", "TASK_RUN_RECORDER"] as const;
+export type ServiceKey = (typeof SERVICE_KEYS)[number];
+export const LOOP_KEYS = ["CANCELLATION_CLEANUP", "LATE_RUNS", "PAUSE_EXPIRATIONS"] as const;
+export type LoopKey = (typeof LOOP_KEYS)[number];
+
+export interface ServiceDeps {
+  config: ServicesConfig;
+  db: DbHandle;
+  driver: Driver;
+  transitions: Transitions;
+  dashboard: DashboardStore;
+  persister: EventPersister;
+  recorder: TaskRunRecorder;
+}
+
+export function createServices(deps: ServiceDeps) {
+  const { config, transitions } = deps;
+  const sweeps = runSweepsStore(deps.driver);
+  const on = (key: ServiceKey) => config.enabled[key];
+  const loop = (key: LoopKey, name: string, description: string, runOnce: () => Promise<string | void>) =>
+    new LoopService({ name, description, settingKey: key, enabled: on(key), loopSeconds: config.loopSeconds[key], runOnce });
+
+  const late = loop("LATE_RUNS", "MarkLateRuns", "Marks scheduled runs Late once they are past their start.", markLateRuns({ sweeps, transitions, afterSeconds: config.lateRunsAfterSeconds }));
+  const pauses = loop("PAUSE_EXPIRATIONS", "FailExpiredPauses", "Fails paused runs whose pause timed out.", failExpiredPauses({ sweeps, transitions }));
+  const cancellations = loop(
+    "CANCELLATION_CLEANUP",
+    "CancellationCleanup",
+    "Cancels the task runs and subflows of cancelled runs; ends runs stuck in Cancelling.",
+    cleanUpCancellations({ sweeps, transitions, cancellingTimeoutSeconds: config.cancellingTimeoutSeconds }),
+  );
+  const persister = new RunningService(
+    { name: "EventPersister", description: "Stores the events the server receives and emits.", settingKey: "EVENT_PERSISTER", enabled: on("EVENT_PERSISTER") },
+    deps.persister,
+  );
+  const recorder = new RunningService(
+    { name: "TaskRunRecorder", description: "Records the task runs the SDK reports as events.", settingKey: "TASK_RUN_RECORDER", enabled: on("TASK_RUN_RECORDER") },
+    deps.recorder,
+  );
+  const all: Service[] = [cancellations, persister, late, pauses, recorder, ...databaseUpkeep({ db: deps.db, dashboard: deps.dashboard })];
+  return registry(all, config.run, { late, pauses, cancellations, persister, recorder });
+}
+
+function registry<N extends Record<string, Service>>(all: Service[], runPrefectServices: boolean, named: N) {
+  return {
+    ...named,
+    all,
+    /** Starts every enabled service (Prefect's only without --no-services), or those `which` picks. */
+    start(which: (s: Service) => boolean = (s) => runPrefectServices || !s.prefectService): void {
+      for (const s of all) if (which(s)) s.start();
+    },
+    /** Stops every service, in reverse order; queued events and task runs are written first. */
+    async stop(): Promise<void> {
+      for (const s of [...all].reverse()) await s.stop();
+    },
+    /** Every service's status, with the state the settings page shows. */
+    statuses(): Array<ServiceStatus & { state: string }> {
+      return all.map((s) => {
+        const status = s.status();
+        return { ...status, state: stateOf(status, runPrefectServices, s.prefectService) };
+      });
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
