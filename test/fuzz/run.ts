@@ -116,23 +116,20 @@ function databaseUrl(db: "sqlite" | "postgres", home: string): string {
   return `${PG_URL!.replace("postgresql://", "postgresql+asyncpg://")}${sep}search_path=${schema}%2Cpublic`;
 }
 
-async function fuzz(db: "sqlite" | "postgres", schemaPath: string): Promise<Case[]> {
-  const started = Date.now();
-  const home = mkdtempSync(join(tmpdir(), `pl-fuzz-${db}-`));
-  const { proc, base } = await startServer({ PREFECT_HOME: home, PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl(db, home) });
-  // The server's log, drained as it runs (a full pipe would stall the server): where a 500's stack is.
-  const serverLog = join(OUT, `${db}-server.log`);
-  const logged = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]).then(([o, e]) => writeFileSync(serverLog, o + e));
-  const junit = join(OUT, `${db}.xml`);
-  const outPath = join(OUT, `${db}.txt`);
-  const config = join(OUT, `${db}.toml`);
-  const seeded = await seed(`${base}/api`).then(
-    (pools) => (writeFileSync(config, schemathesisConfig(pools)), null),
-    (e) => String(e?.stack ?? e),
-  );
+// Bulk deletes with an empty filter empty the database, so they run in a pass of their own after the
+// rest has used the seeded objects. A pass's filter is schemathesis's, on "METHOD /path".
+const BULK_DELETE = "/bulk_delete$";
+const PASSES = [
+  { name: "main", args: ["--exclude-name-regex", BULK_DELETE] },
+  { name: "bulk-delete", args: ["--include-name-regex", BULK_DELETE, "--phases", "examples,coverage,fuzzing"] },
+];
+
+/** One schemathesis run against the server; its output and JUnit cases, or a failing case if it broke. */
+async function schemathesis(db: string, pass: (typeof PASSES)[number], schemaPath: string, api: string, config: string | null) {
+  const junit = join(OUT, `${db}-${pass.name}.xml`);
   const st = Bun.spawn(
     [
-      SCHEMATHESIS, ...(seeded === null ? ["--config-file", config] : []), "run", schemaPath, "--url", `${base}/api`,
+      SCHEMATHESIS, ...(config ? ["--config-file", config] : []), "run", schemaPath, "--url", api, ...pass.args,
       "--workers", "1", "--seed", SEED, "--max-examples", MAX_EXAMPLES, "--continue-on-failure",
       "--checks", CHECKS.join(","), "--suppress-health-check", "all", "--request-timeout", "20",
       "--generation-database", "none", "--no-color",
@@ -149,19 +146,49 @@ async function fuzz(db: "sqlite" | "postgres", schemaPath: string): Promise<Case
   const [out, err] = await Promise.all([new Response(st.stdout).text(), new Response(st.stderr).text()]);
   const code = await st.exited;
   clearTimeout(timer);
-  writeFileSync(outPath, out + err);
+  const output = out + err;
+  const cases = existsSync(junit) ? readSchemathesisJunit(junit, db) : [];
+  const failed = cases.some((c) => c.failure !== undefined);
+  const what = `[${db}] schemathesis ${pass.name} pass`;
+  if (timedOut) cases.push({ name: `${what} finished in time`, failure: `killed after ${TIMEOUT_MS / 1000} s` });
+  else if (!cases.length || (code !== 0 && !failed)) cases.push({ name: `${what} ran`, failure: `exit ${code}, ${cases.length} cases reported:\n${output.slice(-4000)}` });
+  return { code, output, cases };
+}
+
+async function fuzz(db: "sqlite" | "postgres", schemaPath: string): Promise<Case[]> {
+  const started = Date.now();
+  const home = mkdtempSync(join(tmpdir(), `pl-fuzz-${db}-`));
+  const { proc, base } = await startServer({ PREFECT_HOME: home, PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl(db, home) });
+  // The server's log, drained as it runs (a full pipe would stall the server): where a 500's cause is.
+  const serverLog = join(OUT, `${db}-server.log`);
+  const logged = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]).then(([o, e]) => writeFileSync(serverLog, o + e));
+  const cases: Case[] = [];
+  const config = join(OUT, `${db}.toml`);
+  const seeded = await seed(`${base}/api`).then(
+    (pools) => (writeFileSync(config, schemathesisConfig(pools)), true),
+    (e) => (cases.push({ name: `[${db}] seeding the server`, failure: String(e?.stack ?? e) }), false),
+  );
+  const outputs: string[] = [];
+  for (const pass of PASSES) {
+    const r = await schemathesis(db, pass, schemaPath, `${base}/api`, seeded ? config : null);
+    cases.push(...r.cases);
+    outputs.push(r.output);
+    console.log(`--- ${db}, ${pass.name} pass: schemathesis exited ${r.code}`);
+    // What a reader of the test log needs: the failures and the summary, long lines cut.
+    const shown = r.output.split("\n").map((l) => (l.length > 1500 ? `${l.slice(0, 1500)} …` : l));
+    const at = (title: RegExp) => shown.findIndex((l) => title.test(l));
+    const from = [at(/=+ (FAILURES|ERRORS) =+/), at(/=+ SUMMARY =+/)].find((i) => i >= 0) ?? Math.max(0, shown.length - 40);
+    console.log(shown.slice(from).slice(0, 600).join("\n"));
+  }
+  const outPath = join(OUT, `${db}.txt`);
+  writeFileSync(outPath, outputs.join("\n"));
   const serverUp = proc.exitCode === null;
   proc.kill("SIGTERM");
   await proc.exited;
   await logged;
   rmSync(home, { recursive: true, force: true });
   const seconds = (Date.now() - started) / 1000;
-  console.log(`--- ${db}: schemathesis exited ${code} after ${seconds.toFixed(0)} s; output ${outPath}, server log ${serverLog}`);
-  // What a reader of the test log needs: the failures and the summary, long lines cut.
-  const shown = (out + err).split("\n").map((l) => (l.length > 1500 ? `${l.slice(0, 1500)} …` : l));
-  const at = (title: RegExp) => shown.findIndex((l) => title.test(l));
-  const from = [at(/=+ (FAILURES|ERRORS) =+/), at(/=+ SUMMARY =+/)].find((i) => i >= 0) ?? Math.max(0, shown.length - 40);
-  console.log(shown.slice(from).slice(0, 600).join("\n"));
+  console.log(`--- ${db}: ${seconds.toFixed(0)} s; output ${outPath}, server log ${serverLog}`);
   // schemathesis reports one 5xx per operation; the server's log tells the distinct causes apart.
   const causes = new Map<string, number>();
   for (const m of readFileSync(serverLog, "utf8").matchAll(/([A-Z]+ \/\S*) failed: (.{0,200})/g)) {
@@ -169,13 +196,6 @@ async function fuzz(db: "sqlite" | "postgres", schemaPath: string): Promise<Case
     causes.set(cause, (causes.get(cause) ?? 0) + 1);
   }
   if (causes.size) console.log(`--- ${db}: errors in the server log\n${[...causes].map(([e, n]) => `${String(n).padStart(5)} × ${e}`).join("\n")}`);
-  const cases = existsSync(junit) ? readSchemathesisJunit(junit, db) : [];
-  const failed = cases.some((c) => c.failure !== undefined);
-  if (timedOut) cases.push({ name: `[${db}] schemathesis finished in time`, failure: `killed after ${TIMEOUT_MS / 1000} s` });
-  else if (!cases.length || (code !== 0 && !failed)) {
-    cases.push({ name: `[${db}] schemathesis ran`, failure: `exit ${code}, ${cases.length} cases reported:\n${(out + err).slice(-4000)}` });
-  }
-  if (seeded !== null) cases.push({ name: `[${db}] seeding the server`, failure: seeded });
   cases.push({ name: `[${db}] server kept running`, time: seconds, ...(serverUp ? {} : { failure: `server exited ${proc.exitCode}; see ${serverLog}` }) });
   return cases;
 }
