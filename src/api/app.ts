@@ -14,6 +14,7 @@ import { runListStore } from "../store/run-list.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
 import { dashboardCsrf } from "../ui/csrf.ts";
 import { dashboard } from "../ui/routes.tsx";
+import { accessLog } from "./access-log.ts";
 import { adminApi } from "./admin.ts";
 import { apiVersionCheck } from "./api-version.ts";
 import { basicAuth, socketPathsOf } from "./auth.ts";
@@ -25,6 +26,7 @@ import { eventsModule } from "./events-module.ts";
 import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { taskRunsApi } from "./task-runs.ts";
+import { notImplemented } from "./not-implemented.ts";
 import { sameOrigin } from "./same-origin.ts";
 import { securityHeaders } from "./security-headers.ts";
 import { jsonTransport } from "./transport.ts";
@@ -76,16 +78,19 @@ export function createApp(deps: AppDeps) {
   // Read once the app is built: every WebSocket route it ended up with may defer auth to its handshake.
   let socketPaths: ReadonlySet<string> | null = null;
   const routes: { routes: Array<{ method: string; path: string }> } = { routes: [] };
+  const stubs = notImplemented(api.routes);
   const app = new Elysia({ normalize: false })
     .use(errors)
+    .use(accessLog)
     .use(securityHeaders)
     .use(sameOrigin)
     .use(basicAuth(deps.config.authString, () => (socketPaths ??= socketPathsOf(routes))))
     .use(apiVersionCheck)
     .use(api)
+    .use(stubs)
     .use(dashboard({ config: deps.config, revision: deps.revision, bus, transitions: runTransitions, stores, csrf: dashboardCsrf(), services: () => services.statuses() }));
   routes.routes = app.routes;
-  return Object.assign(app, { events, stores, bus, services, transitions: runTransitions });
+  return Object.assign(app, { events, stores, bus, services, transitions: runTransitions, notImplemented: stubs.missing });
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -18,6 +18,7 @@ const STATUS: Record<ErrorKind, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   unavailable: 503,
+  not_implemented: 501,
 };
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -39,6 +40,9 @@ export function appErrorResponse(e: AppError): Response {
       return json(401, { exception_message: e.message }, { "www-authenticate": 'Basic realm="prefect-lite"' });
     case "unavailable":
       return json(503, { exception_message: e.message }, { "retry-after": "1" });
+    case "not_implemented":
+      // The CLI prints exception_detail[0].msg for errors it does not know (prefect gcl create, …).
+      return json(501, { exception_message: e.message, exception_detail: [{ loc: ["path"], msg: e.message, type: "not_implemented" }], request_body: null });
     default:
       return json(status, { detail: e.message });
   }
@@ -97,7 +101,16 @@ async function htmlError(status: number, message: string): Promise<Response> {
 
 export const errors = new Elysia({ name: "api.errors" })
   .error({ AppError })
-  .onError({ as: "global" }, ({ code, error, request }) => {
+  .onError({ as: "global" }, async ({ code, error, request, set }) => {
+    const response = await errorResponse(code, error, request);
+    // The access log (api/access-log.ts) reads the status from here.
+    set.status = response.status;
+    return response;
+  });
+
+function errorResponse(code: string | number, error: unknown, request: Request): Response | Promise<Response> {
+    // Nothing routes it, not even a 501 stub: a client of another kind, a typo, or a scanner.
+    if (code === "NOT_FOUND") log.warn(`No route for ${request.method} ${new URL(request.url).pathname}`);
     if (wantsHtml(request) && (error instanceof AppError || code === "NOT_FOUND")) {
       return htmlError(error instanceof AppError ? STATUS[error.kind] : 404, error instanceof AppError ? error.message : "There is no page at this address.");
     }
@@ -133,4 +146,4 @@ export const errors = new Elysia({ name: "api.errors" })
         return json(500, { exception_message: "Internal Server Error" });
       }
     }
-  });
+}

@@ -12,7 +12,8 @@ export type ErrorKind =
   | "gone" // 410
   | "payload_too_large" // 413
   | "unsupported_media_type" // 415
-  | "unavailable"; // 503
+  | "unavailable" // 503
+  | "not_implemented"; // 501
 
 export class AppError extends Error {
   constructor(
