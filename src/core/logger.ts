@@ -32,10 +32,10 @@ export function errorText(e: unknown): string {
   return maskCredentials(text.replace(/\s*\n\s*/g, " "));
 }
 
-function emit(level: Level, message: string, error?: unknown): void {
+function emit(level: Level, message: string, error?: unknown, name = "prefect.server"): void {
   if (!isEnabled(level)) return;
   const tail = error === undefined ? "" : `: ${errorText(error)}`;
-  sink(`${clock()} | ${level.padEnd(8)} | prefect.server - ${maskCredentials(message)}${tail}`);
+  sink(`${clock()} | ${level.padEnd(8)} | ${name} - ${maskCredentials(message)}${tail}`);
   if (error instanceof Error && error.stack && isEnabled("DEBUG")) sink(maskCredentials(error.stack));
 }
 
@@ -44,4 +44,6 @@ export const log = {
   info: (message: string, error?: unknown) => emit("INFO", message, error),
   warn: (message: string, error?: unknown) => emit("WARNING", message, error),
   error: (message: string, error?: unknown) => emit("ERROR", message, error),
+  /** One request, at INFO, under uvicorn's logger name as Prefect's server prints it. */
+  access: (message: string) => emit("INFO", message, undefined, "uvicorn.access"),
 };
