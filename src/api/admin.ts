@@ -1,7 +1,7 @@
 // Liveness, versions and the CSRF probe: the first calls every SDK process makes.
 import { Elysia } from "elysia";
 import { API_VERSION, PREFECT_COMPAT_VERSION } from "../core/version.ts";
-import type { ServerConfig } from "./config.ts";
+import type { ServerConfig } from "../settings/server-config.ts";
 
 /**
  * The server's settings in Prefect's nested shape, without the secrets (Prefect's schema marks the auth

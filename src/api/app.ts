@@ -19,7 +19,7 @@ import { adminApi } from "./admin.ts";
 import { apiVersionCheck } from "./api-version.ts";
 import { basicAuth, socketPathsOf } from "./auth.ts";
 import { concurrencyLeasesApi } from "./concurrency-leases.ts";
-import type { ServerConfig } from "./config.ts";
+import type { ServerConfig } from "../settings/server-config.ts";
 import { csrf } from "./csrf.ts";
 import { errors } from "./errors.ts";
 import { eventsModule } from "./events-module.ts";

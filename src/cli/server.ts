@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { consola } from "consola";
 import { createApp } from "../api/app.ts";
-import { serverConfigFrom, servicesConfigFrom } from "../api/config.ts";
+import { serverConfigFrom, servicesConfigFrom } from "../settings/server-config.ts";
 import { migrateToHead, migrationStatus } from "../db/migrator.ts";
 import { LOG_LEVELS } from "../settings/registry.ts";
 import { parseSettingValue } from "../settings/values.ts";

@@ -7,6 +7,7 @@
 import type { Driver } from "../db/driver.ts";
 import type { DbHandle } from "../db/open.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
+import type { LoopKey, ServiceKey, ServicesConfig } from "../settings/server-config.ts";
 import type { DashboardStore } from "../store/dashboard.ts";
 import { runSweepsStore } from "../store/run-sweeps.ts";
 import { cleanUpCancellations } from "./cancellation-cleanup.ts";
@@ -17,20 +18,6 @@ import { failExpiredPauses } from "./pause-expirations.ts";
 import { LoopService, RunningService, stateOf, type Service, type ServiceStatus } from "./service.ts";
 import type { TaskRunRecorder } from "./task-run-recorder.ts";
 
-/** The services' settings, resolved once (api/config.ts). Keys are Prefect's: PREFECT_SERVER_SERVICES_<KEY>_…. */
-export interface ServicesConfig {
-  /** False with --no-services: Prefect's own services stay off whatever their settings say. */
-  run: boolean;
-  enabled: Record<ServiceKey, boolean>;
-  loopSeconds: Record<LoopKey, number>;
-  lateRunsAfterSeconds: number;
-  cancellingTimeoutSeconds: number;
-}
-
-export const SERVICE_KEYS = ["CANCELLATION_CLEANUP", "EVENT_PERSISTER", "LATE_RUNS", "PAUSE_EXPIRATIONS", "TASK_RUN_RECORDER"] as const;
-export type ServiceKey = (typeof SERVICE_KEYS)[number];
-export const LOOP_KEYS = ["CANCELLATION_CLEANUP", "LATE_RUNS", "PAUSE_EXPIRATIONS"] as const;
-export type LoopKey = (typeof LOOP_KEYS)[number];
 
 export interface ServiceDeps {
   config: ServicesConfig;

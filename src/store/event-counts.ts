@@ -3,7 +3,15 @@
 // empty ones included. Pure arithmetic on normalised timestamps (microseconds, no Date).
 import { invalid } from "../core/errors.ts";
 import { addMicroseconds, diffMicroseconds, MAX_INTERVAL_SECONDS } from "../orchestration/time.ts";
-import type { EventCount } from "./events.ts";
+
+/** Prefect's EventCount. */
+export interface EventCount {
+  value: string;
+  label: string;
+  count: number;
+  start_time: string;
+  end_time: string;
+}
 
 export const TIME_UNITS = ["week", "day", "hour", "minute", "second"] as const;
 export type TimeUnit = (typeof TIME_UNITS)[number];

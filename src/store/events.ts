@@ -6,21 +6,15 @@ import type { Driver, Op } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
 import { nowTimestamp } from "../orchestration/time.ts";
-import { timeSpans, validateBuckets, type TimeUnit } from "./event-counts.ts";
+import { timeSpans, validateBuckets, type EventCount, type TimeUnit } from "./event-counts.ts";
+
+export type { EventCount };
 import { eventWhere, type EventFilter } from "./event-filters.ts";
 import { fragmentsFor, type Fragments } from "./sql.ts";
 
 export const COUNTABLES = ["day", "time", "event", "resource"] as const;
 export type Countable = (typeof COUNTABLES)[number];
 
-/** Prefect's EventCount. */
-export interface EventCount {
-  value: string;
-  label: string;
-  count: number;
-  start_time: string;
-  end_time: string;
-}
 
 const COLUMNS = sql`events.occurred, events.event, events.resource, events.related, events.payload, events.id, events.follows, events.received`;
 // Rows per INSERT: far below SQLite's 32 766 and PostgreSQL's 65 535 bound parameters.

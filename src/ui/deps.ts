@@ -1,7 +1,7 @@
 // What the dashboard routes need: the stores (reads), the transition entry point (writes of states, which
 // publish the same flow-run events as the API's), the bus (live regions), the server config and the
 // CSRF token.
-import type { ServerConfig } from "../api/config.ts";
+import type { ServerConfig } from "../settings/server-config.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
 import type { ServiceStatus } from "../services/service.ts";

@@ -1,6 +1,6 @@
 // Builds the real app over a real database for `app.handle` tests: no mocks of our own parts.
 import { createApp } from "../../src/api/app.ts";
-import type { ServerConfig } from "../../src/api/config.ts";
+import type { ServerConfig } from "../../src/settings/server-config.ts";
 import { migrateToHead } from "../../src/db/migrator.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { revisionsFor } from "../../src/db/revisions.ts";

@@ -1,8 +1,19 @@
-import type { ServiceStatus } from "../../src/services/service.ts";
 import { formatDuration, Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
 
 
+
+/** A background service as the settings page shows it (services/service.ts reports these fields). */
+export interface ServiceRow {
+  name: string;
+  description: string;
+  state: string;
+  loopSeconds: number | null;
+  lastRunAt: string | null;
+  lastDurationMs: number | null;
+  lastError: string | null;
+  detail: string | null;
+}
 
 export interface AboutProps {
   version: string;
@@ -10,7 +21,7 @@ export interface AboutProps {
   database: string;
   revision: string | null;
   apiUrl: string;
-  services: Array<ServiceStatus & { state: string }>;
+  services: ServiceRow[];
   csrfToken?: string;
 }
 

@@ -1,6 +1,22 @@
-// The part of the settings the server needs, resolved once at start-up into a plain object.
-import { LOOP_KEYS, SERVICE_KEYS, type ServicesConfig } from "../services/index.ts";
-import type { Settings } from "../settings/sources.ts";
+// The part of the settings the server needs (HTTP, dashboard, services), resolved once at start-up into
+// a plain object that the composition root hands to each part.
+import type { Settings } from "./sources.ts";
+
+/** Prefect's keys for the services prefect-lite has: PREFECT_SERVER_SERVICES_<KEY>_…. */
+export const SERVICE_KEYS = ["CANCELLATION_CLEANUP", "EVENT_PERSISTER", "LATE_RUNS", "PAUSE_EXPIRATIONS", "TASK_RUN_RECORDER"] as const;
+export type ServiceKey = (typeof SERVICE_KEYS)[number];
+export const LOOP_KEYS = ["CANCELLATION_CLEANUP", "LATE_RUNS", "PAUSE_EXPIRATIONS"] as const;
+export type LoopKey = (typeof LOOP_KEYS)[number];
+
+/** The services' settings, resolved once. */
+export interface ServicesConfig {
+  /** False with --no-services: Prefect's own services stay off whatever their settings say. */
+  run: boolean;
+  enabled: Record<ServiceKey, boolean>;
+  loopSeconds: Record<LoopKey, number>;
+  lateRunsAfterSeconds: number;
+  cancellingTimeoutSeconds: number;
+}
 
 export interface ServerConfig {
   host: string;
