@@ -10,3 +10,11 @@ declare module "*/static/app.js" {
   const path: string;
   export default path;
 }
+declare module "*/static/docs.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/swagger-ui-bundle.js" {
+  const path: string;
+  export default path;
+}

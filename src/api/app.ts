@@ -16,6 +16,7 @@ import { dashboardCsrf } from "../ui/csrf.ts";
 import { dashboard } from "../ui/routes.tsx";
 import { accessLog } from "./access-log.ts";
 import { adminApi } from "./admin.ts";
+import { apiDocs } from "./docs.ts";
 import { apiVersionCheck } from "./api-version.ts";
 import { basicAuth, socketPathsOf } from "./auth.ts";
 import { concurrencyLeasesApi } from "./concurrency-leases.ts";
@@ -79,6 +80,8 @@ export function createApp(deps: AppDeps) {
   let socketPaths: ReadonlySet<string> | null = null;
   const routes: { routes: Array<{ method: string; path: string }> } = { routes: [] };
   const stubs = notImplemented(api.routes);
+  // The OpenAPI document is made from the finished app, on its first request.
+  let built: unknown = null;
   const app = new Elysia({ normalize: false })
     .use(errors)
     .use(accessLog)
@@ -88,8 +91,10 @@ export function createApp(deps: AppDeps) {
     .use(apiVersionCheck)
     .use(api)
     .use(stubs)
+    .use(apiDocs(() => built, stubs.missing))
     .use(dashboard({ config: deps.config, revision: deps.revision, bus, transitions: runTransitions, stores, csrf: dashboardCsrf(), services: () => services.statuses() }));
   routes.routes = app.routes;
+  built = app;
   return Object.assign(app, { events, stores, bus, services, transitions: runTransitions, notImplemented: stubs.missing });
 }
 

@@ -163,6 +163,15 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     await p.close();
   });
 
+  test("the API docs page renders Swagger UI from the binary, without console errors", async () => {
+    const { page: p, errors } = await page("/docs");
+    await p.locator(".swagger-ui .opblock").first().waitFor({ timeout: 15_000 });
+    expect(p.url()).toEndWith("/api/docs");
+    expect(await p.locator(".swagger-ui .opblock").count()).toBeGreaterThan(30);
+    await p.screenshot({ path: join(SHOTS, "api-docs.png") });
+    expect(errors).toEqual([]);
+  });
+
   test("cancel from the UI ends a run Cancelled", async () => {
     const { page: p } = await page(`/runs/${ids.running}`);
     await p.getByRole("button", { name: "Cancel run" }).click();
