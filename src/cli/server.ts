@@ -72,7 +72,8 @@ const start = defineCommand({
       await db.close();
     };
     try {
-      app.listen({ hostname: config.host, port: config.port, idleTimeout: 30, maxRequestBodySize: 64 * 1024 * 1024 });
+      // reusePort off: a second server on a port in use must fail, not share the port with the first.
+      app.listen({ hostname: config.host, port: config.port, idleTimeout: 30, maxRequestBodySize: 64 * 1024 * 1024, reusePort: false });
     } catch (e) {
       await closeAll();
       const msg = String((e as Error).message ?? e);

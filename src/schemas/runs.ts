@@ -16,11 +16,12 @@ const opt = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Optiona
 /** FlowRunPolicy (prefect/client/schemas/objects.py). */
 export const FlowRunPolicy = t.Object(
   {
-    max_retries: opt(Int),
-    retry_delay_seconds: opt(t.Number()),
+    // The deprecated max_retries and retry_delay_seconds have defaults and are never null.
+    max_retries: t.Optional(Int),
+    retry_delay_seconds: t.Optional(t.Number()),
     retries: opt(Int),
     retry_delay: opt(Int),
-    pause_keys: opt(t.Array(t.String())),
+    pause_keys: opt(t.Array(t.String(), { uniqueItems: true })),
     resuming: opt(t.Boolean()),
     retry_type: opt(t.UnionEnum(["in_process", "reschedule"])),
   },
@@ -30,8 +31,8 @@ export const FlowRunPolicy = t.Object(
 /** TaskRunPolicy: retry_delay may be one delay or a list of at most 50. */
 export const TaskRunPolicy = t.Object(
   {
-    max_retries: opt(Int),
-    retry_delay_seconds: opt(t.Number()),
+    max_retries: t.Optional(Int),
+    retry_delay_seconds: t.Optional(t.Number()),
     retries: opt(Int),
     retry_delay: opt(t.Union([t.Number(), t.Array(t.Number(), { maxItems: 50 })])),
     retry_jitter_factor: opt(t.Number({ minimum: 0 })),
@@ -76,9 +77,9 @@ export const StateDetails = t.Object(
     cache_key: opt(t.String()),
     cache_expiration: opt(t.String()),
     deferred: opt(t.Boolean()),
-    untrackable_result: opt(t.Boolean()),
+    untrackable_result: t.Optional(t.Boolean()),
     pause_timeout: opt(t.String()),
-    pause_reschedule: opt(t.Boolean()),
+    pause_reschedule: t.Optional(t.Boolean()),
     pause_key: opt(t.String()),
     run_input_keyset: opt(t.Record(t.String(), t.String())),
     refresh_cache: opt(t.Boolean()),

@@ -259,6 +259,19 @@ describe("fuzzer findings", async () => {
     expect((await t.call("/api/flows/count", { method: "POST", json: {}, headers: { "x-prefect-api-version": "" } })).status).toBe(200);
   });
 
+  test("fields the SDK reads as non-null are refused as null; pause keys are a set", async () => {
+    const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "nn" } })).json()) as { id: string };
+    for (const policy of [{ max_retries: null }, { retry_delay_seconds: null }, { pause_keys: ["a", "a"] }]) {
+      expect(await post("/api/flow_runs/", { flow_id: flow.id, empirical_policy: policy })).toBe(422);
+    }
+    const run = (await (await t.call("/api/flow_runs/", { method: "POST", json: { flow_id: flow.id, name: "a/b & <c>" } })).json()) as { id: string; name: string };
+    // Only flow names exclude / % & > <; a run's name is free text, as in Prefect.
+    expect(run.name).toBe("a/b & <c>");
+    for (const details of [{ pause_reschedule: null }, { untrackable_result: null }]) {
+      expect(await post(`/api/flow_runs/${run.id}/set_state`, { state: { type: "RUNNING", state_details: details } })).toBe(422);
+    }
+  });
+
   test("a negative limit names the limit", async () => {
     const r = await t.call("/api/flows/filter", { method: "POST", json: { limit: -643 } });
     expect(r.status).toBe(422);

@@ -83,6 +83,16 @@ describe("server start", () => {
     } finally {
       busy.stop(true);
     }
+    // A second prefect-lite on the port of a running one fails too (Bun would share it with reusePort).
+    const first = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" });
+    try {
+      const second = runCli(["server", "start", "--port", String(first.port)], { PREFECT_HOME: home, PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" });
+      expect(second.code).toBe(1);
+      expect(second.out).toContain(`Port ${first.port} is already in use.`);
+    } finally {
+      first.proc.kill("SIGTERM");
+      await first.proc.exited;
+    }
     const badPort = runCli(["server", "start", "--port", "http"], { PREFECT_HOME: home });
     expect(badPort.code).toBe(1);
     expect(badPort.out).toContain("Validation error for setting PREFECT_SERVER_API_PORT");
