@@ -16,7 +16,7 @@ type TargetName = keyof typeof TARGETS;
 const { values } = parseArgs({ options: { target: { type: "string" }, outdir: { type: "string", default: "dist" } } });
 const host = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}` as TargetName;
 const wanted: TargetName[] =
-  values.target === "all" ? (Object.keys(TARGETS) as TargetName[]) : [((values.target as TargetName) ?? host)];
+  values.target === "all" ? (Object.keys(TARGETS) as TargetName[]) : [(values.target as TargetName) ?? host];
 
 for (const name of wanted) {
   if (!(name in TARGETS)) {

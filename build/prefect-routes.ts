@@ -32,17 +32,34 @@ const EXTRA: PrefectRoute[] = [
   { method: "WS", path: "/events/in", operation: "stream_events_in", tag: "Events" },
   { method: "WS", path: "/events/out", operation: "stream_workspace_events_out", tag: "Events" },
   { method: "WS", path: "/logs/out", operation: "stream_logs_out", tag: "Logs" },
-  { method: "WS", path: "/task_runs/subscriptions/scheduled", operation: "scheduled_task_subscription", tag: "Task Runs" },
-  { method: "WS", path: "/work_pools/{work_pool_name}/workers/connect", operation: "worker_connect", tag: "Work Pools" },
+  {
+    method: "WS",
+    path: "/task_runs/subscriptions/scheduled",
+    operation: "scheduled_task_subscription",
+    tag: "Task Runs",
+  },
+  {
+    method: "WS",
+    path: "/work_pools/{work_pool_name}/workers/connect",
+    operation: "worker_connect",
+    tag: "Work Pools",
+  },
 ];
 
 export function prefectRoutes(schemaPath = SCHEMA): PrefectRoute[] {
-  const schema = JSON.parse(readFileSync(schemaPath, "utf8")) as { paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>> };
+  const schema = JSON.parse(readFileSync(schemaPath, "utf8")) as {
+    paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>>;
+  };
   const out: PrefectRoute[] = [];
   for (const [path, ops] of Object.entries(schema.paths)) {
     for (const [method, op] of Object.entries(ops)) {
       if (!["get", "post", "put", "patch", "delete"].includes(method)) continue;
-      out.push({ method: method.toUpperCase() as PrefectRoute["method"], path, operation: op.operationId ?? "", tag: op.tags?.[0] ?? "" });
+      out.push({
+        method: method.toUpperCase() as PrefectRoute["method"],
+        path,
+        operation: op.operationId ?? "",
+        tag: op.tags?.[0] ?? "",
+      });
     }
   }
   return [...out, ...EXTRA].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));

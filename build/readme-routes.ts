@@ -21,8 +21,27 @@ export async function notImplementedRoutes(): Promise<RouteRef[]> {
   await migrateToHead(db);
   const app = createApp({
     config: {
-      host: "127.0.0.1", port: 4200, authString: null, csrfEnabled: false, defaultLimit: 200, uiEnabled: true, logLevel: "WARNING", databaseDisplay: "",
-      services: { run: false, enabled: { CANCELLATION_CLEANUP: false, EVENT_PERSISTER: false, LATE_RUNS: false, PAUSE_EXPIRATIONS: false, TASK_RUN_RECORDER: false }, loopSeconds: { CANCELLATION_CLEANUP: 20, LATE_RUNS: 5, PAUSE_EXPIRATIONS: 5 }, lateRunsAfterSeconds: 15, cancellingTimeoutSeconds: 300 },
+      host: "127.0.0.1",
+      port: 4200,
+      authString: null,
+      csrfEnabled: false,
+      defaultLimit: 200,
+      uiEnabled: true,
+      logLevel: "WARNING",
+      databaseDisplay: "",
+      services: {
+        run: false,
+        enabled: {
+          CANCELLATION_CLEANUP: false,
+          EVENT_PERSISTER: false,
+          LATE_RUNS: false,
+          PAUSE_EXPIRATIONS: false,
+          TASK_RUN_RECORDER: false,
+        },
+        loopSeconds: { CANCELLATION_CLEANUP: 20, LATE_RUNS: 5, PAUSE_EXPIRATIONS: 5 },
+        lateRunsAfterSeconds: 15,
+        cancellingTimeoutSeconds: 300,
+      },
     },
     db,
     revision: null,
@@ -40,9 +59,19 @@ export function section(missing: RouteRef[]): string {
     list.push(`\`${r.method === "WS" ? "WebSocket" : r.method} ${r.path}\``);
     byTag.set(r.tag || "Other", list);
   }
-  const lines = [...byTag.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([tag, routes]) => `- **${tag}** (${routes.length}): ${routes.join(", ")}`);
+  const lines = [...byTag.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([tag, routes]) => `- **${tag}** (${routes.length}): ${routes.join(", ")}`);
   const implemented = total - missing.length - KEEP_404.size;
-  return [START, "", `${implemented} of Prefect's ${total} routes are implemented and ${KEEP_404.size} stay 404s; these ${missing.length} answer \`501 Not Implemented\`:`, "", ...lines, "", END].join("\n");
+  return [
+    START,
+    "",
+    `${implemented} of Prefect's ${total} routes are implemented and ${KEEP_404.size} stay 404s; these ${missing.length} answer \`501 Not Implemented\`:`,
+    "",
+    ...lines,
+    "",
+    END,
+  ].join("\n");
 }
 
 export function withSection(readme: string, text: string): string {

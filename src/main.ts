@@ -17,13 +17,18 @@ export function preprocessArgv(argv: string[]): string[] {
     cli.profile = a.startsWith("--profile=") ? a.slice(10) : out.shift();
   }
   for (let i = 0; i < out.length - 1; i++) {
-    if ((out[i] === "-r" || out[i] === "--revision") && /^-\d+$/.test(out[i + 1])) out.splice(i, 2, `--revision=${out[i + 1]}`);
+    if ((out[i] === "-r" || out[i] === "--revision") && /^-\d+$/.test(out[i + 1]))
+      out.splice(i, 2, `--revision=${out[i + 1]}`);
   }
   return out;
 }
 
 const main = defineCommand({
-  meta: { name: "prefect-lite", version: PREFECT_LITE_VERSION, description: "A Prefect-compatible orchestration server in one executable" },
+  meta: {
+    name: "prefect-lite",
+    version: PREFECT_LITE_VERSION,
+    description: "A Prefect-compatible orchestration server in one executable",
+  },
   subCommands: { server, config, profile },
 });
 

@@ -68,17 +68,44 @@ const env = { TEST_PG_URL: pgUrl, PREFECT_LITE_BIN: bin };
 let results: Counts = { tests: 0, failures: 0, skipped: 0 };
 const add = (c: Counts | null, what: string) => {
   if (!c) return problems.push(`${what} wrote no report`);
-  results = { tests: results.tests + c.tests, failures: results.failures + c.failures, skipped: results.skipped + c.skipped };
+  results = {
+    tests: results.tests + c.tests,
+    failures: results.failures + c.failures,
+    skipped: results.skipped + c.skipped,
+  };
 };
 
 try {
+  step("tsc --noEmit: the whole tree type-checks");
+  const tsc = sh([join(ROOT, "node_modules", ".bin", "tsc"), "--noEmit", "-p", "."]) === 0;
+  add({ tests: 1, failures: tsc ? 0 : 1, skipped: 0 }, "tsc");
+
+  step("biome ci: formatted and lint-clean, warnings included (npm run format fixes most)");
+  const biome = sh([join(ROOT, "node_modules", ".bin", "biome"), "ci", "--error-on-warnings", "."]) === 0;
+  add({ tests: 1, failures: biome ? 0 : 1, skipped: 0 }, "biome");
+
   step("xss-scan: every interpolation in views/ is escaped");
   const xss = sh([join(ROOT, "node_modules", ".bin", "xss-scan")]) === 0;
   add({ tests: 1, failures: xss ? 0 : 1, skipped: 0 }, "xss-scan");
 
   step("bun test");
   const bunXml = join(OUT, "bun.xml");
-  const bunCode = sh([process.execPath, "test", "--timeout=60000", "--reporter=junit", `--reporter-outfile=${bunXml}`, "test/unit", "test/store", "test/services", "test/api", "test/cli", "test/browser"], env);
+  const bunCode = sh(
+    [
+      process.execPath,
+      "test",
+      "--timeout=60000",
+      "--reporter=junit",
+      `--reporter-outfile=${bunXml}`,
+      "test/unit",
+      "test/store",
+      "test/services",
+      "test/api",
+      "test/cli",
+      "test/browser",
+    ],
+    env,
+  );
   const bunCounts = junitCounts(bunXml);
   add(bunCounts, "bun test");
   if (bunCode !== 0 && bunCounts && bunCounts.failures === 0) problems.push(`bun test exited ${bunCode}`);
@@ -86,7 +113,10 @@ try {
   if (venvOk) {
     step("pytest: the real prefect SDK against the binary");
     const pyXml = join(OUT, "pytest.xml");
-    const pyCode = sh([join(ROOT, ".venv", "bin", "python"), "-m", "pytest", "test/compat", "-q", `--junitxml=${pyXml}`], env);
+    const pyCode = sh(
+      [join(ROOT, ".venv", "bin", "python"), "-m", "pytest", "test/compat", "-q", `--junitxml=${pyXml}`],
+      env,
+    );
     if (pyCode === 5) console.log("pytest collected no tests");
     else {
       add(junitCounts(pyXml), "pytest");

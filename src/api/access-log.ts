@@ -5,7 +5,26 @@
 import { Elysia } from "elysia";
 import { isEnabled, log } from "../core/logger.ts";
 
-const STATUS_TEXT: Record<number, string> = { 101: "Switching Protocols", 200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 410: "Gone", 413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity", 423: "Locked", 500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable" };
+const STATUS_TEXT: Record<number, string> = {
+  101: "Switching Protocols",
+  200: "OK",
+  201: "Created",
+  204: "No Content",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  410: "Gone",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Entity",
+  423: "Locked",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  503: "Service Unavailable",
+};
 
 // The peer's address is only known while the request is open, so it is read when the request arrives.
 const started = new WeakMap<Request, { t0: number; client: string }>();
@@ -14,15 +33,24 @@ export const accessLog = new Elysia({ name: "api.access-log" })
   .onRequest(({ request, server }) => {
     if (!isEnabled("INFO")) return;
     const ip = server?.requestIP(request);
-    started.set(request, { t0: performance.now(), client: ip ? `${ip.family === "IPv6" ? `[${ip.address}]` : ip.address}:${ip.port}` : "-" });
+    started.set(request, {
+      t0: performance.now(),
+      client: ip ? `${ip.family === "IPv6" ? `[${ip.address}]` : ip.address}:${ip.port}` : "-",
+    });
   })
   .onAfterResponse({ as: "global" }, (ctx) => {
     const seen = started.get(ctx.request);
     if (seen === undefined) return;
     const response = (ctx as { response?: unknown }).response;
-    const status = response instanceof Response ? response.status : typeof ctx.set.status === "number" ? ctx.set.status : 200;
+    const status =
+      response instanceof Response ? response.status : typeof ctx.set.status === "number" ? ctx.set.status : 200;
     const { t0, client } = seen;
     const url = new URL(ctx.request.url);
     const ms = (performance.now() - t0).toFixed(1);
-    log.access(`${client} - "${ctx.request.method} ${url.pathname}${url.search} HTTP/1.1" ${status} ${STATUS_TEXT[status] ?? ""} (${ms} ms)`.replace("  (", " ("));
+    log.access(
+      `${client} - "${ctx.request.method} ${url.pathname}${url.search} HTTP/1.1" ${status} ${STATUS_TEXT[status] ?? ""} (${ms} ms)`.replace(
+        "  (",
+        " (",
+      ),
+    );
   });

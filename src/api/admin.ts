@@ -14,21 +14,28 @@ function settingsView(config: ServerConfig) {
     server: {
       analytics_enabled: false,
       logging_level: config.logLevel,
-      api: { host: config.host, port: config.port, default_limit: config.defaultLimit, csrf_protection_enabled: config.csrfEnabled },
+      api: {
+        host: config.host,
+        port: config.port,
+        default_limit: config.defaultLimit,
+        csrf_protection_enabled: config.csrfEnabled,
+      },
       ui: { enabled: config.uiEnabled },
     },
   };
 }
 
 export function adminApi(config: ServerConfig) {
-  return new Elysia({ name: "api.admin" })
-    .get("/health", () => Response.json(true))
-    .get("/ready", () => Response.json({ message: "OK" }))
-    .get("/hello", () => Response.json("👋"))
-    // The SDK reads these with response.json(): a bare string must go out as a JSON string.
-    .get("/version", () => Response.json(API_VERSION))
-    .get("/admin/version", () => Response.json(PREFECT_COMPAT_VERSION))
-    // No default result-storage block: the SDK then writes results to its local storage.
-    .get("/admin/settings", () => Response.json(settingsView(config)))
-    .get("/admin/storage", () => Response.json({ default_result_storage_block_id: null }));
+  return (
+    new Elysia({ name: "api.admin" })
+      .get("/health", () => Response.json(true))
+      .get("/ready", () => Response.json({ message: "OK" }))
+      .get("/hello", () => Response.json("👋"))
+      // The SDK reads these with response.json(): a bare string must go out as a JSON string.
+      .get("/version", () => Response.json(API_VERSION))
+      .get("/admin/version", () => Response.json(PREFECT_COMPAT_VERSION))
+      // No default result-storage block: the SDK then writes results to its local storage.
+      .get("/admin/settings", () => Response.json(settingsView(config)))
+      .get("/admin/storage", () => Response.json({ default_result_storage_block_id: null }))
+  );
 }

@@ -8,11 +8,16 @@ export const apiVersionCheck = new Elysia({ name: "api.version-check" }).onReque
   // Empty counts as absent, as in Prefect (`if not x_prefect_api_version`).
   if (header === null || header.trim() === "") return;
   const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(header.trim());
-  const bad = (detail: string) => new Response(JSON.stringify({ detail }), { status: 400, headers: { "content-type": "application/json" } });
-  if (!m) return bad(`Invalid X-PREFECT-API-VERSION header format. Expected header in format 'x.y.z' but received ${header}`);
+  const bad = (detail: string) =>
+    new Response(JSON.stringify({ detail }), { status: 400, headers: { "content-type": "application/json" } });
+  if (!m)
+    return bad(`Invalid X-PREFECT-API-VERSION header format. Expected header in format 'x.y.z' but received ${header}`);
   const v = m.slice(1).map(Number);
   for (let i = 0; i < 3; i++) {
     if (v[i] > MIN[i]) return;
-    if (v[i] < MIN[i]) return bad(`The current server version 0.8.4 requires clients using API version >= 0.8.0. Your version is ${header}.`);
+    if (v[i] < MIN[i])
+      return bad(
+        `The current server version 0.8.4 requires clients using API version >= 0.8.0. Your version is ${header}.`,
+      );
   }
 });

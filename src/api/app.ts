@@ -92,10 +92,27 @@ export function createApp(deps: AppDeps) {
     .use(api)
     .use(stubs)
     .use(apiDocs(() => built, stubs.missing))
-    .use(dashboard({ config: deps.config, revision: deps.revision, bus, transitions: runTransitions, stores, csrf: dashboardCsrf(), services: () => services.statuses() }));
+    .use(
+      dashboard({
+        config: deps.config,
+        revision: deps.revision,
+        bus,
+        transitions: runTransitions,
+        stores,
+        csrf: dashboardCsrf(),
+        services: () => services.statuses(),
+      }),
+    );
   routes.routes = app.routes;
   built = app;
-  return Object.assign(app, { events, stores, bus, services, transitions: runTransitions, notImplemented: stubs.missing });
+  return Object.assign(app, {
+    events,
+    stores,
+    bus,
+    services,
+    transitions: runTransitions,
+    notImplemented: stubs.missing,
+  });
 }
 
 export type App = ReturnType<typeof createApp>;

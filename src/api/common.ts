@@ -2,13 +2,14 @@
 import { t } from "elysia";
 import { AppError, invalid } from "../core/errors.ts";
 import type { Page } from "../store/flows.ts";
+import type { JsonObject } from "../core/json.ts";
 
 export const Uuid = t.String({ format: "uuid", error: "Input should be a valid UUID" });
 /** Log levels and other integer columns: PostgreSQL's integer is 32 bits. */
 export const Int32 = t.Integer({ minimum: -(2 ** 31), maximum: 2 ** 31 - 1 });
 export const IdParams = t.Object({ id: Uuid });
 
-export type Body = Record<string, any>;
+export type Body = JsonObject;
 
 /**
  * The furthest a page may start: any offset up to here binds as an exact integer on both databases;
@@ -17,7 +18,14 @@ export type Body = Record<string, any>;
 export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
 
 const tooFar = (field: "offset" | "page", input: unknown) =>
-  invalid(`${field} is too large`, [{ loc: ["body", field], msg: `Input should start a page at most ${MAX_OFFSET} rows in`, type: "less_than_equal", input }]);
+  invalid(`${field} is too large`, [
+    {
+      loc: ["body", field],
+      msg: `Input should start a page at most ${MAX_OFFSET} rows in`,
+      type: "less_than_equal",
+      input,
+    },
+  ]);
 
 /**
  * limit/offset/sort of a filter body; limit defaults to and may not exceed PREFECT_SERVER_API_DEFAULT_LIMIT.
@@ -26,13 +34,27 @@ const tooFar = (field: "offset" | "page", input: unknown) =>
 export function pageOf(body: Body | null | undefined, maxLimit: number, sorts?: string[], byPage = false): Page {
   const limit = body?.limit ?? maxLimit;
   if (limit > maxLimit) {
-    throw invalid(`limit must be less than or equal to ${maxLimit}`, [{ loc: ["body", "limit"], msg: `Input should be less than or equal to ${maxLimit}`, type: "less_than_equal", input: limit }]);
+    throw invalid(`limit must be less than or equal to ${maxLimit}`, [
+      {
+        loc: ["body", "limit"],
+        msg: `Input should be less than or equal to ${maxLimit}`,
+        type: "less_than_equal",
+        input: limit,
+      },
+    ]);
   }
   const offset = byPage ? ((body?.page ?? 1) - 1) * limit : (body?.offset ?? 0);
   if (!(offset <= MAX_OFFSET)) throw byPage ? tooFar("page", body?.page) : tooFar("offset", body?.offset);
   const sort = body?.sort ?? null;
   if (sort !== null && sorts && !sorts.includes(sort)) {
-    throw invalid(`Unknown sort '${sort}'`, [{ loc: ["body", "sort"], msg: `Input should be ${sorts.map((s) => `'${s}'`).join(", ")}`, type: "enum", input: sort }]);
+    throw invalid(`Unknown sort '${sort}'`, [
+      {
+        loc: ["body", "sort"],
+        msg: `Input should be ${sorts.map((s) => `'${s}'`).join(", ")}`,
+        type: "enum",
+        input: sort,
+      },
+    ]);
   }
   return { limit, offset, sort };
 }
@@ -46,7 +68,9 @@ export function paginate<T>(results: T[], count: number, limit: number, page: nu
 export function objectBody(body: unknown): Body {
   if (body === undefined || body === null) return {};
   if (typeof body !== "object" || Array.isArray(body)) {
-    throw invalid("The request body must be a JSON object.", [{ loc: ["body"], msg: "Input should be a valid dictionary", type: "dict_type", input: body }]);
+    throw invalid("The request body must be a JSON object.", [
+      { loc: ["body"], msg: "Input should be a valid dictionary", type: "dict_type", input: body },
+    ]);
   }
   return body as Body;
 }
@@ -62,7 +86,7 @@ export function orNotFound<T>(value: T | null | undefined, what: string): T {
 }
 
 // Prefect refuses these characters in object names (they break URLs and the UI).
-const BANNED = /[\/%&><]/;
+const BANNED = /[/%&><]/;
 export function checkName(name: string, field = "name"): string {
   if (BANNED.test(name)) {
     throw invalid(`Name "${name}" contains an invalid character. Must not contain any of: / % & > <.`, [

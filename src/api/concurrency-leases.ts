@@ -26,7 +26,12 @@ export function concurrencyLeasesApi() {
       ({ body }) => {
         sweep();
         const id = crypto.randomUUID();
-        leases.set(id, { names: body.names, slots: body.slots, expires: Date.now() + (body.lease_duration ?? 300) * 1000, holder: body.holder ?? null });
+        leases.set(id, {
+          names: body.names,
+          slots: body.slots,
+          expires: Date.now() + (body.lease_duration ?? 300) * 1000,
+          holder: body.holder ?? null,
+        });
         return { lease_id: id, limits: [] };
       },
       {
@@ -59,6 +64,9 @@ export function concurrencyLeasesApi() {
         lease.expires = Date.now() + (body?.lease_duration ?? 300) * 1000;
         return noContent();
       },
-      { params: t.Object({ id: Uuid }), body: t.Optional(t.Object({ lease_duration: t.Optional(LeaseDuration) }, { additionalProperties: true })) },
+      {
+        params: t.Object({ id: Uuid }),
+        body: t.Optional(t.Object({ lease_duration: t.Optional(LeaseDuration) }, { additionalProperties: true })),
+      },
     );
 }

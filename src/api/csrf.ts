@@ -14,7 +14,8 @@ const TTL_MS = 3600_000;
 export const MAX_TOKENS = 10_000;
 const MAX_CLIENT_LENGTH = 256;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 interface Entry {
   token: string;
@@ -34,7 +35,11 @@ export class CsrfTokens {
     this.expire(now);
     // Re-issuing moves the client to the back, keeping the map ordered by creation time.
     this.tokens.delete(client);
-    const entry = { token: crypto.randomUUID().replaceAll("-", "") + crypto.randomUUID().replaceAll("-", ""), expiration: now + TTL_MS, created: new Date(now).toISOString() };
+    const entry = {
+      token: crypto.randomUUID().replaceAll("-", "") + crypto.randomUUID().replaceAll("-", ""),
+      expiration: now + TTL_MS,
+      created: new Date(now).toISOString(),
+    };
     this.tokens.set(client, entry);
     if (this.tokens.size > this.max) this.tokens.delete(this.tokens.keys().next().value!);
     return entry;
@@ -59,10 +64,23 @@ export function csrf(enabled: boolean, tokens = new CsrfTokens()) {
     const client = typeof query.client === "string" ? query.client : "";
     if (!client) return json(422, { detail: "Missing 'client' query parameter." });
     if (client.length > MAX_CLIENT_LENGTH) {
-      throw invalid("client is too long", [{ loc: ["query", "client"], msg: `String should have at most ${MAX_CLIENT_LENGTH} characters`, type: "string_too_long" }]);
+      throw invalid("client is too long", [
+        {
+          loc: ["query", "client"],
+          msg: `String should have at most ${MAX_CLIENT_LENGTH} characters`,
+          type: "string_too_long",
+        },
+      ]);
     }
     const entry = tokens.issue(client);
-    return { id: crypto.randomUUID(), created: entry.created, updated: entry.created, token: entry.token, client, expiration: new Date(entry.expiration).toISOString() };
+    return {
+      id: crypto.randomUUID(),
+      created: entry.created,
+      updated: entry.created,
+      token: entry.token,
+      client,
+      expiration: new Date(entry.expiration).toISOString(),
+    };
   });
   if (!enabled) return plugin;
   return plugin.onRequest(({ request }) => {

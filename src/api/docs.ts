@@ -54,7 +54,11 @@ function openApiDocument(app: RoutedApp, exclude: RegExp[], stubs: ReadonlySet<s
   }
   return {
     openapi: "3.1.0",
-    info: { title: "prefect-lite", version: PREFECT_LITE_VERSION, description: `A Prefect-compatible server (Prefect ${PREFECT_COMPAT_VERSION} API).` },
+    info: {
+      title: "prefect-lite",
+      version: PREFECT_LITE_VERSION,
+      description: `A Prefect-compatible server (Prefect ${PREFECT_COMPAT_VERSION} API).`,
+    },
     paths,
     components,
   };
@@ -69,12 +73,20 @@ export function apiDocs(app: () => unknown, stubs: RouteRef[]) {
   const stubKeys = new Set(stubs.map((r) => routeKey(r.method === "WS" ? "GET" : r.method, r.path)));
   let document: ReturnType<typeof openApiDocument> | null = null;
   return new Elysia({ name: "api.docs" })
-    .get("/api/openapi.json", () => Response.json((document ??= openApiDocument(app() as RoutedApp, exclude, stubKeys))))
+    .get("/api/openapi.json", () =>
+      Response.json((document ??= openApiDocument(app() as RoutedApp, exclude, stubKeys))),
+    )
     .get("/api/docs", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }))
     .get("/api/docs/assets/:file", ({ params }) => {
       const f = ASSETS.get(params.file);
-      if (!f) return new Response(JSON.stringify({ detail: "Not Found" }), { status: 404, headers: { "content-type": "application/json" } });
-      return new Response(Bun.file(f.path), { headers: { "content-type": f.type, "cache-control": "public, max-age=86400" } });
+      if (!f)
+        return new Response(JSON.stringify({ detail: "Not Found" }), {
+          status: 404,
+          headers: { "content-type": "application/json" },
+        });
+      return new Response(Bun.file(f.path), {
+        headers: { "content-type": f.type, "cache-control": "public, max-age=86400" },
+      });
     })
     .get("/docs", () => Response.redirect("/api/docs", 307));
 }

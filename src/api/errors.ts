@@ -26,14 +26,20 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 
 /** Prefect's request-validation body: FastAPI's error list wrapped by the server's handler. */
 export function validationResponse(detail: unknown[], requestBody: unknown = null): Response {
-  return json(422, { exception_message: "Invalid request received.", exception_detail: detail, request_body: requestBody });
+  return json(422, {
+    exception_message: "Invalid request received.",
+    exception_detail: detail,
+    request_body: requestBody,
+  });
 }
 
 export function appErrorResponse(e: AppError): Response {
   const status = STATUS[e.kind];
   switch (e.kind) {
     case "invalid":
-      return validationResponse(Array.isArray(e.detail) ? e.detail : [{ loc: ["body"], msg: e.message, type: "value_error" }]);
+      return validationResponse(
+        Array.isArray(e.detail) ? e.detail : [{ loc: ["body"], msg: e.message, type: "value_error" }],
+      );
     case "not_found":
       return json(404, { detail: e.message });
     case "unauthorised":
@@ -42,7 +48,11 @@ export function appErrorResponse(e: AppError): Response {
       return json(503, { exception_message: e.message }, { "retry-after": "1" });
     case "not_implemented":
       // The CLI prints exception_detail[0].msg for errors it does not know (prefect gcl create, …).
-      return json(501, { exception_message: e.message, exception_detail: [{ loc: ["path"], msg: e.message, type: "not_implemented" }], request_body: null });
+      return json(501, {
+        exception_message: e.message,
+        exception_detail: [{ loc: ["path"], msg: e.message, type: "not_implemented" }],
+        request_body: null,
+      });
     default:
       return json(status, { detail: e.message });
   }
@@ -92,11 +102,16 @@ function* take<T>(items: Iterable<T>, n: number): Generator<T> {
 
 /** Browsers on dashboard pages get an HTML page; API clients keep Prefect's JSON bodies. */
 function wantsHtml(request: Request): boolean {
-  return !new URL(request.url).pathname.startsWith("/api") && (request.headers.get("accept") ?? "").includes("text/html");
+  return (
+    !new URL(request.url).pathname.startsWith("/api") && (request.headers.get("accept") ?? "").includes("text/html")
+  );
 }
 
 async function htmlError(status: number, message: string): Promise<Response> {
-  return new Response(await ErrorPage({ status, message }), { status, headers: { "content-type": "text/html; charset=utf-8" } });
+  return new Response(await ErrorPage({ status, message }), {
+    status,
+    headers: { "content-type": "text/html; charset=utf-8" },
+  });
 }
 
 export const errors = new Elysia({ name: "api.errors" })
@@ -109,41 +124,58 @@ export const errors = new Elysia({ name: "api.errors" })
   });
 
 function errorResponse(code: string | number, error: unknown, request: Request): Response | Promise<Response> {
-    // Nothing routes it, not even a 501 stub: a client of another kind, a typo, or a scanner.
-    if (code === "NOT_FOUND") log.warn(`No route for ${request.method} ${new URL(request.url).pathname}`);
-    if (wantsHtml(request) && (error instanceof AppError || code === "NOT_FOUND")) {
-      return htmlError(error instanceof AppError ? STATUS[error.kind] : 404, error instanceof AppError ? error.message : "There is no page at this address.");
-    }
-    if (error instanceof AppError) return appErrorResponse(error);
-    switch (code) {
-      case "NOT_FOUND":
-        return json(404, { detail: "Not Found" });
-      case "PARSE":
-        // Elysia wraps what the body parser (api/transport.ts) throws; its own kind says what was wrong.
-        if ((error as Error).cause instanceof AppError) return appErrorResponse((error as Error).cause as AppError);
-        return validationResponse([{ loc: ["body"], msg: "JSON decode error: the request body is not valid JSON", type: "json_invalid" }]);
-      case "VALIDATION": {
-        const where = (error as { type?: string }).type ?? "body";
-        // Prefect's routes use {id:uuid} converters: a malformed id matches no route at all.
-        if (where === "params") return wantsHtml(request) ? htmlError(404, "There is no page at this address.") : json(404, { detail: "Not Found" });
-        const all = ((error as { all?: ValidationIssue[] }).all ?? []) as ValidationIssue[];
-        const detail = all.flatMap((i) => leafIssues(i)).slice(0, MAX_ISSUES).map((i) => ({
-          loc: [where, ...String(i.path ?? "").split("/").filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))],
+  // Nothing routes it, not even a 501 stub: a client of another kind, a typo, or a scanner.
+  if (code === "NOT_FOUND") log.warn(`No route for ${request.method} ${new URL(request.url).pathname}`);
+  if (wantsHtml(request) && (error instanceof AppError || code === "NOT_FOUND")) {
+    return htmlError(
+      error instanceof AppError ? STATUS[error.kind] : 404,
+      error instanceof AppError ? error.message : "There is no page at this address.",
+    );
+  }
+  if (error instanceof AppError) return appErrorResponse(error);
+  switch (code) {
+    case "NOT_FOUND":
+      return json(404, { detail: "Not Found" });
+    case "PARSE":
+      // Elysia wraps what the body parser (api/transport.ts) throws; its own kind says what was wrong.
+      if ((error as Error).cause instanceof AppError) return appErrorResponse((error as Error).cause as AppError);
+      return validationResponse([
+        { loc: ["body"], msg: "JSON decode error: the request body is not valid JSON", type: "json_invalid" },
+      ]);
+    case "VALIDATION": {
+      const where = (error as { type?: string }).type ?? "body";
+      // Prefect's routes use {id:uuid} converters: a malformed id matches no route at all.
+      if (where === "params")
+        return wantsHtml(request)
+          ? htmlError(404, "There is no page at this address.")
+          : json(404, { detail: "Not Found" });
+      const all = ((error as { all?: ValidationIssue[] }).all ?? []) as ValidationIssue[];
+      const detail = all
+        .flatMap((i) => leafIssues(i))
+        .slice(0, MAX_ISSUES)
+        .map((i) => ({
+          loc: [
+            where,
+            ...String(i.path ?? "")
+              .split("/")
+              .filter(Boolean)
+              .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
+          ],
           msg: i.summary ?? i.message ?? "Invalid value",
           type: "value_error",
         }));
-        return validationResponse(detail.length ? detail : [{ loc: [where], msg: "Invalid value", type: "value_error" }]);
-      }
-      default: {
-        const db = classifyDbError(error);
-        const where = `${request.method} ${new URL(request.url).pathname}`;
-        if (db) {
-          if (db.kind === "unavailable") log.warn(`${where}: retryable database error`, error);
-          return appErrorResponse(db);
-        }
-        // One line; the stack (and the bundled source Bun prints with it) only at DEBUG.
-        log.error(`${where} failed`, error);
-        return json(500, { exception_message: "Internal Server Error" });
-      }
+      return validationResponse(detail.length ? detail : [{ loc: [where], msg: "Invalid value", type: "value_error" }]);
     }
+    default: {
+      const db = classifyDbError(error);
+      const where = `${request.method} ${new URL(request.url).pathname}`;
+      if (db) {
+        if (db.kind === "unavailable") log.warn(`${where}: retryable database error`, error);
+        return appErrorResponse(db);
+      }
+      // One line; the stack (and the bundled source Bun prints with it) only at DEBUG.
+      log.error(`${where} failed`, error);
+      return json(500, { exception_message: "Internal Server Error" });
+    }
+  }
 }

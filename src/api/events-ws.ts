@@ -174,7 +174,10 @@ export function eventsWebsockets(deps: EventsWsDeps) {
         // A malformed frame is logged and skipped: the socket and the rest of the stream carry on.
         const parsed = parseEvent(asObject(message) ?? message);
         if (parsed.ok) bus.publish([parsed.event]);
-        else log.warn(`/events/in: skipping an invalid event: ${parsed.issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ")}`);
+        else
+          log.warn(
+            `/events/in: skipping an invalid event: ${parsed.issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ")}`,
+          );
       },
       close: (ws) => close(ws as unknown as Socket),
     })

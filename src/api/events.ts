@@ -39,7 +39,8 @@ function readToken(param: unknown): PageToken {
     const [count, pageSize, offset] = [p.count, p.page_size, p.offset];
     // A token we made holds small whole numbers; anything else was forged.
     const whole = (n: unknown, max: number) => Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= max;
-    if (!whole(count, MAX_OFFSET) || !whole(pageSize, EVENTS_PAGE_SIZE) || !whole(offset, MAX_OFFSET)) throw forbidden();
+    if (!whole(count, MAX_OFFSET) || !whole(pageSize, EVENTS_PAGE_SIZE) || !whole(offset, MAX_OFFSET))
+      throw forbidden();
     return { filter: parseEventFilter(p.filter), count, page_size: pageSize, offset };
   } catch {
     throw forbidden();
@@ -58,7 +59,11 @@ const Body = t.Optional(t.Union([t.Object({}, { additionalProperties: true }), t
 
 export function eventsApi(deps: { events: EventsStore; bus: EventBus }) {
   const { events, bus } = deps;
-  const page = (list: ReceivedEvent[], total: number, next: string | null) => ({ events: list.map(eventJson), total, next_page: next });
+  const page = (list: ReceivedEvent[], total: number, next: string | null) => ({
+    events: list.map(eventJson),
+    total,
+    next_page: next,
+  });
   return new Elysia({ name: "api.events", prefix: "/events" })
     .post(
       "/",
@@ -84,7 +89,12 @@ export function eventsApi(deps: { events: EventsStore; bus: EventBus }) {
         const limit = b.limit ?? EVENTS_PAGE_SIZE;
         if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0 || limit > EVENTS_PAGE_SIZE) {
           throw invalid(`limit must be an integer between 0 and ${EVENTS_PAGE_SIZE}`, [
-            { loc: ["body", "limit"], msg: `Input should be less than or equal to ${EVENTS_PAGE_SIZE}`, type: "less_than_equal", input: limit },
+            {
+              loc: ["body", "limit"],
+              msg: `Input should be less than or equal to ${EVENTS_PAGE_SIZE}`,
+              type: "less_than_equal",
+              input: limit,
+            },
           ]);
         }
         const filter = parseEventFilter(b.filter);
@@ -96,26 +106,47 @@ export function eventsApi(deps: { events: EventsStore; bus: EventBus }) {
     .get("/filter/next", async ({ query, request }) => {
       const token = readToken(query["page-token"]);
       const list = await events.read(token.filter, token.page_size, token.offset);
-      return page(list, token.count, nextLink(request, nextToken(token.filter, token.count, token.page_size, token.offset)));
+      return page(
+        list,
+        token.count,
+        nextLink(request, nextToken(token.filter, token.count, token.page_size, token.offset)),
+      );
     })
     .post(
       "/count-by/:countable",
       ({ params, body }) => {
         const countable = params.countable as Countable;
         if (!COUNTABLES.includes(countable)) {
-          throw invalid(`Unknown countable '${params.countable}'`, [{ loc: ["path", "countable"], msg: `Input should be ${COUNTABLES.map((c) => `'${c}'`).join(", ")}`, type: "enum" }]);
+          throw invalid(`Unknown countable '${params.countable}'`, [
+            {
+              loc: ["path", "countable"],
+              msg: `Input should be ${COUNTABLES.map((c) => `'${c}'`).join(", ")}`,
+              type: "enum",
+            },
+          ]);
         }
         // Prefect requires the filter here (unlike /events/filter).
-        if (body.filter === undefined || body.filter === null) throw invalid("filter is required", [{ loc: ["body", "filter"], msg: "Field required", type: "missing" }]);
+        if (body.filter === undefined || body.filter === null)
+          throw invalid("filter is required", [{ loc: ["body", "filter"], msg: "Field required", type: "missing" }]);
         const unit = (body.time_unit ?? "day") as TimeUnit;
         if (!TIME_UNITS.includes(unit)) {
-          throw invalid(`Unknown time_unit '${unit}'`, [{ loc: ["body", "time_unit"], msg: `Input should be ${TIME_UNITS.map((u) => `'${u}'`).join(", ")}`, type: "enum" }]);
+          throw invalid(`Unknown time_unit '${unit}'`, [
+            {
+              loc: ["body", "time_unit"],
+              msg: `Input should be ${TIME_UNITS.map((u) => `'${u}'`).join(", ")}`,
+              type: "enum",
+            },
+          ]);
         }
         return events.countBy(countable, parseEventFilter(body.filter), unit, body.time_interval ?? 1);
       },
       {
         body: t.Object(
-          { filter: t.Any(), time_unit: t.Optional(t.Union([t.String(), t.Null()])), time_interval: t.Optional(t.Union([t.Number({ minimum: 0.01 }), t.Null()])) },
+          {
+            filter: t.Any(),
+            time_unit: t.Optional(t.Union([t.String(), t.Null()])),
+            time_interval: t.Optional(t.Union([t.Number({ minimum: 0.01 }), t.Null()])),
+          },
           { additionalProperties: true },
         ),
       },

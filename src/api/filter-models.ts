@@ -23,10 +23,22 @@ const TagsFilter = opt(obj({ operator: Operator, all_: list(Str), any_: list(Str
 const TimeFilter = opt(obj({ before_: opt(Str), after_: opt(Str), is_null_: opt(Bool) }));
 const StateType = t.UnionEnum([...STATE_TYPES]);
 const StateFilter = opt(
-  obj({ operator: Operator, type: opt(obj({ any_: list(StateType), not_any_: list(StateType) })), name: opt(obj({ any_: list(Str), not_any_: list(Str) })) }),
+  obj({
+    operator: Operator,
+    type: opt(obj({ any_: list(StateType), not_any_: list(StateType) })),
+    name: opt(obj({ any_: list(Str), not_any_: list(Str) })),
+  }),
 );
 
-export const FlowFilter = opt(obj({ operator: Operator, id: IdFilter, deployment: opt(obj({ operator: Operator, is_null_: opt(Bool) })), name: NameFilter, tags: TagsFilter }));
+export const FlowFilter = opt(
+  obj({
+    operator: Operator,
+    id: IdFilter,
+    deployment: opt(obj({ operator: Operator, is_null_: opt(Bool) })),
+    name: NameFilter,
+    tags: TagsFilter,
+  }),
+);
 
 export const FlowRunFilter = opt(
   obj({
@@ -95,6 +107,8 @@ export const RunFilters = {
 };
 
 /** The body of the flow, flow-run and task-run filter/count/paginate routes. */
-export const RunsFilterBody = t.Optional(obj({ ...RunFilters, page: t.Optional(t.Integer({ minimum: 1 })), ...Paging }));
+export const RunsFilterBody = t.Optional(
+  obj({ ...RunFilters, page: t.Optional(t.Integer({ minimum: 1 })), ...Paging }),
+);
 
 export const LogsFilterBody = t.Optional(obj({ logs: LogFilter, ...Paging }));

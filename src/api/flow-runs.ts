@@ -49,7 +49,12 @@ const FlowRunUpdateBody = t.Object(
   { additionalProperties: true },
 );
 
-export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistoryStore; transitions: Transitions; maxLimit: number }) {
+export function flowRunsApi(deps: {
+  flowRuns: FlowRunsStore;
+  history: RunHistoryStore;
+  transitions: Transitions;
+  maxLimit: number;
+}) {
   const { flowRuns, history, transitions, maxLimit } = deps;
 
   const runs = new Elysia({ name: "api.flow-runs", prefix: "/flow_runs" })
@@ -58,7 +63,11 @@ export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistory
       async ({ body }) => {
         // A flow run's name is free text in Prefect (only flow names exclude / % & > <).
         const state = checkedState(body.state as StateCreate | null, "state");
-        const { created, run } = await transitions.createFlowRun({ ...(body as Body), flow_id: body.flow_id, state } as never);
+        const { created, run } = await transitions.createFlowRun({
+          ...(body as Body),
+          flow_id: body.flow_id,
+          state,
+        } as never);
         return json(run, created ? 201 : 200);
       },
       { body: FlowRunCreateBody },
@@ -67,7 +76,10 @@ export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistory
     .patch(
       "/:id",
       async ({ params, body }) => {
-        orNotFound((await flowRuns.update(params.id, { ...body, name: body.name ?? undefined } as never)) || null, "Flow run");
+        orNotFound(
+          (await flowRuns.update(params.id, { ...body, name: body.name ?? undefined } as never)) || null,
+          "Flow run",
+        );
         return noContent();
       },
       { params: IdParams, body: FlowRunUpdateBody },
@@ -88,17 +100,18 @@ export function flowRunsApi(deps: { flowRuns: FlowRunsStore; history: RunHistory
       },
       { params: IdParams },
     )
-    .post(
-      "/:id/set_state",
-      setStateHandler("Flow run", transitions.setFlowRunState),
-      { params: IdParams, body: SetStateBody },
-    )
+    .post("/:id/set_state", setStateHandler("Flow run", transitions.setFlowRunState), {
+      params: IdParams,
+      body: SetStateBody,
+    })
     .use(listRoutes("api.flow-runs", flowRuns, SORT_NAMES.flow_run, maxLimit))
     .post("/history", ({ body }) => history.flowRunHistory(body), { body: HistoryBody });
 
   const states = new Elysia({ name: "api.flow-run-states", prefix: "/flow_run_states" })
     .get("/", async ({ query }) => flowRuns.states(query.flow_run_id), { query: t.Object({ flow_run_id: Uuid }) })
-    .get("/:id", async ({ params }) => orNotFound(await flowRuns.state(params.id), "Flow run state"), { params: IdParams });
+    .get("/:id", async ({ params }) => orNotFound(await flowRuns.state(params.id), "Flow run state"), {
+      params: IdParams,
+    });
 
   return new Elysia({ name: "api.flow-runs-all" }).use(runs).use(states);
 }

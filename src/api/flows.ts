@@ -6,27 +6,44 @@ import { checkName, IdParams, json, noContent, orNotFound } from "./common.ts";
 import { listRoutes } from "./list-routes.ts";
 import { Labels } from "../schemas/runs.ts";
 
-
 export function flowsApi(deps: { flows: FlowsStore; maxLimit: number }) {
   const { flows, maxLimit } = deps;
   return new Elysia({ name: "api.flows", prefix: "/flows" })
     .post(
       "/",
       async ({ body }) => {
-        const { flow, created } = await flows.create({ name: checkName(body.name), tags: body.tags ?? [], labels: body.labels ?? {} });
+        const { flow, created } = await flows.create({
+          name: checkName(body.name),
+          tags: body.tags ?? [],
+          labels: body.labels ?? {},
+        });
         return json(flow, created ? 201 : 200);
       },
-      { body: t.Object({ name: t.String({ minLength: 1 }), tags: t.Optional(t.Array(t.String())), labels: t.Optional(Labels) }, { additionalProperties: true }) },
+      {
+        body: t.Object(
+          { name: t.String({ minLength: 1 }), tags: t.Optional(t.Array(t.String())), labels: t.Optional(Labels) },
+          { additionalProperties: true },
+        ),
+      },
     )
     .get("/:id", async ({ params }) => orNotFound(await flows.get(params.id), "Flow"), { params: IdParams })
     .get("/name/:name", async ({ params }) => orNotFound(await flows.getByName(params.name), "Flow"))
     .patch(
       "/:id",
       async ({ params, body }) => {
-        orNotFound((await flows.update(params.id, { tags: body.tags, labels: body.labels === null ? {} : body.labels })) || null, "Flow");
+        orNotFound(
+          (await flows.update(params.id, { tags: body.tags, labels: body.labels === null ? {} : body.labels })) || null,
+          "Flow",
+        );
         return noContent();
       },
-      { params: IdParams, body: t.Object({ tags: t.Optional(t.Array(t.String())), labels: t.Optional(Labels) }, { additionalProperties: true }) },
+      {
+        params: IdParams,
+        body: t.Object(
+          { tags: t.Optional(t.Array(t.String())), labels: t.Optional(Labels) },
+          { additionalProperties: true },
+        ),
+      },
     )
     .delete(
       "/:id",

@@ -19,7 +19,9 @@ export function listRoutes<T>(name: string, store: Listable<T>, sorts: string[],
   const routes = new Elysia({ name: `${name}.list` })
     // Before validation: Elysia would turn a JSON array into an empty object and so drop every filter.
     .onTransform({ as: "local" }, ({ body }) => void objectBody(body))
-    .post("/filter", ({ body }) => store.filter(objectBody(body), pageOf(objectBody(body), maxLimit, sorts)), { body: RunsFilterBody })
+    .post("/filter", ({ body }) => store.filter(objectBody(body), pageOf(objectBody(body), maxLimit, sorts)), {
+      body: RunsFilterBody,
+    })
     .post("/count", ({ body }) => store.count(objectBody(body)), { body: RunsFilterBody })
     .post(
       "/paginate",
@@ -34,7 +36,11 @@ export function listRoutes<T>(name: string, store: Listable<T>, sorts: string[],
   const { bulkDelete } = store;
   if (!bulkDelete) return routes;
   // A filter that did not arrive must never widen a delete: the body check above runs first here too.
-  return routes.post("/bulk_delete", async ({ body }) => ({ deleted: await bulkDelete(objectBody(body), pageOf(objectBody(body), maxLimit).limit) }), {
-    body: RunsFilterBody,
-  });
+  return routes.post(
+    "/bulk_delete",
+    async ({ body }) => ({ deleted: await bulkDelete(objectBody(body), pageOf(objectBody(body), maxLimit).limit) }),
+    {
+      body: RunsFilterBody,
+    },
+  );
 }

@@ -12,10 +12,16 @@ const NullableUuid = t.Optional(t.Union([Uuid, t.Null()]));
 
 // Prefect's LogCreate. worker_id (Cloud only) and unknown keys are accepted and ignored.
 const LogCreate = t.Object(
-  { name: t.String(), level: Int32, message: t.String(), timestamp: t.String(), flow_run_id: NullableUuid, task_run_id: NullableUuid },
+  {
+    name: t.String(),
+    level: Int32,
+    message: t.String(),
+    timestamp: t.String(),
+    flow_run_id: NullableUuid,
+    task_run_id: NullableUuid,
+  },
   { additionalProperties: true },
 );
-
 
 // Ids are checked here so a malformed one is a 422, not a PostgreSQL cast error.
 export function logsApi(deps: { logs: LogsStore; maxLimit: number }) {
@@ -28,8 +34,21 @@ export function logsApi(deps: { logs: LogsStore; maxLimit: number }) {
         const issues: unknown[] = [];
         const rows = body.map((l, i) => {
           const timestamp = normalizeTimestamp(l.timestamp);
-          if (!timestamp) issues.push({ loc: ["body", i, "timestamp"], msg: "Input should be a valid datetime", type: "datetime_parsing", input: l.timestamp });
-          return { name: l.name, level: l.level, message: l.message, timestamp: timestamp ?? "", flow_run_id: l.flow_run_id ?? null, task_run_id: l.task_run_id ?? null };
+          if (!timestamp)
+            issues.push({
+              loc: ["body", i, "timestamp"],
+              msg: "Input should be a valid datetime",
+              type: "datetime_parsing",
+              input: l.timestamp,
+            });
+          return {
+            name: l.name,
+            level: l.level,
+            message: l.message,
+            timestamp: timestamp ?? "",
+            flow_run_id: l.flow_run_id ?? null,
+            task_run_id: l.task_run_id ?? null,
+          };
         });
         if (issues.length) throw invalid("Invalid log timestamp", issues);
         await logs.create(rows);

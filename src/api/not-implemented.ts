@@ -17,16 +17,26 @@ export interface RouteRef {
  * flow.serve() tolerates only a 404 from DELETE /automations/owned-by/…, and a worker falls back to
  * REST polling on a 404 from its WebSocket channel but retries a 5xx forever.
  */
-export const KEEP_404: ReadonlySet<string> = new Set(["DELETE /automations/owned-by/{}", "WS /work_pools/{}/workers/connect"]);
+export const KEEP_404: ReadonlySet<string> = new Set([
+  "DELETE /automations/owned-by/{}",
+  "WS /work_pools/{}/workers/connect",
+]);
 
 /** A route's shape without parameter names or a trailing slash: /api/flows/:id and /flows/{id}/ agree. */
 export const routeKey = (method: string, path: string) =>
-  `${method} ${path.replace(/^\/api(?=\/)/, "").replace(/:[^/]+|\{[^}]+\}/g, "{}").replace(/\/+$/, "") || "/"}`;
+  `${method} ${
+    path
+      .replace(/^\/api(?=\/)/, "")
+      .replace(/:[^/]+|\{[^}]+\}/g, "{}")
+      .replace(/\/+$/, "") || "/"
+  }`;
 
 /** Prefect's routes that `routed` (an app's own routes) lacks, less those that must stay 404s. */
 export function missingRoutes(routed: RouteRef[]): RouteRef[] {
   const have = new Set(routed.map((r) => routeKey(r.method, r.path)));
-  return (PREFECT_ROUTES as RouteRef[]).filter((r) => !have.has(routeKey(r.method, r.path)) && !KEEP_404.has(routeKey(r.method, r.path)));
+  return (PREFECT_ROUTES as RouteRef[]).filter(
+    (r) => !have.has(routeKey(r.method, r.path)) && !KEEP_404.has(routeKey(r.method, r.path)),
+  );
 }
 
 /**

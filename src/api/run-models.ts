@@ -2,7 +2,13 @@
 // clients) but typed, so wrong types are a 422 before anything is stored.
 import { t } from "elysia";
 import { AppError, invalid } from "../core/errors.ts";
-import { normalizeTimestamp, nowTimestamp, prepareProposal, STATE_TYPES, type StateCreate } from "../orchestration/index.ts";
+import {
+  normalizeTimestamp,
+  nowTimestamp,
+  prepareProposal,
+  STATE_TYPES,
+  type StateCreate,
+} from "../orchestration/index.ts";
 import type { TransitionOptions } from "../orchestration/transitions.ts";
 import { Nullable, StateDetails } from "../schemas/runs.ts";
 import type { SetStateOutcome } from "../store/run-states.ts";
@@ -28,7 +34,10 @@ export const SetStateBody = t.Object(
 /** A datetime field in Prefect's normalised form, or a 422 that names the field. */
 export function checkedTimestamp(value: string, loc: Array<string | number>): string {
   const ts = normalizeTimestamp(value);
-  if (!ts) throw invalid("Input should be a valid datetime", [{ loc, msg: "Input should be a valid datetime", type: "datetime_parsing", input: value }]);
+  if (!ts)
+    throw invalid("Input should be a valid datetime", [
+      { loc, msg: "Input should be a valid datetime", type: "datetime_parsing", input: value },
+    ]);
   return ts;
 }
 
@@ -36,7 +45,8 @@ export function checkedTimestamp(value: string, loc: Array<string | number>): st
 export function checkedState(state: StateCreate | null | undefined, where: string): StateCreate | null {
   if (!state) return null;
   const prepared = prepareProposal(state, nowTimestamp());
-  if (typeof prepared === "string") throw invalid(prepared, [{ loc: ["body", where], msg: prepared, type: "value_error" }]);
+  if (typeof prepared === "string")
+    throw invalid(prepared, [{ loc: ["body", where], msg: prepared, type: "value_error" }]);
   return state;
 }
 
@@ -52,7 +62,6 @@ export function orchestrationResponse(outcome: SetStateOutcome) {
   });
 }
 
-
 interface SetStateContext {
   params: { id: string };
   body: { state: unknown; force?: boolean };
@@ -60,10 +69,16 @@ interface SetStateContext {
 }
 
 /** The POST /{id}/set_state handler for either run kind, over the transition entry point. */
-export function setStateHandler(what: string, setState: (id: string, proposed: StateCreate, opts: TransitionOptions) => Promise<SetStateOutcome | null>) {
+export function setStateHandler(
+  what: string,
+  setState: (id: string, proposed: StateCreate, opts: TransitionOptions) => Promise<SetStateOutcome | null>,
+) {
   return async ({ params, body, request }: SetStateContext) => {
     const proposed = checkedState(body.state as StateCreate, "state")!;
-    const outcome = await setState(params.id, proposed, { force: body.force ?? false, clientVersion: clientVersionOf(request.headers) });
+    const outcome = await setState(params.id, proposed, {
+      force: body.force ?? false,
+      clientVersion: clientVersionOf(request.headers),
+    });
     if (!outcome) throw new AppError("not_found", `${what} not found`);
     return orchestrationResponse(outcome);
   };

@@ -5,7 +5,6 @@ import { SORT_NAMES } from "../store/filters.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
 import type { TaskRunsStore } from "../store/task-runs.ts";
 import { IdParams, json, noContent, orNotFound, Uuid, type Body } from "./common.ts";
-import { RunsFilterBody } from "./filter-models.ts";
 import { listRoutes } from "./list-routes.ts";
 import { Labels, Nullable, TaskInputs, TaskRunPolicy } from "../schemas/runs.ts";
 import { checkedState, checkedTimestamp, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
@@ -36,8 +35,16 @@ export function taskRunsApi(deps: { taskRuns: TaskRunsStore; transitions: Transi
       "/",
       async ({ body }) => {
         const state = checkedState(body.state as StateCreate | null, "state");
-        const cache_expiration = body.cache_expiration ? checkedTimestamp(body.cache_expiration, ["body", "cache_expiration"]) : null;
-        const { created, run } = await transitions.createTaskRun({ ...(body as Body), task_key: body.task_key, dynamic_key: body.dynamic_key, cache_expiration, state } as never);
+        const cache_expiration = body.cache_expiration
+          ? checkedTimestamp(body.cache_expiration, ["body", "cache_expiration"])
+          : null;
+        const { created, run } = await transitions.createTaskRun({
+          ...(body as Body),
+          task_key: body.task_key,
+          dynamic_key: body.dynamic_key,
+          cache_expiration,
+          state,
+        } as never);
         return json(run, created ? 201 : 200);
       },
       { body: TaskRunCreateBody },
@@ -59,16 +66,17 @@ export function taskRunsApi(deps: { taskRuns: TaskRunsStore; transitions: Transi
       },
       { params: IdParams },
     )
-    .post(
-      "/:id/set_state",
-      setStateHandler("Task run", transitions.setTaskRunState),
-      { params: IdParams, body: SetStateBody },
-    )
+    .post("/:id/set_state", setStateHandler("Task run", transitions.setTaskRunState), {
+      params: IdParams,
+      body: SetStateBody,
+    })
     .use(listRoutes("api.task-runs", taskRuns, SORT_NAMES.task_run, maxLimit));
 
   const states = new Elysia({ name: "api.task-run-states", prefix: "/task_run_states" })
     .get("/", async ({ query }) => taskRuns.states(query.task_run_id), { query: t.Object({ task_run_id: Uuid }) })
-    .get("/:id", async ({ params }) => orNotFound(await taskRuns.state(params.id), "Task run state"), { params: IdParams });
+    .get("/:id", async ({ params }) => orNotFound(await taskRuns.state(params.id), "Task run state"), {
+      params: IdParams,
+    });
 
   return new Elysia({ name: "api.task-runs-all" }).use(runs).use(states);
 }

@@ -10,8 +10,12 @@ import { Elysia } from "elysia";
 import { AppError } from "../core/errors.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../core/json-depth.ts";
 
-const DECODE_ERROR = [{ loc: ["body"], msg: "JSON decode error: the request body is not valid JSON", type: "json_invalid" }];
-const TOO_DEEP = [{ loc: ["body"], msg: `JSON decode error: nested more than ${MAX_JSON_DEPTH} levels deep`, type: "json_invalid" }];
+const DECODE_ERROR = [
+  { loc: ["body"], msg: "JSON decode error: the request body is not valid JSON", type: "json_invalid" },
+];
+const TOO_DEEP = [
+  { loc: ["body"], msg: `JSON decode error: nested more than ${MAX_JSON_DEPTH} levels deep`, type: "json_invalid" },
+];
 
 /** FastAPI's test: application/json or application/<anything>+json, parameters ignored. */
 export function isJsonType(contentType: string): boolean {
@@ -24,7 +28,10 @@ export const jsonTransport = new Elysia({ name: "api.transport" })
     if (contentType && !isJsonType(contentType)) {
       // Dashboard forms post urlencoded bodies to their own routes; the API takes JSON only.
       if (!new URL(request.url).pathname.startsWith("/api/")) return;
-      throw new AppError("unsupported_media_type", `Unsupported content type '${contentType.split(";")[0]}': send application/json.`);
+      throw new AppError(
+        "unsupported_media_type",
+        `Unsupported content type '${contentType.split(";")[0]}': send application/json.`,
+      );
     }
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (!bytes.length) return;

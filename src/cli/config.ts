@@ -41,7 +41,10 @@ const set = defineCommand({
       const i = pair.indexOf("=");
       if (i <= 0) throw new CliError(`Failed to parse argument '${pair}'. Use the format 'VAR=VAL'.`);
       const def = requireSetting(pair.slice(0, i));
-      if (def.envOnly) throw new CliError(`Setting '${def.name}' cannot be changed with this command. Use an environment variable instead.`);
+      if (def.envOnly)
+        throw new CliError(
+          `Setting '${def.name}' cannot be changed with this command. Use an environment variable instead.`,
+        );
       const value = pair.slice(i + 1);
       parseSettingValue(def, value);
       return { def, value };
@@ -62,7 +65,10 @@ const set = defineCommand({
 
 function warnIfEnv(settings: Settings, def: SettingDef) {
   const key = [def.name, ...def.aliases].find((k) => settings.env[k] !== undefined);
-  if (key) consola.warn(`${key} is also set by an environment variable which will override your config value. Run \`unset ${key}\` to clear it.`);
+  if (key)
+    consola.warn(
+      `${key} is also set by an environment variable which will override your config value. Run \`unset ${key}\` to clear it.`,
+    );
 }
 
 const unset = defineCommand({
@@ -77,7 +83,8 @@ const unset = defineCommand({
     const profile = settings.profile;
     const defs = names.map((n) => {
       const def = requireSetting(n);
-      if (![def.name, ...def.aliases].some((k) => k in profile)) throw new CliError(`'${def.name}' is not set in profile '${settings.profileName}'.`);
+      if (![def.name, ...def.aliases].some((k) => k in profile))
+        throw new CliError(`'${def.name}' is not set in profile '${settings.profileName}'.`);
       return def;
     });
     touchProfile(settings.profiles, settings.profileName);
@@ -95,7 +102,11 @@ const view = defineCommand({
   meta: { name: "view", description: "Show the settings in effect and where each comes from" },
   args: {
     "show-defaults": { type: "boolean", default: false, description: "Also list settings left at their defaults" },
-    "show-sources": { type: "boolean", default: true, description: "Tag each value with (from env|profile|defaults); --no-show-sources hides them" },
+    "show-sources": {
+      type: "boolean",
+      default: true,
+      description: "Tag each value with (from env|profile|defaults); --no-show-sources hides them",
+    },
     "hide-sources": { type: "boolean", default: false, description: "Same as --no-show-sources" },
     "show-secrets": { type: "boolean", default: false, description: "Print secret values instead of ********" },
   },
@@ -107,20 +118,26 @@ const view = defineCommand({
     for (const def of SETTINGS) {
       const r = settings.resolve(def.name);
       seen.add(def.name);
-      def.aliases.forEach((a) => seen.add(a));
+      for (const a of def.aliases) seen.add(a);
       if (r.source === "defaults" && !args["show-defaults"]) continue;
       if (r.source === "defaults" && r.raw === null && def.default === null) {
         lines.push([def.name, `${def.name}='None'${showSources ? " (from defaults)" : ""}`]);
         continue;
       }
-      lines.push([def.name, `${def.name}='${show(def, r.raw, args["show-secrets"])}'${showSources ? ` (from ${r.source})` : ""}`]);
+      lines.push([
+        def.name,
+        `${def.name}='${show(def, r.raw, args["show-secrets"])}'${showSources ? ` (from ${r.source})` : ""}`,
+      ]);
     }
     // Keys in the profile that only the SDK knows are still the user's settings: show them too.
     for (const [key, value] of Object.entries(settings.profile)) {
       if (seen.has(key)) continue;
       const fromEnv = settings.env[key];
       const [v, src] = fromEnv !== undefined ? [fromEnv, "env"] : [value, "profile"];
-      lines.push([key, `${key}='${show(undefined, v ?? null, args["show-secrets"])}'${showSources ? ` (from ${src})` : ""}`]);
+      lines.push([
+        key,
+        `${key}='${show(undefined, v ?? null, args["show-secrets"])}'${showSources ? ` (from ${src})` : ""}`,
+      ]);
     }
     const apiUrl = settings.resolve("PREFECT_API_URL").raw;
     if (apiUrl) {

@@ -37,7 +37,9 @@ export async function openConfiguredDatabase(settings: Settings): Promise<DbHand
     echo: settings.get<boolean>("PREFECT_SERVER_DATABASE_ECHO"),
     timeoutSeconds: settings.get<number>("PREFECT_SERVER_DATABASE_TIMEOUT"),
     connectTimeoutSeconds: settings.get<number>("PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT"),
-    poolMax: settings.get<number>("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE") + settings.get<number>("PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW"),
+    poolMax:
+      settings.get<number>("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE") +
+      settings.get<number>("PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW"),
     synchronous: settings.get<SqliteSynchronous>("PREFECT_LITE_SQLITE_SYNCHRONOUS"),
   });
 }
@@ -96,7 +98,8 @@ function traceOf(e: unknown): string {
 /** Asks y/N on a terminal; refuses without one, since nobody could have agreed. */
 export async function confirm(question: string, yes: boolean, abortMessage: string): Promise<void> {
   if (yes) return;
-  if (!process.stdin.isTTY) throw new CliError(`${abortMessage}: confirmation needed but stdin is not a terminal. Pass -y/--yes to proceed.`);
+  if (!process.stdin.isTTY)
+    throw new CliError(`${abortMessage}: confirmation needed but stdin is not a terminal. Pass -y/--yes to proceed.`);
   const answer = await consola.prompt(question, { type: "confirm", initial: false, cancel: "default" });
   if (answer !== true) throw new CliError(abortMessage);
 }

@@ -1,7 +1,15 @@
 // `prefect-lite server database reset|upgrade|downgrade|status`, with Prefect's flags and messages.
 import { defineCommand } from "citty";
 import { consola } from "consola";
-import { applyDown, applyUp, label, migrationStatus, planDowngrade, planUpgrade, resetDatabase } from "../db/migrator.ts";
+import {
+  applyDown,
+  applyUp,
+  label,
+  migrationStatus,
+  planDowngrade,
+  planUpgrade,
+  resetDatabase,
+} from "../db/migrator.ts";
 import type { Revision } from "../db/revisions.ts";
 import { confirm, databaseSpec, guarded, loadSettings, openConfiguredDatabase, print } from "./context.ts";
 import type { DbHandle } from "../db/open.ts";
@@ -22,7 +30,8 @@ async function withDatabase(body: (db: DbHandle, display: string) => Promise<voi
 
 function printSql(revisions: Revision[], direction: "up" | "down") {
   if (!revisions.length) print("-- nothing to run");
-  for (const r of revisions) print(`-- ${direction === "up" ? "Upgrade to" : "Downgrade from"} ${label(r)}\n${r[direction].trim()}\n`);
+  for (const r of revisions)
+    print(`-- ${direction === "up" ? "Upgrade to" : "Downgrade from"} ${label(r)}\n${r[direction].trim()}\n`);
 }
 
 const reset = defineCommand({
@@ -30,7 +39,11 @@ const reset = defineCommand({
   args: { yes },
   run: guarded(({ args }) =>
     withDatabase(async (db, display) => {
-      await confirm(`Are you sure you want to reset the Prefect database located at "${display}"? This will drop and recreate all tables.`, !!args.yes, "Database reset aborted");
+      await confirm(
+        `Are you sure you want to reset the Prefect database located at "${display}"? This will drop and recreate all tables.`,
+        !!args.yes,
+        "Database reset aborted",
+      );
       await resetDatabase(db, (step) => print(step === "down" ? "Downgrading database..." : "Upgrading database..."));
       consola.success(`Prefect database "${display}" reset!`);
     }),
@@ -39,12 +52,20 @@ const reset = defineCommand({
 
 const upgrade = defineCommand({
   meta: { name: "upgrade", description: "Apply migrations up to a revision (default: head)" },
-  args: { yes, revision: { type: "string", alias: "r", default: "head", description: "head, +N, or a revision id" }, "dry-run": dryRun },
+  args: {
+    yes,
+    revision: { type: "string", alias: "r", default: "head", description: "head, +N, or a revision id" },
+    "dry-run": dryRun,
+  },
   run: guarded(({ args }) =>
     withDatabase(async (db, display) => {
       const plan = planUpgrade(await migrationStatus(db), args.revision);
       if (args["dry-run"]) return printSql(plan, "up");
-      await confirm(`Are you sure you want to upgrade the Prefect database at ${display}?`, !!args.yes, "Database upgrade aborted!");
+      await confirm(
+        `Are you sure you want to upgrade the Prefect database at ${display}?`,
+        !!args.yes,
+        "Database upgrade aborted!",
+      );
       print("Running upgrade migrations ...");
       await applyUp(db, plan);
       for (const r of plan) print(`  applied ${label(r)}`);
@@ -55,13 +76,24 @@ const upgrade = defineCommand({
 });
 
 const downgrade = defineCommand({
-  meta: { name: "downgrade", description: "Revert migrations: -r -1 (default) one step, -r -N, -r base, or -r ID (ID stays applied)" },
-  args: { yes, revision: { type: "string", alias: "r", default: "-1", description: "-N, base, or a revision id" }, "dry-run": dryRun },
+  meta: {
+    name: "downgrade",
+    description: "Revert migrations: -r -1 (default) one step, -r -N, -r base, or -r ID (ID stays applied)",
+  },
+  args: {
+    yes,
+    revision: { type: "string", alias: "r", default: "-1", description: "-N, base, or a revision id" },
+    "dry-run": dryRun,
+  },
   run: guarded(({ args }) =>
     withDatabase(async (db, display) => {
       const plan = planDowngrade(await migrationStatus(db), args.revision);
       if (args["dry-run"]) return printSql(plan, "down");
-      await confirm(`Are you sure you want to downgrade the Prefect database at ${display}?`, !!args.yes, "Database downgrade aborted!");
+      await confirm(
+        `Are you sure you want to downgrade the Prefect database at ${display}?`,
+        !!args.yes,
+        "Database downgrade aborted!",
+      );
       print("Running downgrade migrations ...");
       await applyDown(db, plan);
       for (const r of plan) print(`  reverted ${label(r)}`);
@@ -79,7 +111,8 @@ const status = defineCommand({
       print(`Database: ${display}`);
       print(`Current revision: ${s.current ?? "base"}`);
       for (const r of s.all) print(`  ${s.applied.includes(r) ? "[x]" : "[ ]"} ${label(r)}`);
-      if (s.pending.length) print(`${s.pending.length} revision(s) pending; run \`prefect-lite server database upgrade -y\`.`);
+      if (s.pending.length)
+        print(`${s.pending.length} revision(s) pending; run \`prefect-lite server database upgrade -y\`.`);
     }),
   ),
 });

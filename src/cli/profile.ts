@@ -13,7 +13,8 @@ const ls = defineCommand({
   run: guarded(() => {
     const settings = loadSettings();
     print("Available Profiles:");
-    for (const name of Object.keys(settings.profiles.profiles)) print(name === settings.profileName ? `* ${name}` : `  ${name}`);
+    for (const name of Object.keys(settings.profiles.profiles))
+      print(name === settings.profileName ? `* ${name}` : `  ${name}`);
     print("   * active profile");
   }),
 });
@@ -26,7 +27,9 @@ const create = defineCommand({
     const settings = loadSettings();
     const { profiles } = settings.profiles;
     if (name in profiles && !settings.profiles.packaged.has(name)) {
-      throw new CliError(`Profile '${name}' already exists.\nTo create a new profile, remove the existing profile first:\n\n    prefect-lite profile delete '${name}'`);
+      throw new CliError(
+        `Profile '${name}' already exists.\nTo create a new profile, remove the existing profile first:\n\n    prefect-lite profile delete '${name}'`,
+      );
     }
     if (args.from && !(args.from in profiles)) throw new CliError(`Profile '${args.from}' not found.`);
     touchProfile(settings.profiles, name);

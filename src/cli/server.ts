@@ -28,7 +28,9 @@ function banner(host: string, port: number, database: string, uiEnabled: boolean
     "",
     `Database: ${database}`,
     "",
-    uiEnabled ? `Check out the dashboard at ${base}` : "The dashboard is disabled. Set `PREFECT_UI_ENABLED=1` to re-enable it.",
+    uiEnabled
+      ? `Check out the dashboard at ${base}`
+      : "The dashboard is disabled. Set `PREFECT_UI_ENABLED=1` to re-enable it.",
     "",
   ].join("\n");
 }
@@ -38,16 +40,29 @@ const start = defineCommand({
   args: {
     host: { type: "string", description: "Address to listen on (PREFECT_SERVER_API_HOST, default 127.0.0.1)" },
     port: { type: "string", description: "Port to listen on (PREFECT_SERVER_API_PORT, default 4200)" },
-    "log-level": { type: "string", description: `Server log level: ${LOG_LEVELS.join(", ")} (PREFECT_SERVER_LOGGING_LEVEL)` },
-    services: { type: "boolean", default: true, description: "Run Prefect's background services; --no-services serves the API and dashboard only, as in Prefect" },
+    "log-level": {
+      type: "string",
+      description: `Server log level: ${LOG_LEVELS.join(", ")} (PREFECT_SERVER_LOGGING_LEVEL)`,
+    },
+    services: {
+      type: "boolean",
+      default: true,
+      description: "Run Prefect's background services; --no-services serves the API and dashboard only, as in Prefect",
+    },
     ui: { type: "boolean", default: true, description: "Serve the dashboard; --no-ui turns it off" },
     "keep-alive-timeout": { type: "string", description: "Accepted for compatibility with `prefect server start`" },
     "analytics-off": { type: "boolean", description: "Accepted for compatibility; prefect-lite sends no telemetry" },
   },
   run: guarded(async ({ args }) => {
     const settings = loadSettings();
-    const port = args.port === undefined ? undefined : (parseSettingValue(findSetting("PREFECT_SERVER_API_PORT")!, args.port) as number);
-    const logLevel = args["log-level"] === undefined ? undefined : (parseSettingValue(findSetting("PREFECT_SERVER_LOGGING_LEVEL")!, args["log-level"]) as string);
+    const port =
+      args.port === undefined
+        ? undefined
+        : (parseSettingValue(findSetting("PREFECT_SERVER_API_PORT")!, args.port) as number);
+    const logLevel =
+      args["log-level"] === undefined
+        ? undefined
+        : (parseSettingValue(findSetting("PREFECT_SERVER_LOGGING_LEVEL")!, args["log-level"]) as string);
     const spec = databaseSpec(settings);
     const config = serverConfigFrom(settings, spec.display, {
       ...(args.host !== undefined ? { host: args.host } : {}),
@@ -57,7 +72,8 @@ const start = defineCommand({
       services: servicesConfigFrom(settings, args.services !== false),
     });
     consola.level = CONSOLA_LEVEL[config.logLevel] ?? 1;
-    if (!config.host.trim()) throw new CliError(`Invalid host '${config.host}'. Please specify a valid hostname or IP address.`);
+    if (!config.host.trim())
+      throw new CliError(`Invalid host '${config.host}'. Please specify a valid hostname or IP address.`);
 
     const db = await openConfiguredDatabase(settings);
     if (settings.get<boolean>("PREFECT_SERVER_DATABASE_MIGRATE_ON_START")) {
@@ -73,16 +89,26 @@ const start = defineCommand({
     };
     try {
       // reusePort off: a second server on a port in use must fail, not share the port with the first.
-      app.listen({ hostname: config.host, port: config.port, idleTimeout: 30, maxRequestBodySize: 64 * 1024 * 1024, reusePort: false });
+      app.listen({
+        hostname: config.host,
+        port: config.port,
+        idleTimeout: 30,
+        maxRequestBodySize: 64 * 1024 * 1024,
+        reusePort: false,
+      });
     } catch (e) {
       await closeAll();
       const msg = String((e as Error).message ?? e);
-      if (/in use|EADDRINUSE/i.test(msg)) throw new CliError(`Port ${config.port} is already in use. Please specify a different port with the \`--port\` flag.`);
-      if (/EADDRNOTAVAIL|ENOTFOUND|getaddrinfo|resolve/i.test(msg)) throw new CliError(`Invalid host '${config.host}'. Please specify a valid hostname or IP address.`);
+      if (/in use|EADDRINUSE/i.test(msg))
+        throw new CliError(
+          `Port ${config.port} is already in use. Please specify a different port with the \`--port\` flag.`,
+        );
+      if (/EADDRNOTAVAIL|ENOTFOUND|getaddrinfo|resolve/i.test(msg))
+        throw new CliError(`Invalid host '${config.host}'. Please specify a valid hostname or IP address.`);
       throw e;
     }
     app.services.start();
-    process.stdout.write(banner(config.host, app.server!.port ?? config.port, spec.display, config.uiEnabled) + "\n");
+    process.stdout.write(`${banner(config.host, app.server!.port ?? config.port, spec.display, config.uiEnabled)}\n`);
 
     let stopping = false;
     const stop = async () => {

@@ -37,7 +37,8 @@ export function valueNestsDeeperThan(value: unknown, max = MAX_JSON_DEPTH): bool
     const [v, d] = stack.pop()!;
     if (v === null || typeof v !== "object") continue;
     if (d + 1 > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, d + 1]);
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (child !== null && typeof child === "object") stack.push([child, d + 1]);
   }
   return false;
 }

@@ -17,7 +17,9 @@ export async function startCheckpointer(db: DbHandle): Promise<() => Promise<voi
   // Beside this file when run from source; in the compiled binary everything is bundled into one module
   // at the embedded root (/$bunfs/root/), and the worker entry point keeps its path under src/.
   const compiled = import.meta.url.includes("/$bunfs/");
-  const thread = new Worker(new URL(compiled ? "./db/checkpoint-worker.ts" : "./checkpoint-worker.ts", import.meta.url).href);
+  const thread = new Worker(
+    new URL(compiled ? "./db/checkpoint-worker.ts" : "./checkpoint-worker.ts", import.meta.url).href,
+  );
   try {
     await request(thread, { open: db.spec.path, intervalMs: INTERVAL_MS, synchronous: db.synchronous }, "ready");
   } catch (e) {
@@ -48,10 +50,14 @@ function request(worker: Worker, message: unknown, reply: string): Promise<void>
       resolve();
     };
     worker.addEventListener("message", onMessage);
-    worker.addEventListener("error", (e) => {
-      clearTimeout(timeout);
-      reject(e);
-    }, { once: true });
+    worker.addEventListener(
+      "error",
+      (e) => {
+        clearTimeout(timeout);
+        reject(e);
+      },
+      { once: true },
+    );
     worker.postMessage(message);
   });
 }

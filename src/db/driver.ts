@@ -25,6 +25,7 @@ export const row = (sql: SQL): Stmt => ({ sql, mode: "row" });
 export const exec = (sql: SQL): Stmt => ({ sql, mode: "exec" });
 
 /** The value a yielded statement produces: Row[] for rows, Row | undefined for row, number for exec. */
+// biome-ignore lint/suspicious/noExplicitAny: each yield gets back its own statement's result; typed statement helpers will carry it.
 export type Op<T> = Generator<Stmt, T, any>;
 
 export interface Driver {

@@ -8,24 +8,33 @@ export function classifyDbError(e: unknown): AppError | null {
   // PostgreSQL SQLSTATEs (postgres.js PostgresError.code).
   if (code === "23505" || code === "23503" || code === "23502" || code === "23514") return integrityConflict();
   // Text PostgreSQL cannot hold: a NUL character (SQLite stores and compares it).
-  if (code === "22021" || code === "22P05") return invalid("Text containing a NUL character (\\u0000) cannot be stored or searched.");
+  if (code === "22021" || code === "22P05")
+    return invalid("Text containing a NUL character (\\u0000) cannot be stored or searched.");
   // A value too large for an index row (a name of kilobytes of random text) or a statement with more
   // parameters than the protocol carries: the request's size, not a fault of ours.
-  if (code === "54000" || code === "MAX_PARAMETERS_EXCEEDED") return invalid("The request is too large for the database: shorten its values or lists.");
+  if (code === "54000" || code === "MAX_PARAMETERS_EXCEEDED")
+    return invalid("The request is too large for the database: shorten its values or lists.");
   // 53100 disk_full, 53200 out_of_memory and 53300 too_many_connections pass; the SDK retries a 503.
   if (code === "40P01" || code === "40001" || code === "55P03" || code === "57014" || code.startsWith("53")) {
     return new AppError("unavailable", "Service Unavailable");
   }
   // bun:sqlite SQLiteError codes.
   if (code.startsWith("SQLITE_CONSTRAINT")) return integrityConflict();
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return new AppError("unavailable", "Service Unavailable");
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
+    return new AppError("unavailable", "Service Unavailable");
   // A full disk (SQLITE_FULL, or the write error the OS reports for it) passes once space is freed.
-  if (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR")) return new AppError("unavailable", "Service Unavailable");
+  if (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR"))
+    return new AppError("unavailable", "Service Unavailable");
   if (code === "SQLITE_TOOBIG" || (code === "SQLITE_ERROR" && /too many SQL variables/i.test(err.message ?? ""))) {
     return invalid("The request is too large for the database: shorten its values or lists.");
   }
   // Pool exhausted or the connection dropped: worth a retry.
-  if (code === "CONNECTION_CLOSED" || code === "CONNECTION_ENDED" || code === "CONNECT_TIMEOUT" || code === "ECONNRESET") {
+  if (
+    code === "CONNECTION_CLOSED" ||
+    code === "CONNECTION_ENDED" ||
+    code === "CONNECT_TIMEOUT" ||
+    code === "ECONNRESET"
+  ) {
     return new AppError("unavailable", "Service Unavailable");
   }
   return null;

@@ -19,7 +19,10 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id TEXT PR
 async function appliedIds(db: DbHandle): Promise<string[]> {
   if (db.dialect === "sqlite") {
     db.raw.run(CREATE_TABLE);
-    return db.raw.query<{ id: string }, []>(`SELECT id FROM ${MIGRATIONS_TABLE} ORDER BY id`).all().map((r) => r.id);
+    return db.raw
+      .query<{ id: string }, []>(`SELECT id FROM ${MIGRATIONS_TABLE} ORDER BY id`)
+      .all()
+      .map((r) => r.id);
   }
   await db.sql.unsafe(CREATE_TABLE);
   return (await db.sql.unsafe<{ id: string }[]>(`SELECT id FROM ${MIGRATIONS_TABLE} ORDER BY id`)).map((r) => r.id);
@@ -48,7 +51,11 @@ export function planUpgrade(status: MigrationStatus, target = "head"): Revision[
   const rel = /^\+(\d+)$/.exec(target);
   if (rel) {
     const n = Number(rel[1]);
-    if (n > status.pending.length) throw new AppError("invalid", `Relative revision ${target} is beyond head: only ${status.pending.length} revision(s) are pending.`);
+    if (n > status.pending.length)
+      throw new AppError(
+        "invalid",
+        `Relative revision ${target} is beyond head: only ${status.pending.length} revision(s) are pending.`,
+      );
     return status.pending.slice(0, n);
   }
   const rev = findRevision(status.all, target);
@@ -66,22 +73,38 @@ export function planDowngrade(status: MigrationStatus, target = "-1"): Revision[
     const n = Number(rel[1]);
     if (n === 0) return [];
     if (n > newestFirst.length) {
-      throw new AppError("invalid", newestFirst.length ? `Relative revision ${target} is below base: only ${newestFirst.length} revision(s) are applied.` : "Nothing to downgrade: the database is at base.");
+      throw new AppError(
+        "invalid",
+        newestFirst.length
+          ? `Relative revision ${target} is below base: only ${newestFirst.length} revision(s) are applied.`
+          : "Nothing to downgrade: the database is at base.",
+      );
     }
     return newestFirst.slice(0, n);
   }
   const rev = findRevision(status.all, target);
   const idx = newestFirst.indexOf(rev);
-  if (idx < 0) throw new AppError("invalid", `Destination ${label(rev)} is not a valid downgrade target from the current revision ${status.current ?? "base"}.`);
+  if (idx < 0)
+    throw new AppError(
+      "invalid",
+      `Destination ${label(rev)} is not a valid downgrade target from the current revision ${status.current ?? "base"}.`,
+    );
   return newestFirst.slice(0, idx);
 }
 
 export async function applyUp(db: DbHandle, revisions: Revision[]): Promise<void> {
-  for (const r of revisions) await runInTransaction(db, r, "up", `INSERT INTO ${MIGRATIONS_TABLE} (id, name, applied_at) VALUES ('${r.id}', '${r.name}', '${new Date().toISOString()}')`);
+  for (const r of revisions)
+    await runInTransaction(
+      db,
+      r,
+      "up",
+      `INSERT INTO ${MIGRATIONS_TABLE} (id, name, applied_at) VALUES ('${r.id}', '${r.name}', '${new Date().toISOString()}')`,
+    );
 }
 
 export async function applyDown(db: DbHandle, revisions: Revision[]): Promise<void> {
-  for (const r of revisions) await runInTransaction(db, r, "down", `DELETE FROM ${MIGRATIONS_TABLE} WHERE id = '${r.id}'`);
+  for (const r of revisions)
+    await runInTransaction(db, r, "down", `DELETE FROM ${MIGRATIONS_TABLE} WHERE id = '${r.id}'`);
 }
 
 /** Brings the database to head: what `server start` does when migrate-on-start is on. */
@@ -99,7 +122,12 @@ export async function resetDatabase(db: DbHandle, progress: (step: "down" | "up"
   await applyUp(db, planUpgrade(await migrationStatus(db), "head"));
 }
 
-async function runInTransaction(db: DbHandle, r: Revision, direction: "up" | "down", bookkeeping: string): Promise<void> {
+async function runInTransaction(
+  db: DbHandle,
+  r: Revision,
+  direction: "up" | "down",
+  bookkeeping: string,
+): Promise<void> {
   const body = r[direction];
   if (db.dialect === "sqlite") {
     // Foreign keys cannot be switched inside a transaction; table rebuilds need them off (as Prefect does).

@@ -40,7 +40,10 @@ export function assertOwnedSqlite(raw: Database): void {
     .all()
     .map((r) => r.name);
   const applied = tables.includes(MIGRATIONS_TABLE)
-    ? raw.query<{ id: string }, []>(`SELECT id FROM ${MIGRATIONS_TABLE}`).all().map((r) => r.id)
+    ? raw
+        .query<{ id: string }, []>(`SELECT id FROM ${MIGRATIONS_TABLE}`)
+        .all()
+        .map((r) => r.id)
     : null;
   classify(tables, applied, knownRevisionIds("sqlite"));
 }

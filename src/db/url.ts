@@ -33,14 +33,18 @@ export function applyPassword(url: string, password: string | null): string {
 export function parseDatabaseUrl(url: string): DbSpec {
   const m = /^([a-z][a-z0-9]*)(?:\+([a-z0-9_]+))?:\/\/(.*)$/is.exec(url.trim());
   if (!m) {
-    const expected = "Expected e.g. sqlite+aiosqlite:///path/prefect.db or postgresql+asyncpg://user:pass@host:5432/db.";
+    const expected =
+      "Expected e.g. sqlite+aiosqlite:///path/prefect.db or postgresql+asyncpg://user:pass@host:5432/db.";
     throw new AppError("invalid", `Could not parse the database URL '${maskCredentials(url)}'. ${expected}`);
   }
   const dialect = m[1].toLowerCase();
   const rest = m[3];
   if (dialect === "sqlite") return parseSqlite(url, rest);
   if (dialect === "postgresql" || dialect === "postgres") return parsePg(url, rest);
-  throw new AppError("invalid", `Unable to infer database configuration from provided dialect. Got dialect name '${dialect}'`);
+  throw new AppError(
+    "invalid",
+    `Unable to infer database configuration from provided dialect. Got dialect name '${dialect}'`,
+  );
 }
 
 /**

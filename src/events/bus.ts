@@ -4,7 +4,6 @@
 // PostgreSQL this becomes LISTEN/NOTIFY behind the same interface.
 import { log } from "../core/logger.ts";
 
-
 /** Prefect's ReceivedEvent: the client Event plus the time the server received it. */
 export interface ReceivedEvent {
   id: string;

@@ -4,7 +4,16 @@ import { diffSeconds, type State } from "../orchestration/index.ts";
 import type { ReceivedEvent } from "./bus.ts";
 
 export interface FlowRunEventInput {
-  run: { id: string; name: string; run_count: number; flow_id: string; tags: string[]; parent_task_run_id: string | null; deployment_id: string | null; work_queue_name: string | null };
+  run: {
+    id: string;
+    name: string;
+    run_count: number;
+    flow_id: string;
+    tags: string[];
+    parent_task_run_id: string | null;
+    deployment_id: string | null;
+    work_queue_name: string | null;
+  };
   flowName: string | null;
   initial: State | null;
   validated: State;
@@ -12,17 +21,40 @@ export interface FlowRunEventInput {
   received: string;
 }
 
-const stateSummary = (s: State) => ({ type: s.type, name: s.name, message: s.message ?? "", state_details: s.state_details });
+const stateSummary = (s: State) => ({
+  type: s.type,
+  name: s.name,
+  message: s.message ?? "",
+  state_details: s.state_details,
+});
 
 export function flowRunStateEvent(e: FlowRunEventInput): ReceivedEvent {
   const { run, validated, initial } = e;
   const related: Array<Record<string, string>> = [
-    { "prefect.resource.id": `prefect.flow.${run.flow_id}`, "prefect.resource.role": "flow", ...(e.flowName ? { "prefect.resource.name": e.flowName } : {}) },
+    {
+      "prefect.resource.id": `prefect.flow.${run.flow_id}`,
+      "prefect.resource.role": "flow",
+      ...(e.flowName ? { "prefect.resource.name": e.flowName } : {}),
+    },
   ];
-  if (run.deployment_id) related.push({ "prefect.resource.id": `prefect.deployment.${run.deployment_id}`, "prefect.resource.role": "deployment" });
-  if (run.work_queue_name) related.push({ "prefect.resource.id": `prefect.work-queue.${run.work_queue_name}`, "prefect.resource.role": "work-queue", "prefect.resource.name": run.work_queue_name });
-  if (run.parent_task_run_id) related.push({ "prefect.resource.id": `prefect.task-run.${run.parent_task_run_id}`, "prefect.resource.role": "task-run" });
-  for (const tag of run.tags ?? []) related.push({ "prefect.resource.id": `prefect.tag.${tag}`, "prefect.resource.role": "tag" });
+  if (run.deployment_id)
+    related.push({
+      "prefect.resource.id": `prefect.deployment.${run.deployment_id}`,
+      "prefect.resource.role": "deployment",
+    });
+  if (run.work_queue_name)
+    related.push({
+      "prefect.resource.id": `prefect.work-queue.${run.work_queue_name}`,
+      "prefect.resource.role": "work-queue",
+      "prefect.resource.name": run.work_queue_name,
+    });
+  if (run.parent_task_run_id)
+    related.push({
+      "prefect.resource.id": `prefect.task-run.${run.parent_task_run_id}`,
+      "prefect.resource.role": "task-run",
+    });
+  for (const tag of run.tags ?? [])
+    related.push({ "prefect.resource.id": `prefect.tag.${tag}`, "prefect.resource.role": "tag" });
   // Prefect links to the previous state's event only when it is recent enough to still be in memory.
   const follows = initial && Math.abs(diffSeconds(validated.timestamp, initial.timestamp)) < 300 ? initial.id : null;
   return {
@@ -52,10 +84,24 @@ export function flowRunStateEvent(e: FlowRunEventInput): ReceivedEvent {
 /** Publishes the event of an accepted flow-run transition (API set_state, run creation, dashboard actions). */
 export function publishFlowRunTransition(
   bus: { publish(events: ReceivedEvent[]): void },
-  t: { result: { stateToWrite: State | null; emitEvent: boolean }; run: FlowRunEventInput["run"]; flowName: string | null; initial: State | null } | null,
+  t: {
+    result: { stateToWrite: State | null; emitEvent: boolean };
+    run: FlowRunEventInput["run"];
+    flowName: string | null;
+    initial: State | null;
+  } | null,
   received: string,
 ): void {
   const s = t?.result.stateToWrite;
   if (!t || !s || !t.result.emitEvent) return;
-  bus.publish([flowRunStateEvent({ run: t.run, flowName: t.flowName, initial: t.initial, validated: s, intendedTo: s.type, received })]);
+  bus.publish([
+    flowRunStateEvent({
+      run: t.run,
+      flowName: t.flowName,
+      initial: t.initial,
+      validated: s,
+      intendedTo: s.type,
+      received,
+    }),
+  ]);
 }

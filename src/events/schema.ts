@@ -45,8 +45,10 @@ function labels(value: unknown, loc: Array<string | number>, issues: EventIssue[
     else issues.push({ loc: [...loc, k], msg: "Input should be a valid string", type: "string_type" });
   }
   const count = Object.keys(out).length;
-  if (count > MAX_LABELS) issues.push({ loc, msg: `The maximum number of labels per resource is ${MAX_LABELS}`, type: "value_error" });
-  if (!out["prefect.resource.id"]) issues.push({ loc, msg: "Resources must include the prefect.resource.id label", type: "value_error" });
+  if (count > MAX_LABELS)
+    issues.push({ loc, msg: `The maximum number of labels per resource is ${MAX_LABELS}`, type: "value_error" });
+  if (!out["prefect.resource.id"])
+    issues.push({ loc, msg: "Resources must include the prefect.resource.id label", type: "value_error" });
   return out;
 }
 
@@ -56,32 +58,52 @@ function labels(value: unknown, loc: Array<string | number>, issues: EventIssue[
  */
 export function parseEvent(input: unknown, received = nowTimestamp(), loc: Array<string | number> = []): Parsed {
   const issues: EventIssue[] = [];
-  if (!isObject(input)) return { ok: false, issues: [{ loc, msg: "Input should be a valid dictionary", type: "model_type" }] };
+  if (!isObject(input))
+    return { ok: false, issues: [{ loc, msg: "Input should be a valid dictionary", type: "model_type" }] };
   // WebSocket frames arrive already parsed, past the HTTP body's depth check; storing a deeper one would
   // overflow the stack in JSON.stringify.
-  if (valueNestsDeeperThan(input)) return { ok: false, issues: [{ loc, msg: `Nested more than ${MAX_JSON_DEPTH} levels deep`, type: "json_invalid" }] };
+  if (valueNestsDeeperThan(input))
+    return {
+      ok: false,
+      issues: [{ loc, msg: `Nested more than ${MAX_JSON_DEPTH} levels deep`, type: "json_invalid" }],
+    };
   const id = normalizeUuid(input.id);
   if (!id) issues.push({ loc: [...loc, "id"], msg: "Input should be a valid UUID", type: "uuid_parsing" });
   const occurred = typeof input.occurred === "string" ? normalizeTimestamp(input.occurred) : null;
-  if (!occurred) issues.push({ loc: [...loc, "occurred"], msg: "Input should be a valid datetime", type: "datetime_parsing" });
+  if (!occurred)
+    issues.push({ loc: [...loc, "occurred"], msg: "Input should be a valid datetime", type: "datetime_parsing" });
   const name = input.event;
-  if (typeof name !== "string") issues.push({ loc: [...loc, "event"], msg: "Input should be a valid string", type: "string_type" });
+  if (typeof name !== "string")
+    issues.push({ loc: [...loc, "event"], msg: "Input should be a valid string", type: "string_type" });
   else if (name.length > MAX_EVENT_NAME) {
-    issues.push({ loc: [...loc, "event"], msg: `Event name must be at most ${MAX_EVENT_NAME} characters`, type: "value_error" });
+    issues.push({
+      loc: [...loc, "event"],
+      msg: `Event name must be at most ${MAX_EVENT_NAME} characters`,
+      type: "value_error",
+    });
   }
   const resource = labels(input.resource, [...loc, "resource"], issues);
   const related: Array<Record<string, string>> = [];
   if (input.related !== undefined && input.related !== null) {
-    if (!Array.isArray(input.related)) issues.push({ loc: [...loc, "related"], msg: "Input should be a valid list", type: "list_type" });
+    if (!Array.isArray(input.related))
+      issues.push({ loc: [...loc, "related"], msg: "Input should be a valid list", type: "list_type" });
     else {
       if (input.related.length > MAX_RELATED) {
-        issues.push({ loc: [...loc, "related"], msg: `The maximum number of related resources is ${MAX_RELATED}`, type: "value_error" });
+        issues.push({
+          loc: [...loc, "related"],
+          msg: `The maximum number of related resources is ${MAX_RELATED}`,
+          type: "value_error",
+        });
       }
       input.related.forEach((r, i) => {
         const l = labels(r, [...loc, "related", i], issues);
         if (!l) return;
         if (!l["prefect.resource.role"]) {
-          issues.push({ loc: [...loc, "related", i], msg: "Related Resources must include the prefect.resource.role label", type: "value_error" });
+          issues.push({
+            loc: [...loc, "related", i],
+            msg: "Related Resources must include the prefect.resource.role label",
+            type: "value_error",
+          });
         }
         related.push(l);
       });
@@ -98,10 +120,31 @@ export function parseEvent(input: unknown, received = nowTimestamp(), loc: Array
     if (!follows) issues.push({ loc: [...loc, "follows"], msg: "Input should be a valid UUID", type: "uuid_parsing" });
   }
   if (issues.length) return { ok: false, issues };
-  return { ok: true, event: { occurred: occurred!, event: name as string, resource: resource!, related, payload, id: id!, follows, received } };
+  return {
+    ok: true,
+    event: {
+      occurred: occurred!,
+      event: name as string,
+      resource: resource!,
+      related,
+      payload,
+      id: id!,
+      follows,
+      received,
+    },
+  };
 }
 
 /** The JSON form Prefect sends (ReceivedEvent.model_dump(mode="json") field order). */
 export function eventJson(e: ReceivedEvent): ReceivedEvent {
-  return { occurred: e.occurred, event: e.event, resource: e.resource, related: e.related, payload: e.payload, id: e.id, follows: e.follows, received: e.received };
+  return {
+    occurred: e.occurred,
+    event: e.event,
+    resource: e.resource,
+    related: e.related,
+    payload: e.payload,
+    id: e.id,
+    follows: e.follows,
+    received: e.received,
+  };
 }

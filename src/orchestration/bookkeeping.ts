@@ -41,8 +41,7 @@ export function applyBookkeeping(kind: RunKind, run: AnyRun, currentState: State
   }
 
   if (!run.expected_start_time) {
-    patch.expected_start_time =
-      validated.type === "SCHEDULED" ? (validated.state_details.scheduled_time ?? ts) : ts;
+    patch.expected_start_time = validated.type === "SCHEDULED" ? (validated.state_details.scheduled_time ?? ts) : ts;
   }
 
   if (currentState?.type === "SCHEDULED") patch.next_scheduled_start_time = null;
@@ -62,7 +61,10 @@ export function applyBookkeeping(kind: RunKind, run: AnyRun, currentState: State
 }
 
 /** Prefect's estimated_run_time: total_run_time plus the time spent in the current RUNNING state. */
-export function estimatedRunTime(run: Pick<FlowRunSnapshot, "state_type" | "state_timestamp" | "total_run_time">, now: string): number {
+export function estimatedRunTime(
+  run: Pick<FlowRunSnapshot, "state_type" | "state_timestamp" | "total_run_time">,
+  now: string,
+): number {
   const total = run.total_run_time ?? 0;
   if (run.state_type === "RUNNING" && run.state_timestamp) {
     return roundMicros(total + diffSeconds(now, run.state_timestamp));

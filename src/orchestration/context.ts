@@ -84,7 +84,12 @@ export type RunPatch = Partial<RunBookkeeping> & {
 
 /** Work the store does in the same transaction, beyond writing the state and the run patch. */
 export type Effect =
-  | { kind: "insert_task_run_state_cache"; cache_key: string; cache_expiration: string | null; task_run_state_id: string }
+  | {
+      kind: "insert_task_run_state_cache";
+      cache_key: string;
+      cache_expiration: string | null;
+      task_run_state_id: string;
+    }
   // Orchestrate the parent task run with force=true and this state (a fresh copy of the subflow's).
   | { kind: "set_parent_task_run_state"; task_run_id: string; state: StateDraft }
   | { kind: "enqueue_background_task"; retry: boolean }
@@ -181,7 +186,12 @@ export const ALL_STATES: ReadonlySet<StateType> = new Set<StateType>([
 /** Every initial state, including "no state yet". */
 export const ALL_FROM: ReadonlySet<FromState> = new Set<FromState>([...ALL_STATES, null]);
 
-export const TERMINAL_FROM: ReadonlySet<FromState> = new Set<FromState>(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
+export const TERMINAL_FROM: ReadonlySet<FromState> = new Set<FromState>([
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "CRASHED",
+]);
 
 export const states = <T extends FromState>(...types: T[]): ReadonlySet<T> => new Set(types);
 
@@ -219,7 +229,10 @@ export function effectiveRetries(policy: { retries?: number | null; max_retries?
   return policy.max_retries ? policy.max_retries : null;
 }
 
-export function effectiveRetryDelay<T>(policy: { retry_delay?: T | null; retry_delay_seconds?: number }): T | number | null {
+export function effectiveRetryDelay<T>(policy: {
+  retry_delay?: T | null;
+  retry_delay_seconds?: number;
+}): T | number | null {
   if (policy.retry_delay != null) return policy.retry_delay;
   return policy.retry_delay_seconds ? policy.retry_delay_seconds : null;
 }

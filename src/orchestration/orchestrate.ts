@@ -146,7 +146,11 @@ export function orchestrate(input: OrchestrateInput): OrchestrateResult {
   const effects = [...after.effects];
   const parent = (run as FlowRunSnapshot).parent_task_run_id;
   if (input.kind === "flow_run" && stateToWrite && parent) {
-    effects.push({ kind: "set_parent_task_run_state", task_run_id: parent, state: parentTaskState(stateToWrite, run.id) });
+    effects.push({
+      kind: "set_parent_task_run_state",
+      task_run_id: parent,
+      state: parentTaskState(stateToWrite, run.id),
+    });
   }
 
   return {
@@ -191,7 +195,14 @@ export function prepareProposal(create: StateCreate, now: string): StateDraft | 
 }
 
 /** Gives the surviving proposal its identity: id, a per-run unique timestamp and the run references. */
-function materialize(kind: RunKind, run: AnyRun, initial: State | null, draft: StateDraft, id: string, now: string): State {
+function materialize(
+  kind: RunKind,
+  run: AnyRun,
+  initial: State | null,
+  draft: StateDraft,
+  id: string,
+  now: string,
+): State {
   let timestamp = now;
   const previous = initial ? normalizeTimestamp(initial.timestamp) : null;
   // State rows are unique per (run, timestamp). Prefect 3.9 bumps past any existing row with a lookup;
@@ -209,7 +220,15 @@ function materialize(kind: RunKind, run: AnyRun, initial: State | null, draft: S
     details.flow_run_id = task.flow_run_id ?? null;
     details.task_run_id = task.id;
   }
-  return { id, type: draft.type, name: draft.name, timestamp, message: draft.message, data: draft.data, state_details: details };
+  return {
+    id,
+    type: draft.type,
+    name: draft.name,
+    timestamp,
+    message: draft.message,
+    data: draft.data,
+    state_details: details,
+  };
 }
 
 /** The parent task run of a subflow mirrors each subflow state, pointing back at the subflow. */

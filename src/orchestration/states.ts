@@ -14,7 +14,12 @@ export const STATE_TYPES = [
 
 export type StateType = (typeof STATE_TYPES)[number];
 
-export const TERMINAL_STATES: ReadonlySet<StateType> = new Set<StateType>(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
+export const TERMINAL_STATES: ReadonlySet<StateType> = new Set<StateType>([
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "CRASHED",
+]);
 
 export function isStateType(value: unknown): value is StateType {
   return typeof value === "string" && (STATE_TYPES as readonly string[]).includes(value);
@@ -111,7 +116,12 @@ export interface StateDraft {
 /** Builds a draft the way Prefect's server-side state constructors do (Scheduled(), Cancelled(), …). */
 export function makeDraft(
   type: StateType,
-  init: { name?: string | null; message?: string | null; data?: unknown; state_details?: Partial<StateDetails> | null } = {},
+  init: {
+    name?: string | null;
+    message?: string | null;
+    data?: unknown;
+    state_details?: Partial<StateDetails> | null;
+  } = {},
 ): StateDraft {
   return {
     type,

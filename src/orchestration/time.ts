@@ -112,7 +112,10 @@ function parseNormalized(s: string): Instant | null {
   const second = Number(s.slice(17, 19));
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
-  return { days: daysFromCivil(year, month, day), us: ((hour * 60 + minute) * 60 + second) * US_PER_SECOND + Number(s.slice(20, 26)) };
+  return {
+    days: daysFromCivil(year, month, day),
+    us: ((hour * 60 + minute) * 60 + second) * US_PER_SECOND + Number(s.slice(20, 26)),
+  };
 }
 
 function parseInstant(input: string): Instant | null {
@@ -157,8 +160,7 @@ function formatInstant({ days, us }: Instant): string | null {
   const mm = Math.floor((secs % 3600) / 60);
   const ss = secs % 60;
   return (
-    `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` +
-    `T${pad(hh, 2)}:${pad(mm, 2)}:${pad(ss, 2)}.${pad(micros, 6)}Z`
+    `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` + `T${pad(hh, 2)}:${pad(mm, 2)}:${pad(ss, 2)}.${pad(micros, 6)}Z`
   );
 }
 

@@ -32,8 +32,18 @@ export function transitions(deps: TransitionDeps) {
   const { flowRuns, taskRuns, bus } = deps;
   const publish = (outcome: TransitionOutcome | null) => publishFlowRunTransition(bus, outcome, nowTimestamp());
 
-  const setFlowRunState = async (id: string, proposed: StateCreate, opts: TransitionOptions = {}): Promise<TransitionOutcome | null> => {
-    const outcome = await flowRuns.setState(id, { proposed, force: opts.force ?? false, now: nowTimestamp(), clientVersion: opts.clientVersion, policy: opts.policy });
+  const setFlowRunState = async (
+    id: string,
+    proposed: StateCreate,
+    opts: TransitionOptions = {},
+  ): Promise<TransitionOutcome | null> => {
+    const outcome = await flowRuns.setState(id, {
+      proposed,
+      force: opts.force ?? false,
+      now: nowTimestamp(),
+      clientVersion: opts.clientVersion,
+      policy: opts.policy,
+    });
     publish(outcome);
     return outcome;
   };
@@ -54,7 +64,13 @@ export function transitions(deps: TransitionDeps) {
 
     /** Task runs orchestrated by the server emit no event of their own (Prefect's server does not either). */
     setTaskRunState(id: string, proposed: StateCreate, opts: TransitionOptions = {}): Promise<SetStateOutcome | null> {
-      return taskRuns.setState(id, { proposed, force: opts.force ?? false, now: nowTimestamp(), clientVersion: opts.clientVersion, policy: opts.policy });
+      return taskRuns.setState(id, {
+        proposed,
+        force: opts.force ?? false,
+        now: nowTimestamp(),
+        clientVersion: opts.clientVersion,
+        policy: opts.policy,
+      });
     },
 
     /**

@@ -91,4 +91,3 @@ export const StateDetails = t.Object(
   },
   { additionalProperties: true },
 );
-

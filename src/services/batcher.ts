@@ -10,7 +10,6 @@
 // line — as Prefect's consumers do (5 attempts).
 import { errorText, log } from "../core/logger.ts";
 
-
 export interface BatcherOptions<T> {
   name: string;
   maxBatch: number;

@@ -13,11 +13,18 @@ const BATCH = 200;
 export const CANCELLING_TIMEOUT_MESSAGE = "Flow run cancellation timed out; marked this flow run as Cancelled.";
 export const PARENT_CANCELLED_MESSAGE = "The parent flow run was cancelled.";
 
-export function cleanUpCancellations(deps: { sweeps: RunSweepsStore; transitions: Transitions; cancellingTimeoutSeconds: number }) {
+export function cleanUpCancellations(deps: {
+  sweeps: RunSweepsStore;
+  transitions: Transitions;
+  cancellingTimeoutSeconds: number;
+}) {
   const { sweeps, transitions } = deps;
 
   /** Runs `each` over every row a keyset-paged query returns; counts the accepted transitions. */
-  async function sweep<R extends { id: string }>(page: (after: string | null) => Promise<R[]>, each: (row: R) => Promise<boolean>): Promise<number> {
+  async function sweep<R extends { id: string }>(
+    page: (after: string | null) => Promise<R[]>,
+    each: (row: R) => Promise<boolean>,
+  ): Promise<number> {
     let n = 0;
     for (let after: string | null = null; ; ) {
       const batch = await page(after);
@@ -32,14 +39,24 @@ export function cleanUpCancellations(deps: { sweeps: RunSweepsStore; transitions
   return async (now = nowTimestamp()): Promise<RunSummary> => {
     const timedOut = await sweep(
       (after) => sweeps.cancellingSince(addSeconds(now, -deps.cancellingTimeoutSeconds), after, BATCH),
-      async (run) => accepted(await transitions.setFlowRunState(run.id, { type: "CANCELLED", message: CANCELLING_TIMEOUT_MESSAGE })),
+      async (run) =>
+        accepted(await transitions.setFlowRunState(run.id, { type: "CANCELLED", message: CANCELLING_TIMEOUT_MESSAGE })),
     );
     let tasks = 0;
     await sweep(
       (after) => sweeps.cancelledWithOpenTasks(addSeconds(now, -86_400), after, BATCH),
       async (run) => {
         for (const task of await sweeps.openTaskRuns(run.id, 1000)) {
-          if (accepted(await transitions.setTaskRunState(task.id, { type: "CANCELLED", message: PARENT_CANCELLED_MESSAGE }, { force: true }))) tasks++;
+          if (
+            accepted(
+              await transitions.setTaskRunState(
+                task.id,
+                { type: "CANCELLED", message: PARENT_CANCELLED_MESSAGE },
+                { force: true },
+              ),
+            )
+          )
+            tasks++;
         }
         return true;
       },

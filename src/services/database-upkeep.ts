@@ -16,7 +16,16 @@ export function databaseUpkeep(deps: { db: DbHandle; dashboard: DashboardStore }
   const upkeep = { settingKey: null, enabled: true, prefectService: false };
   if (db.dialect === "pg") {
     // Readers sum deltas and folded rows alike, so a slow or failed fold only leaves more rows to sum.
-    return [new LoopService({ ...upkeep, name: "Hourly run counts", description: "Folds the per-hour run-count deltas the dashboard reads.", loopSeconds: HOURLY_FOLD_SECONDS, runOnce: () => deps.dashboard.compact(), onStop: () => deps.dashboard.compact() })];
+    return [
+      new LoopService({
+        ...upkeep,
+        name: "Hourly run counts",
+        description: "Folds the per-hour run-count deltas the dashboard reads.",
+        loopSeconds: HOURLY_FOLD_SECONDS,
+        runOnce: () => deps.dashboard.compact(),
+        onStop: () => deps.dashboard.compact(),
+      }),
+    ];
   }
   let first = true;
   const planner = new LoopService({
@@ -33,7 +42,11 @@ export function databaseUpkeep(deps: { db: DbHandle; dashboard: DashboardStore }
   if (db.spec.memory) return [planner];
   let stopThread: (() => Promise<void>) | null = null;
   const checkpointer = new RunningService(
-    { ...upkeep, name: "WAL checkpointer", description: "Checkpoints SQLite's write-ahead log on a worker thread, so commits never wait for it." },
+    {
+      ...upkeep,
+      name: "WAL checkpointer",
+      description: "Checkpoints SQLite's write-ahead log on a worker thread, so commits never wait for it.",
+    },
     {
       start: async () => {
         stopThread = await startCheckpointer(db);

@@ -18,7 +18,6 @@ import { failExpiredPauses } from "./pause-expirations.ts";
 import { LoopService, RunningService, stateOf, type Service, type ServiceStatus } from "./service.ts";
 import type { TaskRunRecorder } from "./task-run-recorder.ts";
 
-
 export interface ServiceDeps {
   config: ServicesConfig;
   db: DbHandle;
@@ -34,10 +33,27 @@ export function createServices(deps: ServiceDeps) {
   const sweeps = runSweepsStore(deps.driver);
   const on = (key: ServiceKey) => config.enabled[key];
   const loop = (key: LoopKey, name: string, description: string, runOnce: () => Promise<string | void>) =>
-    new LoopService({ name, description, settingKey: key, enabled: on(key), loopSeconds: config.loopSeconds[key], runOnce });
+    new LoopService({
+      name,
+      description,
+      settingKey: key,
+      enabled: on(key),
+      loopSeconds: config.loopSeconds[key],
+      runOnce,
+    });
 
-  const late = loop("LATE_RUNS", "MarkLateRuns", "Marks scheduled runs Late once they are past their start.", markLateRuns({ sweeps, transitions, afterSeconds: config.lateRunsAfterSeconds }));
-  const pauses = loop("PAUSE_EXPIRATIONS", "FailExpiredPauses", "Fails paused runs whose pause timed out.", failExpiredPauses({ sweeps, transitions }));
+  const late = loop(
+    "LATE_RUNS",
+    "MarkLateRuns",
+    "Marks scheduled runs Late once they are past their start.",
+    markLateRuns({ sweeps, transitions, afterSeconds: config.lateRunsAfterSeconds }),
+  );
+  const pauses = loop(
+    "PAUSE_EXPIRATIONS",
+    "FailExpiredPauses",
+    "Fails paused runs whose pause timed out.",
+    failExpiredPauses({ sweeps, transitions }),
+  );
   const cancellations = loop(
     "CANCELLATION_CLEANUP",
     "CancellationCleanup",
@@ -45,14 +61,31 @@ export function createServices(deps: ServiceDeps) {
     cleanUpCancellations({ sweeps, transitions, cancellingTimeoutSeconds: config.cancellingTimeoutSeconds }),
   );
   const persister = new RunningService(
-    { name: "EventPersister", description: "Stores the events the server receives and emits.", settingKey: "EVENT_PERSISTER", enabled: on("EVENT_PERSISTER") },
+    {
+      name: "EventPersister",
+      description: "Stores the events the server receives and emits.",
+      settingKey: "EVENT_PERSISTER",
+      enabled: on("EVENT_PERSISTER"),
+    },
     deps.persister,
   );
   const recorder = new RunningService(
-    { name: "TaskRunRecorder", description: "Records the task runs the SDK reports as events.", settingKey: "TASK_RUN_RECORDER", enabled: on("TASK_RUN_RECORDER") },
+    {
+      name: "TaskRunRecorder",
+      description: "Records the task runs the SDK reports as events.",
+      settingKey: "TASK_RUN_RECORDER",
+      enabled: on("TASK_RUN_RECORDER"),
+    },
     deps.recorder,
   );
-  const all: Service[] = [cancellations, persister, late, pauses, recorder, ...databaseUpkeep({ db: deps.db, dashboard: deps.dashboard })];
+  const all: Service[] = [
+    cancellations,
+    persister,
+    late,
+    pauses,
+    recorder,
+    ...databaseUpkeep({ db: deps.db, dashboard: deps.dashboard }),
+  ];
   return registry(all, config.run, { late, pauses, cancellations, persister, recorder });
 }
 

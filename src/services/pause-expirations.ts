@@ -15,7 +15,11 @@ export function failExpiredPauses(deps: { sweeps: RunSweepsStore; transitions: T
       const paused = await deps.sweeps.paused(after, BATCH);
       for (const run of paused) {
         if (run.pause_timeout === null || compareTimestamps(run.pause_timeout, now) >= 0) continue;
-        const outcome = await deps.transitions.setFlowRunState(run.id, { type: "FAILED", message: PAUSE_EXPIRED_MESSAGE }, { force: true });
+        const outcome = await deps.transitions.setFlowRunState(
+          run.id,
+          { type: "FAILED", message: PAUSE_EXPIRED_MESSAGE },
+          { force: true },
+        );
         if (outcome?.result.status === "ACCEPT") failed++;
       }
       if (paused.length < BATCH) break;

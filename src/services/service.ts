@@ -66,7 +66,15 @@ export class LoopService implements Service {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private current: Promise<void> | null = null;
   private started = false;
-  private stats = { runs: 0, failures: 0, lastRunAt: null as string | null, lastDurationMs: null as number | null, lastError: null as string | null, lastErrorAt: null as string | null, detail: null as string | null };
+  private stats = {
+    runs: 0,
+    failures: 0,
+    lastRunAt: null as string | null,
+    lastDurationMs: null as number | null,
+    lastError: null as string | null,
+    lastErrorAt: null as string | null,
+    detail: null as string | null,
+  };
 
   constructor(private readonly opts: LoopServiceOptions) {
     this.name = opts.name;

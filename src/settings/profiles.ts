@@ -23,7 +23,10 @@ export interface ProfilesFile {
 const PACKAGED: Record<string, Profile> = {
   ephemeral: { PREFECT_SERVER_EPHEMERAL_ENABLED: "true" },
   local: { PREFECT_API_URL: "http://127.0.0.1:4200/api" },
-  test: { PREFECT_SERVER_EPHEMERAL_ENABLED: "true", PREFECT_SERVER_DATABASE_CONNECTION_URL: "sqlite+aiosqlite:///:memory:" },
+  test: {
+    PREFECT_SERVER_EPHEMERAL_ENABLED: "true",
+    PREFECT_SERVER_DATABASE_CONNECTION_URL: "sqlite+aiosqlite:///:memory:",
+  },
   cloud: {},
 };
 const PACKAGED_ACTIVE = "ephemeral";

@@ -3,7 +3,13 @@
 import type { Settings } from "./sources.ts";
 
 /** Prefect's keys for the services prefect-lite has: PREFECT_SERVER_SERVICES_<KEY>_…. */
-export const SERVICE_KEYS = ["CANCELLATION_CLEANUP", "EVENT_PERSISTER", "LATE_RUNS", "PAUSE_EXPIRATIONS", "TASK_RUN_RECORDER"] as const;
+export const SERVICE_KEYS = [
+  "CANCELLATION_CLEANUP",
+  "EVENT_PERSISTER",
+  "LATE_RUNS",
+  "PAUSE_EXPIRATIONS",
+  "TASK_RUN_RECORDER",
+] as const;
 export type ServiceKey = (typeof SERVICE_KEYS)[number];
 export const LOOP_KEYS = ["CANCELLATION_CLEANUP", "LATE_RUNS", "PAUSE_EXPIRATIONS"] as const;
 export type LoopKey = (typeof LOOP_KEYS)[number];
@@ -35,14 +41,24 @@ export function servicesConfigFrom(settings: Settings, run = true): ServicesConf
   const key = (k: string, suffix: string) => `PREFECT_SERVER_SERVICES_${k}_${suffix}`;
   return {
     run,
-    enabled: Object.fromEntries(SERVICE_KEYS.map((k) => [k, settings.get<boolean>(key(k, "ENABLED"))])) as ServicesConfig["enabled"],
-    loopSeconds: Object.fromEntries(LOOP_KEYS.map((k) => [k, settings.get<number>(key(k, "LOOP_SECONDS"))])) as ServicesConfig["loopSeconds"],
+    enabled: Object.fromEntries(
+      SERVICE_KEYS.map((k) => [k, settings.get<boolean>(key(k, "ENABLED"))]),
+    ) as ServicesConfig["enabled"],
+    loopSeconds: Object.fromEntries(
+      LOOP_KEYS.map((k) => [k, settings.get<number>(key(k, "LOOP_SECONDS"))]),
+    ) as ServicesConfig["loopSeconds"],
     lateRunsAfterSeconds: settings.get<number>("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS"),
-    cancellingTimeoutSeconds: settings.get<number>("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS"),
+    cancellingTimeoutSeconds: settings.get<number>(
+      "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS",
+    ),
   };
 }
 
-export function serverConfigFrom(settings: Settings, databaseDisplay: string, overrides: Partial<ServerConfig> = {}): ServerConfig {
+export function serverConfigFrom(
+  settings: Settings,
+  databaseDisplay: string,
+  overrides: Partial<ServerConfig> = {},
+): ServerConfig {
   return {
     host: settings.get<string>("PREFECT_SERVER_API_HOST"),
     port: settings.get<number>("PREFECT_SERVER_API_PORT"),

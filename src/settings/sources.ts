@@ -36,7 +36,9 @@ export class Settings {
     this.env = opts.env ?? process.env;
     this.home = expandHome(this.env.PREFECT_HOME || "~/.prefect");
     this.profilesPath = expandHome(
-      (this.env.PREFECT_PROFILES_PATH || join(this.home, "profiles.toml")).replaceAll("$PREFECT_HOME", this.home).replaceAll("${PREFECT_HOME}", this.home),
+      (this.env.PREFECT_PROFILES_PATH || join(this.home, "profiles.toml"))
+        .replaceAll("$PREFECT_HOME", this.home)
+        .replaceAll("${PREFECT_HOME}", this.home),
     );
     this.profiles = readProfiles(this.profilesPath);
     let name = this.profiles.active;
@@ -87,7 +89,12 @@ export class Settings {
       const v = parseSettingValue(r.def, r.raw);
       return (r.def.type === "path" && typeof v === "string" ? expandHome(v) : v) as T;
     } catch (e) {
-      const where = r.source === "env" ? `environment variable ${r.key}` : r.source === "profile" ? `profile '${this.profileName}'` : "defaults";
+      const where =
+        r.source === "env"
+          ? `environment variable ${r.key}`
+          : r.source === "profile"
+            ? `profile '${this.profileName}'`
+            : "defaults";
       throw new AppError("invalid", `${(e as Error).message} (from ${where})`);
     }
   }

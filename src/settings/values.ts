@@ -20,25 +20,29 @@ export function parseSettingValue(def: SettingDef, raw: string): SettingValue {
       throw fail(`Input should be a valid boolean, unable to interpret input '${raw}'`);
     }
     case "int": {
-      if (!/^[+-]?\d+$/.test(text)) throw fail(`Input should be a valid integer, unable to parse string as an integer: '${raw}'`);
+      if (!/^[+-]?\d+$/.test(text))
+        throw fail(`Input should be a valid integer, unable to parse string as an integer: '${raw}'`);
       const n = Number(text);
       checkRange(def, n, fail);
       return n;
     }
     case "float": {
       const n = Number(text);
-      if (text === "" || !Number.isFinite(n)) throw fail(`Input should be a valid number, unable to parse string as a number: '${raw}'`);
+      if (text === "" || !Number.isFinite(n))
+        throw fail(`Input should be a valid number, unable to parse string as a number: '${raw}'`);
       checkRange(def, n, fail);
       return n;
     }
     case "level": {
       const v = text.toUpperCase();
-      if (!LOG_LEVELS.includes(v)) throw fail(`Input should be one of ${LOG_LEVELS.map((l) => `'${l}'`).join(", ")}: '${raw}'`);
+      if (!LOG_LEVELS.includes(v))
+        throw fail(`Input should be one of ${LOG_LEVELS.map((l) => `'${l}'`).join(", ")}: '${raw}'`);
       return v;
     }
     case "choice": {
       const v = text.toUpperCase();
-      if (!def.choices?.includes(v)) throw fail(`Input should be one of ${(def.choices ?? []).map((c) => `'${c}'`).join(", ")}: '${raw}'`);
+      if (!def.choices?.includes(v))
+        throw fail(`Input should be one of ${(def.choices ?? []).map((c) => `'${c}'`).join(", ")}: '${raw}'`);
       return v;
     }
     case "url": {
@@ -47,7 +51,9 @@ export function parseSettingValue(def: SettingDef, raw: string): SettingValue {
     }
     case "db-url": {
       if (!/^(sqlite|postgres|postgresql)(\+\w+)?:\/\//i.test(text)) {
-        throw fail(`Unsupported database URL '${maskCredentials(raw)}': expected sqlite+aiosqlite:///… or postgresql+asyncpg://…`);
+        throw fail(
+          `Unsupported database URL '${maskCredentials(raw)}': expected sqlite+aiosqlite:///… or postgresql+asyncpg://…`,
+        );
       }
       return text;
     }

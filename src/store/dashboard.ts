@@ -51,7 +51,10 @@ export interface SummaryWindow {
 
 const HOUR_MS = 3_600_000;
 /** How often PostgreSQL's per-hour deltas are folded: at 5,000 transitions/s about 100,000 rows. */
-const FOLDED_KEYS = { flow_run_hourly_count: ["hour", "state_type", "state_name"], task_run_hourly_count: ["hour", "state_type"] } as const;
+const FOLDED_KEYS = {
+  flow_run_hourly_count: ["hour", "state_type", "state_name"],
+  task_run_hourly_count: ["hour", "state_type"],
+} as const;
 /** Longest span still charted from the runs themselves in finer-than-hour buckets. */
 const FINE_HISTORY_SPAN_S = 2 * 86400;
 
@@ -100,31 +103,52 @@ export function dashboardStore(driver: Driver) {
     // Hours needed: the window's (for the counts) and, for a coarse chart, the chart's.
     const countFrom = w.start === null ? null : hourKey(w.start);
     const chartFrom = fine ? countFrom : hourKey(w.historyStart);
+    // Hour keys are text (ISO hours), compared as text.
     const fromHour = countFrom === null || chartFrom === null ? null : countFrom < chartFrom ? countFrom : chartFrom;
-    const hours = ((yield rows(hourCounts("flow_run_hourly_count", fromHour))) as Row[]).map((r) => ({ ...r, runs: Number(r.runs) }) as HourRow);
-    const taskHours = ((yield rows(hourCounts("task_run_hourly_count", countFrom))) as Row[]).map((r) => ({ ...r, runs: Number(r.runs) }) as HourRow);
+    const hours = ((yield rows(hourCounts("flow_run_hourly_count", fromHour))) as Row[]).map(
+      (r) => ({ ...r, runs: Number(r.runs) }) as HourRow,
+    );
+    const taskHours = ((yield rows(hourCounts("task_run_hourly_count", countFrom))) as Row[]).map(
+      (r) => ({ ...r, runs: Number(r.runs) }) as HourRow,
+    );
     // Runs of the window's first hour that started before the window: counted in that hour, not in the window.
     let before: HourRow[] = [];
     let taskBefore: HourRow[] = [];
     if (w.start !== null) {
       const from = hourStart(w.start);
-      before = ((yield rows(sql`
+      before = (
+        (yield rows(sql`
         SELECT flow_run.state_type, flow_run.state_name, count(*) AS runs FROM flow_run
         WHERE flow_run.expected_start_time >= ${from} AND flow_run.expected_start_time < ${w.start}
-        GROUP BY ${d.groupKey(raw("flow_run.state_type"))}, ${d.groupKey(raw("flow_run.state_name"))}`)) as Row[]).map((r) => ({
+        GROUP BY ${d.groupKey(raw("flow_run.state_type"))}, ${d.groupKey(raw("flow_run.state_name"))}`)) as Row[]
+      ).map((r) => ({
         hour: countFrom!,
         state_type: String(r.state_type ?? ""),
         state_name: String(r.state_name ?? ""),
         runs: -Number(r.runs),
       }));
-      taskBefore = ((yield rows(sql`
+      taskBefore = (
+        (yield rows(sql`
         SELECT task_run.state_type, count(*) AS runs FROM task_run
         WHERE task_run.expected_start_time >= ${from} AND task_run.expected_start_time < ${w.start}
-        GROUP BY ${d.groupKey(raw("task_run.state_type"))}`)) as Row[]).map((r) => ({ hour: countFrom!, state_type: String(r.state_type ?? ""), state_name: "", runs: -Number(r.runs) }));
+        GROUP BY ${d.groupKey(raw("task_run.state_type"))}`)) as Row[]
+      ).map((r) => ({
+        hour: countFrom!,
+        state_type: String(r.state_type ?? ""),
+        state_name: "",
+        runs: -Number(r.runs),
+      }));
     }
     const inWindow = (h: HourRow) => countFrom === null || (h.hour !== "" && h.hour >= countFrom);
-    const counts = tally([...hours.filter(inWindow), ...before]).map(([t, n, c]) => ({ state_type: orNull(t), state_name: orNull(n), count: c }));
-    const taskCounts = tally([...taskHours.filter(inWindow), ...taskBefore]).map(([t, , c]) => ({ state_type: orNull(t), count: c }));
+    const counts = tally([...hours.filter(inWindow), ...before]).map(([t, n, c]) => ({
+      state_type: orNull(t),
+      state_name: orNull(n),
+      count: c,
+    }));
+    const taskCounts = tally([...taskHours.filter(inWindow), ...taskBefore]).map(([t, , c]) => ({
+      state_type: orNull(t),
+      count: c,
+    }));
     return { counts, total: sum(counts), taskCounts, taskTotal: sum(taskCounts), hours };
   }
 
@@ -135,7 +159,13 @@ export function dashboardStore(driver: Driver) {
       const fine = spanS <= FINE_HISTORY_SPAN_S;
       const [s, fineHistory] = await Promise.all([
         driver.read(() => summaryOp(w)),
-        fine ? history.flowRunHistory({ history_start: w.historyStart, history_end: w.historyEnd, history_interval: Math.max(60, Math.ceil(spanS / bars)) }) : null,
+        fine
+          ? history.flowRunHistory({
+              history_start: w.historyStart,
+              history_end: w.historyEnd,
+              history_interval: Math.max(60, Math.ceil(spanS / bars)),
+            })
+          : null,
       ]);
       const { hours, ...rest } = s;
       return { ...rest, history: fineHistory ?? hourlyBars(hours, w.historyStart, w.historyEnd, bars) };
@@ -158,7 +188,9 @@ function tally(hours: HourRow[]): Array<[string, string, number]> {
     e[2] += h.runs;
     by.set(k, e);
   }
-  return [...by.values()].filter((e) => e[2] !== 0).sort((a, b) => b[2] - a[2] || a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]));
+  return [...by.values()]
+    .filter((e) => e[2] !== 0)
+    .sort((a, b) => b[2] - a[2] || a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]));
 }
 
 /** Whole-hour buckets, as many hours each as keeps the chart near `bars` bars, from the start's hour to the end's. */

@@ -26,7 +26,10 @@ const bucketMicros = (unit: TimeUnit, interval: number) => Math.round(UNIT_SECON
 
 /** Prefect refuses intervals below 0.01 and windows of more than 1000 buckets (422). */
 export function validateBuckets(since: string, until: string, unit: TimeUnit, interval: number): void {
-  if (!(interval >= 0.01)) throw invalid("The minimum interval is 0.01", [{ loc: ["body", "time_interval"], msg: "The minimum interval is 0.01", type: "value_error" }]);
+  if (!(interval >= 0.01))
+    throw invalid("The minimum interval is 0.01", [
+      { loc: ["body", "time_interval"], msg: "The minimum interval is 0.01", type: "value_error" },
+    ]);
   if (UNIT_SECONDS[unit] * interval > MAX_INTERVAL_SECONDS) {
     const msg = `The interval must not be longer than ${MAX_INTERVAL_SECONDS} seconds (100 years).`;
     throw invalid(msg, [{ loc: ["body", "time_interval"], msg, type: "value_error" }]);
@@ -83,7 +86,13 @@ export function timeSpans(since: string, until: string, unit: TimeUnit, interval
   let start = addMicroseconds(PIVOT, firstIndex * step);
   while (start < end && buckets.length <= MAX_BUCKETS) {
     const next = addMicroseconds(start, step);
-    buckets.push({ value: String(buckets.length), label: isoLabel(start), count: 0, start_time: start, end_time: addMicroseconds(next, -1) });
+    buckets.push({
+      value: String(buckets.length),
+      label: isoLabel(start),
+      count: 0,
+      start_time: start,
+      end_time: addMicroseconds(next, -1),
+    });
     start = next;
   }
   return { firstIndex, bucketSeconds: step / 1_000_000, pivotEpoch: PIVOT_EPOCH, buckets };

@@ -13,8 +13,9 @@ import type { ReceivedEvent } from "../events/bus.ts";
 import { normalizeUuid } from "../events/schema.ts";
 import { addSeconds, normalizeTimestamp, nowTimestamp } from "../orchestration/time.ts";
 import { and, list, or, type Fragments } from "./sql.ts";
+import type { JsonObject } from "../core/json.ts";
 
-type Json = Record<string, any>;
+type Json = JsonObject;
 export type LabelSpec = Record<string, string[]>;
 
 export interface ResourceFilter {
@@ -50,7 +51,9 @@ export interface EventFilter {
 const DAY = 86_400;
 
 function fail(where: string, msg: string): never {
-  throw invalid(`Invalid event filter: ${where}: ${msg}`, [{ loc: ["body", "filter", ...where.split(".")], msg, type: "value_error" }]);
+  throw invalid(`Invalid event filter: ${where}: ${msg}`, [
+    { loc: ["body", "filter", ...where.split(".")], msg, type: "value_error" },
+  ]);
 }
 
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -97,9 +100,17 @@ const startOfDay = (ts: string) => `${ts.slice(0, 10)}T00:00:00.000000Z`;
  * occurred.until = now, order DESC. Unknown keys are ignored (Prefect refuses them; we stay lenient).
  */
 export function parseEventFilter(input: unknown, now = nowTimestamp()): EventFilter {
-  const f: Json = input === undefined || input === null ? {} : isObj(input) ? input : fail("filter", "Input should be a valid dictionary");
+  const f: Json =
+    input === undefined || input === null
+      ? {}
+      : isObj(input)
+        ? input
+        : fail("filter", "Input should be a valid dictionary");
   const occ: Json = section(f.occurred, "occurred") ?? {};
-  const occurred = { since: time(occ.since, "occurred.since", addSeconds(startOfDay(now), -180 * DAY)), until: time(occ.until, "occurred.until", now) };
+  const occurred = {
+    since: time(occ.since, "occurred.since", addSeconds(startOfDay(now), -180 * DAY)),
+    until: time(occ.until, "occurred.until", now),
+  };
   const ev = section(f.event, "event");
   const event = ev && {
     prefix: strings(ev.prefix, "event.prefix"),
@@ -114,24 +125,52 @@ export function parseEventFilter(input: unknown, now = nowTimestamp()): EventFil
     labels: labelSpec(res.labels, "resource.labels"),
     distinct: res.distinct === true,
   };
-  const related = many(f.related, (r, where) => {
-    if (!isObj(r)) fail(where, "Input should be a valid dictionary");
-    const pairs = r.resources_in_roles ?? [];
-    if (!Array.isArray(pairs) || pairs.some((p) => !Array.isArray(p) || p.length !== 2 || p.some((s: unknown) => typeof s !== "string"))) {
-      fail(`${where}.resources_in_roles`, "Input should be a list of [resource id, role] pairs");
-    }
-    return { id: strings(r.id, `${where}.id`), role: strings(r.role, `${where}.role`), resources_in_roles: pairs as Array<[string, string]>, labels: labelSpec(r.labels, `${where}.labels`) };
-  }, "related");
-  const any_resource = many(f.any_resource, (r, where) => {
-    if (!isObj(r)) fail(where, "Input should be a valid dictionary");
-    return { id: strings(r.id, `${where}.id`), id_prefix: strings(r.id_prefix, `${where}.id_prefix`), labels: labelSpec(r.labels, `${where}.labels`) };
-  }, "any_resource");
-  const ids = strings(section(f.id, "id")?.id, "id.id").map((s) => normalizeUuid(s) ?? fail("id.id", "Input should be a valid UUID"));
+  const related = many(
+    f.related,
+    (r, where) => {
+      if (!isObj(r)) fail(where, "Input should be a valid dictionary");
+      const pairs = r.resources_in_roles ?? [];
+      if (
+        !Array.isArray(pairs) ||
+        pairs.some((p) => !Array.isArray(p) || p.length !== 2 || p.some((s: unknown) => typeof s !== "string"))
+      ) {
+        fail(`${where}.resources_in_roles`, "Input should be a list of [resource id, role] pairs");
+      }
+      return {
+        id: strings(r.id, `${where}.id`),
+        role: strings(r.role, `${where}.role`),
+        resources_in_roles: pairs as Array<[string, string]>,
+        labels: labelSpec(r.labels, `${where}.labels`),
+      };
+    },
+    "related",
+  );
+  const any_resource = many(
+    f.any_resource,
+    (r, where) => {
+      if (!isObj(r)) fail(where, "Input should be a valid dictionary");
+      return {
+        id: strings(r.id, `${where}.id`),
+        id_prefix: strings(r.id_prefix, `${where}.id_prefix`),
+        labels: labelSpec(r.labels, `${where}.labels`),
+      };
+    },
+    "any_resource",
+  );
+  const ids = strings(section(f.id, "id")?.id, "id.id").map(
+    (s) => normalizeUuid(s) ?? fail("id.id", "Input should be a valid UUID"),
+  );
   const textFilter = section(f.text, "text");
-  if (textFilter && textFilter.query !== undefined && textFilter.query !== null && typeof textFilter.query !== "string") fail("text.query", "Input should be a valid string");
+  if (textFilter && textFilter.query !== undefined && textFilter.query !== null && typeof textFilter.query !== "string")
+    fail("text.query", "Input should be a valid string");
   const text = typeof textFilter?.query === "string" ? { query: textFilter.query } : null;
   if (text && text.query.length > 200) fail("text.query", "String should have at most 200 characters");
-  const order = f.order === "ASC" ? "ASC" : f.order === undefined || f.order === null || f.order === "DESC" ? "DESC" : fail("order", "Input should be 'ASC' or 'DESC'");
+  const order =
+    f.order === "ASC"
+      ? "ASC"
+      : f.order === undefined || f.order === null || f.order === "DESC"
+        ? "DESC"
+        : fail("order", "Input should be 'ASC' or 'DESC'");
   return { occurred, event, resource, related, any_resource, id: { id: ids }, text, order };
 }
 
@@ -153,7 +192,11 @@ export function parseTextQuery(query: string): { include: string[]; exclude: str
 // SQL
 
 const sqliteGlob = (p: string) => p.replace(/\[/g, "[[]");
-const pgLike = (p: string) => p.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, "%").replace(/\?/g, "_");
+const pgLike = (p: string) =>
+  p
+    .replace(/[\\%_]/g, (c) => `\\${c}`)
+    .replace(/\*/g, "%")
+    .replace(/\?/g, "_");
 
 function globSql(col: SQL, pattern: string, d: Fragments): SQL {
   const neg = pattern.startsWith("!");
@@ -215,14 +258,21 @@ export function eventWhere(f: EventFilter, d: Fragments): SQL {
   if (r) {
     if (r.id.length) conds.push(inList(sql`events.resource_id`, r.id));
     if (r.id_prefix.length) conds.push(or(r.id_prefix.map((p) => startsWith(sql`events.resource_id`, p))));
-    if (r.labels) conds.push(viaResources(f, [sql`event_resources.resource_role = ''`, ...labelConds(r.labels, d, false)]));
+    if (r.labels)
+      conds.push(viaResources(f, [sql`event_resources.resource_role = ''`, ...labelConds(r.labels, d, false)]));
   }
   for (const rel of f.related) {
     const rc: SQL[] = [];
     if (rel.id.length) rc.push(inList(sql`event_resources.resource_id`, rel.id));
     if (rel.role.length) rc.push(inList(sql`event_resources.resource_role`, rel.role));
     if (rel.resources_in_roles.length) {
-      rc.push(or(rel.resources_in_roles.map(([id, role]) => sql`(event_resources.resource_id = ${id} AND event_resources.resource_role = ${role})`)));
+      rc.push(
+        or(
+          rel.resources_in_roles.map(
+            ([id, role]) => sql`(event_resources.resource_id = ${id} AND event_resources.resource_role = ${role})`,
+          ),
+        ),
+      );
     }
     if (rel.labels) rc.push(and(labelConds(rel.labels, d, true)));
     // A related filter is about related resources: the primary one (role '') is left out unless a role asks for it.
@@ -254,7 +304,12 @@ function globMatch(pattern: string, value: string | undefined): boolean {
   if (value === undefined) return false;
   const neg = pattern.startsWith("!");
   const p = neg ? pattern.slice(1) : pattern;
-  const re = new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]")}$`);
+  const re = new RegExp(
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, "[\\s\\S]*")
+      .replace(/\?/g, "[\\s\\S]")}$`,
+  );
   return re.test(value) !== neg;
 }
 
@@ -294,20 +349,27 @@ export function eventMatches(f: EventFilter, e: ReceivedEvent): boolean {
   for (const rel of f.related) {
     const active = rel.id.length || rel.role.length || rel.resources_in_roles.length || rel.labels;
     if (!active) continue;
-    const candidates = [{ r: e.resource, role: "" }, ...e.related.map((x) => ({ r: x, role: x["prefect.resource.role"] }))];
+    const candidates = [
+      { r: e.resource, role: "" },
+      ...e.related.map((x) => ({ r: x, role: x["prefect.resource.role"] })),
+    ];
     const hit = candidates.some(({ r: c, role }) => {
       const id = c["prefect.resource.id"];
       if (!rel.role.length && role === "") return false;
       if (rel.id.length && !rel.id.includes(id)) return false;
       if (rel.role.length && !rel.role.includes(role)) return false;
-      if (rel.resources_in_roles.length && !rel.resources_in_roles.some(([i, ro]) => i === id && ro === role)) return false;
+      if (rel.resources_in_roles.length && !rel.resources_in_roles.some(([i, ro]) => i === id && ro === role))
+        return false;
       return !rel.labels || labelsMatch(rel.labels, c, role, true);
     });
     if (!hit) return false;
   }
   for (const any of f.any_resource) {
     if (!any.id.length && !any.id_prefix.length && !any.labels) continue;
-    const candidates = [{ r: e.resource, role: "" }, ...e.related.map((x) => ({ r: x, role: x["prefect.resource.role"] }))];
+    const candidates = [
+      { r: e.resource, role: "" },
+      ...e.related.map((x) => ({ r: x, role: x["prefect.resource.role"] })),
+    ];
     const hit = candidates.some(({ r: c, role }) => {
       const id = c["prefect.resource.id"];
       if (any.id.length && !any.id.includes(id)) return false;

@@ -15,7 +15,6 @@ import { fragmentsFor, type Fragments } from "./sql.ts";
 export const COUNTABLES = ["day", "time", "event", "resource"] as const;
 export type Countable = (typeof COUNTABLES)[number];
 
-
 const COLUMNS = sql`events.occurred, events.event, events.resource, events.related, events.payload, events.id, events.follows, events.received`;
 // Rows per INSERT: far below SQLite's 32 766 and PostgreSQL's 65 535 bound parameters.
 const EVENT_CHUNK = 200;
@@ -29,7 +28,11 @@ function resourceRows(e: ReceivedEvent) {
   };
   return [
     { id: e.resource["prefect.resource.id"], role: "", resource: strip(e.resource) },
-    ...e.related.map((r) => ({ id: r["prefect.resource.id"], role: r["prefect.resource.role"] ?? "", resource: strip(r) })),
+    ...e.related.map((r) => ({
+      id: r["prefect.resource.id"],
+      role: r["prefect.resource.role"] ?? "",
+      resource: strip(r),
+    })),
   ];
 }
 
@@ -41,23 +44,30 @@ function* writeOp(events: ReceivedEvent[], d: Fragments): Op<number> {
   for (let i = 0; i < unique.length; i += EVENT_CHUNK) {
     const chunk = unique.slice(i, i + EVENT_CHUNK);
     const values = chunk.map(
-      (e) => sql`(${e.id}, ${recorded}, ${recorded}, ${e.occurred}, ${e.event}, ${e.resource["prefect.resource.id"]}, ${d.json(e.resource)},
+      (
+        e,
+      ) => sql`(${e.id}, ${recorded}, ${recorded}, ${e.occurred}, ${e.event}, ${e.resource["prefect.resource.id"]}, ${d.json(e.resource)},
         ${d.json(e.related.map((r) => r["prefect.resource.id"]))}, ${d.json(e.related)}, ${d.json(e.payload)}, ${e.received}, ${recorded}, ${e.follows})`,
     );
     const ids = new Set(
-      ((yield rows(sql`
+      (
+        (yield rows(sql`
         INSERT INTO events (id, created, updated, occurred, event, resource_id, resource, related_resource_ids, related, payload, received, recorded, follows)
         VALUES ${sql.join(values, sql`, `)}
         ON CONFLICT (id) DO NOTHING
-        RETURNING id`)) as Array<{ id: string }>).map((r) => r.id),
+        RETURNING id`)) as Array<{ id: string }>
+      ).map((r) => r.id),
     );
     inserted += ids.size;
     // Resources only for events that were new: a duplicate's resources were written the first time.
     const res = chunk.filter((e) => ids.has(e.id)).flatMap((e) => resourceRows(e).map((r) => ({ ...r, event: e })));
     for (let j = 0; j < res.length; j += RESOURCE_CHUNK) {
-      const part = res.slice(j, j + RESOURCE_CHUNK).map(
-        (r) => sql`(${Bun.randomUUIDv7()}, ${recorded}, ${recorded}, ${r.event.occurred}, ${r.id}, ${r.role}, ${d.json(r.resource)}, ${r.event.id})`,
-      );
+      const part = res
+        .slice(j, j + RESOURCE_CHUNK)
+        .map(
+          (r) =>
+            sql`(${Bun.randomUUIDv7()}, ${recorded}, ${recorded}, ${r.event.occurred}, ${r.id}, ${r.role}, ${d.json(r.resource)}, ${r.event.id})`,
+        );
       yield exec(sql`
         INSERT INTO event_resources (id, created, updated, occurred, resource_id, resource_role, resource, event_id)
         VALUES ${sql.join(part, sql`, `)}`);
@@ -132,7 +142,13 @@ export function eventsStore(driver: Driver) {
      * Prefect's /events/count-by/{countable}: time buckets (every bucket in the window, empty ones
      * with 0) or per event name / resource, most frequent first.
      */
-    countBy(countable: Countable, f: EventFilter, unit: TimeUnit, interval: number, now = nowTimestamp()): Promise<EventCount[]> {
+    countBy(
+      countable: Countable,
+      f: EventFilter,
+      unit: TimeUnit,
+      interval: number,
+      now = nowTimestamp(),
+    ): Promise<EventCount[]> {
       validateBuckets(f.occurred.since, f.occurred.until, unit, interval);
       if (countable === "day" || countable === "time") {
         // The legacy `day` countable is `time` in whole days.

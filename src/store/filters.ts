@@ -5,8 +5,9 @@ import { sql } from "../db/sql-tag.ts";
 import { invalid } from "../core/errors.ts";
 import { normalizeTimestamp } from "../orchestration/time.ts";
 import { and, list, or, raw, type Fragments } from "./sql.ts";
+import type { JsonObject } from "../core/json.ts";
 
-type Json = Record<string, any>;
+type Json = JsonObject;
 type Builder = (f: Json, d: Fragments) => SQL[];
 
 const present = (v: unknown): boolean => v !== undefined && v !== null;
@@ -19,7 +20,10 @@ function combine(f: Json | undefined | null, conds: SQL[]): SQL[] {
 
 function ts(value: unknown, where: string): string {
   const n = typeof value === "string" ? normalizeTimestamp(value) : null;
-  if (!n) throw invalid(`Invalid datetime in ${where}: ${JSON.stringify(value)}`, [{ loc: ["body", ...where.split(".")], msg: "Input should be a valid datetime", type: "datetime_parsing" }]);
+  if (!n)
+    throw invalid(`Invalid datetime in ${where}: ${JSON.stringify(value)}`, [
+      { loc: ["body", ...where.split(".")], msg: "Input should be a valid datetime", type: "datetime_parsing" },
+    ]);
   return n;
 }
 
@@ -104,9 +108,15 @@ export const flowRunConditions: Builder = (f, d) =>
     ...timeFilter(raw("flow_run.start_time"), f.start_time, "flow_runs.start_time"),
     ...timeFilter(raw("flow_run.end_time"), f.end_time, "flow_runs.end_time"),
     ...timeFilter(raw("flow_run.expected_start_time"), f.expected_start_time, "flow_runs.expected_start_time"),
-    ...timeFilter(raw("flow_run.next_scheduled_start_time"), f.next_scheduled_start_time, "flow_runs.next_scheduled_start_time"),
+    ...timeFilter(
+      raw("flow_run.next_scheduled_start_time"),
+      f.next_scheduled_start_time,
+      "flow_runs.next_scheduled_start_time",
+    ),
     ...(f.parent_flow_run_id?.any_
-      ? [sql`flow_run.parent_task_run_id IN (SELECT id FROM task_run WHERE ${anyOf(raw("task_run.flow_run_id"), f.parent_flow_run_id.any_)})`]
+      ? [
+          sql`flow_run.parent_task_run_id IN (SELECT id FROM task_run WHERE ${anyOf(raw("task_run.flow_run_id"), f.parent_flow_run_id.any_)})`,
+        ]
       : []),
     ...nullableAny(raw("flow_run.parent_task_run_id"), f.parent_task_run_id),
     ...idFilter(raw("flow_run.idempotency_key"), f.idempotency_key),
@@ -122,7 +132,9 @@ export const taskRunConditions: Builder = (f, d) =>
     ...timeFilter(raw("task_run.end_time"), f.end_time, "task_runs.end_time"),
     ...timeFilter(raw("task_run.expected_start_time"), f.expected_start_time, "task_runs.expected_start_time"),
     ...(f.subflow_runs && present(f.subflow_runs.exists_)
-      ? [sql`${raw(f.subflow_runs.exists_ ? "" : "NOT ")}EXISTS (SELECT 1 FROM flow_run sub WHERE sub.parent_task_run_id = task_run.id)`]
+      ? [
+          sql`${raw(f.subflow_runs.exists_ ? "" : "NOT ")}EXISTS (SELECT 1 FROM flow_run sub WHERE sub.parent_task_run_id = task_run.id)`,
+        ]
       : []),
     ...nullableAny(raw("task_run.flow_run_id"), f.flow_run_id),
   ]);
@@ -134,7 +146,9 @@ export const logConditions: Builder = (f, d) =>
     ...timeFilter(raw("log.timestamp"), f.timestamp, "logs.timestamp"),
     ...(f.flow_run_id?.any_ ? [anyOf(raw("log.flow_run_id"), f.flow_run_id.any_)] : []),
     ...nullableAny(raw("log.task_run_id"), f.task_run_id),
-    ...(f.text?.query ? [or([d.contains(raw("log.message"), f.text.query), d.contains(raw("log.name"), f.text.query)])] : []),
+    ...(f.text?.query
+      ? [or([d.contains(raw("log.message"), f.text.query), d.contains(raw("log.name"), f.text.query)])]
+      : []),
   ]);
 
 /** Deployments are not stored yet; an id filter still narrows runs by their deployment_id. */
@@ -144,10 +158,15 @@ const deploymentOnRuns = (f: Json | undefined, col: string): SQL[] => (f?.id?.an
 export function flowRunWhere(body: Json, d: Fragments): SQL {
   const conds: SQL[] = [];
   if (body.flow_runs) conds.push(...flowRunConditions(body.flow_runs, d));
-  if (body.flows) conds.push(sql`flow_run.flow_id IN (SELECT flow.id FROM flow WHERE ${and(flowConditions(body.flows, d))})`);
-  if (body.task_runs) conds.push(sql`flow_run.id IN (SELECT task_run.flow_run_id FROM task_run WHERE ${and(taskRunConditions(body.task_runs, d))})`);
+  if (body.flows)
+    conds.push(sql`flow_run.flow_id IN (SELECT flow.id FROM flow WHERE ${and(flowConditions(body.flows, d))})`);
+  if (body.task_runs)
+    conds.push(
+      sql`flow_run.id IN (SELECT task_run.flow_run_id FROM task_run WHERE ${and(taskRunConditions(body.task_runs, d))})`,
+    );
   conds.push(...deploymentOnRuns(body.deployments, "flow_run.deployment_id"));
-  if (body.work_pool_queues?.name?.any_) conds.push(anyOf(raw("flow_run.work_queue_name"), body.work_pool_queues.name.any_));
+  if (body.work_pool_queues?.name?.any_)
+    conds.push(anyOf(raw("flow_run.work_queue_name"), body.work_pool_queues.name.any_));
   return and(conds);
 }
 
@@ -157,9 +176,11 @@ export function taskRunWhere(body: Json, d: Fragments): SQL {
   if (body.task_runs) conds.push(...taskRunConditions(body.task_runs, d));
   const runConds: SQL[] = [];
   if (body.flow_runs) runConds.push(...flowRunConditions(body.flow_runs, d));
-  if (body.flows) runConds.push(sql`flow_run.flow_id IN (SELECT flow.id FROM flow WHERE ${and(flowConditions(body.flows, d))})`);
+  if (body.flows)
+    runConds.push(sql`flow_run.flow_id IN (SELECT flow.id FROM flow WHERE ${and(flowConditions(body.flows, d))})`);
   runConds.push(...deploymentOnRuns(body.deployments, "flow_run.deployment_id"));
-  if (runConds.length) conds.push(sql`task_run.flow_run_id IN (SELECT flow_run.id FROM flow_run WHERE ${and(runConds)})`);
+  if (runConds.length)
+    conds.push(sql`task_run.flow_run_id IN (SELECT flow_run.id FROM flow_run WHERE ${and(runConds)})`);
   return and(conds);
 }
 
@@ -169,7 +190,10 @@ export function flowWhere(body: Json, d: Fragments): SQL {
   if (body.flows) conds.push(...flowConditions(body.flows, d));
   const runConds: SQL[] = [];
   if (body.flow_runs) runConds.push(...flowRunConditions(body.flow_runs, d));
-  if (body.task_runs) runConds.push(sql`flow_run.id IN (SELECT task_run.flow_run_id FROM task_run WHERE ${and(taskRunConditions(body.task_runs, d))})`);
+  if (body.task_runs)
+    runConds.push(
+      sql`flow_run.id IN (SELECT task_run.flow_run_id FROM task_run WHERE ${and(taskRunConditions(body.task_runs, d))})`,
+    );
   runConds.push(...deploymentOnRuns(body.deployments, "flow_run.deployment_id"));
   if (runConds.length) conds.push(sql`flow.id IN (SELECT flow_run.flow_id FROM flow_run WHERE ${and(runConds)})`);
   return and(conds);
@@ -183,7 +207,12 @@ export function logWhere(body: Json, d: Fragments): SQL {
 // dialect puts them (Prefect writes plain ASC/DESC too). The id breaks ties so pages never overlap.
 type Sort = [expr: string, dir: "ASC" | "DESC"];
 const SORTS: Record<string, Record<string, Sort>> = {
-  flow: { CREATED_DESC: ["flow.created", "DESC"], UPDATED_DESC: ["flow.updated", "DESC"], NAME_ASC: ["flow.name", "ASC"], NAME_DESC: ["flow.name", "DESC"] },
+  flow: {
+    CREATED_DESC: ["flow.created", "DESC"],
+    UPDATED_DESC: ["flow.updated", "DESC"],
+    NAME_ASC: ["flow.name", "ASC"],
+    NAME_DESC: ["flow.name", "DESC"],
+  },
   flow_run: {
     ID_DESC: ["flow_run.id", "DESC"],
     START_TIME_ASC: ["coalesce(flow_run.start_time, flow_run.expected_start_time)", "ASC"],
@@ -207,7 +236,10 @@ const SORTS: Record<string, Record<string, Sort>> = {
   log: { TIMESTAMP_ASC: ["log.timestamp", "ASC"], TIMESTAMP_DESC: ["log.timestamp", "DESC"] },
 };
 
-export const SORT_NAMES = Object.fromEntries(Object.entries(SORTS).map(([k, v]) => [k, Object.keys(v)])) as Record<string, string[]>;
+export const SORT_NAMES = Object.fromEntries(Object.entries(SORTS).map(([k, v]) => [k, Object.keys(v)])) as Record<
+  string,
+  string[]
+>;
 
 /** ORDER BY for a sort name, with the row id as the tie-breaker. */
 export function orderBy(table: keyof typeof SORTS, sort: string | null | undefined, fallback: string): SQL {

@@ -62,7 +62,8 @@ const SPLIT_MAX_ROWS = 2000;
 
 function pageWhere(body: FilterBody, page: Page, order: SQL, d: Fragments): SQL {
   const types = (body as { flow_runs?: { state?: { type?: { any_?: unknown } } } }).flow_runs?.state?.type?.any_;
-  if (d.dialect !== "sqlite" || !Array.isArray(types) || types.length < 2 || page.offset + page.limit > SPLIT_MAX_ROWS) return flowRunWhere(body, d);
+  if (d.dialect !== "sqlite" || !Array.isArray(types) || types.length < 2 || page.offset + page.limit > SPLIT_MAX_ROWS)
+    return flowRunWhere(body, d);
   const flowRuns = body.flow_runs as Record<string, Record<string, unknown>>;
   const one = (type: unknown) => {
     const only = { ...body, flow_runs: { ...flowRuns, state: { ...flowRuns.state, type: { any_: [type] } } } };
@@ -99,10 +100,14 @@ export function flowRunsStore(driver: Driver) {
 
   return {
     /** Creates the run and writes its first state (forced, as Prefect does). `created` is false for an idempotent repeat. */
-    create(input: FlowRunCreate): Promise<{ created: boolean; run: FlowRunJson; transition: TransitionOutcome | null }> {
+    create(
+      input: FlowRunCreate,
+    ): Promise<{ created: boolean; run: FlowRunJson; transition: TransitionOutcome | null }> {
       return driver.tx(function* () {
         const now = nowTimestamp();
-        const flow = (yield row(sql`SELECT id, labels FROM flow WHERE id = ${input.flow_id}`)) as { id: string; labels: Record<string, unknown> } | undefined;
+        const flow = (yield row(sql`SELECT id, labels FROM flow WHERE id = ${input.flow_id}`)) as
+          | { id: string; labels: Record<string, unknown> }
+          | undefined;
         if (!flow) throw integrityConflict();
         const id = Bun.randomUUIDv7();
         const labels = { ...flow.labels, ...(input.labels ?? {}), "prefect.flow.id": input.flow_id };
@@ -118,7 +123,9 @@ export function flowRunsStore(driver: Driver) {
           ON CONFLICT (flow_id, idempotency_key) DO NOTHING
           RETURNING id`)) as { id: string } | undefined;
         if (!inserted) {
-          const existing = (yield row(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.flow_id = ${input.flow_id} AND flow_run.idempotency_key = ${input.idempotency_key ?? null}`)) as Row;
+          const existing = (yield row(
+            sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.flow_id = ${input.flow_id} AND flow_run.idempotency_key = ${input.idempotency_key ?? null}`,
+          )) as Row;
           return { created: false, run: flowRunJson(existing, now), transition: null };
         }
         const state: StateCreate = input.state ?? { type: "PENDING" };
@@ -144,12 +151,16 @@ export function flowRunsStore(driver: Driver) {
 
     count(body: FilterBody): Promise<number> {
       return driver.read(function* () {
-        return ((yield row(sql`SELECT count(*) AS count FROM flow_run WHERE ${flowRunWhere(body, d)}`)) as { count: number }).count;
+        return (
+          (yield row(sql`SELECT count(*) AS count FROM flow_run WHERE ${flowRunWhere(body, d)}`)) as { count: number }
+        ).count;
       });
     },
 
     /** Runs per state type and name, for the dashboard's counts. */
-    countByState(body: FilterBody): Promise<Array<{ state_type: string | null; state_name: string | null; count: number }>> {
+    countByState(
+      body: FilterBody,
+    ): Promise<Array<{ state_type: string | null; state_name: string | null; count: number }>> {
       return driver.read(function* () {
         return (yield rows(sql`
           SELECT flow_run.state_type, flow_run.state_name, count(*) AS count FROM flow_run WHERE ${flowRunWhere(body, d)}
@@ -173,9 +184,13 @@ export function flowRunsStore(driver: Driver) {
     /** Merges labels into the run's labels (PATCH /flow_runs/{id}/labels). */
     updateLabels(id: string, labels: Record<string, unknown>): Promise<boolean> {
       return driver.tx(function* () {
-        const r = (yield row(sql`SELECT labels FROM flow_run WHERE id = ${id}${d.forUpdate}`)) as { labels: Record<string, unknown> } | undefined;
+        const r = (yield row(sql`SELECT labels FROM flow_run WHERE id = ${id}${d.forUpdate}`)) as
+          | { labels: Record<string, unknown> }
+          | undefined;
         if (!r) return false;
-        yield exec(sql`UPDATE flow_run SET labels = ${d.json({ ...r.labels, ...labels })}, updated = ${nowTimestamp()} WHERE id = ${id}`);
+        yield exec(
+          sql`UPDATE flow_run SET labels = ${d.json({ ...r.labels, ...labels })}, updated = ${nowTimestamp()} WHERE id = ${id}`,
+        );
         return true;
       });
     },
@@ -189,7 +204,11 @@ export function flowRunsStore(driver: Driver) {
 
     bulkDelete(body: FilterBody, limit: number): Promise<string[]> {
       return driver.tx(function* () {
-        const ids = ((yield rows(sql`SELECT flow_run.id FROM flow_run WHERE ${flowRunWhere(body, d)} LIMIT ${limit}`)) as Array<{ id: string }>).map((r) => r.id);
+        const ids = (
+          (yield rows(sql`SELECT flow_run.id FROM flow_run WHERE ${flowRunWhere(body, d)} LIMIT ${limit}`)) as Array<{
+            id: string;
+          }>
+        ).map((r) => r.id);
         if (!ids.length) return ids;
         yield exec(sql`DELETE FROM log WHERE flow_run_id IN (${list(ids)})`);
         yield exec(sql`DELETE FROM flow_run WHERE id IN (${list(ids)})`);
@@ -204,7 +223,9 @@ export function flowRunsStore(driver: Driver) {
     /** States of a run, oldest first (GET /flow_run_states/?flow_run_id=). */
     states(flowRunId: string) {
       return driver.read(function* () {
-        const rs = (yield rows(sql`SELECT * FROM flow_run_state WHERE flow_run_id = ${flowRunId} ORDER BY timestamp ASC`)) as Row[];
+        const rs = (yield rows(
+          sql`SELECT * FROM flow_run_state WHERE flow_run_id = ${flowRunId} ORDER BY timestamp ASC`,
+        )) as Row[];
         return rs.map(stateJson);
       });
     },

@@ -5,6 +5,7 @@ import { exec, row, rows } from "../db/driver.ts";
 import { nowTimestamp } from "../orchestration/time.ts";
 import { flowWhere, orderBy } from "./filters.ts";
 import { fragmentsFor, list } from "./sql.ts";
+import type { JsonObject } from "../core/json.ts";
 
 export interface Flow {
   id: string;
@@ -27,7 +28,7 @@ export interface Page {
   sort?: string | null;
 }
 
-export type FilterBody = Record<string, any>;
+export type FilterBody = JsonObject;
 
 const COLUMNS = sql`flow.id, flow.created, flow.updated, flow.name, flow.tags, flow.labels`;
 
@@ -96,7 +97,11 @@ export function flowsStore(driver: Driver) {
 
     bulkDelete(body: FilterBody, limit: number): Promise<string[]> {
       return driver.tx(function* () {
-        const ids = ((yield rows(sql`SELECT flow.id FROM flow WHERE ${flowWhere(body, d)} LIMIT ${limit}`)) as Array<{ id: string }>).map((r) => r.id);
+        const ids = (
+          (yield rows(sql`SELECT flow.id FROM flow WHERE ${flowWhere(body, d)} LIMIT ${limit}`)) as Array<{
+            id: string;
+          }>
+        ).map((r) => r.id);
         if (ids.length) yield exec(sql`DELETE FROM flow WHERE id IN (${list(ids)})`);
         return ids;
       });

@@ -48,9 +48,12 @@ export function logsStore(driver: Driver) {
       const now = nowTimestamp();
       return driver.tx(function* () {
         for (let i = 0; i < logs.length; i += CHUNK) {
-          const values = logs.slice(i, i + CHUNK).map(
-            (l) => sql`(${Bun.randomUUIDv7()}, ${now}, ${now}, ${clean(l.name)}, ${l.level}, ${clean(l.message)}, ${l.timestamp}, ${l.flow_run_id ?? null}, ${l.task_run_id ?? null})`,
-          );
+          const values = logs
+            .slice(i, i + CHUNK)
+            .map(
+              (l) =>
+                sql`(${Bun.randomUUIDv7()}, ${now}, ${now}, ${clean(l.name)}, ${l.level}, ${clean(l.message)}, ${l.timestamp}, ${l.flow_run_id ?? null}, ${l.task_run_id ?? null})`,
+            );
           yield exec(sql`
             INSERT INTO log (id, created, updated, name, level, message, timestamp, flow_run_id, task_run_id)
             VALUES ${sql.join(values, sql`, `)}`);

@@ -8,14 +8,21 @@ import { addSeconds, diffSeconds, normalizeTimestamp } from "../orchestration/in
 import { MAX_INTERVAL_SECONDS } from "../orchestration/time.ts";
 import { flowRunWhere } from "./filters.ts";
 import { fragmentsFor } from "./sql.ts";
+import type { JsonObject } from "../core/json.ts";
 
 const MAX_INTERVALS = 500;
 
-function parseInterval(body: Record<string, any>): number {
+function parseInterval(body: JsonObject): number {
   const v = body.history_interval_seconds ?? body.history_interval;
-  let seconds = typeof v === "number" ? v : typeof v === "string" ? isoDurationSeconds(v) : NaN;
+  const seconds = typeof v === "number" ? v : typeof v === "string" ? isoDurationSeconds(v) : NaN;
   if (!Number.isFinite(seconds) || seconds < 1) {
-    throw invalid("History interval must not be less than 1 second.", [{ loc: ["body", "history_interval"], msg: "History interval must not be less than 1 second.", type: "value_error" }]);
+    throw invalid("History interval must not be less than 1 second.", [
+      {
+        loc: ["body", "history_interval"],
+        msg: "History interval must not be less than 1 second.",
+        type: "value_error",
+      },
+    ]);
   }
   if (seconds > MAX_INTERVAL_SECONDS) {
     const msg = `History interval must not be more than ${MAX_INTERVAL_SECONDS} seconds (100 years).`;
@@ -34,7 +41,10 @@ function isoDurationSeconds(s: string): number {
 
 function bound(value: unknown, field: string): string {
   const n = typeof value === "string" ? normalizeTimestamp(value) : null;
-  if (!n) throw invalid(`Invalid datetime in ${field}`, [{ loc: ["body", field], msg: "Input should be a valid datetime", type: "datetime_parsing" }]);
+  if (!n)
+    throw invalid(`Invalid datetime in ${field}`, [
+      { loc: ["body", field], msg: "Input should be a valid datetime", type: "datetime_parsing" },
+    ]);
   return n;
 }
 
@@ -49,20 +59,28 @@ export interface HistoryState {
 export function runHistoryStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
   return {
-    flowRunHistory(body: Record<string, any>) {
+    flowRunHistory(body: JsonObject) {
       const start = bound(body.history_start, "history_start");
       const end = bound(body.history_end, "history_end");
       const interval = parseInterval(body);
       const span = diffSeconds(end, start);
-      if (span < 0) throw invalid("history_end must not be before history_start", [{ loc: ["body", "history_end"], msg: "history_end must not be before history_start", type: "value_error" }]);
+      if (span < 0)
+        throw invalid("history_end must not be before history_start", [
+          { loc: ["body", "history_end"], msg: "history_end must not be before history_start", type: "value_error" },
+        ]);
       const buckets = Math.max(1, Math.ceil(span / interval));
       // The last bucket must still end before year 10000, where timestamps stop.
       try {
         addSeconds(start, buckets * interval);
       } catch {
-        throw invalid("History interval reaches past the last representable time.", [{ loc: ["body", "history_interval"], msg: "History interval is too large", type: "value_error" }]);
+        throw invalid("History interval reaches past the last representable time.", [
+          { loc: ["body", "history_interval"], msg: "History interval is too large", type: "value_error" },
+        ]);
       }
-      if (buckets > MAX_INTERVALS) throw invalid(`History interval is too small: at most ${MAX_INTERVALS} intervals are allowed.`, [{ loc: ["body", "history_interval"], msg: "History interval is too small", type: "value_error" }]);
+      if (buckets > MAX_INTERVALS)
+        throw invalid(`History interval is too small: at most ${MAX_INTERVALS} intervals are allowed.`, [
+          { loc: ["body", "history_interval"], msg: "History interval is too small", type: "value_error" },
+        ]);
       return driver.read(function* () {
         const startEpoch = Date.parse(start) / 1000; // millisecond precision is plenty for bucketing
         const bucket = sql`CAST(floor((${d.epoch(sql`flow_run.expected_start_time`)} - ${startEpoch}) / ${interval}) AS INTEGER)`;

@@ -66,11 +66,19 @@ export function runListStore(driver: Driver) {
    * expected_start_time) or expected-start-time index) to decide; a unary + keeps a condition off the
    * index choice. PostgreSQL's planner has statistics and needs no help.
    */
-  function* steeredConditions(since: string | null, states: string[], keyIsStartTime: boolean, stateKeyIndexed: boolean): Op<SQL[]> {
-    const window = (plus: string) => (since === null ? [] : [sql`${raw(plus)}flow_run.expected_start_time >= ${since}`]);
+  function* steeredConditions(
+    since: string | null,
+    states: string[],
+    keyIsStartTime: boolean,
+    stateKeyIndexed: boolean,
+  ): Op<SQL[]> {
+    const window = (plus: string) =>
+      since === null ? [] : [sql`${raw(plus)}flow_run.expected_start_time >= ${since}`];
     const state = (plus: string) => (states.length ? [sql`${raw(plus)}flow_run.state_type IN (${list(states)})`] : []);
     if (!sqlite || keyIsStartTime || (since === null && !states.length)) return [...window(""), ...state("")];
-    const probe = (yield rows(sql`SELECT count(*) AS n FROM (SELECT 1 FROM flow_run WHERE ${and([...window(""), ...state("")])} LIMIT ${LARGE_WINDOW}) w`)) as Row[];
+    const probe = (yield rows(
+      sql`SELECT count(*) AS n FROM (SELECT 1 FROM flow_run WHERE ${and([...window(""), ...state("")])} LIMIT ${LARGE_WINDOW}) w`,
+    )) as Row[];
     if (Number(probe[0]?.n ?? 0) < LARGE_WINDOW) return [...window(""), ...state("")];
     // One state and a key with a (state_type, key, id) index (0004's START_TIME sort): that index gives
     // the state's runs in order, however the states are spread over time; walking the key's own index
@@ -88,7 +96,12 @@ export function runListStore(driver: Driver) {
     const ascending = (dir === "ASC") !== backwards;
     const qdir = raw(ascending ? "ASC" : "DESC");
     const stateKeyIndexed = (req.states?.length ?? 0) === 1 && STATE_KEY_INDEXED.has(expr);
-    const steered = yield* steeredConditions(req.since, req.states ?? [], expr === "flow_run.expected_start_time", stateKeyIndexed);
+    const steered = yield* steeredConditions(
+      req.since,
+      req.states ?? [],
+      expr === "flow_run.expected_start_time",
+      stateKeyIndexed,
+    );
     const base = [flowRunWhere(req.body, d), ...steered];
     const want = req.limit + 1;
     const select = (extra: SQL[], limit: number, offset = 0) =>
@@ -109,7 +122,11 @@ export function runListStore(driver: Driver) {
         if (nullsFirst) segments.push([sql`${key} IS NOT NULL`]);
       } else {
         const k = cursor.key;
-        segments.push(ascending ? [sql`${key} >= ${k}`, sql`(${key} > ${k} OR ${idBeyond})`] : [sql`${key} <= ${k}`, sql`(${key} < ${k} OR ${idBeyond})`]);
+        segments.push(
+          ascending
+            ? [sql`${key} >= ${k}`, sql`(${key} > ${k} OR ${idBeyond})`]
+            : [sql`${key} <= ${k}`, sql`(${key} < ${k} OR ${idBeyond})`],
+        );
         if (!nullsFirst) segments.push([sql`${key} IS NULL`]);
       }
       found = [];
@@ -123,13 +140,22 @@ export function runListStore(driver: Driver) {
     if (backwards) ids = ids.reverse();
     const byId = new Map<string, Row>();
     if (ids.length) {
-      for (const r of (yield rows(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id IN (${list(ids.map((r) => r.id))})`)) as Row[]) byId.set(r.id as string, r);
+      for (const r of (yield rows(
+        sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id IN (${list(ids.map((r) => r.id))})`,
+      )) as Row[])
+        byId.set(r.id as string, r);
     }
     const now = nowTimestamp();
-    const runs = ids.map((r) => byId.get(r.id as string)).filter((r): r is Row => !!r).map((r) => flowRunJson(r, now));
+    const runs = ids
+      .map((r) => byId.get(r.id as string))
+      .filter((r): r is Row => !!r)
+      .map((r) => flowRunJson(r, now));
     // Time keys in the normalised form whatever the dialect returned (PostgreSQL: '2026-11-25 04:00:00.1+00'),
     // so a cursor reads the same on both and a link's cursor can be checked for its shape.
-    const keyOf = (k: unknown) => (typeof k === "string" && expr !== "flow_run.name" ? (normalizeTimestamp(k) ?? k) : ((k as string | number | null) ?? null));
+    const keyOf = (k: unknown) =>
+      typeof k === "string" && expr !== "flow_run.name"
+        ? (normalizeTimestamp(k) ?? k)
+        : ((k as string | number | null) ?? null);
     const at = (r: Row | undefined): Cursor | null => (r ? { key: keyOf(r.sort_key), id: r.id as string } : null);
     return { runs, more, first: at(ids[0]), last: at(ids[ids.length - 1]) };
   }

@@ -7,7 +7,8 @@ import { estimatedRunTime, estimatedStartTimeDelta, type State } from "../orches
 import { raw } from "./sql.ts";
 
 /** The current state's columns a run row does not carry itself, from the state table aliased `st`. */
-export const STATE_JOIN_COLUMNS = "st.message AS state_message, st.state_details AS state_state_details, st.data AS state_data";
+export const STATE_JOIN_COLUMNS =
+  "st.message AS state_message, st.state_details AS state_state_details, st.data AS state_data";
 
 /**
  * SELECT list and join for a run table aliased as its own name, with its state table aliased `st`;
@@ -65,7 +66,16 @@ export function flowRunJson(r: Row, now: string) {
     parameters: r.parameters,
     idempotency_key: r.idempotency_key ?? null,
     context: r.context,
-    empirical_policy: { max_retries: 0, retry_delay_seconds: 0, retries: null, retry_delay: null, pause_keys: [], resuming: false, retry_type: null, ...(r.empirical_policy as object) },
+    empirical_policy: {
+      max_retries: 0,
+      retry_delay_seconds: 0,
+      retries: null,
+      retry_delay: null,
+      pause_keys: [],
+      resuming: false,
+      retry_type: null,
+      ...(r.empirical_policy as object),
+    },
     tags: r.tags,
     labels: r.labels,
     parent_task_run_id: r.parent_task_run_id ?? null,
@@ -96,7 +106,14 @@ export function taskRunJson(r: Row, now: string) {
     cache_key: r.cache_key ?? null,
     cache_expiration: r.cache_expiration ?? null,
     task_version: r.task_version ?? null,
-    empirical_policy: { max_retries: 0, retry_delay_seconds: 0, retries: 0, retry_delay: 0, retry_jitter_factor: null, ...(r.empirical_policy as object) },
+    empirical_policy: {
+      max_retries: 0,
+      retry_delay_seconds: 0,
+      retries: 0,
+      retry_delay: 0,
+      retry_jitter_factor: null,
+      ...(r.empirical_policy as object),
+    },
     tags: r.tags,
     labels: r.labels,
     state_id: r.state_id ?? null,

@@ -26,7 +26,19 @@ const TABLES = {
   task_run: { run: "task_run", state: "task_run_state", fk: "task_run_id" },
 } as const;
 
-const BOOKKEEPING = ["state_id", "state_type", "state_name", "state_timestamp", "start_time", "end_time", "total_run_time", "expected_start_time", "next_scheduled_start_time", "run_count", "empirical_policy"];
+const BOOKKEEPING = [
+  "state_id",
+  "state_type",
+  "state_name",
+  "state_timestamp",
+  "start_time",
+  "end_time",
+  "total_run_time",
+  "expected_start_time",
+  "next_scheduled_start_time",
+  "run_count",
+  "empirical_policy",
+];
 const qualified = (table: string, columns: string[]) => columns.map((c) => `${table}.${c}`).join(", ");
 // One read per transition: the run's snapshot for the rules, its current state (the run's bookkeeping
 // columns mirror the state's id, type, name and timestamp; the rest comes from the join) and, for flow
@@ -34,10 +46,22 @@ const qualified = (table: string, columns: string[]) => columns.map((c) => `${ta
 const SNAPSHOT: Record<RunKind, ReturnType<typeof runSelect>> = {
   flow_run: runSelect(
     "flow_run",
-    qualified("flow_run", ["id", ...BOOKKEEPING, "deployment_id", "parent_task_run_id", "infrastructure_pid", "name", "flow_id", "tags", "work_queue_name"]) +
-      ", (SELECT flow.name FROM flow WHERE flow.id = flow_run.flow_id) AS flow_name",
+    `${qualified("flow_run", [
+      "id",
+      ...BOOKKEEPING,
+      "deployment_id",
+      "parent_task_run_id",
+      "infrastructure_pid",
+      "name",
+      "flow_id",
+      "tags",
+      "work_queue_name",
+    ])}, (SELECT flow.name FROM flow WHERE flow.id = flow_run.flow_id) AS flow_name`,
   ),
-  task_run: runSelect("task_run", qualified("task_run", ["id", ...BOOKKEEPING, "flow_run_id", "flow_run_run_count", "tags"])),
+  task_run: runSelect(
+    "task_run",
+    qualified("task_run", ["id", ...BOOKKEEPING, "flow_run_id", "flow_run_run_count", "tags"]),
+  ),
 };
 
 export interface SetStateInput {
@@ -61,7 +85,9 @@ export interface SetStateOutcome {
 export function* loadState(kind: RunKind, stateId: string | null): Op<State | null> {
   if (!stateId) return null;
   const t = TABLES[kind];
-  const r = (yield row(sql`SELECT id, type, name, timestamp, message, data, state_details FROM ${raw(t.state)} WHERE id = ${stateId}`)) as State | undefined;
+  const r = (yield row(
+    sql`SELECT id, type, name, timestamp, message, data, state_details FROM ${raw(t.state)} WHERE id = ${stateId}`,
+  )) as State | undefined;
   return r ?? null;
 }
 
@@ -79,15 +105,24 @@ function* loadCachedState(proposed: StateCreate, now: string): Op<State | null> 
 
 function* loadEnclosingFlowRun(flowRunId: string | null): Op<EnclosingFlowRun | null> {
   if (!flowRunId) return null;
-  const r = (yield row(sql`SELECT id, run_count, state_id FROM flow_run WHERE id = ${flowRunId}`)) as { id: string; run_count: number; state_id: string | null } | undefined;
+  const r = (yield row(sql`SELECT id, run_count, state_id FROM flow_run WHERE id = ${flowRunId}`)) as
+    | { id: string; run_count: number; state_id: string | null }
+    | undefined;
   if (!r) return null;
   return { id: r.id, run_count: r.run_count, state: yield* loadState("flow_run", r.state_id) };
 }
 
 /** Orchestrates one transition of an existing run; null when the run does not exist. */
-export function* setRunStateOp(kind: RunKind, runId: string, input: SetStateInput, d: Fragments): Op<SetStateOutcome | null> {
+export function* setRunStateOp(
+  kind: RunKind,
+  runId: string,
+  input: SetStateInput,
+  d: Fragments,
+): Op<SetStateOutcome | null> {
   const t = TABLES[kind];
-  const run = (yield row(sql`SELECT ${SNAPSHOT[kind].columns} FROM ${SNAPSHOT[kind].from} WHERE ${raw(t.run)}.id = ${runId}${d.forUpdateOf(t.run)}`)) as Row | undefined;
+  const run = (yield row(
+    sql`SELECT ${SNAPSHOT[kind].columns} FROM ${SNAPSHOT[kind].from} WHERE ${raw(t.run)}.id = ${runId}${d.forUpdateOf(t.run)}`,
+  )) as Row | undefined;
   if (!run) return null;
   const initial = stateOf(run);
   const common = {
@@ -126,7 +161,12 @@ export function* setRunStateOp(kind: RunKind, runId: string, input: SetStateInpu
         INSERT INTO task_run_state_cache (id, created, updated, cache_key, cache_expiration, task_run_state_id)
         VALUES (${Bun.randomUUIDv7()}, ${input.now}, ${input.now}, ${effect.cache_key}, ${effect.cache_expiration}, ${effect.task_run_state_id})`);
     } else if (effect.kind === "set_parent_task_run_state") {
-      const parent = yield* setRunStateOp("task_run", effect.task_run_id, { proposed: effect.state as StateCreate, force: true, now: input.now }, d);
+      const parent = yield* setRunStateOp(
+        "task_run",
+        effect.task_run_id,
+        { proposed: effect.state as StateCreate, force: true, now: input.now },
+        d,
+      );
       if (parent) nested.push(parent);
     }
     // Background-task queues, run inputs and concurrency slots arrive with their features.
@@ -135,8 +175,18 @@ export function* setRunStateOp(kind: RunKind, runId: string, input: SetStateInpu
 }
 
 const PATCHABLE = new Set([
-  "state_id", "state_type", "state_name", "state_timestamp", "start_time", "end_time", "total_run_time",
-  "expected_start_time", "next_scheduled_start_time", "run_count", "empirical_policy", "flow_run_run_count",
+  "state_id",
+  "state_type",
+  "state_name",
+  "state_timestamp",
+  "start_time",
+  "end_time",
+  "total_run_time",
+  "expected_start_time",
+  "next_scheduled_start_time",
+  "run_count",
+  "empirical_policy",
+  "flow_run_run_count",
 ]);
 
 export function* updateRun(table: string, runId: string, patch: RunPatch, now: string, d: Fragments): Op<void> {

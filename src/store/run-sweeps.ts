@@ -13,9 +13,10 @@ const FIRST = "00000000-0000-0000-0000-000000000000";
 const NOT_TERMINAL = ["SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"] as const;
 
 export function runSweepsStore(driver: Driver) {
-  const read = <T>(statement: ReturnType<typeof sql>) => driver.read(function* () {
-    return (yield rows(statement)) as T[];
-  });
+  const read = <T>(statement: ReturnType<typeof sql>) =>
+    driver.read(function* () {
+      return (yield rows(statement)) as T[];
+    });
   return {
     /** Runs still Scheduled (not yet Late) whose start was due before `before` (MarkLateRuns). */
     dueScheduled(before: string, limit: number) {
@@ -30,7 +31,10 @@ export function runSweepsStore(driver: Driver) {
       const rs = await read<Row>(sql`
         SELECT flow_run.id, st.state_details FROM flow_run LEFT JOIN flow_run_state st ON st.id = flow_run.state_id
         WHERE flow_run.state_type = 'PAUSED' AND flow_run.id > ${afterId ?? FIRST} ORDER BY flow_run.id LIMIT ${limit}`);
-      return rs.map((r) => ({ id: r.id as string, pause_timeout: ((r.state_details as Record<string, unknown> | null)?.pause_timeout as string | null) ?? null }));
+      return rs.map((r) => ({
+        id: r.id as string,
+        pause_timeout: ((r.state_details as Record<string, unknown> | null)?.pause_timeout as string | null) ?? null,
+      }));
     },
 
     /** Runs that entered Cancelling at or before `before` and are still there. */

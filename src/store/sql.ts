@@ -36,9 +36,16 @@ const escapeLike = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`
 const sqlite: Fragments = {
   dialect: "sqlite",
   json: (v) => sql`${JSON.stringify(v ?? null)}`,
-  jsonHasAny: (c, vs) => sql`EXISTS (SELECT 1 FROM json_each(${c}) WHERE json_each.value IN (${sql.join(vs.map((v) => sql`${v}`), sql`, `)}))`,
+  jsonHasAny: (c, vs) =>
+    sql`EXISTS (SELECT 1 FROM json_each(${c}) WHERE json_each.value IN (${sql.join(
+      vs.map((v) => sql`${v}`),
+      sql`, `,
+    )}))`,
   jsonHasAll: (c, vs) =>
-    sql`(SELECT count(DISTINCT json_each.value) FROM json_each(${c}) WHERE json_each.value IN (${sql.join(vs.map((v) => sql`${v}`), sql`, `)})) = ${new Set(vs).size}`,
+    sql`(SELECT count(DISTINCT json_each.value) FROM json_each(${c}) WHERE json_each.value IN (${sql.join(
+      vs.map((v) => sql`${v}`),
+      sql`, `,
+    )})) = ${new Set(vs).size}`,
   jsonEmpty: (c) => sql`json_array_length(${c}) = 0`,
   contains: (c, t) => sql`${c} LIKE ${escapeLike(t)} ESCAPE '\\'`,
   forUpdate: sql``,
@@ -61,7 +68,10 @@ const pg: Fragments = {
 };
 
 function toPgTextArray(values: string[]): SQL {
-  return sql`ARRAY[${sql.join(values.map((v) => sql`${v}::text`), sql`, `)}]`;
+  return sql`ARRAY[${sql.join(
+    values.map((v) => sql`${v}::text`),
+    sql`, `,
+  )}]`;
 }
 
 export const fragmentsFor = (dialect: "sqlite" | "pg"): Fragments => (dialect === "sqlite" ? sqlite : pg);
@@ -77,4 +87,8 @@ export function or(conds: SQL[]): SQL {
   return conds.length === 1 ? conds[0] : sql`(${sql.join(conds, sql` OR `)})`;
 }
 
-export const list = (values: unknown[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
+export const list = (values: unknown[]) =>
+  sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  );

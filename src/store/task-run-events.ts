@@ -14,9 +14,17 @@ import type { Driver, Op } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
 import { normalizeUuid } from "../events/schema.ts";
-import { DATETIME_DETAIL_FIELDS, isStateType, makeDraft, nowTimestamp, normalizeTimestamp, type StateDraft } from "../orchestration/index.ts";
+import {
+  DATETIME_DETAIL_FIELDS,
+  isStateType,
+  makeDraft,
+  nowTimestamp,
+  normalizeTimestamp,
+  type StateDraft,
+} from "../orchestration/index.ts";
 import { Labels, StateDetails, TaskInputs, TaskRunPolicy } from "../schemas/runs.ts";
 import { and, list, or, fragmentsFor, type Fragments } from "./sql.ts";
+import type { JsonObject } from "../core/json.ts";
 
 export interface RecordOutcome {
   /** Events whose task run and state were written (or were already there). */
@@ -27,7 +35,7 @@ export interface RecordOutcome {
   rejected: Array<{ event: ReceivedEvent; reason: string }>;
 }
 
-type Value = string | number | null | SQL;
+type ColumnValue = string | number | null | SQL;
 
 interface Item {
   event: ReceivedEvent;
@@ -36,8 +44,8 @@ interface Item {
   taskKey: string;
   dynamicKey: string;
   timestamp: string; // the state's timestamp = event.occurred
-  columns: Record<string, Value>; // written on insert and update
-  insertOnly: Record<string, Value>; // written on insert only (required columns the payload lacked)
+  columns: Record<string, ColumnValue>; // written on insert and update
+  insertOnly: Record<string, ColumnValue>; // written on insert only (required columns the payload lacked)
   state: StateDraft;
 }
 
@@ -46,7 +54,7 @@ const TIMES = ["expected_start_time", "next_scheduled_start_time", "start_time",
 const INTS = ["run_count", "flow_run_run_count"];
 // The same models the API checks these fields with: an event is another way in.
 const JSON_OBJECTS = { empirical_policy: TaskRunPolicy, labels: Labels, task_inputs: TaskInputs } as const;
-const isObj = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Reads one event into an Item, or the reason it is not a task-run state event. */
 export function itemFromEvent(event: ReceivedEvent, d: Fragments): Item | string {
@@ -61,11 +69,13 @@ export function itemFromEvent(event: ReceivedEvent, d: Fragments): Item | string
   const vs = event.payload.validated_state;
   if (!isObj(tr)) return "payload.task_run is missing";
   if (!isObj(vs) || !isStateType(vs.type)) return "payload.validated_state has no valid type";
-  if (typeof tr.task_key !== "string" || typeof tr.dynamic_key !== "string") return "payload.task_run needs task_key and dynamic_key";
+  if (typeof tr.task_key !== "string" || typeof tr.dynamic_key !== "string")
+    return "payload.task_run needs task_key and dynamic_key";
 
   // Only what the payload carries is written (Prefect's exclude_unset), so an event never blanks a column.
-  const columns: Record<string, Value> = {};
-  for (const k of TEXT) if (typeof tr[k] === "string" || (tr[k] === null && k !== "name" && k in tr)) columns[k] = tr[k];
+  const columns: Record<string, ColumnValue> = {};
+  for (const k of TEXT)
+    if (typeof tr[k] === "string" || (tr[k] === null && k !== "name" && k in tr)) columns[k] = tr[k];
   for (const k of TIMES) {
     if (!(k in tr)) continue;
     if (tr[k] === null) columns[k] = null;
@@ -73,7 +83,8 @@ export function itemFromEvent(event: ReceivedEvent, d: Fragments): Item | string
     else return `payload.task_run.${k} is not a datetime`;
   }
   for (const k of INTS) if (Number.isInteger(tr[k])) columns[k] = tr[k];
-  if (typeof tr.total_run_time === "number" && Number.isFinite(tr.total_run_time)) columns.total_run_time = tr.total_run_time;
+  if (typeof tr.total_run_time === "number" && Number.isFinite(tr.total_run_time))
+    columns.total_run_time = tr.total_run_time;
   for (const [k, model] of Object.entries(JSON_OBJECTS)) {
     if (!isObj(tr[k])) continue;
     if (!Value.Check(model, tr[k])) return `payload.task_run.${k} does not fit Prefect's model`;
@@ -81,20 +92,47 @@ export function itemFromEvent(event: ReceivedEvent, d: Fragments): Item | string
   }
   if (Array.isArray(tr.tags)) columns.tags = d.json(tr.tags);
 
-  if (isObj(vs.state_details) && !Value.Check(StateDetails, vs.state_details)) return "payload.validated_state.state_details does not fit Prefect's model";
-  const details: Record<string, unknown> = { ...(isObj(vs.state_details) ? vs.state_details : {}), task_run_id: id, flow_run_id: flowRunId };
+  if (isObj(vs.state_details) && !Value.Check(StateDetails, vs.state_details))
+    return "payload.validated_state.state_details does not fit Prefect's model";
+  const details: Record<string, unknown> = {
+    ...(isObj(vs.state_details) ? vs.state_details : {}),
+    task_run_id: id,
+    flow_run_id: flowRunId,
+  };
   for (const k of DATETIME_DETAIL_FIELDS) {
     if (typeof details[k] !== "string") continue;
     const ts = normalizeTimestamp(details[k] as string);
     if (!ts) return `payload.validated_state.state_details.${k} is not a datetime`;
     details[k] = ts;
   }
-  const state = makeDraft(vs.type, { name: vs.name, message: vs.message, data: vs.data, state_details: details as never });
+  const state = makeDraft(vs.type, {
+    name: vs.name,
+    message: vs.message,
+    data: vs.data,
+    state_details: details as never,
+  });
 
-  Object.assign(columns, { flow_run_id: flowRunId, state_id: event.id, state_type: state.type, state_name: state.name, state_timestamp: event.occurred });
+  Object.assign(columns, {
+    flow_run_id: flowRunId,
+    state_id: event.id,
+    state_type: state.type,
+    state_name: state.name,
+    state_timestamp: event.occurred,
+  });
   // The SDK's own naming (`<task>-<first 3 of the dynamic key>`) when the payload has no name.
-  const insertOnly: Record<string, Value> = "name" in columns ? {} : { name: `${tr.task_key}-${tr.dynamic_key.slice(0, 3)}` };
-  return { event, id, flowRunId, taskKey: tr.task_key, dynamicKey: tr.dynamic_key, timestamp: event.occurred, columns, insertOnly, state };
+  const insertOnly: Record<string, ColumnValue> =
+    "name" in columns ? {} : { name: `${tr.task_key}-${tr.dynamic_key.slice(0, 3)}` };
+  return {
+    event,
+    id,
+    flowRunId,
+    taskKey: tr.task_key,
+    dynamicKey: tr.dynamic_key,
+    timestamp: event.occurred,
+    columns,
+    insertOnly,
+    state,
+  };
 }
 
 const idKey = (it: Item) => `id:${it.id}`;
@@ -123,7 +161,11 @@ function coalesce(items: Item[]): Item[][] {
   return [...groups.values()];
 }
 
-function* upsertGroup(group: Item[], existing: { byId: Map<string, string>; byNk: Map<string, string> }, now: string): Op<string> {
+function* upsertGroup(
+  group: Item[],
+  existing: { byId: Map<string, string>; byNk: Map<string, string> },
+  now: string,
+): Op<string> {
   // The newest event of the group speaks for the row (stable: on equal timestamps the later one wins).
   const last = group.reduce((a, b) => (b.timestamp >= a.timestamp ? b : a));
   const nk = naturalKey(last);
@@ -132,21 +174,37 @@ function* upsertGroup(group: Item[], existing: { byId: Map<string, string>; byNk
   else if (existing.byId.has(last.id)) target = "id";
   else {
     // Another key of the group may already have a row (e.g. an earlier event under another id): adopt its id.
-    const keys = group.flatMap((it) => [idKey(it), naturalKey(it)]).filter((k): k is string => !!k).sort();
-    const hit = keys.map((k) => (k.startsWith("id:") ? existing.byId.get(k.slice(3)) : existing.byNk.get(k))).find(Boolean);
+    const keys = group
+      .flatMap((it) => [idKey(it), naturalKey(it)])
+      .filter((k): k is string => !!k)
+      .sort();
+    const hit = keys
+      .map((k) => (k.startsWith("id:") ? existing.byId.get(k.slice(3)) : existing.byNk.get(k)))
+      .find(Boolean);
     if (hit) last.id = hit;
     target = hit ? "id" : nk ? "natural" : "id";
   }
-  const values: Record<string, Value> = { id: last.id, created: now, updated: now, ...last.insertOnly, ...last.columns };
+  const values: Record<string, ColumnValue> = {
+    id: last.id,
+    created: now,
+    updated: now,
+    ...last.insertOnly,
+    ...last.columns,
+  };
   const names = Object.keys(values);
   const updates = names.filter((c) => c !== "id" && c !== "created" && !(c in last.insertOnly));
   const conflict = target === "natural" ? sql`(flow_run_id, task_key, dynamic_key)` : sql`(id)`;
   yield exec(sql`
     INSERT INTO task_run (${sql.raw(names.join(", "))}) VALUES (${list(names.map((n) => values[n]))})
-    ON CONFLICT ${conflict} DO UPDATE SET ${sql.join(updates.map((c) => sql.raw(`${c} = excluded.${c}`)), sql`, `)}
+    ON CONFLICT ${conflict} DO UPDATE SET ${sql.join(
+      updates.map((c) => sql.raw(`${c} = excluded.${c}`)),
+      sql`, `,
+    )}
     WHERE task_run.state_timestamp IS NULL OR task_run.state_timestamp < excluded.state_timestamp`);
   if (target === "id") return last.id;
-  const r = (yield row(sql`SELECT id FROM task_run WHERE flow_run_id = ${last.flowRunId} AND task_key = ${last.taskKey} AND dynamic_key = ${last.dynamicKey}`)) as { id: string };
+  const r = (yield row(
+    sql`SELECT id FROM task_run WHERE flow_run_id = ${last.flowRunId} AND task_key = ${last.taskKey} AND dynamic_key = ${last.dynamicKey}`,
+  )) as { id: string };
   return r.id;
 }
 
@@ -156,7 +214,11 @@ function* recordOp(items: Item[], d: Fragments): Op<ReceivedEvent[]> {
   // insert fails and the event is retried a few times, then dropped; the caller does the same with these.
   const flowRunIds = [...new Set(items.map((i) => i.flowRunId).filter((x): x is string => !!x))];
   const known = new Set(
-    flowRunIds.length ? ((yield rows(sql`SELECT id FROM flow_run WHERE id IN (${list(flowRunIds)})`)) as Array<{ id: string }>).map((r) => r.id) : [],
+    flowRunIds.length
+      ? ((yield rows(sql`SELECT id FROM flow_run WHERE id IN (${list(flowRunIds)})`)) as Array<{ id: string }>).map(
+          (r) => r.id,
+        )
+      : [],
   );
   const deferred = items.filter((i) => i.flowRunId && !known.has(i.flowRunId));
   const ready = items.filter((i) => !i.flowRunId || known.has(i.flowRunId));
@@ -167,7 +229,9 @@ function* recordOp(items: Item[], d: Fragments): Op<ReceivedEvent[]> {
     SELECT id, flow_run_id, task_key, dynamic_key FROM task_run
     WHERE ${or([
       sql`id IN (${list([...new Set(ready.map((i) => i.id))])})`,
-      ...nks.map((i) => and([sql`flow_run_id = ${i.flowRunId}`, sql`task_key = ${i.taskKey}`, sql`dynamic_key = ${i.dynamicKey}`])),
+      ...nks.map((i) =>
+        and([sql`flow_run_id = ${i.flowRunId}`, sql`task_key = ${i.taskKey}`, sql`dynamic_key = ${i.dynamicKey}`]),
+      ),
     ])}`)) as Array<{ id: string; flow_run_id: string | null; task_key: string; dynamic_key: string }>;
   const existing = { byId: new Map<string, string>(), byNk: new Map<string, string>() };
   for (const f of found) {
@@ -183,7 +247,9 @@ function* recordOp(items: Item[], d: Fragments): Op<ReceivedEvent[]> {
     for (const it of group) {
       const s = it.state;
       const details = { ...s.state_details, task_run_id: taskRunId };
-      states.push(sql`(${it.event.id}, ${now}, ${now}, ${s.type}, ${it.timestamp}, ${s.name}, ${s.message}, ${d.json(details)}, ${s.data == null ? null : d.json(s.data)}, ${taskRunId})`);
+      states.push(
+        sql`(${it.event.id}, ${now}, ${now}, ${s.type}, ${it.timestamp}, ${s.name}, ${s.message}, ${d.json(details)}, ${s.data == null ? null : d.json(s.data)}, ${taskRunId})`,
+      );
     }
   }
   // No conflict target: a resent event (same id) and a second state at the same instant are both skipped.

@@ -43,7 +43,9 @@ export function taskRunsStore(driver: Driver) {
       return driver.tx(function* () {
         const now = nowTimestamp();
         if (input.flow_run_id) {
-          const existing = (yield row(sql`SELECT id FROM task_run WHERE flow_run_id = ${input.flow_run_id} AND task_key = ${input.task_key} AND dynamic_key = ${input.dynamic_key}`)) as { id: string } | undefined;
+          const existing = (yield row(
+            sql`SELECT id FROM task_run WHERE flow_run_id = ${input.flow_run_id} AND task_key = ${input.task_key} AND dynamic_key = ${input.dynamic_key}`,
+          )) as { id: string } | undefined;
           if (existing) return { created: false, run: (yield* readRun(existing.id, now))! };
           const flowRun = (yield row(sql`SELECT id FROM flow_run WHERE id = ${input.flow_run_id}`)) as Row | undefined;
           if (!flowRun) throw integrityConflict();
@@ -78,7 +80,9 @@ export function taskRunsStore(driver: Driver) {
 
     count(body: FilterBody): Promise<number> {
       return driver.read(function* () {
-        return ((yield row(sql`SELECT count(*) AS count FROM task_run WHERE ${taskRunWhere(body, d)}`)) as { count: number }).count;
+        return (
+          (yield row(sql`SELECT count(*) AS count FROM task_run WHERE ${taskRunWhere(body, d)}`)) as { count: number }
+        ).count;
       });
     },
 
@@ -92,8 +96,13 @@ export function taskRunsStore(driver: Driver) {
 
     update(id: string, patch: { name?: string }): Promise<boolean> {
       return driver.tx(function* () {
-        if (patch.name === undefined) return ((yield row(sql`SELECT id FROM task_run WHERE id = ${id}`)) as Row | undefined) !== undefined;
-        return ((yield exec(sql`UPDATE task_run SET name = ${patch.name}, updated = ${nowTimestamp()} WHERE id = ${id}`)) as number) > 0;
+        if (patch.name === undefined)
+          return ((yield row(sql`SELECT id FROM task_run WHERE id = ${id}`)) as Row | undefined) !== undefined;
+        return (
+          ((yield exec(
+            sql`UPDATE task_run SET name = ${patch.name}, updated = ${nowTimestamp()} WHERE id = ${id}`,
+          )) as number) > 0
+        );
       });
     },
 
@@ -109,7 +118,9 @@ export function taskRunsStore(driver: Driver) {
 
     states(taskRunId: string) {
       return driver.read(function* () {
-        const rs = (yield rows(sql`SELECT * FROM task_run_state WHERE task_run_id = ${taskRunId} ORDER BY timestamp ASC`)) as Row[];
+        const rs = (yield rows(
+          sql`SELECT * FROM task_run_state WHERE task_run_id = ${taskRunId} ORDER BY timestamp ASC`,
+        )) as Row[];
         return rs.map(stateJson);
       });
     },

@@ -8,8 +8,11 @@ export function dashboardCsrf() {
   return {
     token,
     check(request: Request, body: unknown) {
-      const sent = request.headers.get("x-csrf-token") ?? (body && typeof body === "object" ? String((body as Record<string, unknown>).csrf ?? "") : "");
-      if (!safeEqual(sent, token)) throw new AppError("forbidden", "Invalid CSRF token: reload the page and try again.");
+      const sent =
+        request.headers.get("x-csrf-token") ??
+        (body && typeof body === "object" ? String((body as Record<string, unknown>).csrf ?? "") : "");
+      if (!safeEqual(sent, token))
+        throw new AppError("forbidden", "Invalid CSRF token: reload the page and try again.");
     },
   };
 }

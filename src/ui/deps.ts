@@ -22,5 +22,14 @@ export interface UiDeps {
   transitions: Transitions;
   csrf: DashboardCsrf;
   services: () => Array<ServiceStatus & { state: string }>;
-  stores: { flows: FlowsStore; flowRuns: FlowRunsStore; taskRuns: TaskRunsStore; history: RunHistoryStore; dashboard: DashboardStore; runList: RunListStore; logs: LogsStore; events: EventsStore };
+  stores: {
+    flows: FlowsStore;
+    flowRuns: FlowRunsStore;
+    taskRuns: TaskRunsStore;
+    history: RunHistoryStore;
+    dashboard: DashboardStore;
+    runList: RunListStore;
+    logs: LogsStore;
+    events: EventsStore;
+  };
 }

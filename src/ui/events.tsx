@@ -14,7 +14,11 @@ export function eventPages(deps: UiDeps) {
   const { stores, csrf } = deps;
   return new Elysia({ name: "ui.events" })
     .get("/events", async ({ query }) => {
-      const q = { prefix: (query.prefix ?? "").trim(), resource: (query.resource ?? "").trim(), since: WINDOWS.some(([v]) => v === query.since) ? query.since! : "24h" };
+      const q = {
+        prefix: (query.prefix ?? "").trim(),
+        resource: (query.resource ?? "").trim(),
+        since: WINDOWS.some(([v]) => v === query.since) ? query.since! : "24h",
+      };
       const page = pageNumber(query.page);
       const since = windowStart(q.since);
       const filter = parseEventFilter({
@@ -24,11 +28,23 @@ export function eventPages(deps: UiDeps) {
         order: "DESC",
       });
       const events = await stores.events.read(filter, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
-      return html(<EventsPage query={q} events={events.slice(0, PAGE_SIZE)} page={page} hasNext={events.length > PAGE_SIZE} windows={WINDOW_OPTIONS} csrfToken={csrf.token} />);
+      return html(
+        <EventsPage
+          query={q}
+          events={events.slice(0, PAGE_SIZE)}
+          page={page}
+          hasNext={events.length > PAGE_SIZE}
+          windows={WINDOW_OPTIONS}
+          csrfToken={csrf.token}
+        />,
+      );
     })
     .get("/events/:id", async ({ params }) => {
       if (!UUID.test(params.id)) throw new AppError("not_found", "Event not found");
-      const [event] = await stores.events.read(parseEventFilter({ id: { id: [params.id] }, occurred: { since: "2000-01-01T00:00:00Z" } }), 1);
+      const [event] = await stores.events.read(
+        parseEventFilter({ id: { id: [params.id] }, occurred: { since: "2000-01-01T00:00:00Z" } }),
+        1,
+      );
       if (!event) throw new AppError("not_found", "Event not found");
       return html(<EventPage event={event} csrfToken={csrf.token} />);
     });

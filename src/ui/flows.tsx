@@ -16,8 +16,20 @@ export function flowPages(deps: UiDeps) {
     .get("/flows", async ({ query }) => {
       const q = query.q ?? "";
       const page = pageNumber(query.page);
-      const flows = await stores.flows.filter(q ? { flows: { name: { like_: q } } } : {}, { limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE, sort: "NAME_ASC" });
-      return html(<FlowsPage flows={flows.slice(0, PAGE_SIZE)} q={q} page={page} hasNext={flows.length > PAGE_SIZE} csrfToken={csrf.token} />);
+      const flows = await stores.flows.filter(q ? { flows: { name: { like_: q } } } : {}, {
+        limit: PAGE_SIZE + 1,
+        offset: (page - 1) * PAGE_SIZE,
+        sort: "NAME_ASC",
+      });
+      return html(
+        <FlowsPage
+          flows={flows.slice(0, PAGE_SIZE)}
+          q={q}
+          page={page}
+          hasNext={flows.length > PAGE_SIZE}
+          csrfToken={csrf.token}
+        />,
+      );
     })
     .get("/flows/:id", async ({ params }) => {
       if (!UUID.test(params.id)) throw new AppError("not_found", "Flow not found");
@@ -28,8 +40,21 @@ export function flowPages(deps: UiDeps) {
       const [runs, runCount, history] = await Promise.all([
         stores.flowRuns.filter(byFlow, { limit: 20, offset: 0, sort: "EXPECTED_START_TIME_DESC" }),
         stores.flowRuns.count(byFlow),
-        stores.history.flowRunHistory({ ...byFlow, history_start: addSeconds(end, -7 * 86400), history_end: end, history_interval: 3 * 3600 }),
+        stores.history.flowRunHistory({
+          ...byFlow,
+          history_start: addSeconds(end, -7 * 86400),
+          history_end: end,
+          history_interval: 3 * 3600,
+        }),
       ]);
-      return html(<FlowPage flow={flow} runs={runs.map((r) => ({ ...r, flowName: flow.name })) as never} history={history} runCount={runCount} csrfToken={csrf.token} />);
+      return html(
+        <FlowPage
+          flow={flow}
+          runs={runs.map((r) => ({ ...r, flowName: flow.name })) as never}
+          history={history}
+          runCount={runCount}
+          csrfToken={csrf.token}
+        />,
+      );
     });
 }

@@ -1,6 +1,7 @@
 // The runs list's query string → Prefect filter body, and the windows the dashboard offers.
 import type { RunsListQuery } from "../../views/pages/flow-runs.tsx";
 import { addSeconds, isNormalizedTimestamp, nowTimestamp } from "../orchestration/index.ts";
+import type { JsonObject } from "../core/json.ts";
 
 export const WINDOWS: Array<[string, string, number | null]> = [
   ["1h", "Last hour", 3600],
@@ -16,22 +17,40 @@ export function windowStart(since: string): string | null {
   return w && w[2] !== null ? addSeconds(nowTimestamp(), -w[2]) : null;
 }
 
-export const RUN_SORTS = ["EXPECTED_START_TIME_DESC", "EXPECTED_START_TIME_ASC", "NAME_ASC", "NAME_DESC", "START_TIME_DESC", "END_TIME_DESC"];
+export const RUN_SORTS = [
+  "EXPECTED_START_TIME_DESC",
+  "EXPECTED_START_TIME_ASC",
+  "NAME_ASC",
+  "NAME_DESC",
+  "START_TIME_DESC",
+  "END_TIME_DESC",
+];
 
 export type RunsQuery = RunsListQuery;
 
 export function parseRunsQuery(query: Record<string, string | undefined>): RunsQuery {
   const since = WINDOWS.some(([v]) => v === query.since) ? query.since! : "7d";
   const sort = RUN_SORTS.includes(query.sort ?? "") ? query.sort! : "EXPECTED_START_TIME_DESC";
-  return { state: (query.state ?? "").toUpperCase(), flow: query.flow ?? "", tag: query.tag ?? "", q: query.q ?? "", since, sort };
+  return {
+    state: (query.state ?? "").toUpperCase(),
+    flow: query.flow ?? "",
+    tag: query.tag ?? "",
+    q: query.q ?? "",
+    since,
+    sort,
+  };
 }
 
 /** The list's filters as a filter body without the time window and state, and those two apart. */
-export function runsFilter(q: RunsQuery): { body: Record<string, any>; since: string | null; states: string[] } {
-  const flowRuns: Record<string, any> = {};
+export function runsFilter(q: RunsQuery): { body: JsonObject; since: string | null; states: string[] } {
+  const flowRuns: JsonObject = {};
   if (q.tag) flowRuns.tags = { all_: [q.tag] };
   if (q.q) flowRuns.name = { like_: q.q };
-  return { body: { flow_runs: flowRuns, ...(q.flow ? { flows: { name: { like_: q.flow } } } : {}) }, since: windowStart(q.since), states: q.state ? [q.state] : [] };
+  return {
+    body: { flow_runs: flowRuns, ...(q.flow ? { flows: { name: { like_: q.flow } } } : {}) },
+    since: windowStart(q.since),
+    states: q.state ? [q.state] : [],
+  };
 }
 
 /** A list position in a link: the row's sort key and id, as base64url JSON. */
@@ -46,7 +65,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * the list starts from the top): a name for the name sorts, a normalised timestamp or null for the time
  * sorts, and a run id. A forged value never reaches the database, where PostgreSQL would reject it.
  */
-export function decodeCursor(raw: string | undefined, sort: string): { key: string | number | null; id: string } | null {
+export function decodeCursor(
+  raw: string | undefined,
+  sort: string,
+): { key: string | number | null; id: string } | null {
   if (!raw) return null;
   let v: unknown;
   try {
@@ -56,7 +78,9 @@ export function decodeCursor(raw: string | undefined, sort: string): { key: stri
   }
   if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== "string" || !UUID.test(v[1])) return null;
   const key = v[0];
-  const fits = sort.startsWith("NAME_") ? typeof key === "string" : key === null || (typeof key === "string" && isNormalizedTimestamp(key));
+  const fits = sort.startsWith("NAME_")
+    ? typeof key === "string"
+    : key === null || (typeof key === "string" && isNormalizedTimestamp(key));
   return fits ? { key, id: v[1] } : null;
 }
 

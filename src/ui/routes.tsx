@@ -15,14 +15,28 @@ export function dashboard(deps: UiDeps) {
   const apiUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}/api`;
   const app = new Elysia({ name: "ui" }).get("/static/:file", ({ params }) => {
     const f = STATIC_FILES.get(params.file);
-    if (!f) return new Response(JSON.stringify({ detail: "Not Found" }), { status: 404, headers: { "content-type": "application/json" } });
-    return new Response(Bun.file(f.path), { headers: { "content-type": f.type, "cache-control": "public, max-age=3600" } });
+    if (!f)
+      return new Response(JSON.stringify({ detail: "Not Found" }), {
+        status: 404,
+        headers: { "content-type": "application/json" },
+      });
+    return new Response(Bun.file(f.path), {
+      headers: { "content-type": f.type, "cache-control": "public, max-age=3600" },
+    });
   });
   if (!deps.config.uiEnabled) return app;
   return app
     .get("/settings", () =>
       html(
-        <AboutPage version={PREFECT_LITE_VERSION} compatVersion={PREFECT_COMPAT_VERSION} database={deps.config.databaseDisplay} revision={deps.revision} apiUrl={apiUrl} services={deps.services()} csrfToken={deps.csrf.token} />,
+        <AboutPage
+          version={PREFECT_LITE_VERSION}
+          compatVersion={PREFECT_COMPAT_VERSION}
+          database={deps.config.databaseDisplay}
+          revision={deps.revision}
+          apiUrl={apiUrl}
+          services={deps.services()}
+          csrfToken={deps.csrf.token}
+        />,
       ),
     )
     .use(runPages(deps))

@@ -103,10 +103,18 @@ describe("CSRF on", async () => {
     const missing = await t.call("/api/flows/", { method: "POST", json: { name: "x" } });
     expect(missing.status).toBe(403);
     expect(await missing.json()).toEqual({ detail: "Invalid CSRF token" });
-    const wrong = await t.call("/api/flows/", { method: "POST", json: { name: "x" }, headers: { "prefect-csrf-client": "c1", "prefect-csrf-token": "nope" } });
+    const wrong = await t.call("/api/flows/", {
+      method: "POST",
+      json: { name: "x" },
+      headers: { "prefect-csrf-client": "c1", "prefect-csrf-token": "nope" },
+    });
     expect(wrong.status).toBe(403);
     // With the right token the request goes through CSRF (and reaches routing).
-    const ok = await t.call("/api/flows/", { method: "POST", json: { name: "x" }, headers: { "prefect-csrf-client": "c1", "prefect-csrf-token": body.token } });
+    const ok = await t.call("/api/flows/", {
+      method: "POST",
+      json: { name: "x" },
+      headers: { "prefect-csrf-client": "c1", "prefect-csrf-token": body.token },
+    });
     expect(ok.status).not.toBe(403);
   });
 
@@ -120,7 +128,9 @@ describe("admin settings and storage", async () => {
   afterAll(() => t.close());
   const auth = { authorization: `Basic ${Buffer.from("u:p").toString("base64")}` };
   test("settings tell the SDK analytics are off and hide secrets", async () => {
-    const body = (await (await t.call("/api/admin/settings", { headers: auth })).json()) as { server: { analytics_enabled: boolean; api: Record<string, unknown>; database?: Record<string, unknown> } };
+    const body = (await (await t.call("/api/admin/settings", { headers: auth })).json()) as {
+      server: { analytics_enabled: boolean; api: Record<string, unknown>; database?: Record<string, unknown> };
+    };
     expect(body.server.analytics_enabled).toBe(false);
     // Prefect's schema marks both writeOnly: not even a mask goes out.
     expect("auth_string" in body.server.api).toBe(false);
@@ -128,6 +138,8 @@ describe("admin settings and storage", async () => {
     expect(JSON.stringify(body)).not.toContain("u:p");
   });
   test("no default result storage block", async () => {
-    expect(await (await t.call("/api/admin/storage", { headers: auth })).json()).toEqual({ default_result_storage_block_id: null });
+    expect(await (await t.call("/api/admin/storage", { headers: auth })).json()).toEqual({
+      default_result_storage_block_id: null,
+    });
   });
 });

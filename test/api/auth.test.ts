@@ -18,7 +18,9 @@ function concrete(path: string): string {
 describe("basic auth on every route", async () => {
   const t = await testApp({ authString: AUTH });
   afterAll(() => t.close());
-  const routes = t.app.routes.filter((r) => r.method !== "WS").map((r) => ({ method: r.method, path: concrete(r.path) }));
+  const routes = t.app.routes
+    .filter((r) => r.method !== "WS")
+    .map((r) => ({ method: r.method, path: concrete(r.path) }));
   const sockets = t.app.routes.filter((r) => r.method === "WS").map((r) => r.path);
 
   test("the app has routes and sockets to check", () => {
@@ -27,7 +29,11 @@ describe("basic auth on every route", async () => {
   });
 
   const call = (method: string, path: string, headers: Record<string, string>) =>
-    t.call(path, { method, headers: { "content-type": "application/json", ...headers }, body: method === "GET" ? undefined : "{}" });
+    t.call(path, {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      body: method === "GET" ? undefined : "{}",
+    });
 
   test("no credentials, wrong ones, another scheme, junk base64 and the Upgrade header all get 401", async () => {
     const refused: string[] = [];
@@ -40,7 +46,12 @@ describe("basic auth on every route", async () => {
       { authorization: `Basic ${Buffer.from(AUTH).toString("base64")}!!` },
       { authorization: `Basic ${Buffer.from(AUTH).toString("base64").slice(0, -1)}*` },
       { upgrade: "websocket" },
-      { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" },
+      {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
     ];
     for (const r of routes) {
       if (OPEN.has(r.path)) continue;
@@ -63,7 +74,9 @@ describe("basic auth on every route", async () => {
 
   test("the reported bypass: bulk_delete with Upgrade and no credentials deletes nothing", async () => {
     const auth = { authorization: basic(AUTH) };
-    const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "keep" }, headers: auth })).json()) as { id: string };
+    const flow = (await (
+      await t.call("/api/flows/", { method: "POST", json: { name: "keep" }, headers: auth })
+    ).json()) as { id: string };
     const run = await t.call("/api/flow_runs/", { method: "POST", json: { flow_id: flow.id }, headers: auth });
     expect(run.status).toBe(201);
     const res = await call("POST", "/api/flow_runs/bulk_delete", { upgrade: "websocket" });
@@ -104,12 +117,15 @@ describe("WebSocket routes authenticate in their first message", async () => {
     });
   }
 
-  test.each(["/api/events/in", "/api/events/out"])("%s: no token and a wrong token are closed, the right one succeeds", async (path) => {
-    expect(sockets).toContain(path);
-    expect((await handshake(path, undefined)).close).toBe(1008);
-    expect((await handshake(path, "admin:wrong")).close).toBe(1008);
-    expect(JSON.parse((await handshake(path, AUTH)).message ?? "{}")).toEqual({ type: "auth_success" });
-  });
+  test.each(["/api/events/in", "/api/events/out"])(
+    "%s: no token and a wrong token are closed, the right one succeeds",
+    async (path) => {
+      expect(sockets).toContain(path);
+      expect((await handshake(path, undefined)).close).toBe(1008);
+      expect((await handshake(path, "admin:wrong")).close).toBe(1008);
+      expect(JSON.parse((await handshake(path, AUTH)).message ?? "{}")).toEqual({ type: "auth_success" });
+    },
+  );
 
   test("every socket the app routes refuses a wrong token", async () => {
     for (const path of sockets) expect((await handshake(path, "nope")).close).toBe(1008);

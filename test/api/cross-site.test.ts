@@ -9,9 +9,12 @@ import { testApp } from "../support/app.ts";
 describe("cross-site requests", async () => {
   const t = await testApp();
   afterAll(() => t.close());
-  const count = async () => (await (await t.call("/api/flow_runs/count", { method: "POST", json: {} })).json()) as number;
+  const count = async () =>
+    (await (await t.call("/api/flow_runs/count", { method: "POST", json: {} })).json()) as number;
 
-  const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "victim" } })).json()) as { id: string };
+  const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "victim" } })).json()) as {
+    id: string;
+  };
   await t.call("/api/flow_runs/", { method: "POST", json: { flow_id: flow.id } });
 
   test("an HTML form post (urlencoded, multipart or text) to the API is a 415 and deletes nothing", async () => {
@@ -43,25 +46,50 @@ describe("cross-site requests", async () => {
       }
     }
     // The dashboard's own forms too.
-    const r = await t.call("/runs/bulk", { method: "POST", body: "action=delete", headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" } });
+    const r = await t.call("/runs/bulk", {
+      method: "POST",
+      body: "action=delete",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+    });
     expect(r.status).toBe(403);
     expect(await count()).toBe(1);
   });
 
   test("a WebSocket upgrade from another origin is refused", async () => {
-    const r = await t.call("/api/events/out", { headers: { upgrade: "websocket", connection: "Upgrade", origin: "https://evil.example", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } });
+    const r = await t.call("/api/events/out", {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        origin: "https://evil.example",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    });
     expect(r.status).toBe(403);
   });
 
   test("same-origin browsers, the SDK and curl pass", async () => {
-    const passing: Array<Record<string, string>> = [{}, { "sec-fetch-site": "same-origin", origin: "http://localhost" }, { "sec-fetch-site": "none" }, { "user-agent": "curl/8.0" }];
+    const passing: Array<Record<string, string>> = [
+      {},
+      { "sec-fetch-site": "same-origin", origin: "http://localhost" },
+      { "sec-fetch-site": "none" },
+      { "user-agent": "curl/8.0" },
+    ];
     for (const headers of passing) {
       const r = await t.call("/api/flows/filter", { method: "POST", json: {}, headers });
       expect({ headers, status: r.status }).toEqual({ headers, status: 200 });
     }
     // A body without a content type is JSON, as older SDKs send it.
     expect((await t.call("/api/flows/count", { method: "POST", body: "{}" })).status).toBe(200);
-    expect((await t.call("/api/flows/count", { method: "POST", body: "{}", headers: { "content-type": "application/vnd.api+json" } })).status).toBe(200);
+    expect(
+      (
+        await t.call("/api/flows/count", {
+          method: "POST",
+          body: "{}",
+          headers: { "content-type": "application/vnd.api+json" },
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 
@@ -125,7 +153,8 @@ describe("security headers", async () => {
       ["/api/flows/filter", { method: "POST", body: "{" }],
     ] as const) {
       const r = await t.call(path, init as RequestInit);
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect({ path, name, value: r.headers.get(name) }).toEqual({ path, name, value });
+      for (const [name, value] of Object.entries(SECURITY_HEADERS))
+        expect({ path, name, value: r.headers.get(name) }).toEqual({ path, name, value });
     }
     expect(SECURITY_HEADERS["content-security-policy"]).toContain("script-src 'self'");
     expect(SECURITY_HEADERS["content-security-policy"]).toContain("frame-ancestors 'none'");

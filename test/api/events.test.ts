@@ -13,7 +13,9 @@ async function connect(url: string, protocols: string[] = ["prefect"]) {
   const ws = new WebSocket(url, protocols);
   const messages: any[] = [];
   ws.addEventListener("message", (e) => messages.push(JSON.parse(String(e.data))));
-  const closed = new Promise<{ code: number; reason: string }>((r) => ws.addEventListener("close", (e) => r({ code: e.code, reason: e.reason })));
+  const closed = new Promise<{ code: number; reason: string }>((r) =>
+    ws.addEventListener("close", (e) => r({ code: e.code, reason: e.reason })),
+  );
   await new Promise((r, j) => {
     ws.addEventListener("open", r);
     ws.addEventListener("error", j);
@@ -46,25 +48,48 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
 
   test("POST /events stores a batch (204), deduplicated by id; bad events → 422, nothing published", async () => {
     const run = `prefect.flow-run.${Bun.randomUUIDv7()}`;
-    const evs = [1, 2, 3].map((i) => clientEvent({ occurred: iso(i * 1000), resource: { "prefect.resource.id": run }, event: `test.e${i}` }));
+    const evs = [1, 2, 3].map((i) =>
+      clientEvent({ occurred: iso(i * 1000), resource: { "prefect.resource.id": run }, event: `test.e${i}` }),
+    );
     expect((await post("/api/events", evs)).status).toBe(204);
     expect((await post("/api/events/", [evs[0], evs[1]])).status).toBe(204);
-    const bad = await post("/api/events", [clientEvent({ resource: { "prefect.resource.id": run } }), { ...evs[0], id: "nope", resource: {} }]);
+    const bad = await post("/api/events", [
+      clientEvent({ resource: { "prefect.resource.id": run } }),
+      { ...evs[0], id: "nope", resource: {} },
+    ]);
     expect(bad.status).toBe(422);
     const detail = ((await bad.json()) as { exception_detail: Array<{ loc: unknown[] }> }).exception_detail;
-    expect(detail.map((d) => d.loc)).toEqual([["body", 1, "id"], ["body", 1, "resource"]]);
+    expect(detail.map((d) => d.loc)).toEqual([
+      ["body", 1, "id"],
+      ["body", 1, "resource"],
+    ]);
     await t.mod.flush();
     const r = await post("/api/events/filter", { filter: { resource: { id: [run] }, order: "ASC" } });
-    const page = (await r.json()) as { events: Array<{ id: string; event: string; received: string }>; total: number; next_page: null };
+    const page = (await r.json()) as {
+      events: Array<{ id: string; event: string; received: string }>;
+      total: number;
+      next_page: null;
+    };
     expect(page.total).toBe(3);
     expect(page.next_page).toBeNull();
     expect(page.events.map((e) => e.event)).toEqual(["test.e3", "test.e2", "test.e1"]);
-    expect(Object.keys(page.events[0])).toEqual(["occurred", "event", "resource", "related", "payload", "id", "follows", "received"]);
+    expect(Object.keys(page.events[0])).toEqual([
+      "occurred",
+      "event",
+      "resource",
+      "related",
+      "payload",
+      "id",
+      "follows",
+      "received",
+    ]);
   });
 
   test("paging through next_page links; an unreadable token is 403", async () => {
     const run = `prefect.flow-run.${Bun.randomUUIDv7()}`;
-    const evs = Array.from({ length: 7 }, (_, i) => clientEvent({ occurred: iso(60_000 - i * 1000), resource: { "prefect.resource.id": run } }));
+    const evs = Array.from({ length: 7 }, (_, i) =>
+      clientEvent({ occurred: iso(60_000 - i * 1000), resource: { "prefect.resource.id": run } }),
+    );
     await post("/api/events", evs);
     await t.mod.flush();
     const seen: string[] = [];
@@ -91,16 +116,30 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
 
   test("count-by: event, time; bad countable or window → 422", async () => {
     const run = `prefect.flow-run.${Bun.randomUUIDv7()}`;
-    await post("/api/events", [clientEvent({ event: "count.me", resource: { "prefect.resource.id": run } }), clientEvent({ event: "count.me", resource: { "prefect.resource.id": run } })]);
+    await post("/api/events", [
+      clientEvent({ event: "count.me", resource: { "prefect.resource.id": run } }),
+      clientEvent({ event: "count.me", resource: { "prefect.resource.id": run } }),
+    ]);
     await t.mod.flush();
     const filter = { resource: { id: [run] }, occurred: { since: iso(3_600_000), until: iso(-60_000) } };
     const r = await post("/api/events/count-by/event", { filter });
     expect(r.status).toBe(200);
-    expect(((await r.json()) as Array<{ value: string; count: number }>).map((c) => [c.value, c.count])).toEqual([["count.me", 2]]);
-    const times = (await (await post("/api/events/count-by/time", { filter, time_unit: "minute", time_interval: 15 })).json()) as Array<{ count: number }>;
+    expect(((await r.json()) as Array<{ value: string; count: number }>).map((c) => [c.value, c.count])).toEqual([
+      ["count.me", 2],
+    ]);
+    const times = (await (
+      await post("/api/events/count-by/time", { filter, time_unit: "minute", time_interval: 15 })
+    ).json()) as Array<{ count: number }>;
     expect(times.reduce((n, c) => n + c.count, 0)).toBe(2);
     expect((await post("/api/events/count-by/nope", { filter })).status).toBe(422);
-    expect((await post("/api/events/count-by/time", { filter: { occurred: { since: "2020-01-01T00:00:00Z" } }, time_unit: "second" })).status).toBe(422);
+    expect(
+      (
+        await post("/api/events/count-by/time", {
+          filter: { occurred: { since: "2020-01-01T00:00:00Z" } },
+          time_unit: "second",
+        })
+      ).status,
+    ).toBe(422);
     expect((await post("/api/events/count-by/day", {})).status).toBe(422);
   });
 
@@ -111,7 +150,10 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
     await c.waitFor(1);
     expect(c.messages[0]).toEqual({ type: "auth_success" });
     const run = `prefect.flow-run.${Bun.randomUUIDv7()}`;
-    const good = [clientEvent({ resource: { "prefect.resource.id": run } }), clientEvent({ resource: { "prefect.resource.id": run }, payload: { blob: "x".repeat(1_600_000) } })];
+    const good = [
+      clientEvent({ resource: { "prefect.resource.id": run } }),
+      clientEvent({ resource: { "prefect.resource.id": run }, payload: { blob: "x".repeat(1_600_000) } }),
+    ];
     const errors: string[] = [];
     setLogSink((line) => void errors.push(line));
     try {
@@ -127,9 +169,14 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
     }
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
     expect(errors.length).toBe(3);
-    expect(errors.every((e) => e.includes("WARNING") && e.includes("/events/in: skipping an invalid event"))).toBe(true);
+    expect(errors.every((e) => e.includes("WARNING") && e.includes("/events/in: skipping an invalid event"))).toBe(
+      true,
+    );
     await t.mod.flush();
-    const page = (await (await post("/api/events/filter", { filter: { resource: { id: [run] } } })).json()) as { total: number; events: Array<{ payload: { blob?: string } }> };
+    const page = (await (await post("/api/events/filter", { filter: { resource: { id: [run] } } })).json()) as {
+      total: number;
+      events: Array<{ payload: { blob?: string } }>;
+    };
     expect(page.total).toBe(2);
     expect(page.events.some((e) => e.payload.blob?.length === 1_600_000)).toBe(true);
     c.ws.close();
@@ -141,17 +188,28 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
     const c = await connect(`${base}/api/events/in`);
     c.send({ type: "auth", token: null });
     await c.waitFor(1);
-    for (const [type, name, s] of [["PENDING", "Pending", 1], ["RUNNING", "Running", 2], ["COMPLETED", "Completed", 3]] as const) {
+    for (const [type, name, s] of [
+      ["PENDING", "Pending", 1],
+      ["RUNNING", "Running", 2],
+      ["COMPLETED", "Completed", 3],
+    ] as const) {
       c.send(taskRunEvent({ taskRunId: tr, flowRunId: fr, type, name, occurred: `2026-01-01T00:00:0${s}.000000Z` }));
     }
     // Frames are handled as they arrive, asynchronously: poll (flushing) until all three are stored.
-    const related = parseEventFilter({ related: { id: [`prefect.flow-run.${fr}`] }, occurred: { since: "2025-12-31T00:00:00Z" } });
+    const related = parseEventFilter({
+      related: { id: [`prefect.flow-run.${fr}`] },
+      occurred: { since: "2025-12-31T00:00:00Z" },
+    });
     for (let i = 0; i < 100 && (await t.mod.stores.events.count(related)) < 3; i++) {
       await Bun.sleep(10);
       await t.mod.flush();
     }
     await t.mod.flush();
-    const page = (await (await post("/api/events/filter", { filter: { related: { id: [`prefect.flow-run.${fr}`] }, occurred: { since: "2025-12-31T00:00:00Z" } } })).json()) as { total: number };
+    const page = (await (
+      await post("/api/events/filter", {
+        filter: { related: { id: [`prefect.flow-run.${fr}`] }, occurred: { since: "2025-12-31T00:00:00Z" } },
+      })
+    ).json()) as { total: number };
     expect(page.total).toBe(3);
     const trs = (await t.driver.read(function* () {
       return yield rows(sql`SELECT id, state_type FROM task_run WHERE flow_run_id = ${fr}`);
@@ -162,7 +220,9 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
 
   test("/events/out: backfill of stored matches, then live events, in order, nothing twice", async () => {
     const run = `prefect.flow-run.${Bun.randomUUIDv7()}`;
-    const old = [3, 2, 1].map((m) => clientEvent({ occurred: iso(m * 60_000), resource: { "prefect.resource.id": run } }));
+    const old = [3, 2, 1].map((m) =>
+      clientEvent({ occurred: iso(m * 60_000), resource: { "prefect.resource.id": run } }),
+    );
     const tooOld = clientEvent({ occurred: iso(20 * 60_000), resource: { "prefect.resource.id": run } });
     const other = clientEvent({ occurred: iso(30_000) });
     await post("/api/events", [...old, tooOld, other]);
@@ -171,7 +231,19 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
     c.send({ type: "auth", token: null });
     await c.waitFor(1);
     // What the SDK sends (notes §4.5): a DESC order and a far `until`, no backfill key.
-    c.send({ type: "filter", filter: { occurred: { since: iso(3_600_000), until: iso(-365 * 86_400_000) }, event: null, resource: { id: [run] }, related: null, any_resource: null, id: { id: [] }, text: null, order: "DESC" } });
+    c.send({
+      type: "filter",
+      filter: {
+        occurred: { since: iso(3_600_000), until: iso(-365 * 86_400_000) },
+        event: null,
+        resource: { id: [run] },
+        related: null,
+        any_resource: null,
+        id: { id: [] },
+        text: null,
+        order: "DESC",
+      },
+    });
     await c.until(() => c.events().length >= 3, "backfill");
     expect(c.events().map((e) => e.id)).toEqual(old.map((e) => e.id)); // ascending; the 20-minute-old one is outside the 15-minute backfill
     const live = clientEvent({ resource: { "prefect.resource.id": run } });
@@ -179,7 +251,12 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
     await c.until(() => c.events().length >= 4, "live event");
     await Bun.sleep(30);
     expect(c.events().map((e) => e.id)).toEqual([...old, live].map((e) => e.id));
-    expect(c.events()[3]).toMatchObject({ id: live.id, event: live.event, resource: live.resource, received: expect.any(String) });
+    expect(c.events()[3]).toMatchObject({
+      id: live.id,
+      event: live.event,
+      resource: live.resource,
+      received: expect.any(String),
+    });
     c.ws.close();
   });
 

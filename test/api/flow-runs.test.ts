@@ -20,7 +20,12 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
   afterAll(() => t.close());
 
   test("create: slug name, Pending state, system label, 201; idempotency key returns the same run with 200", async () => {
-    const a = await post("/api/flow_runs/", { flow_id: flowId, parameters: { n: 1 }, tags: ["a"], idempotency_key: "k1" });
+    const a = await post("/api/flow_runs/", {
+      flow_id: flowId,
+      parameters: { n: 1 },
+      tags: ["a"],
+      idempotency_key: "k1",
+    });
     expect(a.status).toBe(201);
     expect(a.body.name).toMatch(/^[a-z]+-[a-z]+$/);
     expect(a.body.state).toMatchObject({ type: "PENDING", name: "Pending" });
@@ -37,7 +42,11 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     const run = (await post("/api/flow_runs/", { flow_id: flowId, name: "full" })).body;
     const running = await setState(run.id, { type: "RUNNING", state_details: { transition_id: crypto.randomUUID() } });
     expect(running.status).toBe(201);
-    expect(running.body).toMatchObject({ status: "ACCEPT", details: { type: "accept_details" }, state: { type: "RUNNING", name: "Running" } });
+    expect(running.body).toMatchObject({
+      status: "ACCEPT",
+      details: { type: "accept_details" },
+      state: { type: "RUNNING", name: "Running" },
+    });
     const completed = await setState(run.id, { type: "COMPLETED" });
     expect(completed.body.status).toBe("ACCEPT");
     const read = (await (await t.call(`/api/flow_runs/${run.id}`)).json()) as J;
@@ -57,30 +66,51 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     await setState(run.id, { type: "PENDING" }); // aborted: no event
     await setState(run.id, { type: "COMPLETED" });
     await t.app.events.flush();
-    const r = await post("/api/events/filter", { filter: { resource: { id: [`prefect.flow-run.${run.id}`] }, order: "ASC" } });
+    const r = await post("/api/events/filter", {
+      filter: { resource: { id: [`prefect.flow-run.${run.id}`] }, order: "ASC" },
+    });
     const events = r.body.events as J[];
-    expect(events.map((e) => e.event)).toEqual(["prefect.flow-run.Pending", "prefect.flow-run.Running", "prefect.flow-run.Completed"]);
+    expect(events.map((e) => e.event)).toEqual([
+      "prefect.flow-run.Pending",
+      "prefect.flow-run.Running",
+      "prefect.flow-run.Completed",
+    ]);
     const done = events[2];
-    expect(done.resource).toMatchObject({ "prefect.resource.name": "evented", "prefect.run-count": "1", "prefect.state-type": "COMPLETED", "prefect.state-name": "Completed" });
+    expect(done.resource).toMatchObject({
+      "prefect.resource.name": "evented",
+      "prefect.run-count": "1",
+      "prefect.state-type": "COMPLETED",
+      "prefect.state-name": "Completed",
+    });
     expect(done.related).toEqual(
       expect.arrayContaining([
-        { "prefect.resource.id": `prefect.flow.${flowId}`, "prefect.resource.role": "flow", "prefect.resource.name": "etl" },
+        {
+          "prefect.resource.id": `prefect.flow.${flowId}`,
+          "prefect.resource.role": "flow",
+          "prefect.resource.name": "etl",
+        },
         { "prefect.resource.id": "prefect.tag.t1", "prefect.resource.role": "tag" },
       ]),
     );
-    expect(done.payload).toMatchObject({ intended: { from: "RUNNING", to: "COMPLETED" }, validated_state: { type: "COMPLETED" } });
+    expect(done.payload).toMatchObject({
+      intended: { from: "RUNNING", to: "COMPLETED" },
+      validated_state: { type: "COMPLETED" },
+    });
     expect(done.follows).toBe(events[1].id);
   });
 
   test("orchestration: PENDING→PENDING aborts, duplicate transition_id rejects, retries go through AwaitingRetry", async () => {
-    const run = (await post("/api/flow_runs/", { flow_id: flowId, empirical_policy: { retries: 1, retry_delay: 0 } })).body;
+    const run = (await post("/api/flow_runs/", { flow_id: flowId, empirical_policy: { retries: 1, retry_delay: 0 } }))
+      .body;
     const pending = await setState(run.id, { type: "PENDING" });
     expect(pending.status).toBe(200);
     expect(pending.body.status).toBe("ABORT");
     expect(pending.body.details.type).toBe("abort_details");
 
     const tid = crypto.randomUUID();
-    expect((await setState(run.id, { type: "RUNNING", state_details: { transition_id: tid } })).body.status).toBe("ACCEPT");
+    expect((await setState(run.id, { type: "RUNNING", state_details: { transition_id: tid } })).body.status).toBe(
+      "ACCEPT",
+    );
     const dup = await setState(run.id, { type: "RUNNING", state_details: { transition_id: tid } });
     expect(dup.body.status).toBe("REJECT");
     expect(dup.status).toBe(200);
@@ -98,7 +128,12 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
 
   test("a future scheduled time makes RUNNING wait", async () => {
     const future = new Date(Date.now() + 60_000).toISOString();
-    const run = (await post("/api/flow_runs/", { flow_id: flowId, state: { type: "SCHEDULED", state_details: { scheduled_time: future } } })).body;
+    const run = (
+      await post("/api/flow_runs/", {
+        flow_id: flowId,
+        state: { type: "SCHEDULED", state_details: { scheduled_time: future } },
+      })
+    ).body;
     expect(run.state.name).toBe("Scheduled");
     expect(run.next_scheduled_start_time).not.toBeNull();
     const wait = await setState(run.id, { type: "RUNNING" });
@@ -118,9 +153,13 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     expect(byTag.body.map((r: J) => r.name)).toEqual(["zzz-tagged"]);
     const byFlow = await post("/api/flow_runs/filter", { flows: { name: { any_: ["other-flow"] } } });
     expect(byFlow.body).toHaveLength(1);
-    const byState = await post("/api/flow_runs/count", { flow_runs: { name: { any_: ["full", "zzz-tagged"] }, state: { type: { any_: ["COMPLETED"] } } } });
+    const byState = await post("/api/flow_runs/count", {
+      flow_runs: { name: { any_: ["full", "zzz-tagged"] }, state: { type: { any_: ["COMPLETED"] } } },
+    });
     expect(byState.body).toBe(1);
-    const notRunning = await post("/api/flow_runs/count", { flow_runs: { name: { any_: ["full"] }, state: { type: { not_any_: ["COMPLETED"] } } } });
+    const notRunning = await post("/api/flow_runs/count", {
+      flow_runs: { name: { any_: ["full"] }, state: { type: { not_any_: ["COMPLETED"] } } },
+    });
     expect(notRunning.body).toBe(0);
     const byName = await post("/api/flow_runs/filter", { flow_runs: { name: { like_: "ZZZ" } }, sort: "NAME_ASC" });
     expect(byName.body).toHaveLength(1);
@@ -133,7 +172,11 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     const now = Date.now(); // one reading: two would make the span a hair over 2 h and add a bucket
     const start = new Date(now - 3600_000).toISOString();
     const end = new Date(now + 3600_000).toISOString();
-    const hist = await post("/api/flow_runs/history", { history_start: start, history_end: end, history_interval: 600 });
+    const hist = await post("/api/flow_runs/history", {
+      history_start: start,
+      history_end: end,
+      history_interval: 600,
+    });
     expect(hist.status).toBe(200);
     expect(hist.body).toHaveLength(12);
     const counted = hist.body.flatMap((b: J) => b.states).reduce((n: number, s: J) => n + s.count_runs, 0);
@@ -143,7 +186,13 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
   test("START_TIME sorts use the expected start for runs that have not started, as Prefect does", async () => {
     const sortFlow = (await post("/api/flows/", { name: "sort-check" })).body.id;
     const hourAgo = new Date(Date.now() - 3600_000).toISOString();
-    const waiting = (await post("/api/flow_runs/", { flow_id: sortFlow, name: "waiting", state: { type: "SCHEDULED", state_details: { scheduled_time: hourAgo } } })).body;
+    const waiting = (
+      await post("/api/flow_runs/", {
+        flow_id: sortFlow,
+        name: "waiting",
+        state: { type: "SCHEDULED", state_details: { scheduled_time: hourAgo } },
+      })
+    ).body;
     const started = (await post("/api/flow_runs/", { flow_id: sortFlow, name: "started" })).body;
     await setState(started.id, { type: "RUNNING" });
     const byFlow = { flows: { id: { any_: [sortFlow] } } };
@@ -161,7 +210,13 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     for (let i = 0; i < 24; i++) {
       // Expected starts spread over time, some equal (ties broken by id), each run in one of four states.
       const at = new Date(Date.UTC(2026, 0, 1, 0, (i * 7) % 11)).toISOString();
-      const run = (await post("/api/flow_runs/", { flow_id: flow, name: `r${i}`, state: { type: "SCHEDULED", state_details: { scheduled_time: at } } })).body;
+      const run = (
+        await post("/api/flow_runs/", {
+          flow_id: flow,
+          name: `r${i}`,
+          state: { type: "SCHEDULED", state_details: { scheduled_time: at } },
+        })
+      ).body;
       const type = types[i % 4];
       if (type !== "SCHEDULED") await setState(run.id, { type }, true);
       made.push((await t.call(`/api/flow_runs/${run.id}`).then((r) => r.json())) as J);
@@ -170,8 +225,18 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     const wanted = made
       .filter((r) => r.state_type === "RUNNING" || r.state_type === "FAILED" || r.state_type === "SCHEDULED")
       .sort((a, b) => (key(a) === key(b) ? (a.id < b.id ? 1 : -1) : key(a) < key(b) ? 1 : -1));
-    const body = { flows: { id: { any_: [flow] } }, flow_runs: { state: { type: { any_: ["RUNNING", "FAILED", "SCHEDULED", "FAILED"] } } }, sort: "START_TIME_DESC" };
-    for (const [offset, limit] of [[0, 5], [5, 5], [3, 10], [0, 100], [17, 4]]) {
+    const body = {
+      flows: { id: { any_: [flow] } },
+      flow_runs: { state: { type: { any_: ["RUNNING", "FAILED", "SCHEDULED", "FAILED"] } } },
+      sort: "START_TIME_DESC",
+    };
+    for (const [offset, limit] of [
+      [0, 5],
+      [5, 5],
+      [3, 10],
+      [0, 100],
+      [17, 4],
+    ]) {
       const page = await post("/api/flow_runs/filter", { ...body, offset, limit });
       expect(page.status).toBe(200);
       expect(page.body.map((r: J) => r.name)).toEqual(wanted.slice(offset, offset + limit).map((r) => r.name));
@@ -203,9 +268,13 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
   test("bulk_delete removes the matching runs and their logs, nothing else", async () => {
     const keep = (await post("/api/flow_runs/", { flow_id: flowId, name: "keeper" })).body;
     const doomed: string[] = [];
-    for (let i = 0; i < 3; i++) doomed.push((await post("/api/flow_runs/", { flow_id: flowId, tags: ["doomed"] })).body.id);
+    for (let i = 0; i < 3; i++)
+      doomed.push((await post("/api/flow_runs/", { flow_id: flowId, tags: ["doomed"] })).body.id);
     const stamp = new Date().toISOString();
-    await post("/api/logs/", [...doomed, keep.id].map((id) => ({ name: "x", level: 20, message: "m", timestamp: stamp, flow_run_id: id })));
+    await post(
+      "/api/logs/",
+      [...doomed, keep.id].map((id) => ({ name: "x", level: 20, message: "m", timestamp: stamp, flow_run_id: id })),
+    );
     const before = (await post("/api/flow_runs/count", {})).body;
     const r = await post("/api/flow_runs/bulk_delete", { flow_runs: { tags: { all_: ["doomed"] } } });
     expect(r.status).toBe(200);
@@ -214,7 +283,9 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
     expect((await post("/api/logs/filter", { logs: { flow_run_id: { any_: doomed } } })).body).toEqual([]);
     expect((await post("/api/logs/filter", { logs: { flow_run_id: { any_: [keep.id] } } })).body).toHaveLength(1);
     expect((await post("/api/flow_runs/bulk_delete", [])).status).toBe(422);
-    expect((await post("/api/flow_runs/bulk_delete", { flow_runs: { tags: { all_: ["nothing-has-this"] } } })).body).toEqual({ deleted: [] });
+    expect(
+      (await post("/api/flow_runs/bulk_delete", { flow_runs: { tags: { all_: ["nothing-has-this"] } } })).body,
+    ).toEqual({ deleted: [] });
   });
 
   test("flows bulk_delete takes their runs with them", async () => {
@@ -230,7 +301,9 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
   test("update, labels, delete", async () => {
     const run = (await post("/api/flow_runs/", { flow_id: flowId })).body;
     expect((await t.call(`/api/flow_runs/${run.id}`, { method: "PATCH", json: { name: "renamed" } })).status).toBe(204);
-    expect((await t.call(`/api/flow_runs/${run.id}/labels`, { method: "PATCH", json: { team: "data" } })).status).toBe(204);
+    expect((await t.call(`/api/flow_runs/${run.id}/labels`, { method: "PATCH", json: { team: "data" } })).status).toBe(
+      204,
+    );
     const read = (await (await t.call(`/api/flow_runs/${run.id}`)).json()) as J;
     expect(read.name).toBe("renamed");
     expect(read.labels).toMatchObject({ team: "data", "prefect.flow.id": flowId });
@@ -246,7 +319,12 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
       ["POST", "/api/flow_runs/", { flow_id: "nope" }, 422],
       ["POST", "/api/flow_runs/", { flow_id: flowId, tags: "x" }, 422],
       ["POST", "/api/flow_runs/", { flow_id: flowId, state: { type: "BOGUS" } }, 422],
-      ["POST", "/api/flow_runs/", { flow_id: flowId, state: { type: "SCHEDULED", state_details: { scheduled_time: "not a date" } } }, 422],
+      [
+        "POST",
+        "/api/flow_runs/",
+        { flow_id: flowId, state: { type: "SCHEDULED", state_details: { scheduled_time: "not a date" } } },
+        422,
+      ],
       ["POST", "/api/flow_runs/", { flow_id: missing }, 409],
       ["POST", `/api/flow_runs/${missing}/set_state`, { state: { type: "RUNNING" } }, 404],
       ["POST", `/api/flow_runs/${missing}/set_state`, { state: {} }, 422],
@@ -264,7 +342,11 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
       const body = (await r.json()) as J;
       expect(body.detail ?? body.exception_message).toBeTruthy();
     }
-    const malformed = await t.call("/api/flow_runs/", { method: "POST", body: "{", headers: { "content-type": "application/json" } });
+    const malformed = await t.call("/api/flow_runs/", {
+      method: "POST",
+      body: "{",
+      headers: { "content-type": "application/json" },
+    });
     expect(malformed.status).toBe(422);
     expect((await post("/api/flow_runs/count", {})).body).toBe(before);
   });
@@ -274,14 +356,53 @@ describe("concurrency leases for tagged tasks (no limits defined)", async () => 
   const t = await testApp();
   afterAll(() => t.close());
   test("increment-with-lease returns a lease holding no limits; renew and decrement work; bad input is 422", async () => {
-    const r = await t.call("/api/v2/concurrency_limits/increment-with-lease", { method: "POST", json: { names: ["tag:db"], slots: 1, mode: "concurrency", lease_duration: 60, holder: { type: "task_run", id: crypto.randomUUID() } } });
+    const r = await t.call("/api/v2/concurrency_limits/increment-with-lease", {
+      method: "POST",
+      json: {
+        names: ["tag:db"],
+        slots: 1,
+        mode: "concurrency",
+        lease_duration: 60,
+        holder: { type: "task_run", id: crypto.randomUUID() },
+      },
+    });
     expect(r.status).toBe(200);
     const body = (await r.json()) as { lease_id: string; limits: unknown[] };
     expect(body.limits).toEqual([]);
-    expect((await t.call(`/api/v2/concurrency_limits/leases/${body.lease_id}/renew`, { method: "POST", json: { lease_duration: 60 } })).status).toBe(204);
-    expect((await t.call("/api/v2/concurrency_limits/decrement-with-lease", { method: "POST", json: { lease_id: body.lease_id } })).status).toBe(204);
-    expect((await t.call(`/api/v2/concurrency_limits/leases/${body.lease_id}/renew`, { method: "POST", json: {} })).status).toBe(410);
-    expect((await t.call("/api/v2/concurrency_limits/increment-with-lease", { method: "POST", json: { names: [], slots: 1 } })).status).toBe(422);
-    expect((await t.call("/api/v2/concurrency_limits/increment-with-lease", { method: "POST", json: { names: ["x"], slots: 0 } })).status).toBe(422);
+    expect(
+      (
+        await t.call(`/api/v2/concurrency_limits/leases/${body.lease_id}/renew`, {
+          method: "POST",
+          json: { lease_duration: 60 },
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await t.call("/api/v2/concurrency_limits/decrement-with-lease", {
+          method: "POST",
+          json: { lease_id: body.lease_id },
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (await t.call(`/api/v2/concurrency_limits/leases/${body.lease_id}/renew`, { method: "POST", json: {} })).status,
+    ).toBe(410);
+    expect(
+      (
+        await t.call("/api/v2/concurrency_limits/increment-with-lease", {
+          method: "POST",
+          json: { names: [], slots: 1 },
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (
+        await t.call("/api/v2/concurrency_limits/increment-with-lease", {
+          method: "POST",
+          json: { names: ["x"], slots: 0 },
+        })
+      ).status,
+    ).toBe(422);
   });
 });

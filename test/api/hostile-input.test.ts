@@ -17,7 +17,8 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
   };
   const raw = (path: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
     t.call(path, { method: "POST", body, headers });
-  const count = async (what: "flows" | "flow_runs" | "task_runs") => (await post(`/api/${what}/count`, {})).body as unknown as number;
+  const count = async (what: "flows" | "flow_runs" | "task_runs") =>
+    (await post(`/api/${what}/count`, {})).body as unknown as number;
 
   beforeAll(async () => {
     t = await testApp({}, await url());
@@ -30,7 +31,7 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
       ["/api/logs/", nested(10_000)],
       ["/api/logs/", nested(60_000)],
       ["/api/flow_runs/", `{"flow_id":"${flowId}","parameters":{"a":${nested(100_000)}}}`],
-      ["/api/flows/filter", `{"flows":${"{\"a\":".repeat(MAX_JSON_DEPTH)}1${"}".repeat(MAX_JSON_DEPTH)}}`],
+      ["/api/flows/filter", `{"flows":${'{"a":'.repeat(MAX_JSON_DEPTH)}1${"}".repeat(MAX_JSON_DEPTH)}}`],
     ] as const) {
       const r = await raw(path, body);
       expect(r.status).toBe(422);
@@ -43,7 +44,10 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
     }
     expect(await count("flow_runs")).toBe(0);
     // As deep as Prefect allows still works; brackets inside strings do not count.
-    const ok = await raw("/api/flow_runs/", `{"flow_id":"${flowId}","parameters":{"a":${nested(MAX_JSON_DEPTH - 2)},"s":"${"[".repeat(5000)}"}}`);
+    const ok = await raw(
+      "/api/flow_runs/",
+      `{"flow_id":"${flowId}","parameters":{"a":${nested(MAX_JSON_DEPTH - 2)},"s":"${"[".repeat(5000)}"}}`,
+    );
     expect(ok.status).toBe(201);
     await t.call(`/api/flow_runs/${((await ok.json()) as J).id}`, { method: "DELETE" });
   });
@@ -57,7 +61,10 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
       ["/api/flow_runs/", { flow_id: flowId, empirical_policy: { retry_type: "sometimes" } }],
       ["/api/flow_runs/", { flow_id: flowId, empirical_policy: { pause_keys: [1] } }],
       ["/api/flow_runs/", { flow_id: flowId, created_by: { id: "not-a-uuid" } }],
-      ["/api/task_runs/", { task_key: "k", dynamic_key: "0", task_inputs: { x: [{ input_type: "task_run", id: "nope" }] } }],
+      [
+        "/api/task_runs/",
+        { task_key: "k", dynamic_key: "0", task_inputs: { x: [{ input_type: "task_run", id: "nope" }] } },
+      ],
       ["/api/task_runs/", { task_key: "k", dynamic_key: "0", task_inputs: { x: "y" } }],
       ["/api/task_runs/", { task_key: "k", dynamic_key: "0", task_inputs: { x: [{ input_type: "magic" }] } }],
       ["/api/task_runs/", { task_key: "k", dynamic_key: "0", empirical_policy: { retry_delay: "soon" } }],
@@ -75,8 +82,13 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
     expect(await count("flow_runs")).toBe(0);
     expect(await count("task_runs")).toBe(0);
     const run = (await post("/api/flow_runs/", { flow_id: flowId })).body;
-    expect((await t.call(`/api/flow_runs/${run.id}/labels`, { method: "PATCH", json: { a: { b: 1 } } })).status).toBe(422);
-    expect((await t.call(`/api/flow_runs/${run.id}`, { method: "PATCH", json: { empirical_policy: { retries: [1] } } })).status).toBe(422);
+    expect((await t.call(`/api/flow_runs/${run.id}/labels`, { method: "PATCH", json: { a: { b: 1 } } })).status).toBe(
+      422,
+    );
+    expect(
+      (await t.call(`/api/flow_runs/${run.id}`, { method: "PATCH", json: { empirical_policy: { retries: [1] } } }))
+        .status,
+    ).toBe(422);
     expect((await t.call(`/api/flows/${flowId}`, { method: "PATCH", json: { labels: { a: {} } } })).status).toBe(422);
     // What the SDK sends passes: scalar labels of every kind, real policies and inputs.
     const good = await post("/api/task_runs/", {
@@ -84,8 +96,21 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
       dynamic_key: "1",
       flow_run_id: run.id,
       labels: { s: "x", i: 1, f: 1.5, b: true },
-      empirical_policy: { max_retries: 0, retry_delay_seconds: 0, retries: 2, retry_delay: [1, 2.5], retry_jitter_factor: null },
-      task_inputs: { a: [{ input_type: "task_run", id: run.id }, { input_type: "parameter", name: "p" }, { input_type: "constant", type: "int" }], __parents__: [] },
+      empirical_policy: {
+        max_retries: 0,
+        retry_delay_seconds: 0,
+        retries: 2,
+        retry_delay: [1, 2.5],
+        retry_jitter_factor: null,
+      },
+      task_inputs: {
+        a: [
+          { input_type: "task_run", id: run.id },
+          { input_type: "parameter", name: "p" },
+          { input_type: "constant", type: "int" },
+        ],
+        __parents__: [],
+      },
       cache_expiration: "2030-01-01T00:00:00Z",
     });
     expect(good.status).toBe(201);
@@ -113,7 +138,8 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
   });
 
   test("a forged events page token is refused, not a 500", async () => {
-    const token = (o: J) => encodeURIComponent(Buffer.from(Buffer.from(JSON.stringify(o)).toString("base64")).toString("base64"));
+    const token = (o: J) =>
+      encodeURIComponent(Buffer.from(Buffer.from(JSON.stringify(o)).toString("base64")).toString("base64"));
     const filter = { occurred: { since: "2026-01-01T00:00:00Z", until: "2026-01-02T00:00:00Z" } };
     for (const forged of [
       { filter, count: 10, page_size: 50, offset: 1e20 },
@@ -128,7 +154,11 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
   });
 
   test("intervals too long to step through time are 422s", async () => {
-    const h = await post("/api/flow_runs/history", { history_start: "2026-01-01T00:00:00Z", history_end: "2026-01-02T00:00:00Z", history_interval_seconds: 1e30 });
+    const h = await post("/api/flow_runs/history", {
+      history_start: "2026-01-01T00:00:00Z",
+      history_end: "2026-01-02T00:00:00Z",
+      history_interval_seconds: 1e30,
+    });
     expect(h.status).toBe(422);
     expect(h.body.exception_detail[0].loc).toEqual(["body", "history_interval"]);
     const c = await post("/api/events/count-by/time", { filter: {}, time_unit: "second", time_interval: 1e30 });
@@ -161,7 +191,12 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
         const r = await post(path, body);
         expect({ path, body, status: r.status }).toEqual({ path, body, status: 422 });
       }
-      const h = await post("/api/flow_runs/history", { ...body, history_start: "2026-01-01T00:00:00Z", history_end: "2026-01-02T00:00:00Z", history_interval_seconds: 3600 });
+      const h = await post("/api/flow_runs/history", {
+        ...body,
+        history_start: "2026-01-01T00:00:00Z",
+        history_end: "2026-01-02T00:00:00Z",
+        history_interval_seconds: 3600,
+      });
       expect({ body, status: h.status }).toEqual({ body, status: 422 });
     }
     // Prefect has no eq_ on these filters: an unknown key is ignored, as before.
@@ -169,11 +204,19 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
   });
 
   test("lists longer than a statement can bind are 422s; a long one within the limit works", async () => {
-    const ids = (n: number) => Array.from({ length: n }, (_, i) => `0192f9d2-4f6b-7c3e-9a10-${i.toString(16).padStart(12, "0")}`);
+    const ids = (n: number) =>
+      Array.from({ length: n }, (_, i) => `0192f9d2-4f6b-7c3e-9a10-${i.toString(16).padStart(12, "0")}`);
     const r = await post("/api/flow_runs/filter", { flow_runs: { id: { any_: ids(70_000) } } });
     expect(r.status).toBe(422);
     expect(r.body.exception_detail[0].loc.slice(0, 4)).toEqual(["body", "flow_runs", "id", "any_"]);
-    expect((await post("/api/flow_runs/count", { flow_runs: { id: { any_: ids(5_000), not_any_: ids(5_000) } }, flows: { id: { any_: ids(5_000) } } })).status).toBe(200);
+    expect(
+      (
+        await post("/api/flow_runs/count", {
+          flow_runs: { id: { any_: ids(5_000), not_any_: ids(5_000) } },
+          flows: { id: { any_: ids(5_000) } },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   test("a name too large for PostgreSQL's index is a 422 there, and stored on SQLite (no such limit)", async () => {
@@ -188,7 +231,14 @@ describe.each(DIALECTS)("hostile input on $name", ({ name, url }) => {
   test("state details are typed as the SDK reads them back", async () => {
     const run = (await post("/api/flow_runs/", { flow_id: flowId })).body;
     const task = (await post("/api/task_runs/", { task_key: "sd", dynamic_key: "0", flow_run_id: run.id })).body;
-    for (const details of [{ child_flow_run_id: "AAA" }, { deferred: "yes" }, { run_input_keyset: { a: 1 } }, { transition_id: 5 }, { pause_timeout: "later" }, { cache_key: 7 }]) {
+    for (const details of [
+      { child_flow_run_id: "AAA" },
+      { deferred: "yes" },
+      { run_input_keyset: { a: 1 } },
+      { transition_id: 5 },
+      { pause_timeout: "later" },
+      { cache_key: 7 },
+    ]) {
       for (const path of [`/api/flow_runs/${run.id}/set_state`, `/api/task_runs/${task.id}/set_state`]) {
         const r = await post(path, { state: { type: "RUNNING", state_details: details } });
         expect({ path, details, status: r.status }).toEqual({ path, details, status: 422 });
@@ -239,43 +289,64 @@ describe("fuzzer findings", async () => {
   const post = async (path: string, json: unknown) => (await t.call(path, { method: "POST", json })).status;
 
   test("log levels past PostgreSQL's integer are 422s on both databases", async () => {
-    expect(await post("/api/logs/", [{ name: "x", level: 3_000_000_000, message: "m", timestamp: "2026-01-01T00:00:00Z" }])).toBe(422);
+    expect(
+      await post("/api/logs/", [{ name: "x", level: 3_000_000_000, message: "m", timestamp: "2026-01-01T00:00:00Z" }]),
+    ).toBe(422);
     expect(await post("/api/logs/filter", { logs: { level: { ge_: 3_000_000_000 } } })).toBe(422);
-    expect(await post("/api/logs/", [{ name: "x", level: 2 ** 31 - 1, message: "m", timestamp: "2026-01-01T00:00:00Z" }])).toBe(201);
+    expect(
+      await post("/api/logs/", [{ name: "x", level: 2 ** 31 - 1, message: "m", timestamp: "2026-01-01T00:00:00Z" }]),
+    ).toBe(201);
   });
 
   test("history near the end of time is a 422", async () => {
-    const body = { history_start: "9999-12-01T00:00:00Z", history_end: "9999-12-02T00:00:00Z", history_interval_seconds: 86400 * 365 };
+    const body = {
+      history_start: "9999-12-01T00:00:00Z",
+      history_end: "9999-12-02T00:00:00Z",
+      history_interval_seconds: 86400 * 365,
+    };
     expect(await post("/api/flow_runs/history", body)).toBe(422);
   });
 
   test("what Prefect accepts: a null name on update, an empty task key, null labels, an empty API-version header", async () => {
-    const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "f", labels: null } })).json()) as { id: string; labels: unknown };
+    const flow = (await (
+      await t.call("/api/flows/", { method: "POST", json: { name: "f", labels: null } })
+    ).json()) as { id: string; labels: unknown };
     expect(flow.labels).toEqual({});
-    const run = (await (await t.call("/api/flow_runs/", { method: "POST", json: { flow_id: flow.id, name: "keep", labels: null } })).json()) as { id: string };
+    const run = (await (
+      await t.call("/api/flow_runs/", { method: "POST", json: { flow_id: flow.id, name: "keep", labels: null } })
+    ).json()) as { id: string };
     expect((await t.call(`/api/flow_runs/${run.id}`, { method: "PATCH", json: { name: null } })).status).toBe(204);
     expect(((await (await t.call(`/api/flow_runs/${run.id}`)).json()) as { name: string }).name).toBe("keep");
     expect(await post("/api/task_runs/", { task_key: "", dynamic_key: "d" })).toBe(201);
-    expect((await t.call("/api/flows/count", { method: "POST", json: {}, headers: { "x-prefect-api-version": "" } })).status).toBe(200);
+    expect(
+      (await t.call("/api/flows/count", { method: "POST", json: {}, headers: { "x-prefect-api-version": "" } })).status,
+    ).toBe(200);
   });
 
   test("fields the SDK reads as non-null are refused as null; pause keys are a set", async () => {
-    const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "nn" } })).json()) as { id: string };
+    const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "nn" } })).json()) as {
+      id: string;
+    };
     for (const policy of [{ max_retries: null }, { retry_delay_seconds: null }, { pause_keys: ["a", "a"] }]) {
       expect(await post("/api/flow_runs/", { flow_id: flow.id, empirical_policy: policy })).toBe(422);
     }
-    const run = (await (await t.call("/api/flow_runs/", { method: "POST", json: { flow_id: flow.id, name: "a/b & <c>" } })).json()) as { id: string; name: string };
+    const run = (await (
+      await t.call("/api/flow_runs/", { method: "POST", json: { flow_id: flow.id, name: "a/b & <c>" } })
+    ).json()) as { id: string; name: string };
     // Only flow names exclude / % & > <; a run's name is free text, as in Prefect.
     expect(run.name).toBe("a/b & <c>");
     for (const details of [{ pause_reschedule: null }, { untrackable_result: null }]) {
-      expect(await post(`/api/flow_runs/${run.id}/set_state`, { state: { type: "RUNNING", state_details: details } })).toBe(422);
+      expect(
+        await post(`/api/flow_runs/${run.id}/set_state`, { state: { type: "RUNNING", state_details: details } }),
+      ).toBe(422);
     }
   });
 
   test("a negative limit names the limit", async () => {
     const r = await t.call("/api/flows/filter", { method: "POST", json: { limit: -643 } });
     expect(r.status).toBe(422);
-    const detail = ((await r.json()) as { exception_detail: Array<{ loc: unknown[]; msg: string }> }).exception_detail[0];
+    const detail = ((await r.json()) as { exception_detail: Array<{ loc: unknown[]; msg: string }> })
+      .exception_detail[0];
     expect(detail.loc).toEqual(["body", "limit"]);
     expect(detail.msg).toContain("greater or equal to 0");
   });

@@ -14,7 +14,16 @@ describe.each(DIALECTS)("/api/logs on $name", ({ url }) => {
     const r = await t.call("/api/logs/filter", { method: "POST", json: body });
     return { status: r.status, body: (await r.json()) as any };
   };
-  const byRun = (id: string) => ({ logs: { operator: "and_", level: null, timestamp: null, flow_run_id: { any_: [id] }, task_run_id: null, text: null } });
+  const byRun = (id: string) => ({
+    logs: {
+      operator: "and_",
+      level: null,
+      timestamp: null,
+      flow_run_id: { any_: [id] },
+      task_run_id: null,
+      text: null,
+    },
+  });
 
   test("POST /logs/ answers 201 with a null body; timestamps are normalised", async () => {
     const logs = Array.from({ length: 7 }, (_, i) => ({
@@ -30,14 +39,26 @@ describe.each(DIALECTS)("/api/logs on $name", ({ url }) => {
     expect(await r.text()).toBe("null");
     const { body } = await filter({ ...byRun(flowRun), limit: null, offset: 0, sort: "TIMESTAMP_ASC" });
     expect(body.length).toBe(7);
-    expect(body[0]).toMatchObject({ name: "prefect.flow_runs", level: 20, message: "Beginning flow run 0", timestamp: "2026-11-25T00:48:31.900000Z", flow_run_id: flowRun, task_run_id: null });
+    expect(body[0]).toMatchObject({
+      name: "prefect.flow_runs",
+      level: 20,
+      message: "Beginning flow run 0",
+      timestamp: "2026-11-25T00:48:31.900000Z",
+      flow_run_id: flowRun,
+      task_run_id: null,
+    });
     expect(body.map((l: { message: string }) => l.message)).toEqual(logs.map((l) => l.message));
   });
 
   test("the CLI's paging: limit null, then the first page's length, until a short page", async () => {
     // Mirrors `prefect flow-run logs` (notes §5): the first call has "limit": null.
     const first = await filter({ ...byRun(flowRun), limit: null, offset: 0, sort: "TIMESTAMP_ASC" });
-    const second = await filter({ ...byRun(flowRun), limit: first.body.length, offset: first.body.length, sort: "TIMESTAMP_ASC" });
+    const second = await filter({
+      ...byRun(flowRun),
+      limit: first.body.length,
+      offset: first.body.length,
+      sort: "TIMESTAMP_ASC",
+    });
     expect(first.body.length).toBe(7);
     expect(second).toEqual({ status: 200, body: [] });
   });
@@ -47,11 +68,16 @@ describe.each(DIALECTS)("/api/logs on $name", ({ url }) => {
     ["missing message", [{ name: "x", level: 20, timestamp: "2026-01-01T00:00:00Z" }]],
     ["level not an int", [{ name: "x", level: "INFO", message: "m", timestamp: "2026-01-01T00:00:00Z" }]],
     ["bad timestamp", [{ name: "x", level: 20, message: "m", timestamp: "yesterday" }]],
-    ["bad flow run id", [{ name: "x", level: 20, message: "m", timestamp: "2026-01-01T00:00:00Z", flow_run_id: "nope" }]],
+    [
+      "bad flow run id",
+      [{ name: "x", level: 20, message: "m", timestamp: "2026-01-01T00:00:00Z", flow_run_id: "nope" }],
+    ],
   ])("bad input (%s) → 422 and nothing stored", async (_name, body) => {
     const run = Bun.randomUUIDv7();
     // A valid log first: the whole batch must be refused.
-    const batch = Array.isArray(body) ? [{ name: "ok", level: 20, message: "ok", timestamp: "2026-01-01T00:00:00Z", flow_run_id: run }, ...body] : body;
+    const batch = Array.isArray(body)
+      ? [{ name: "ok", level: 20, message: "ok", timestamp: "2026-01-01T00:00:00Z", flow_run_id: run }, ...body]
+      : body;
     const r = await t.call("/api/logs/", { method: "POST", json: batch });
     expect(r.status).toBe(422);
     expect(((await r.json()) as { exception_message: string }).exception_message).toBe("Invalid request received.");
@@ -67,10 +93,20 @@ describe.each(DIALECTS)("/api/logs on $name", ({ url }) => {
 
   test("TIMESTAMP_DESC, offsets and an empty body", async () => {
     const run = Bun.randomUUIDv7();
-    const logs = [3, 1, 2].map((s) => ({ name: "n", level: 20, message: `at ${s}`, timestamp: `2026-01-01T00:00:0${s}Z`, flow_run_id: run }));
+    const logs = [3, 1, 2].map((s) => ({
+      name: "n",
+      level: 20,
+      message: `at ${s}`,
+      timestamp: `2026-01-01T00:00:0${s}Z`,
+      flow_run_id: run,
+    }));
     expect((await t.call("/api/logs/", { method: "POST", json: logs })).status).toBe(201);
-    expect((await filter({ ...byRun(run), sort: "TIMESTAMP_DESC" })).body.map((l: { message: string }) => l.message)).toEqual(["at 3", "at 2", "at 1"]);
-    expect((await filter({ ...byRun(run), limit: 1, offset: 1 })).body.map((l: { message: string }) => l.message)).toEqual(["at 2"]);
+    expect(
+      (await filter({ ...byRun(run), sort: "TIMESTAMP_DESC" })).body.map((l: { message: string }) => l.message),
+    ).toEqual(["at 3", "at 2", "at 1"]);
+    expect(
+      (await filter({ ...byRun(run), limit: 1, offset: 1 })).body.map((l: { message: string }) => l.message),
+    ).toEqual(["at 2"]);
     // Without the trailing slash too (the server accepts both forms, contract §1.1).
     expect((await t.call("/api/logs", { method: "POST", json: [] })).status).toBe(201);
     const r = await t.call("/api/logs/filter", { method: "POST" });

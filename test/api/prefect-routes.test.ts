@@ -22,19 +22,33 @@ describe("Prefect's routes", async () => {
       const path = `/api${r.path.replace(/\{[^}]+\}/g, ID)}`;
       const method = r.method === "WS" ? "GET" : r.method;
       const headers: Record<string, string> = { "content-type": "application/json" };
-      if (r.method === "WS") Object.assign(headers, { upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" });
-      const res = await t.call(path, { method, headers, body: method === "GET" || method === "DELETE" ? undefined : "{}" });
+      if (r.method === "WS")
+        Object.assign(headers, {
+          upgrade: "websocket",
+          connection: "Upgrade",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        });
+      const res = await t.call(path, {
+        method,
+        headers,
+        body: method === "GET" || method === "DELETE" ? undefined : "{}",
+      });
       const text = res.status === 101 ? "" : await res.text();
       const kept = KEEP_404.has(routeKey(r.method, r.path));
       if (kept) {
-        expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({ route: `${r.method} ${r.path}`, status: 404 });
+        expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({
+          route: `${r.method} ${r.path}`,
+          status: 404,
+        });
         continue;
       }
       if (res.status === 404 && text.includes('"Not Found"')) bare.push(`${r.method} ${r.path}`);
       if (res.status === 501) {
         const body = JSON.parse(text) as { exception_message: string; exception_detail: Array<{ msg: string }> };
         const shown = `${r.method === "WS" ? "WebSocket" : r.method} /api${r.path}`;
-        if (!body.exception_message.startsWith(shown) || !body.exception_detail[0].msg.includes("not implemented")) unnamed.push(`${shown}: ${text}`);
+        if (!body.exception_message.startsWith(shown) || !body.exception_detail[0].msg.includes("not implemented"))
+          unnamed.push(`${shown}: ${text}`);
       }
     }
     expect(bare).toEqual([]);
@@ -47,15 +61,20 @@ describe("Prefect's routes", async () => {
     // The app's own routes: its routes less the 501 stubs it mounted.
     const own = t.app.routes.filter((r) => !stubbed.includes(routeKey(r.method, r.path)));
     expect(missingRoutes(own).length).toBe(stubbed.length);
-    const gained = missingRoutes([...own, { method: "POST", path: "/api/deployments/" }]).map((r) => routeKey(r.method, r.path));
+    const gained = missingRoutes([...own, { method: "POST", path: "/api/deployments/" }]).map((r) =>
+      routeKey(r.method, r.path),
+    );
     expect(gained).not.toContain("POST /deployments");
     expect(gained.length).toBe(stubbed.length - 1);
   });
 
   // CI has ../shared beside the clone; a checkout without it has nothing to compare with.
-  test.if(existsSync(SCHEMA) || !!process.env.CI)("src/api/prefect-routes.json is what build/prefect-routes.ts makes of Prefect's schema", () => {
-    expect(PREFECT_ROUTES).toEqual(prefectRoutes());
-  });
+  test.if(existsSync(SCHEMA) || !!process.env.CI)(
+    "src/api/prefect-routes.json is what build/prefect-routes.ts makes of Prefect's schema",
+    () => {
+      expect(PREFECT_ROUTES).toEqual(prefectRoutes());
+    },
+  );
 
   test("README's list of routes not implemented is current (bun build/readme-routes.ts)", async () => {
     const readme = await Bun.file(README).text();

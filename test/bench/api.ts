@@ -9,7 +9,16 @@ import { join } from "node:path";
 import type { InProcessResult } from "./set-state-inprocess.ts";
 import { ENDPOINTS } from "./endpoints.ts";
 import { runLoad, type LoadResult } from "./load.ts";
-import { api, freshDb, logServerStart, serverLogProblems, startServer, type PgCluster, type RunningServer, type ServerName } from "./servers.ts";
+import {
+  api,
+  freshDb,
+  logServerStart,
+  serverLogProblems,
+  startServer,
+  type PgCluster,
+  type RunningServer,
+  type ServerName,
+} from "./servers.ts";
 import { log, sleep } from "./util.ts";
 import type { SqliteSynchronous } from "../../src/db/open.ts";
 import { findSetting } from "../../src/settings/registry.ts";
@@ -52,7 +61,16 @@ export interface ApiPhase {
 
 export interface ApiPart {
   phases: ApiPhase[];
-  servers: Record<string, { startMs: number; rssBeforeMb: number; rssPeakMb: number; rssAfterMb: number; log: ReturnType<typeof serverLogProblems> }>;
+  servers: Record<
+    string,
+    {
+      startMs: number;
+      rssBeforeMb: number;
+      rssPeakMb: number;
+      rssAfterMb: number;
+      log: ReturnType<typeof serverLogProblems>;
+    }
+  >;
   baseline: {
     /** The servers' synchronous level, which the yardstick uses. */
     synchronous: SqliteSynchronous;
@@ -66,7 +84,8 @@ export interface ApiPart {
 
 /** The durability the benchmarked prefect-lite servers run with: the bench starts them with defaults
  * unless PREFECT_LITE_SQLITE_SYNCHRONOUS is set in its own environment, which they inherit. */
-export const SERVER_SYNCHRONOUS = (process.env.PREFECT_LITE_SQLITE_SYNCHRONOUS?.toUpperCase() ?? findSetting("PREFECT_LITE_SQLITE_SYNCHRONOUS")!.default!) as SqliteSynchronous;
+export const SERVER_SYNCHRONOUS = (process.env.PREFECT_LITE_SQLITE_SYNCHRONOUS?.toUpperCase() ??
+  findSetting("PREFECT_LITE_SQLITE_SYNCHRONOUS")!.default!) as SqliteSynchronous;
 
 /** How the yardstick database is set up: WAL at a synchronous level, or bun:sqlite left as it opens
  * (rollback journal, synchronous=FULL). */
@@ -85,7 +104,9 @@ export function sqliteAutocommitRate(dir: string, ms: number, mode: YardstickMod
     db.run("PRAGMA journal_mode = WAL");
     db.run(`PRAGMA synchronous = ${mode}`);
   }
-  db.run("CREATE TABLE state (id TEXT PRIMARY KEY NOT NULL, created TEXT NOT NULL, run_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, details TEXT NOT NULL)");
+  db.run(
+    "CREATE TABLE state (id TEXT PRIMARY KEY NOT NULL, created TEXT NOT NULL, run_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, details TEXT NOT NULL)",
+  );
   const ins = db.prepare("INSERT INTO state (id, created, run_id, type, name, details) VALUES (?, ?, ?, ?, ?, ?)");
   const run = Bun.randomUUIDv7();
   const details = JSON.stringify({ flow_run_id: run, task_run_id: null, scheduled_time: null, cache_key: null });
@@ -94,7 +115,8 @@ export function sqliteAutocommitRate(dir: string, ms: number, mode: YardstickMod
   const end = t0 + ms;
   // Check the clock every few inserts: at an fsync per commit, 100 would overrun a short window.
   while (true) {
-    for (let k = 0; k < 10; k++) ins.run(Bun.randomUUIDv7(), new Date().toISOString(), run, "RUNNING", "Running", details);
+    for (let k = 0; k < 10; k++)
+      ins.run(Bun.randomUUIDv7(), new Date().toISOString(), run, "RUNNING", "Running", details);
     n += 10;
     if (performance.now() >= end) break;
   }
@@ -107,14 +129,30 @@ export function sqliteAutocommitRate(dir: string, ms: number, mode: YardstickMod
 /** The yardstick at the servers' durability (what the goal is judged on) and, for reference, at
  * NORMAL (Prefect's setting, no fsync per commit) and with bun:sqlite's defaults. */
 function yardsticks(dir: string, ms: number): Record<"server" | "normal" | "defaults", number> {
-  return { server: sqliteAutocommitRate(dir, ms, SERVER_SYNCHRONOUS), normal: sqliteAutocommitRate(dir, ms, "NORMAL"), defaults: sqliteAutocommitRate(dir, ms, "DEFAULTS") };
+  return {
+    server: sqliteAutocommitRate(dir, ms, SERVER_SYNCHRONOUS),
+    normal: sqliteAutocommitRate(dir, ms, "NORMAL"),
+    defaults: sqliteAutocommitRate(dir, ms, "DEFAULTS"),
+  };
 }
 
 /** set_state through the store in a child process (its own event loop and heap), or undefined if it failed. */
-async function setStateInProcess(dir: string, ms: number, concurrency: number, synchronous: SqliteSynchronous): Promise<InProcessResult | undefined> {
+async function setStateInProcess(
+  dir: string,
+  ms: number,
+  concurrency: number,
+  synchronous: SqliteSynchronous,
+): Promise<InProcessResult | undefined> {
   const args = [dir, "--ms", String(ms), "--concurrency", String(concurrency), "--synchronous", synchronous];
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "set-state-inprocess.ts"), ...args], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "set-state-inprocess.ts"), ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   if (code !== 0) {
     log(`set_state in-process failed (${code}): ${err.slice(0, 300)}`);
     return undefined;
@@ -128,10 +166,22 @@ const SETUP_TRIES = 9;
 
 async function setupServer(s: RunningServer, readSeedRuns: number) {
   const flow = await api(s, "POST", "/flows/", { name: "bench-api-flow" }, SETUP_TRIES);
-  const parent = await api(s, "POST", "/flow_runs/", { flow_id: flow.id, name: "bench-parent", state: { type: "RUNNING" } }, SETUP_TRIES);
+  const parent = await api(
+    s,
+    "POST",
+    "/flow_runs/",
+    { flow_id: flow.id, name: "bench-parent", state: { type: "RUNNING" } },
+    SETUP_TRIES,
+  );
   // A small, identical dataset for the read endpoints: half PENDING, half moved to RUNNING.
   for (let i = 0; i < readSeedRuns; i++) {
-    const r = await api(s, "POST", "/flow_runs/", { flow_id: flow.id, name: `read-seed-${i}`, state: { type: "PENDING" } }, SETUP_TRIES);
+    const r = await api(
+      s,
+      "POST",
+      "/flow_runs/",
+      { flow_id: flow.id, name: `read-seed-${i}`, state: { type: "PENDING" } },
+      SETUP_TRIES,
+    );
     if (i % 2) await api(s, "POST", `/flow_runs/${r.id}/set_state`, { state: { type: "RUNNING" } }, SETUP_TRIES);
   }
   return { flowId: flow.id as string, flowRunId: parent.id as string };
@@ -139,15 +189,31 @@ async function setupServer(s: RunningServer, readSeedRuns: number) {
 
 async function createRuns(s: RunningServer, flowId: string, n: number, tag: string): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) ids.push((await api(s, "POST", "/flow_runs/", { flow_id: flowId, name: `ss-${tag}-${i}`, state: { type: "PENDING" } }, SETUP_TRIES)).id);
+  for (let i = 0; i < n; i++)
+    ids.push(
+      (
+        await api(
+          s,
+          "POST",
+          "/flow_runs/",
+          { flow_id: flowId, name: `ss-${tag}-${i}`, state: { type: "PENDING" } },
+          SETUP_TRIES,
+        )
+      ).id,
+    );
   return ids;
 }
 
 export async function runApi(o: ApiOptions): Promise<ApiPart> {
   // Two samples before and two after the API load; the median is the yardstick (the machine may be noisy).
-  const yard = [yardsticks(join(o.work, "baseline"), o.baselineMs / 2), yardsticks(join(o.work, "baseline"), o.baselineMs / 2)];
+  const yard = [
+    yardsticks(join(o.work, "baseline"), o.baselineMs / 2),
+    yardsticks(join(o.work, "baseline"), o.baselineMs / 2),
+  ];
   const logYard = (when: string, ys: typeof yard) =>
-    log(`bun:sqlite autocommit inserts${when}: ${(["server", "normal", "defaults"] as const).map((k) => `${k === "server" ? yardstickLabel(SERVER_SYNCHRONOUS) : k} ${ys.map((y) => Math.round(y[k])).join(", ")}/s`).join("; ")}`);
+    log(
+      `bun:sqlite autocommit inserts${when}: ${(["server", "normal", "defaults"] as const).map((k) => `${k === "server" ? yardstickLabel(SERVER_SYNCHRONOUS) : k} ${ys.map((y) => Math.round(y[k])).join(", ")}/s`).join("; ")}`,
+    );
   logYard("", yard);
 
   const started: RunningServer[] = [];
@@ -157,11 +223,20 @@ export async function runApi(o: ApiOptions): Promise<ApiPart> {
   try {
     for (const name of o.servers) {
       for (const s of started) s.pause();
-      const s = await startServer(name, { db: freshDb(name, o.work, "api", o.pg), home: join(o.work, `${name}-api-home`) });
+      const s = await startServer(name, {
+        db: freshDb(name, o.work, "api", o.pg),
+        home: join(o.work, `${name}-api-home`),
+      });
       logServerStart(s);
       started.push(s);
       await sleep(1000);
-      info[name] = { startMs: s.startMs, rssBeforeMb: s.rssMb(), rssPeakMb: 0, rssAfterMb: NaN, log: { locked: 0, errors: 0, dropped: 0, sample: null } };
+      info[name] = {
+        startMs: s.startMs,
+        rssBeforeMb: s.rssMb(),
+        rssPeakMb: 0,
+        rssAfterMb: NaN,
+        log: { locked: 0, errors: 0, dropped: 0, sample: null },
+      };
       try {
         ctxs.set(s, await setupServer(s, o.readSeedRuns));
       } catch (e) {
@@ -197,9 +272,19 @@ export async function runApi(o: ApiOptions): Promise<ApiPart> {
             });
             const cpu1 = s.cpu();
             const after = adjacent ? sqliteAutocommitRate(join(o.work, "baseline"), o.baselineMs / 2) : NaN;
-            const inProcess = adjacent ? await setStateInProcess(join(o.work, "inprocess"), o.durationMs, c, SERVER_SYNCHRONOUS) : undefined;
-            const normalInProcess = adjacent && SERVER_SYNCHRONOUS !== "NORMAL" ? await setStateInProcess(join(o.work, "inprocess"), o.durationMs, c, "NORMAL") : undefined;
-            const normal = normalInProcess ? { inProcess: normalInProcess, inserts: sqliteAutocommitRate(join(o.work, "baseline"), o.baselineMs / 2, "NORMAL") } : undefined;
+            const inProcess = adjacent
+              ? await setStateInProcess(join(o.work, "inprocess"), o.durationMs, c, SERVER_SYNCHRONOUS)
+              : undefined;
+            const normalInProcess =
+              adjacent && SERVER_SYNCHRONOUS !== "NORMAL"
+                ? await setStateInProcess(join(o.work, "inprocess"), o.durationMs, c, "NORMAL")
+                : undefined;
+            const normal = normalInProcess
+              ? {
+                  inProcess: normalInProcess,
+                  inserts: sqliteAutocommitRate(join(o.work, "baseline"), o.baselineMs / 2, "NORMAL"),
+                }
+              : undefined;
             const serverCpuS = cpu1.server - cpu0.server;
             const dbCpuS = cpu1.db - cpu0.db;
             const total = result.ok + result.errors + result.warmupRequests;
@@ -218,11 +303,27 @@ export async function runApi(o: ApiOptions): Promise<ApiPart> {
               ...(inProcess ? { inProcess } : {}),
               ...(normal ? { normal } : {}),
             };
-            if (adjacent) log(`bun:sqlite autocommit inserts around this phase: ${Math.round(before)}, ${Math.round(after)}/s`);
+            if (adjacent)
+              log(`bun:sqlite autocommit inserts around this phase: ${Math.round(before)}, ${Math.round(after)}/s`);
             if (inProcess) log(`set_state in-process (no HTTP), ${c} loops: ${Math.round(inProcess.perS)}/s`);
-            if (normal) log(`at synchronous=NORMAL: set_state in-process ${Math.round(normal.inProcess.perS)}/s, inserts ${Math.round(normal.inserts)}/s`);
+            if (normal)
+              log(
+                `at synchronous=NORMAL: set_state in-process ${Math.round(normal.inProcess.perS)}/s, inserts ${Math.round(normal.inserts)}/s`,
+              );
           } catch (e) {
-            phase = { server: s.name, endpoint, label: ep.label, concurrency: c, write: ep.write, result: emptyResult(endpoint, c), serverCpuS: 0, dbCpuS: 0, cpuMsPerReq: NaN, rssMb: s.rssMb(), error: (e as Error).message };
+            phase = {
+              server: s.name,
+              endpoint,
+              label: ep.label,
+              concurrency: c,
+              write: ep.write,
+              result: emptyResult(endpoint, c),
+              serverCpuS: 0,
+              dbCpuS: 0,
+              cpuMsPerReq: NaN,
+              rssMb: s.rssMb(),
+              error: (e as Error).message,
+            };
           }
           info[s.name].rssPeakMb = Math.max(info[s.name].rssPeakMb, phase.rssMb);
           phases.push(phase);
@@ -249,7 +350,10 @@ export async function runApi(o: ApiOptions): Promise<ApiPart> {
       if (info[s.name]) info[s.name].log = serverLogProblems(s);
     }
   }
-  const after = [yardsticks(join(o.work, "baseline"), o.baselineMs / 2), yardsticks(join(o.work, "baseline"), o.baselineMs / 2)];
+  const after = [
+    yardsticks(join(o.work, "baseline"), o.baselineMs / 2),
+    yardsticks(join(o.work, "baseline"), o.baselineMs / 2),
+  ];
   logYard(" (after)", after);
   yard.push(...after);
   const median4 = (xs: number[]) => {
@@ -260,7 +364,13 @@ export async function runApi(o: ApiOptions): Promise<ApiPart> {
   return {
     phases,
     servers: info,
-    baseline: { synchronous: SERVER_SYNCHRONOUS, sqliteAutocommitInsertsPerS: median4(samples), samples, normalPerS: median4(yard.map((y) => y.normal)), defaultsPerS: median4(yard.map((y) => y.defaults)) },
+    baseline: {
+      synchronous: SERVER_SYNCHRONOUS,
+      sqliteAutocommitInsertsPerS: median4(samples),
+      samples,
+      normalPerS: median4(yard.map((y) => y.normal)),
+      defaultsPerS: median4(yard.map((y) => y.defaults)),
+    },
   };
 }
 

@@ -4,7 +4,16 @@
 // alternate per repetition and scenario; the idle ones are SIGSTOPped.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { freshDb, logServerStart, PYTHON_BIN, serverLogProblems, startServer, type PgCluster, type RunningServer, type ServerName } from "./servers.ts";
+import {
+  freshDb,
+  logServerStart,
+  PYTHON_BIN,
+  serverLogProblems,
+  startServer,
+  type PgCluster,
+  type RunningServer,
+  type ServerName,
+} from "./servers.ts";
 import { log, median } from "./util.ts";
 
 const SCRIPT = join(import.meta.dir, "e2e_flows.py");
@@ -49,7 +58,11 @@ function split(total: number, parts: number): number[] {
 const SCENARIOS: Scenario[] = [
   { key: "tasks250", label: "flow with 250 tasks", procs: [["tasks250"]] },
   { key: "subflows20", label: "flow with 20 concurrent subflows", procs: [["subflows20"]] },
-  { key: "flows50x8", label: "50 flows (3 tasks each) by 8 processes", procs: split(50, 8).map((n) => ["flows", String(n)]) },
+  {
+    key: "flows50x8",
+    label: "50 flows (3 tasks each) by 8 processes",
+    procs: split(50, 8).map((n) => ["flows", String(n)]),
+  },
 ];
 
 async function lines(stream: ReadableStream<Uint8Array>, onLine: (l: string) => void) {
@@ -70,7 +83,12 @@ async function lines(stream: ReadableStream<Uint8Array>, onLine: (l: string) => 
 }
 
 /** Runs one scenario against one server; returns wall ms (signal → last RESULT) and exit ms, or throws. */
-async function runScenario(s: RunningServer, sc: Scenario, home: string, timeoutMs: number): Promise<{ wallMs: number; exitMs: number; failures: string[] }> {
+async function runScenario(
+  s: RunningServer,
+  sc: Scenario,
+  home: string,
+  timeoutMs: number,
+): Promise<{ wallMs: number; exitMs: number; failures: string[] }> {
   mkdirSync(home, { recursive: true });
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -82,7 +100,9 @@ async function runScenario(s: RunningServer, sc: Scenario, home: string, timeout
     PYTHONUNBUFFERED: "1",
     LANG: "C.UTF-8",
   };
-  const procs = sc.procs.map((args) => Bun.spawn([PYTHON_BIN, SCRIPT, ...args], { env, stdin: "pipe", stdout: "pipe", stderr: "pipe", cwd: home }));
+  const procs = sc.procs.map((args) =>
+    Bun.spawn([PYTHON_BIN, SCRIPT, ...args], { env, stdin: "pipe", stdout: "pipe", stderr: "pipe", cwd: home }),
+  );
   const ready: Promise<void>[] = [];
   const results: Promise<{ ok: boolean; error: string | null; at: number }>[] = [];
   const stderrTail: string[] = procs.map(() => "");
@@ -99,13 +119,19 @@ async function runScenario(s: RunningServer, sc: Scenario, home: string, timeout
       }
     }).then(() => {
       onReady();
-      onResult({ ok: false, error: `process ended without a result: ${stderrTail[k].slice(-400)}`, at: performance.now() });
+      onResult({
+        ok: false,
+        error: `process ended without a result: ${stderrTail[k].slice(-400)}`,
+        at: performance.now(),
+      });
     });
     lines(p.stderr, (l) => {
-      stderrTail[k] = (stderrTail[k] + "\n" + l).slice(-4000);
+      stderrTail[k] = `${stderrTail[k]}\n${l}`.slice(-4000);
     });
   });
-  const killAll = () => procs.forEach((p) => p.kill("SIGKILL"));
+  const killAll = () => {
+    for (const p of procs) p.kill("SIGKILL");
+  };
   const timer = setTimeout(killAll, timeoutMs);
   try {
     await Promise.all(ready);
@@ -127,7 +153,9 @@ async function runScenario(s: RunningServer, sc: Scenario, home: string, timeout
 }
 
 export async function runE2E(o: E2EOptions): Promise<E2EPart> {
-  const sdkVersion = Bun.spawnSync([PYTHON_BIN, "-c", "import prefect;print(prefect.__version__)"]).stdout.toString().trim();
+  const sdkVersion = Bun.spawnSync([PYTHON_BIN, "-c", "import prefect;print(prefect.__version__)"])
+    .stdout.toString()
+    .trim();
   const started: RunningServer[] = [];
   const results: E2EResult[] = [];
   const serverLogs: E2EPart["serverLogs"] = {};
@@ -135,7 +163,10 @@ export async function runE2E(o: E2EOptions): Promise<E2EPart> {
   try {
     for (const name of o.servers) {
       for (const s of started) s.pause();
-      const s = await startServer(name, { db: freshDb(name, o.work, "e2e", o.pg), home: join(o.work, `${name}-e2e-home`) });
+      const s = await startServer(name, {
+        db: freshDb(name, o.work, "e2e", o.pg),
+        home: join(o.work, `${name}-e2e-home`),
+      });
       logServerStart(s);
       started.push(s);
     }
@@ -146,7 +177,18 @@ export async function runE2E(o: E2EOptions): Promise<E2EPart> {
         const order = k++ % 2 ? [...started].reverse() : started;
         for (const s of order) {
           let r = results.find((x) => x.server === s.name && x.scenario === sc.key);
-          if (!r) results.push((r = { server: s.name, scenario: sc.key, wallMs: [], exitMs: [], medianMs: NaN, medianExitMs: NaN, failures: [] }));
+          if (!r)
+            results.push(
+              (r = {
+                server: s.name,
+                scenario: sc.key,
+                wallMs: [],
+                exitMs: [],
+                medianMs: NaN,
+                medianExitMs: NaN,
+                failures: [],
+              }),
+            );
           s.resume();
           try {
             const out = await runScenario(s, sc, join(o.work, `py-${s.name}-${sc.key}-${rep}`), timeoutMs);
@@ -155,7 +197,9 @@ export async function runE2E(o: E2EOptions): Promise<E2EPart> {
               r.wallMs.push(out.wallMs);
               r.exitMs.push(out.exitMs);
             }
-            log(`e2e ${s.name.padEnd(14)} ${sc.label.padEnd(40)} ${(out.wallMs / 1000).toFixed(2)} s (exit ${(out.exitMs / 1000).toFixed(2)} s)${out.failures.length ? ` FAILED: ${out.failures[0].slice(0, 300)}` : ""}`);
+            log(
+              `e2e ${s.name.padEnd(14)} ${sc.label.padEnd(40)} ${(out.wallMs / 1000).toFixed(2)} s (exit ${(out.exitMs / 1000).toFixed(2)} s)${out.failures.length ? ` FAILED: ${out.failures[0].slice(0, 300)}` : ""}`,
+            );
           } catch (e) {
             r.failures.push((e as Error).message);
             log(`e2e ${s.name} ${sc.key} error: ${(e as Error).message}`);
@@ -174,5 +218,11 @@ export async function runE2E(o: E2EOptions): Promise<E2EPart> {
     r.medianMs = median(r.wallMs);
     r.medianExitMs = median(r.exitMs);
   }
-  return { sdkVersion, reps: o.reps, scenarios: SCENARIOS.map(({ key, label }) => ({ key, label })), results, serverLogs };
+  return {
+    sdkVersion,
+    reps: o.reps,
+    scenarios: SCENARIOS.map(({ key, label }) => ({ key, label })),
+    results,
+    serverLogs,
+  };
 }

@@ -97,7 +97,14 @@ export const ENDPOINTS: Record<string, Endpoint> = {
     make: (c, i, s) => {
       const logs = new Array(100);
       for (let k = 0; k < 100; k++) {
-        logs[k] = { name: "prefect.flow_runs", level: 20, message: `bench log line ${i}-${s}-${k} with some ordinary text in it`, timestamp: c.now, flow_run_id: c.flowRunId, task_run_id: null };
+        logs[k] = {
+          name: "prefect.flow_runs",
+          level: 20,
+          message: `bench log line ${i}-${s}-${k} with some ordinary text in it`,
+          timestamp: c.now,
+          flow_run_id: c.flowRunId,
+          task_run_id: null,
+        };
       }
       return post("/logs/", logs);
     },
@@ -120,4 +127,12 @@ export const ENDPOINTS: Record<string, Endpoint> = {
 };
 
 /** Default order: reads first (on the same small dataset for every server), then writes. */
-export const DEFAULT_ENDPOINTS = ["flow_runs_filter", "flow_runs_count", "flows_create", "flow_runs_create", "set_state", "logs", "task_runs_create"];
+export const DEFAULT_ENDPOINTS = [
+  "flow_runs_filter",
+  "flow_runs_count",
+  "flows_create",
+  "flow_runs_create",
+  "set_state",
+  "logs",
+  "task_runs_create",
+];

@@ -3,7 +3,16 @@
 // persists them (POST /events/filter → total) and records the task runs from them
 // (POST /task_runs/count, Completed). Servers in turn, the idle ones SIGSTOPped.
 import { join } from "node:path";
-import { api, freshDb, logServerStart, serverLogProblems, startServer, type PgCluster, type RunningServer, type ServerName } from "./servers.ts";
+import {
+  api,
+  freshDb,
+  logServerStart,
+  serverLogProblems,
+  startServer,
+  type PgCluster,
+  type RunningServer,
+  type ServerName,
+} from "./servers.ts";
 import { log, sleep } from "./util.ts";
 
 export interface EventsOptions {
@@ -44,7 +53,12 @@ const STATES = [
 ] as const;
 
 /** The three events of one task run, shaped like prefect.utilities.engine.emit_task_run_state_change_event. */
-function taskRunEvents(k: number, flow: { id: string; name: string }, run: { id: string; name: string }, t0: number): string[] {
+function taskRunEvents(
+  k: number,
+  flow: { id: string; name: string },
+  run: { id: string; name: string },
+  t0: number,
+): string[] {
   const trId = crypto.randomUUID();
   const name = `bench-task-${k}`;
   const out: string[] = [];
@@ -62,7 +76,13 @@ function taskRunEvents(k: number, flow: { id: string; name: string }, run: { id:
       cache_key: null,
       cache_expiration: null,
       task_version: null,
-      empirical_policy: { max_retries: 0, retry_delay_seconds: 0, retries: 0, retry_delay: 0, retry_jitter_factor: null },
+      empirical_policy: {
+        max_retries: 0,
+        retry_delay_seconds: 0,
+        retries: 0,
+        retry_delay: 0,
+        retry_jitter_factor: null,
+      },
       tags: [],
       labels: {},
       task_inputs: {},
@@ -90,8 +110,16 @@ function taskRunEvents(k: number, flow: { id: string; name: string }, run: { id:
           "prefect.orchestration": "client",
         },
         related: [
-          { "prefect.resource.id": `prefect.flow-run.${run.id}`, "prefect.resource.role": "flow-run", "prefect.resource.name": run.name },
-          { "prefect.resource.id": `prefect.flow.${flow.id}`, "prefect.resource.role": "flow", "prefect.resource.name": flow.name },
+          {
+            "prefect.resource.id": `prefect.flow-run.${run.id}`,
+            "prefect.resource.role": "flow-run",
+            "prefect.resource.name": run.name,
+          },
+          {
+            "prefect.resource.id": `prefect.flow.${flow.id}`,
+            "prefect.resource.role": "flow",
+            "prefect.resource.name": flow.name,
+          },
         ],
         payload: {
           intended: { from: initial?.type ?? null, to: st.type },
@@ -131,7 +159,20 @@ async function openSocket(s: RunningServer): Promise<WebSocket> {
 
 async function countEvents(s: RunningServer, runId: string, since: string): Promise<number | null> {
   try {
-    const r = await api(s, "POST", "/events/filter", { filter: { occurred: { since, until: new Date(Date.now() + 3600_000).toISOString() }, related: { id: [`prefect.flow-run.${runId}`] }, event: { prefix: ["prefect.task-run."] } }, limit: 1 }, 1);
+    const r = await api(
+      s,
+      "POST",
+      "/events/filter",
+      {
+        filter: {
+          occurred: { since, until: new Date(Date.now() + 3600_000).toISOString() },
+          related: { id: [`prefect.flow-run.${runId}`] },
+          event: { prefix: ["prefect.task-run."] },
+        },
+        limit: 1,
+      },
+      1,
+    );
     return typeof r?.total === "number" ? r.total : null;
   } catch {
     return null;
@@ -140,16 +181,39 @@ async function countEvents(s: RunningServer, runId: string, since: string): Prom
 
 async function countCompleted(s: RunningServer, runId: string): Promise<number | null> {
   try {
-    return await api(s, "POST", "/task_runs/count", { task_runs: { flow_run_id: { any_: [runId] }, state: { type: { any_: ["COMPLETED"] } } } }, 1);
+    return await api(
+      s,
+      "POST",
+      "/task_runs/count",
+      { task_runs: { flow_run_id: { any_: [runId] }, state: { type: { any_: ["COMPLETED"] } } } },
+      1,
+    );
   } catch {
     return null;
   }
 }
 
 async function measure(s: RunningServer, taskRuns: number, timeoutS: number): Promise<EventsResult> {
-  const r: EventsResult = { server: s.name, events: taskRuns * 3, sendMs: null, sendPerS: null, persistedMs: null, persistedPerS: null, recordedMs: null, recordedPerS: null, finalEvents: null, finalCompleted: null, error: null, log: null };
+  const r: EventsResult = {
+    server: s.name,
+    events: taskRuns * 3,
+    sendMs: null,
+    sendPerS: null,
+    persistedMs: null,
+    persistedPerS: null,
+    recordedMs: null,
+    recordedPerS: null,
+    finalEvents: null,
+    finalCompleted: null,
+    error: null,
+    log: null,
+  };
   const flow = await api(s, "POST", "/flows/", { name: "bench-events" });
-  const run = await api(s, "POST", "/flow_runs/", { flow_id: flow.id, name: `bench-events-${Date.now()}`, state: { type: "RUNNING" } });
+  const run = await api(s, "POST", "/flow_runs/", {
+    flow_id: flow.id,
+    name: `bench-events-${Date.now()}`,
+    state: { type: "RUNNING" },
+  });
   const since = new Date(Date.now() - 60_000).toISOString();
   const base = Date.now();
   const frames: string[] = [];
@@ -181,7 +245,10 @@ async function measure(s: RunningServer, taskRuns: number, timeoutS: number): Pr
   let lastEvChange = t0;
   let lastTrChange = t0;
   while (performance.now() < deadline) {
-    const [ev, done] = await Promise.all([r.persistedMs === null ? countEvents(s, run.id, since) : Promise.resolve(r.finalEvents), r.recordedMs === null ? countCompleted(s, run.id) : Promise.resolve(r.finalCompleted)]);
+    const [ev, done] = await Promise.all([
+      r.persistedMs === null ? countEvents(s, run.id, since) : Promise.resolve(r.finalEvents),
+      r.recordedMs === null ? countCompleted(s, run.id) : Promise.resolve(r.finalCompleted),
+    ]);
     const now = performance.now();
     if (ev !== r.finalEvents) lastEvChange = now;
     if (done !== r.finalCompleted) lastTrChange = now;
@@ -200,8 +267,18 @@ async function measure(s: RunningServer, taskRuns: number, timeoutS: number): Pr
   }
   ws.close();
   // Not finished within the timeout: the rate so far (marked partial in the report).
-  r.persistedPerS = r.persistedMs !== null ? frames.length / (r.persistedMs / 1000) : r.finalEvents ? r.finalEvents / ((lastEvChange - t0) / 1000) : null;
-  r.recordedPerS = r.recordedMs !== null ? frames.length / (r.recordedMs / 1000) : r.finalCompleted ? (3 * r.finalCompleted) / ((lastTrChange - t0) / 1000) : null;
+  r.persistedPerS =
+    r.persistedMs !== null
+      ? frames.length / (r.persistedMs / 1000)
+      : r.finalEvents
+        ? r.finalEvents / ((lastEvChange - t0) / 1000)
+        : null;
+  r.recordedPerS =
+    r.recordedMs !== null
+      ? frames.length / (r.recordedMs / 1000)
+      : r.finalCompleted
+        ? (3 * r.finalCompleted) / ((lastTrChange - t0) / 1000)
+        : null;
   return r;
 }
 
@@ -212,7 +289,10 @@ export async function runEvents(o: EventsOptions): Promise<EventsPart> {
   try {
     for (const name of o.servers) {
       for (const s of started) s.pause();
-      const s = await startServer(name, { db: freshDb(name, o.work, "events", o.pg), home: join(o.work, `${name}-events-home`) });
+      const s = await startServer(name, {
+        db: freshDb(name, o.work, "events", o.pg),
+        home: join(o.work, `${name}-events-home`),
+      });
       logServerStart(s);
       started.push(s);
     }
@@ -223,7 +303,20 @@ export async function runEvents(o: EventsOptions): Promise<EventsPart> {
       try {
         r = await measure(s, o.taskRuns, timeoutS);
       } catch (e) {
-        r = { server: s.name, events: o.taskRuns * 3, sendMs: null, sendPerS: null, persistedMs: null, persistedPerS: null, recordedMs: null, recordedPerS: null, finalEvents: null, finalCompleted: null, error: (e as Error).message, log: null };
+        r = {
+          server: s.name,
+          events: o.taskRuns * 3,
+          sendMs: null,
+          sendPerS: null,
+          persistedMs: null,
+          persistedPerS: null,
+          recordedMs: null,
+          recordedPerS: null,
+          finalEvents: null,
+          finalCompleted: null,
+          error: (e as Error).message,
+          log: null,
+        };
       }
       results.push(r);
       log(

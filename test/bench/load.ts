@@ -59,7 +59,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     stderr: "pipe",
     env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "512" },
   });
-  const hardLimit = setTimeout(() => proc.kill("SIGKILL"), WARMUP_MAX_MS + WINDOW_MAX_MS + spec.warmupMs + spec.durationMs + spec.timeoutMs + 30_000);
+  const hardLimit = setTimeout(
+    () => proc.kill("SIGKILL"),
+    WARMUP_MAX_MS + WINDOW_MAX_MS + spec.warmupMs + spec.durationMs + spec.timeoutMs + 30_000,
+  );
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   await proc.exited;
   clearTimeout(hardLimit);
@@ -82,11 +85,16 @@ async function worker(spec: LoadSpec): Promise<LoadResult> {
   let inWindowCount = 0;
   /** Advances the timeline at `now`; false once the (possibly extended) window is over. */
   const running = (now: number): boolean => {
-    if (winStart === Infinity && now >= t0 + spec.warmupMs && (responses >= spec.concurrency || now >= t0 + WARMUP_MAX_MS)) {
+    if (
+      winStart === Infinity &&
+      now >= t0 + spec.warmupMs &&
+      (responses >= spec.concurrency || now >= t0 + WARMUP_MAX_MS)
+    ) {
       winStart = now;
       winEnd = now + spec.durationMs;
     }
-    if (now >= winEnd && inWindowCount < MIN_IN_WINDOW && winEnd - winStart < WINDOW_MAX_MS) winEnd = Math.min(winStart + WINDOW_MAX_MS, winEnd + spec.durationMs);
+    if (now >= winEnd && inWindowCount < MIN_IN_WINDOW && winEnd - winStart < WINDOW_MAX_MS)
+      winEnd = Math.min(winStart + WINDOW_MAX_MS, winEnd + spec.durationMs);
     return now < winEnd;
   };
   const lat: number[] = [];
@@ -126,7 +134,12 @@ async function worker(spec: LoadSpec): Promise<LoadResult> {
         text = await r.text();
       } catch (e) {
         const msg = (e as Error).message;
-        thrown = (e as Error).name === "TimeoutError" ? "timeout" : /ECONNRESET|closed unexpectedly/i.test(msg) ? `connection reset: ${msg}` : `connection: ${msg}`;
+        thrown =
+          (e as Error).name === "TimeoutError"
+            ? "timeout"
+            : /ECONNRESET|closed unexpectedly/i.test(msg)
+              ? `connection reset: ${msg}`
+              : `connection: ${msg}`;
       }
       const end = performance.now();
       responses++;
@@ -135,7 +148,15 @@ async function worker(spec: LoadSpec): Promise<LoadResult> {
       if (inWindow) inWindowCount++;
       if (end < winStart) warm++;
       if (thrown) {
-        fail(thrown.startsWith("timeout") ? "timeout" : thrown.startsWith("connection reset") ? "connection reset by server" : "connection error", thrown, inWindow);
+        fail(
+          thrown.startsWith("timeout")
+            ? "timeout"
+            : thrown.startsWith("connection reset")
+              ? "connection reset by server"
+              : "connection error",
+          thrown,
+          inWindow,
+        );
         if (thrown.startsWith("connection:")) await Bun.sleep(5); // do not spin on a dead server
         continue;
       }
@@ -147,7 +168,11 @@ async function worker(spec: LoadSpec): Promise<LoadResult> {
         }
         // Both servers answer 503 for a busy/locked database (Prefect hides SQLite's "database is locked"
         // behind a bare 503 so its client retries).
-        fail(`HTTP ${status}${locked ? " database is locked" : status === 503 ? " (busy/locked)" : ""}`, text, inWindow);
+        fail(
+          `HTTP ${status}${locked ? " database is locked" : status === 503 ? " (busy/locked)" : ""}`,
+          text,
+          inWindow,
+        );
         continue;
       }
       const bad = ep.check?.(text) ?? null;
@@ -188,7 +213,7 @@ async function worker(spec: LoadSpec): Promise<LoadResult> {
     p50: percentile(lat, 0.5),
     p95: percentile(lat, 0.95),
     p99: percentile(lat, 0.99),
-    max: lat.length ? lat.reduce((a, b) => (b > a ? b : a), 0) : NaN,
+    max: lat.length ? lat.reduce((a, b) => Math.max(a, b), 0) : NaN,
     mean: lat.length ? lat.reduce((a, b) => a + b, 0) / lat.length : NaN,
     loadgenCpuS: (cpu.user + cpu.system) / 1e6,
     warmupRequests: warm,

@@ -14,7 +14,20 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_ENDPOINTS, ENDPOINTS } from "./endpoints.ts";
 import { writeReport, type BenchResult } from "./report.ts";
-import { ALL_SERVERS, cleanupAll, dialectOf, implOf, installCleanupHandlers, LITE_BIN, pgAvailable, PREFECT_BIN, setLiteBin, startPg, type PgCluster, type ServerName } from "./servers.ts";
+import {
+  ALL_SERVERS,
+  cleanupAll,
+  dialectOf,
+  implOf,
+  installCleanupHandlers,
+  LITE_BIN,
+  pgAvailable,
+  PREFECT_BIN,
+  setLiteBin,
+  startPg,
+  type PgCluster,
+  type ServerName,
+} from "./servers.ts";
 import { loadAvg, log, machine, ROOT } from "./util.ts";
 
 const PARTS = ["startup", "api", "e2e", "scaling", "events"] as const;
@@ -52,11 +65,18 @@ if (values.help) {
 }
 
 const quick = values.quick!;
-const list = (s: string | undefined) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : null);
+const list = (s: string | undefined) =>
+  s
+    ? s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : null;
 const parts = (list(values.only) ?? [...PARTS]) as Part[];
 for (const p of parts) if (!PARTS.includes(p)) throw new Error(`unknown part ${p}; parts: ${PARTS.join(", ")}`);
 let servers = (list(values.servers) ?? ALL_SERVERS) as ServerName[];
-for (const s of servers) if (!ALL_SERVERS.includes(s)) throw new Error(`unknown server ${s}; servers: ${ALL_SERVERS.join(", ")}`);
+for (const s of servers)
+  if (!ALL_SERVERS.includes(s)) throw new Error(`unknown server ${s}; servers: ${ALL_SERVERS.join(", ")}`);
 // Keep a stable interleaved order: lite, prefect, lite, prefect.
 servers = ALL_SERVERS.filter((s) => servers.includes(s));
 
@@ -76,11 +96,17 @@ mkdirSync(outDir, { recursive: true });
 if (values.build) {
   // Build into the output directory so a concurrent build of dist/ by someone else cannot interfere.
   const binDir = join(outDir, "bin");
-  const r = Bun.spawnSync([process.execPath, "build/build.ts", "--outdir", binDir], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
+  const r = Bun.spawnSync([process.execPath, "build/build.ts", "--outdir", binDir], {
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  });
   if (r.exitCode !== 0) throw new Error("build failed");
   setLiteBin(join(binDir, "prefect-lite"));
 } else if (!existsSync(LITE_BIN)) {
-  throw new Error(`${LITE_BIN} does not exist: build it (node_modules/.bin/bun build/build.ts) or pass --build / --bin`);
+  throw new Error(
+    `${LITE_BIN} does not exist: build it (node_modules/.bin/bun build/build.ts) or pass --build / --bin`,
+  );
 }
 
 // A stale binary silently benchmarks old code: say so when src/ or migrations/ changed after it was built.
@@ -93,7 +119,11 @@ function newestMtime(dir: string): number {
   return newest;
 }
 const binBuilt = statSync(LITE_BIN).mtimeMs;
-const srcChanged = Math.max(newestMtime(join(ROOT, "src")), newestMtime(join(ROOT, "migrations")), newestMtime(join(ROOT, "views")));
+const srcChanged = Math.max(
+  newestMtime(join(ROOT, "src")),
+  newestMtime(join(ROOT, "migrations")),
+  newestMtime(join(ROOT, "views")),
+);
 if (srcChanged > binBuilt) {
   const msg = `${LITE_BIN} (built ${new Date(binBuilt).toISOString().slice(0, 19)}Z) is older than src/ (changed ${new Date(srcChanged).toISOString().slice(0, 19)}Z): this run measures the older build; pass --build to measure the current source.`;
   notes.push(msg);
@@ -113,13 +143,17 @@ const cfg = {
   eventTaskRuns: num(values["event-task-runs"], quick ? 500 : 3000),
   readSeedRuns: quick ? 50 : 200,
 };
-for (const e of cfg.endpoints) if (!ENDPOINTS[e]) throw new Error(`unknown endpoint ${e}; endpoints: ${Object.keys(ENDPOINTS).join(", ")}`);
+for (const e of cfg.endpoints)
+  if (!ENDPOINTS[e]) throw new Error(`unknown endpoint ${e}; endpoints: ${Object.keys(ENDPOINTS).join(", ")}`);
 
 installCleanupHandlers();
 const work = mkdtempSync(join(tmpdir(), "pl-bench-"));
 const t0 = Date.now();
 const gitCommit = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT }).stdout.toString().trim();
-const gitDirty = Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no", "src", "migrations"], { cwd: ROOT }).stdout.toString().trim() !== "";
+const gitDirty =
+  Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no", "src", "migrations"], { cwd: ROOT })
+    .stdout.toString()
+    .trim() !== "";
 
 const result: BenchResult = {
   meta: {
@@ -151,7 +185,14 @@ try {
     try {
       if (part === "startup") {
         const { runStartup } = await import("./startup.ts");
-        result.startup = await runStartup({ servers, runs: cfg.startupRuns, prefectRuns: cfg.prefectStartupRuns, idleMs: quick ? 3000 : 5000, work, pg });
+        result.startup = await runStartup({
+          servers,
+          runs: cfg.startupRuns,
+          prefectRuns: cfg.prefectStartupRuns,
+          idleMs: quick ? 3000 : 5000,
+          work,
+          pg,
+        });
       } else if (part === "api") {
         const { runApi } = await import("./api.ts");
         result.api = await runApi({

@@ -14,7 +14,18 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { dropDb, freshDb, logServerStart, migrate, serverLogProblems, startServer, type DbTarget, type PgCluster, type RunningServer, type ServerName } from "./servers.ts";
+import {
+  dropDb,
+  freshDb,
+  logServerStart,
+  migrate,
+  serverLogProblems,
+  startServer,
+  type DbTarget,
+  type PgCluster,
+  type RunningServer,
+  type ServerName,
+} from "./servers.ts";
 import { log, percentile } from "./util.ts";
 
 export interface ScalingOptions {
@@ -40,7 +51,15 @@ export interface QueryResult {
 export interface ScalingPart {
   shape: string;
   scales: number[];
-  seeds: { server: ServerName; runs: number; seconds: number; rows: number; rowsPerS: number; startMs: number; apiCount: number | null }[];
+  seeds: {
+    server: ServerName;
+    runs: number;
+    seconds: number;
+    rows: number;
+    rowsPerS: number;
+    startMs: number;
+    apiCount: number | null;
+  }[];
   queries: { key: string; label: string }[];
   results: QueryResult[];
   serverLogs: Record<string, ReturnType<typeof serverLogProblems>>;
@@ -101,7 +120,9 @@ function render(v: V, col: Col, dialect: "sqlite" | "pg"): string {
   };
   switch (v.t) {
     case "uuid":
-      return cast(`lpad(to_hex(${v.kind}), 8, '0') || '-0000-4000-8' || lpad(to_hex(${v.sub}), 3, '0') || '-' || lpad(to_hex(${v.i}), 12, '0')`);
+      return cast(
+        `lpad(to_hex(${v.kind}), 8, '0') || '-0000-4000-8' || lpad(to_hex(${v.sub}), 3, '0') || '-' || lpad(to_hex(${v.i}), 12, '0')`,
+      );
     case "ts":
       return cast(`to_timestamp((${v.ms})::double precision / 1000)`);
     case "dur":
@@ -120,8 +141,20 @@ function render(v: V, col: Col, dialect: "sqlite" | "pg"): string {
 /** Columns of a table in the target database. */
 function columnsOf(target: Target, table: string): Col[] {
   if (target.dialect === "sqlite") {
-    const rows = target.db.query(`PRAGMA table_info("${table}")`).all() as { name: string; type: string; notnull: number; dflt_value: unknown; pk: number }[];
-    return rows.map((r) => ({ name: r.name, type: r.type, udt: "", notnull: !!r.notnull, hasDefault: r.dflt_value !== null }));
+    const rows = target.db.query(`PRAGMA table_info("${table}")`).all() as {
+      name: string;
+      type: string;
+      notnull: number;
+      dflt_value: unknown;
+      pk: number;
+    }[];
+    return rows.map((r) => ({
+      name: r.name,
+      type: r.type,
+      udt: "",
+      notnull: !!r.notnull,
+      hasDefault: r.dflt_value !== null,
+    }));
   }
   const out = target.psql(
     `SELECT column_name, data_type, udt_name, is_nullable, column_default IS NOT NULL FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '${table}' ORDER BY ordinal_position`,
@@ -177,9 +210,24 @@ function seedStatements(target: Target, from: number, to: number, t0: number, wi
   const stmts: string[] = [seedTableSql(d, from, to, t0), SEED_FULL];
   const I = "i";
   if (withFlows) {
-    const flows = d === "sqlite" ? `FROM (WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < 19) SELECT i FROM s)` : `FROM generate_series(0, 19) AS i`;
+    const flows =
+      d === "sqlite"
+        ? `FROM (WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < 19) SELECT i FROM s)`
+        : `FROM generate_series(0, 19) AS i`;
     stmts.push(
-      insertSql(target, "flow", { id: uuid(5, "0", I), created: ts(`${t0 - 40 * 86400_000}`), updated: ts(`${t0 - 40 * 86400_000}`), name: text(`'bench-scale-flow-' || i`), tags: json("[]"), labels: json("{}") }, flows),
+      insertSql(
+        target,
+        "flow",
+        {
+          id: uuid(5, "0", I),
+          created: ts(`${t0 - 40 * 86400_000}`),
+          updated: ts(`${t0 - 40 * 86400_000}`),
+          name: text(`'bench-scale-flow-' || i`),
+          tags: json("[]"),
+          labels: json("{}"),
+        },
+        flows,
+      ),
     );
   }
   stmts.push(
@@ -218,14 +266,33 @@ function seedStatements(target: Target, from: number, to: number, t0: number, wi
     insertSql(
       target,
       "flow_run_state",
-      { id: uuid(2, String(pass), I), created: ts(tsMs), updated: ts(tsMs), type: text(type), timestamp: ts(tsMs), name: text(name), state_details: json("{}"), flow_run_id: uuid(1, "0", I) },
+      {
+        id: uuid(2, String(pass), I),
+        created: ts(tsMs),
+        updated: ts(tsMs),
+        type: text(type),
+        timestamp: ts(tsMs),
+        name: text(name),
+        state_details: json("{}"),
+        flow_run_id: uuid(1, "0", I),
+      },
       `FROM seed ${where}`,
     );
-  stmts.push(state(0, "CASE WHEN st = 'SCHEDULED' THEN 'SCHEDULED' ELSE 'PENDING' END", "CASE WHEN st = 'SCHEDULED' THEN 'Scheduled' ELSE 'Pending' END", "CASE WHEN st = 'SCHEDULED' THEN created_ms ELSE start_ms - 500 END", ""));
+  stmts.push(
+    state(
+      0,
+      "CASE WHEN st = 'SCHEDULED' THEN 'SCHEDULED' ELSE 'PENDING' END",
+      "CASE WHEN st = 'SCHEDULED' THEN 'Scheduled' ELSE 'Pending' END",
+      "CASE WHEN st = 'SCHEDULED' THEN created_ms ELSE start_ms - 500 END",
+      "",
+    ),
+  );
   stmts.push(state(1, "'RUNNING'", "'Running'", "start_ms", "WHERE st <> 'SCHEDULED'"));
   stmts.push(state(2, "st", "sname", "end_ms", "WHERE st IN ('COMPLETED', 'FAILED')"));
-  const trType = "CASE WHEN st = 'RUNNING' THEN 'RUNNING' WHEN st = 'FAILED' AND k = 1 THEN 'FAILED' ELSE 'COMPLETED' END";
-  const trName = "CASE WHEN st = 'RUNNING' THEN 'Running' WHEN st = 'FAILED' AND k = 1 THEN 'Failed' ELSE 'Completed' END";
+  const trType =
+    "CASE WHEN st = 'RUNNING' THEN 'RUNNING' WHEN st = 'FAILED' AND k = 1 THEN 'FAILED' ELSE 'COMPLETED' END";
+  const trName =
+    "CASE WHEN st = 'RUNNING' THEN 'Running' WHEN st = 'FAILED' AND k = 1 THEN 'Failed' ELSE 'Completed' END";
   const trStart = "start_ms + 100 + k * 4000";
   const trEnd = "CASE WHEN st = 'RUNNING' THEN NULL ELSE start_ms + 3100 + k * 4000 END";
   const trFrom = "FROM seed CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1) kk WHERE st <> 'SCHEDULED'";
@@ -298,10 +365,17 @@ export function seed(db: DbTarget, from: number, to: number, t0: number): { seco
     const stmts = seedStatements(target, from, to, t0, withFlows);
     // Bulk load: drop the secondary indexes, insert, recreate them from their own definitions (the
     // schema ends up exactly as the server made it; building an index once is much cheaper).
-    const idx = sdb.query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${TABLES.map((t) => `'${t}'`).join(", ")})`).all() as { name: string; sql: string }[];
+    const idx = sdb
+      .query(
+        `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${TABLES.map((t) => `'${t}'`).join(", ")})`,
+      )
+      .all() as { name: string; sql: string }[];
     sdb.run("BEGIN");
     for (const i of idx) sdb.run(`DROP INDEX "${i.name}"`);
-    for (const s of stmts) rows += s.startsWith("INSERT") ? sdb.run(s).changes : (sdb.run(s), 0);
+    for (const s of stmts) {
+      const changes = sdb.run(s).changes;
+      if (s.startsWith("INSERT")) rows += changes;
+    }
     for (const i of idx) sdb.run(i.sql);
     sdb.run("COMMIT");
     sdb.run("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -323,7 +397,15 @@ export function seed(db: DbTarget, from: number, to: number, t0: number): { seco
       .split("\n")
       .filter(Boolean)
       .map((l) => ({ name: l.slice(0, l.indexOf("|")), sql: l.slice(l.indexOf("|") + 1) }));
-    psql(["SET session_replication_role = replica", "SET maintenance_work_mem = '256MB'", ...idx.map((i) => `DROP INDEX "${i.name}"`), ...stmts, ...idx.map((i) => i.sql)].join(";\n"));
+    psql(
+      [
+        "SET session_replication_role = replica",
+        "SET maintenance_work_mem = '256MB'",
+        ...idx.map((i) => `DROP INDEX "${i.name}"`),
+        ...stmts,
+        ...idx.map((i) => i.sql),
+      ].join(";\n"),
+    );
     rows = Number(psql(`SELECT ${TABLES.map((t) => `(SELECT count(*) FROM ${t})`).join(" + ")}`).trim()) - before;
     psql(`VACUUM ANALYZE ${TABLES.join(", ")}`);
   }
@@ -340,7 +422,12 @@ interface Query {
 }
 
 async function post(s: RunningServer, path: string, body: unknown): Promise<unknown> {
-  const r = await fetch(`${s.api}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+  const r = await fetch(`${s.api}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
   const t = await r.text();
   if (!r.ok) throw new Error(`HTTP ${r.status} ${t.slice(0, 200)}`);
   return t;
@@ -348,7 +435,11 @@ async function post(s: RunningServer, path: string, body: unknown): Promise<unkn
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const DEP7 = "00000006-0000-4000-8000-000000000007";
-const history = (now: number) => ({ history_start: iso(now - 86400_000), history_end: iso(now), history_interval_seconds: 300 });
+const history = (now: number) => ({
+  history_start: iso(now - 86400_000),
+  history_end: iso(now),
+  history_interval_seconds: 300,
+});
 
 export const UI_PAGES: Array<[key: string, label: string, path: string]> = [
   ["ui_page", "prefect-lite GET / (dashboard, 24 h window)", "/"],
@@ -358,19 +449,32 @@ export const UI_PAGES: Array<[key: string, label: string, path: string]> = [
   ["ui_dash_all", "prefect-lite GET /?window=all", "/?window=all"],
   ["ui_runs", "prefect-lite GET /runs (7 days, newest first)", "/runs"],
   ["ui_runs_name_30d", "prefect-lite GET /runs?since=30d&sort=NAME_ASC", "/runs?since=30d&sort=NAME_ASC"],
-  ["ui_runs_start_all", "prefect-lite GET /runs?since=all&sort=START_TIME_DESC&state=FAILED", "/runs?since=all&sort=START_TIME_DESC&state=FAILED"],
+  [
+    "ui_runs_start_all",
+    "prefect-lite GET /runs?since=all&sort=START_TIME_DESC&state=FAILED",
+    "/runs?since=all&sort=START_TIME_DESC&state=FAILED",
+  ],
   ["ui_runs_end_all", "prefect-lite GET /runs?since=all&sort=END_TIME_DESC", "/runs?since=all&sort=END_TIME_DESC"],
   ["ui_runs_search", "prefect-lite GET /runs?q=<rare run name> (7 days)", "/runs?q=run-12345"],
   ["ui_runs_search_all", "prefect-lite GET /runs?since=all&q=<rare run name>", "/runs?since=all&q=run-12345"],
   ["ui_runs_deep", "prefect-lite GET /runs?since=all, the page after 500,000 runs (keyset cursor)", "DEEP"],
-  ["ui_runs_offset", "prefect-lite GET /runs?since=all&page=100 (offset, the deepest page served that way)", "/runs?since=all&page=100"],
+  [
+    "ui_runs_offset",
+    "prefect-lite GET /runs?since=all&page=100 (offset, the deepest page served that way)",
+    "/runs?since=all&page=100",
+  ],
 ];
 
 export const QUERIES: Query[] = [
   {
     key: "filter",
     label: "/flow_runs/filter state RUNNING or FAILED, START_TIME_DESC, limit 50",
-    run: (s) => post(s, "/flow_runs/filter", { flow_runs: { state: { type: { any_: ["RUNNING", "FAILED"] } } }, sort: "START_TIME_DESC", limit: 50 }).then(() => {}),
+    run: (s) =>
+      post(s, "/flow_runs/filter", {
+        flow_runs: { state: { type: { any_: ["RUNNING", "FAILED"] } } },
+        sort: "START_TIME_DESC",
+        limit: 50,
+      }).then(() => {}),
   },
   {
     key: "filter_recent",
@@ -382,18 +486,33 @@ export const QUERIES: Query[] = [
     label: "/flow_runs/count state COMPLETED",
     run: (s) => post(s, "/flow_runs/count", { flow_runs: { state: { type: { any_: ["COMPLETED"] } } } }).then(() => {}),
   },
-  { key: "count_all", label: "/flow_runs/count (no filter)", run: (s) => post(s, "/flow_runs/count", {}).then(() => {}) },
+  {
+    key: "count_all",
+    label: "/flow_runs/count (no filter)",
+    run: (s) => post(s, "/flow_runs/count", {}).then(() => {}),
+  },
   {
     key: "paginate",
     label: "/flow_runs/paginate deployment filter (2 % of runs), page 2 of 50",
-    run: (s) => post(s, "/flow_runs/paginate", { flow_runs: { deployment_id: { any_: [DEP7] } }, sort: "START_TIME_DESC", limit: 50, page: 2 }).then(() => {}),
+    run: (s) =>
+      post(s, "/flow_runs/paginate", {
+        flow_runs: { deployment_id: { any_: [DEP7] } },
+        sort: "START_TIME_DESC",
+        limit: 50,
+        page: 2,
+      }).then(() => {}),
   },
   {
     key: "task_runs_count",
     label: "/task_runs/count started in the last 24 h",
-    run: (s, now) => post(s, "/task_runs/count", { task_runs: { start_time: { after_: iso(now - 86400_000) } } }).then(() => {}),
+    run: (s, now) =>
+      post(s, "/task_runs/count", { task_runs: { start_time: { after_: iso(now - 86400_000) } } }).then(() => {}),
   },
-  { key: "history", label: "/flow_runs/history 24 h in 5-min buckets", run: (s, now) => post(s, "/flow_runs/history", history(now)).then(() => {}) },
+  {
+    key: "history",
+    label: "/flow_runs/history 24 h in 5-min buckets",
+    run: (s, now) => post(s, "/flow_runs/history", history(now)).then(() => {}),
+  },
   {
     key: "dashboard",
     label: "dashboard: 7 UI API calls in parallel (history, 3 run counts, failed runs, 2 task-run counts)",
@@ -401,12 +520,22 @@ export const QUERIES: Query[] = [
       const day = iso(now - 86400_000);
       await Promise.all([
         post(s, "/flow_runs/history", history(now)),
-        post(s, "/flow_runs/count", { flow_runs: { expected_start_time: { after_: day }, state: { type: { any_: ["COMPLETED"] } } } }),
-        post(s, "/flow_runs/count", { flow_runs: { expected_start_time: { after_: day }, state: { type: { any_: ["FAILED", "CRASHED"] } } } }),
+        post(s, "/flow_runs/count", {
+          flow_runs: { expected_start_time: { after_: day }, state: { type: { any_: ["COMPLETED"] } } },
+        }),
+        post(s, "/flow_runs/count", {
+          flow_runs: { expected_start_time: { after_: day }, state: { type: { any_: ["FAILED", "CRASHED"] } } },
+        }),
         post(s, "/flow_runs/count", { flow_runs: { state: { type: { any_: ["RUNNING"] } } } }),
-        post(s, "/flow_runs/filter", { flow_runs: { expected_start_time: { after_: day }, state: { type: { any_: ["FAILED", "CRASHED"] } } }, sort: "START_TIME_DESC", limit: 10 }),
+        post(s, "/flow_runs/filter", {
+          flow_runs: { expected_start_time: { after_: day }, state: { type: { any_: ["FAILED", "CRASHED"] } } },
+          sort: "START_TIME_DESC",
+          limit: 10,
+        }),
         post(s, "/task_runs/count", { task_runs: { start_time: { after_: day } } }),
-        post(s, "/task_runs/count", { task_runs: { start_time: { after_: day }, state: { type: { any_: ["COMPLETED"] } } } }),
+        post(s, "/task_runs/count", {
+          task_runs: { start_time: { after_: day }, state: { type: { any_: ["COMPLETED"] } } },
+        }),
       ]);
     },
   },
@@ -415,7 +544,6 @@ export const QUERIES: Query[] = [
   ...UI_PAGES.map(([key, label, path]): Query => ({ key, label, run: (s) => uiGet(s, path) })),
 ];
 
-
 const deepCursor = new Map<string, string>();
 
 /** The Next link's query half way down the all-time list (500,000 runs at 1M), found once per server. */
@@ -423,10 +551,19 @@ export async function deepPath(s: Pick<RunningServer, "api" | "base">): Promise<
   let path = deepCursor.get(s.base);
   if (!path) {
     const total = Number(await post(s as RunningServer, "/flow_runs/count", {}));
-    const r = await post(s as RunningServer, "/flow_runs/filter", { sort: "EXPECTED_START_TIME_DESC", limit: 1, offset: Math.floor(total / 2) });
+    const r = await post(s as RunningServer, "/flow_runs/filter", {
+      sort: "EXPECTED_START_TIME_DESC",
+      limit: 1,
+      offset: Math.floor(total / 2),
+    });
     const [run] = JSON.parse(String(r)) as Array<{ id: string; expected_start_time: string }>;
     if (!run) throw new Error("no runs");
-    const after = Buffer.from(JSON.stringify([run.expected_start_time.replace(/(\.\d{6})?(Z|\+00:00)$/, (_m, f) => `${f ?? ".000000"}Z`), run.id])).toString("base64url");
+    const after = Buffer.from(
+      JSON.stringify([
+        run.expected_start_time.replace(/(\.\d{6})?(Z|\+00:00)$/, (_m, f) => `${f ?? ".000000"}Z`),
+        run.id,
+      ]),
+    ).toString("base64url");
     path = `/runs?since=all&after=${after}&page=${Math.floor(total / 100) + 1}`;
     deepCursor.set(s.base, path);
   }
@@ -440,7 +577,14 @@ async function uiGet(s: RunningServer, path: string): Promise<void> {
   if (!r.ok) throw new Error(`HTTP ${r.status}`);
 }
 
-async function timeQuery(s: RunningServer, qy: Query, runs: number, warm: number, reps: number, budgetMs: number): Promise<QueryResult> {
+async function timeQuery(
+  s: RunningServer,
+  qy: Query,
+  runs: number,
+  warm: number,
+  reps: number,
+  budgetMs: number,
+): Promise<QueryResult> {
   const lat: number[] = [];
   let errors = 0;
   let errorSample: string | null = null;
@@ -452,13 +596,34 @@ async function timeQuery(s: RunningServer, qy: Query, runs: number, warm: number
       await qy.run(s, Date.now());
       if (k >= warm) lat.push(performance.now() - a);
     } catch (e) {
-      if ((e as Error).message === "n/a") return { server: s.name, runs, query: qy.key, n: 0, p50: NaN, p95: NaN, max: NaN, errors: 0, errorSample: null };
+      if ((e as Error).message === "n/a")
+        return {
+          server: s.name,
+          runs,
+          query: qy.key,
+          n: 0,
+          p50: NaN,
+          p95: NaN,
+          max: NaN,
+          errors: 0,
+          errorSample: null,
+        };
       if (k >= warm) errors++;
       errorSample ??= (e as Error).message.slice(0, 200);
       if (performance.now() - a > 30_000) break; // do not keep waiting on timeouts
     }
   }
-  return { server: s.name, runs, query: qy.key, n: lat.length, p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), max: lat.length ? Math.max(...lat) : NaN, errors, errorSample };
+  return {
+    server: s.name,
+    runs,
+    query: qy.key,
+    n: lat.length,
+    p50: percentile(lat, 0.5),
+    p95: percentile(lat, 0.95),
+    max: lat.length ? Math.max(...lat) : NaN,
+    errors,
+    errorSample,
+  };
 }
 
 export async function runScaling(o: ScalingOptions): Promise<ScalingPart> {
@@ -466,7 +631,8 @@ export async function runScaling(o: ScalingOptions): Promise<ScalingPart> {
   const t0 = Math.floor(Date.now() / 1000) * 1000;
   const dbs = new Map<ServerName, { db: DbTarget; home: string }>();
   const part: ScalingPart = {
-    shape: "1 (scheduled) to 3 flow-run states and 2 task runs with 1 state each (see scaling.ts); 20 flows, 50 deployment ids; expected start times 2.6 s apart back from now, so every 24 h holds ≈ 33 k runs",
+    shape:
+      "1 (scheduled) to 3 flow-run states and 2 task runs with 1 state each (see scaling.ts); 20 flows, 50 deployment ids; expected start times 2.6 s apart back from now, so every 24 h holds ≈ 33 k runs",
     scales,
     seeds: [],
     queries: QUERIES.map(({ key, label }) => ({ key, label })),
@@ -508,7 +674,15 @@ export async function runScaling(o: ScalingOptions): Promise<ScalingPart> {
             apiCount = Number(await post(s, "/flow_runs/count", {}));
           } catch {}
           const si = seedInfo.get(name)!;
-          part.seeds.push({ server: name, runs: scale, seconds: si.seconds, rows: si.rows, rowsPerS: si.rows / si.seconds, startMs: s.startMs, apiCount });
+          part.seeds.push({
+            server: name,
+            runs: scale,
+            seconds: si.seconds,
+            rows: si.rows,
+            rowsPerS: si.rows / si.seconds,
+            startMs: s.startMs,
+            apiCount,
+          });
           if (apiCount !== scale) log(`WARNING ${name}: /flow_runs/count says ${apiCount}, expected ${scale}`);
         }
         for (const s of started) s.pause();
@@ -521,7 +695,9 @@ export async function runScaling(o: ScalingOptions): Promise<ScalingPart> {
             s.pause();
             if (r.n || r.errors) {
               part.results.push(r);
-              log(`scale ${scale} ${s.name.padEnd(14)} ${qy.key.padEnd(14)} p50 ${r.p50.toFixed(1)} p95 ${r.p95.toFixed(1)} ms (n ${r.n})${r.errors ? ` errors ${r.errors}: ${r.errorSample}` : ""}`);
+              log(
+                `scale ${scale} ${s.name.padEnd(14)} ${qy.key.padEnd(14)} p50 ${r.p50.toFixed(1)} p95 ${r.p95.toFixed(1)} ms (n ${r.n})${r.errors ? ` errors ${r.errors}: ${r.errorSample}` : ""}`,
+              );
             }
           }
         }
@@ -530,7 +706,14 @@ export async function runScaling(o: ScalingOptions): Promise<ScalingPart> {
           await s.stop();
           const p = serverLogProblems(s);
           const prev = part.serverLogs[s.name];
-          part.serverLogs[s.name] = prev ? { locked: prev.locked + p.locked, errors: prev.errors + p.errors, dropped: prev.dropped + p.dropped, sample: prev.sample ?? p.sample } : p;
+          part.serverLogs[s.name] = prev
+            ? {
+                locked: prev.locked + p.locked,
+                errors: prev.errors + p.errors,
+                dropped: prev.dropped + p.dropped,
+                sample: prev.sample ?? p.sample,
+              }
+            : p;
         }
       }
     }

@@ -12,7 +12,8 @@ export const ALL_SERVERS: ServerName[] = ["lite-sqlite", "prefect-sqlite", "lite
 export const implOf = (n: ServerName) => (n.startsWith("lite") ? "lite" : "prefect") as "lite" | "prefect";
 export const dialectOf = (n: ServerName) => (n.endsWith("pg") ? "pg" : "sqlite") as "sqlite" | "pg";
 /** The other implementation on the same database: lite-sqlite ↔ prefect-sqlite. */
-export const peerOf = (n: ServerName): ServerName => `${implOf(n) === "lite" ? "prefect" : "lite"}-${dialectOf(n)}` as ServerName;
+export const peerOf = (n: ServerName): ServerName =>
+  `${implOf(n) === "lite" ? "prefect" : "lite"}-${dialectOf(n)}` as ServerName;
 
 export const PREFECT_BIN = join(ROOT, ".venv", "bin", "prefect");
 export const PYTHON_BIN = join(ROOT, ".venv", "bin", "python");
@@ -71,7 +72,25 @@ export async function startPg(): Promise<PgCluster> {
   run([join(PG_BIN, "pg_ctl"), "-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "start"], true);
   const postmasterPid = () => Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
   const psql = (sql: string, db = "postgres") =>
-    run([join(PG_BIN, "psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", db, "-c", sql]);
+    run([
+      join(PG_BIN, "psql"),
+      "-X",
+      "-q",
+      "-t",
+      "-A",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-d",
+      db,
+      "-c",
+      sql,
+    ]);
   const cluster: PgCluster = {
     port,
     dir,
@@ -126,7 +145,9 @@ export function freshDb(server: ServerName, work: string, tag: string, pg: PgClu
 }
 
 export function dbUrl(db: DbTarget): string {
-  return db.dialect === "sqlite" ? `sqlite+aiosqlite:///${db.path}` : db.cluster.url(db.name).replace(/^postgresql:/, "postgresql+asyncpg:");
+  return db.dialect === "sqlite"
+    ? `sqlite+aiosqlite:///${db.path}`
+    : db.cluster.url(db.name).replace(/^postgresql:/, "postgresql+asyncpg:");
 }
 
 export function dropDb(db: DbTarget) {
@@ -138,8 +159,19 @@ function serverEnv(server: ServerName, home: string, db: DbTarget): Record<strin
   const url = dbUrl(db);
   const base = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, PREFECT_HOME: home, LANG: "C.UTF-8" };
   return implOf(server) === "lite"
-    ? { ...base, PREFECT_API_DATABASE_CONNECTION_URL: url, ...(process.env.PREFECT_LITE_SQLITE_SYNCHRONOUS ? { PREFECT_LITE_SQLITE_SYNCHRONOUS: process.env.PREFECT_LITE_SQLITE_SYNCHRONOUS } : {}) }
-    : { ...base, PREFECT_SERVER_DATABASE_CONNECTION_URL: url, PREFECT_SERVER_ANALYTICS_ENABLED: "false", PREFECT_SERVER_LOGGING_LEVEL: "WARNING" };
+    ? {
+        ...base,
+        PREFECT_API_DATABASE_CONNECTION_URL: url,
+        ...(process.env.PREFECT_LITE_SQLITE_SYNCHRONOUS
+          ? { PREFECT_LITE_SQLITE_SYNCHRONOUS: process.env.PREFECT_LITE_SQLITE_SYNCHRONOUS }
+          : {}),
+      }
+    : {
+        ...base,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL: url,
+        PREFECT_SERVER_ANALYTICS_ENABLED: "false",
+        PREFECT_SERVER_LOGGING_LEVEL: "WARNING",
+      };
 }
 
 function serverCmd(server: ServerName, port: number): string[] {
@@ -151,9 +183,15 @@ function serverCmd(server: ServerName, port: number): string[] {
 /** Applies the server's own migrations to an empty database (its CLI, as a user would), without serving. */
 export function migrate(server: ServerName, db: DbTarget, home: string) {
   mkdirSync(home, { recursive: true });
-  const cmd = implOf(server) === "lite" ? [LITE_BIN, "server", "database", "upgrade", "-y"] : [PREFECT_BIN, "server", "database", "upgrade", "-y"];
+  const cmd =
+    implOf(server) === "lite"
+      ? [LITE_BIN, "server", "database", "upgrade", "-y"]
+      : [PREFECT_BIN, "server", "database", "upgrade", "-y"];
   const r = Bun.spawnSync(cmd, { env: serverEnv(server, home, db), stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${server}: migration failed: ${r.stderr.toString().slice(-2000)}${r.stdout.toString().slice(-1000)}`);
+  if (r.exitCode !== 0)
+    throw new Error(
+      `${server}: migration failed: ${r.stderr.toString().slice(-2000)}${r.stdout.toString().slice(-1000)}`,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -220,7 +258,12 @@ export async function startServer(name: ServerName, opts: StartOptions): Promise
   mkdirSync(home, { recursive: true });
   const logPath = join(home, `${name}-${port}.log`);
   const t0 = performance.now();
-  const proc = Bun.spawn(serverCmd(name, port), { env: serverEnv(name, home, opts.db), stdout: Bun.file(logPath), stderr: Bun.file(logPath + ".err"), stdin: "ignore" });
+  const proc = Bun.spawn(serverCmd(name, port), {
+    env: serverEnv(name, home, opts.db),
+    stdout: Bun.file(logPath),
+    stderr: Bun.file(`${logPath}.err`),
+    stdin: "ignore",
+  });
   const base = `http://127.0.0.1:${port}`;
   const deadline = t0 + (opts.timeoutMs ?? 120_000);
   let startMs = NaN;
@@ -239,7 +282,7 @@ export async function startServer(name: ServerName, opts: StartOptions): Promise
   if (!Number.isFinite(startMs)) {
     proc.kill("SIGKILL");
     await proc.exited;
-    const err = existsSync(logPath + ".err") ? readFileSync(logPath + ".err", "utf8").slice(-2000) : "";
+    const err = existsSync(`${logPath}.err`) ? readFileSync(`${logPath}.err`, "utf8").slice(-2000) : "";
     throw new Error(`${name} did not answer /api/health (exit ${proc.exitCode}): ${err}`);
   }
   const s: RunningServer = {
@@ -270,16 +313,24 @@ export async function startServer(name: ServerName, opts: StartOptions): Promise
       running.delete(s);
     },
     rssMb: () => rssTreeMb(proc.pid),
-    cpu: () => ({ server: cpuTreeSeconds(proc.pid), db: opts.db.dialect === "pg" ? cpuSeconds(opts.db.cluster.pids()) : 0 }),
+    cpu: () => ({
+      server: cpuTreeSeconds(proc.pid),
+      db: opts.db.dialect === "pg" ? cpuSeconds(opts.db.cluster.pids()) : 0,
+    }),
   };
   running.add(s);
   return s;
 }
 
 /** Problems the server wrote to its own log: lock errors, tracebacks/ERROR lines. */
-export function serverLogProblems(s: RunningServer): { locked: number; errors: number; dropped: number; sample: string | null } {
+export function serverLogProblems(s: RunningServer): {
+  locked: number;
+  errors: number;
+  dropped: number;
+  sample: string | null;
+} {
   let text = "";
-  for (const p of [s.logPath, s.logPath + ".err"]) if (existsSync(p)) text += readFileSync(p, "utf8");
+  for (const p of [s.logPath, `${s.logPath}.err`]) if (existsSync(p)) text += readFileSync(p, "utf8");
   const locked = (text.match(/database is locked/gi) ?? []).length;
   // Prefect's in-memory message broker drops events when a subscription queue (10 000) is full.
   const dropped = (text.match(/queue is full, dropping message/gi) ?? []).length;
@@ -300,7 +351,13 @@ export async function exclusively<T>(active: RunningServer, all: RunningServer[]
 
 /** JSON POST/GET helper against a server's API; retries 503/429 and connection errors a few times (Prefect
  * answers 503 when SQLite is busy), then throws with the body. */
-export async function api<T = any>(s: RunningServer, method: string, path: string, body?: unknown, tries = 6): Promise<T> {
+export async function api<T = any>(
+  s: RunningServer,
+  method: string,
+  path: string,
+  body?: unknown,
+  tries = 6,
+): Promise<T> {
   let last = "";
   for (let attempt = 0; attempt < tries; attempt++) {
     if (attempt) await sleep(200 * 2 ** (attempt - 1));
@@ -335,4 +392,5 @@ export function installCleanupHandlers() {
   }
 }
 
-export const logServerStart = (s: RunningServer) => log(`${s.name} up on :${s.port} in ${(s.startMs / 1000).toFixed(2)} s (pid ${s.pid})`);
+export const logServerStart = (s: RunningServer) =>
+  log(`${s.name} up on :${s.port} in ${(s.startMs / 1000).toFixed(2)} s (pid ${s.pid})`);

@@ -27,10 +27,17 @@ export interface InProcessResult {
 // The API bench's cycle: SCHEDULED (AwaitingRetry) → PENDING → RUNNING → SCHEDULED …, all accepted.
 function cycleState(step: number): StateCreate {
   const type = (["SCHEDULED", "PENDING", "RUNNING"] as const)[step % 3];
-  return type === "SCHEDULED" ? { type, name: "AwaitingRetry", state_details: { scheduled_time: nowTimestamp() } } : { type };
+  return type === "SCHEDULED"
+    ? { type, name: "AwaitingRetry", state_details: { scheduled_time: nowTimestamp() } }
+    : { type };
 }
 
-export async function measureInProcess(dir: string, ms: number, concurrency: number, synchronous?: SqliteSynchronous): Promise<InProcessResult> {
+export async function measureInProcess(
+  dir: string,
+  ms: number,
+  concurrency: number,
+  synchronous?: SqliteSynchronous,
+): Promise<InProcessResult> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `inprocess-${process.pid}-${Date.now()}.db`);
   const db = await openDatabase(parseDatabaseUrl(`sqlite+aiosqlite:///${path}`), { synchronous });
@@ -40,7 +47,8 @@ export async function measureInProcess(dir: string, ms: number, concurrency: num
   const { flowRuns, flows } = app.stores;
   const { flow } = await flows.create({ name: "inprocess" });
   const runs: string[] = [];
-  for (let i = 0; i < concurrency; i++) runs.push((await flowRuns.create({ flow_id: flow.id, state: { type: "PENDING" } })).run.id as string);
+  for (let i = 0; i < concurrency; i++)
+    runs.push((await flowRuns.create({ flow_id: flow.id, state: { type: "PENDING" } })).run.id as string);
 
   let transitions = 0;
   let rejected = 0;
@@ -68,9 +76,21 @@ export async function measureInProcess(dir: string, ms: number, concurrency: num
 }
 
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { ms: { type: "string", default: "4000" }, concurrency: { type: "string", default: "64" }, synchronous: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      ms: { type: "string", default: "4000" },
+      concurrency: { type: "string", default: "64" },
+      synchronous: { type: "string" },
+    },
+  });
   const sync = values.synchronous?.toUpperCase() as SqliteSynchronous | undefined;
-  const result = await measureInProcess(positionals[0] ?? "/tmp/pl-inprocess", Number(values.ms), Number(values.concurrency), sync);
+  const result = await measureInProcess(
+    positionals[0] ?? "/tmp/pl-inprocess",
+    Number(values.ms),
+    Number(values.concurrency),
+    sync,
+  );
   console.log(JSON.stringify(result));
   process.exit(0);
 }

@@ -17,5 +17,7 @@ for (const [key, label, p] of UI_PAGES) {
     if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
     if (k >= 2) lat.push(performance.now() - a);
   }
-  console.log(`${key.padEnd(20)} p50 ${percentile(lat, 0.5).toFixed(1).padStart(6)} ms  p95 ${percentile(lat, 0.95).toFixed(1).padStart(6)} ms  ${label}`);
+  console.log(
+    `${key.padEnd(20)} p50 ${percentile(lat, 0.5).toFixed(1).padStart(6)} ms  p95 ${percentile(lat, 0.95).toFixed(1).padStart(6)} ms  ${label}`,
+  );
 }

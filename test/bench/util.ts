@@ -21,7 +21,8 @@ export function percentile(xs: ArrayLike<number>, q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 }
 export const median = (xs: ArrayLike<number>) => percentile(xs, 0.5);
-export const mean = (xs: ArrayLike<number>) => (xs.length ? Array.from(xs).reduce((a, b) => a + b, 0) / xs.length : NaN);
+export const mean = (xs: ArrayLike<number>) =>
+  xs.length ? Array.from(xs).reduce((a, b) => a + b, 0) / xs.length : NaN;
 
 export function log(...parts: unknown[]) {
   const t = new Date().toISOString().slice(11, 19);
@@ -94,9 +95,22 @@ export function machine() {
   const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
   let disk = "";
   try {
-    disk = Bun.spawnSync(["df", "-hT", "/tmp"]).stdout.toString().trim().split("\n").pop()!.split(/\s+/).slice(0, 2).join(" ");
+    disk = Bun.spawnSync(["df", "-hT", "/tmp"])
+      .stdout.toString()
+      .trim()
+      .split("\n")
+      .pop()!
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(" ");
   } catch {}
-  const pyPrefect = Bun.spawnSync([`${ROOT}/.venv/bin/python`, "-c", "import prefect,sys;print(prefect.__version__, sys.version.split()[0])"]).stdout.toString().trim();
+  const pyPrefect = Bun.spawnSync([
+    `${ROOT}/.venv/bin/python`,
+    "-c",
+    "import prefect,sys;print(prefect.__version__, sys.version.split()[0])",
+  ])
+    .stdout.toString()
+    .trim();
   const pg = Bun.spawnSync(["/usr/lib/postgresql/15/bin/postgres", "--version"]).stdout.toString().trim();
   return {
     cpu,
@@ -110,4 +124,5 @@ export function machine() {
   };
 }
 
-export const fmt = (x: number | null | undefined, digits = 1) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits));
+export const fmt = (x: number | null | undefined, digits = 1) =>
+  x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);

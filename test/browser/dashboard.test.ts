@@ -21,7 +21,11 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     const errors: string[] = [];
     p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     p.on("pageerror", (e) => errors.push(String(e)));
-    p.on("dialog", (d) => (d.type() === "confirm" ? d.accept() : (errors.push(`unexpected ${d.type()}: ${d.message()}`), d.dismiss())));
+    p.on("dialog", (d) => {
+      if (d.type() === "confirm") return d.accept();
+      errors.push(`unexpected ${d.type()}: ${d.message()}`);
+      return d.dismiss();
+    });
     await p.goto(server.base + path);
     return { page: p, errors };
   }
@@ -31,20 +35,43 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     server = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" });
     browser = await launch();
     api = async (path, init = {}) => {
-      const r = await fetch(`${server.base}/api${path}`, { method: init.method ?? "GET", headers: { "content-type": "application/json" }, body: init.json === undefined ? undefined : JSON.stringify(init.json) });
+      const r = await fetch(`${server.base}/api${path}`, {
+        method: init.method ?? "GET",
+        headers: { "content-type": "application/json" },
+        body: init.json === undefined ? undefined : JSON.stringify(init.json),
+      });
       return r.status === 204 ? {} : ((await r.json()) as J);
     };
     // Hostile text where users control it: a flow name with quotes, tags and log lines with markup.
     flowId = (await api("/flows/", { method: "POST", json: { name: `etl "x" onmouseover=alert(1)` } })).id;
     for (let i = 0; i < 55; i++) {
       const state = i % 5 === 0 ? { type: "FAILED", message: "boom" } : { type: "COMPLETED" };
-      const run = await api("/flow_runs/", { method: "POST", json: { flow_id: flowId, name: `run-${String(i).padStart(2, "0")}`, tags: i % 2 ? ["<script>alert(1)</script>"] : ["nightly"], state } });
+      const run = await api("/flow_runs/", {
+        method: "POST",
+        json: {
+          flow_id: flowId,
+          name: `run-${String(i).padStart(2, "0")}`,
+          tags: i % 2 ? ["<script>alert(1)</script>"] : ["nightly"],
+          state,
+        },
+      });
       ids[`run-${i}`] = run.id;
     }
     const running = await api("/flow_runs/", { method: "POST", json: { flow_id: flowId, name: "to-cancel" } });
     await api(`/flow_runs/${running.id}/set_state`, { method: "POST", json: { state: { type: "RUNNING" } } });
     ids.running = running.id;
-    await api("/logs/", { method: "POST", json: [{ name: "x", level: 40, message: "<img src=x onerror=alert(1)> bad things", timestamp: new Date().toISOString(), flow_run_id: running.id }] });
+    await api("/logs/", {
+      method: "POST",
+      json: [
+        {
+          name: "x",
+          level: 40,
+          message: "<img src=x onerror=alert(1)> bad things",
+          timestamp: new Date().toISOString(),
+          flow_run_id: running.id,
+        },
+      ],
+    });
   });
 
   afterAll(async () => {
@@ -108,7 +135,12 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
         fg: getComputedStyle(document.body).color,
         cardFg: getComputedStyle(document.querySelector("h1")!).color,
       }));
-      expect({ path, dark: luminance(bg) < 60, light: luminance(fg) > 180, heading: luminance(cardFg) > 180 }).toEqual({ path, dark: true, light: true, heading: true });
+      expect({ path, dark: luminance(bg) < 60, light: luminance(fg) > 180, heading: luminance(cardFg) > 180 }).toEqual({
+        path,
+        dark: true,
+        light: true,
+        heading: true,
+      });
       await p.close();
     }
     // Keyboard only: Tab from the top reaches the search box, the state filter, a run link and Next.
@@ -122,7 +154,14 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
         const el = document.activeElement as HTMLElement | null;
         if (!el) return null;
         const cs = getComputedStyle(el);
-        return { id: el.id, name: el.getAttribute("name"), tag: el.tagName, href: el.getAttribute("href") ?? "", text: el.textContent?.trim() ?? "", outline: `${cs.outlineStyle} ${cs.outlineWidth}` };
+        return {
+          id: el.id,
+          name: el.getAttribute("name"),
+          tag: el.tagName,
+          href: el.getAttribute("href") ?? "",
+          text: el.textContent?.trim() ?? "",
+          outline: `${cs.outlineStyle} ${cs.outlineWidth}`,
+        };
       });
       if (!f) continue;
       if (f.id === "f-q") reached.add("search");
@@ -143,7 +182,18 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     await api(`/flow_runs/${run.id}/set_state`, { method: "POST", json: { state: { type: "RUNNING" } } });
     const { page: p, errors } = await page(`/runs/${run.id}`);
     expect(await p.getByText("Waiting for logs…").isVisible()).toBe(true);
-    await api("/logs/", { method: "POST", json: [{ name: "prefect.flow_runs", level: 20, message: "hello from a live run", timestamp: new Date().toISOString(), flow_run_id: run.id }] });
+    await api("/logs/", {
+      method: "POST",
+      json: [
+        {
+          name: "prefect.flow_runs",
+          level: 20,
+          message: "hello from a live run",
+          timestamp: new Date().toISOString(),
+          flow_run_id: run.id,
+        },
+      ],
+    });
     await p.getByText("hello from a live run").waitFor({ timeout: 8000 });
     expect(errors).toEqual([]);
   });
@@ -153,7 +203,10 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     const errors: string[] = [];
     p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     const asked: string[] = [];
-    p.on("dialog", (d) => (asked.push(d.message()), d.dismiss()));
+    p.on("dialog", (d) => {
+      asked.push(d.message());
+      return d.dismiss();
+    });
     await p.goto(`${server.base}/runs/${ids.running}`);
     await p.getByRole("button", { name: "Cancel run" }).click();
     await p.waitForTimeout(300);
@@ -192,15 +245,29 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
   });
 
   test("a form without the CSRF token is refused", async () => {
-    const r = await fetch(`${server.base}/runs/${ids["run-2"]}/cancel`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html" }, body: "csrf=forged", redirect: "manual" });
+    const r = await fetch(`${server.base}/runs/${ids["run-2"]}/cancel`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html" },
+      body: "csrf=forged",
+      redirect: "manual",
+    });
     expect(r.status).toBe(403);
   });
 
   test("JavaScript shipped to the browser stays under 60 kB gzipped on every page", async () => {
     for (const path of ["/", "/runs", `/runs/${ids["run-4"]}`, "/flows", "/events", "/settings"]) {
       const { page: p } = await page(path);
-      const scripts = await p.evaluate(() => [...document.querySelectorAll("script")].map((s) => ({ src: s.getAttribute("src"), text: s.textContent ?? "" })));
-      const handlers = await p.evaluate(() => [...document.querySelectorAll("*")].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith("on")).map((a) => a.value)).join(""));
+      const scripts = await p.evaluate(() =>
+        [...document.querySelectorAll("script")].map((s) => ({
+          src: s.getAttribute("src"),
+          text: s.textContent ?? "",
+        })),
+      );
+      const handlers = await p.evaluate(() =>
+        [...document.querySelectorAll("*")]
+          .flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith("on")).map((a) => a.value))
+          .join(""),
+      );
       let bytes = Bun.gzipSync(new TextEncoder().encode(handlers)).length;
       for (const s of scripts) {
         const text = s.src ? await (await fetch(new URL(s.src, server.base))).text() : s.text;
@@ -214,7 +281,9 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
   test("phone width has no horizontal page scroll", async () => {
     for (const path of ["/", "/runs", `/runs/${ids["run-3"]}`]) {
       const { page: p } = await page(path, { width: 390 });
-      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await p.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       await p.screenshot({ path: join(SHOTS, `phone${path.replaceAll("/", "-") || "-home"}.png`), fullPage: true });
       expect({ path, overflow }).toEqual({ path, overflow: 0 });
     }
@@ -230,7 +299,11 @@ def double(x): return x * 2
 def f(): return [double(i) for i in range(3)]
 f()
 `;
-    const r = Bun.spawnSync([PYTHON, "-c", code], { env: { ...process.env, PREFECT_API_URL: `${server.base}/api`, PREFECT_HOME: tempHome() }, stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync([PYTHON, "-c", code], {
+      env: { ...process.env, PREFECT_API_URL: `${server.base}/api`, PREFECT_HOME: tempHome() },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     expect(r.exitCode).toBe(0);
     const { page: p, errors } = await page("/flows");
     await p.getByRole("link", { name: "sdk-made" }).click();

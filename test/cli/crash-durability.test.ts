@@ -73,7 +73,12 @@ function drain(s: Server): () => string {
   return () => text.slice(-4000);
 }
 
-async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
   let res: Response;
   let json: any;
   try {
@@ -95,7 +100,15 @@ async function call(base: string, method: string, path: string, body?: unknown):
  * batches → COMPLETED or FAILED, recording each acknowledged write. Stops at the first request that
  * gets no answer once the server is being killed.
  */
-async function writer(base: string, w: number, cycle: number, random: () => number, ledger: Ledger, acks: { n: number }, dying: () => boolean) {
+async function writer(
+  base: string,
+  w: number,
+  cycle: number,
+  random: () => number,
+  ledger: Ledger,
+  acks: { n: number },
+  dying: () => boolean,
+) {
   const tag = `s${SEED}-c${cycle}-w${w}`;
   let flowId: string | null = null;
   let pendingBatch: { runId: string; messages: string[] } | null = null;
@@ -113,9 +126,17 @@ async function writer(base: string, w: number, cycle: number, random: () => numb
         flowId = f.json.id as string;
         acks.n++;
       }
-      const created = await call(base, "POST", "/flow_runs/", { flow_id: flowId, name: `${tag}-r${n}`, state: { type: "PENDING" }, tags: ["crash"] });
+      const created = await call(base, "POST", "/flow_runs/", {
+        flow_id: flowId,
+        name: `${tag}-r${n}`,
+        state: { type: "PENDING" },
+        tags: ["crash"],
+      });
       if (!ok("POST /flow_runs/", created)) return;
-      const run: RunRecord = { id: created.json.id, states: [{ id: created.json.state.id, type: created.json.state.type }] };
+      const run: RunRecord = {
+        id: created.json.id,
+        states: [{ id: created.json.state.id, type: created.json.state.type }],
+      };
       ledger.runs.set(run.id, run);
       acks.n++;
 
@@ -141,7 +162,14 @@ async function writer(base: string, w: number, cycle: number, random: () => numb
           base,
           "POST",
           "/logs/",
-          messages.map((message) => ({ name: "crash", level: 20, message, timestamp, flow_run_id: run.id, task_run_id: null })),
+          messages.map((message) => ({
+            name: "crash",
+            level: 20,
+            message,
+            timestamp,
+            flow_run_id: run.id,
+            task_run_id: null,
+          })),
         );
         if (!ok("POST /logs/", r)) return;
         pendingBatch = null;
@@ -162,9 +190,11 @@ async function writer(base: string, w: number, cycle: number, random: () => numb
 /** Runs fn over items, `width` at a time. */
 async function each<T>(items: T[], width: number, fn: (item: T) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 /** What the kills cut off, counted for the closing line: proof they landed mid-write. */
@@ -183,7 +213,10 @@ async function verify(base: string, ledger: Ledger, cut: CutOff): Promise<string
     if (r.status !== 200) problems.push(`flow ${id}: ${r.status}`);
   });
   await each([...ledger.runs.values()], 8, async (run) => {
-    const [got, states] = await Promise.all([call(base, "GET", `/flow_runs/${run.id}`), call(base, "GET", `/flow_run_states/?flow_run_id=${run.id}`)]);
+    const [got, states] = await Promise.all([
+      call(base, "GET", `/flow_runs/${run.id}`),
+      call(base, "GET", `/flow_run_states/?flow_run_id=${run.id}`),
+    ]);
     if (got.status !== 200) return void problems.push(`flow run ${run.id}: ${got.status}`);
     const stored = (states.json as AckedState[]).map((s) => s.id);
     let last = -1;
@@ -191,13 +224,17 @@ async function verify(base: string, ledger: Ledger, cut: CutOff): Promise<string
       const at = stored.indexOf(s.id);
       const found = (states.json as AckedState[])[at];
       if (at < 0) problems.push(`flow run ${run.id}: acknowledged ${s.type} state ${s.id} missing`);
-      else if (found.type !== s.type) problems.push(`flow run ${run.id}: state ${s.id} is ${found.type}, acknowledged as ${s.type}`);
+      else if (found.type !== s.type)
+        problems.push(`flow run ${run.id}: state ${s.id} is ${found.type}, acknowledged as ${s.type}`);
       else if (at < last) problems.push(`flow run ${run.id}: state ${s.id} out of order`);
       else last = at;
     }
     // The current state is the last acknowledged one, or one written after it whose answer the kill ate.
     const current = stored.indexOf(got.json.state_id);
-    if (current < 0 || current < last) problems.push(`flow run ${run.id}: current state ${got.json.state_type} ${got.json.state_id} is not the last acknowledged (${run.states.at(-1)!.type}) or later`);
+    if (current < 0 || current < last)
+      problems.push(
+        `flow run ${run.id}: current state ${got.json.state_type} ${got.json.state_id} is not the last acknowledged (${run.states.at(-1)!.type}) or later`,
+      );
     else if (current > last) cut.laterStates++;
   });
   const found = new Set<string>();
@@ -205,7 +242,11 @@ async function verify(base: string, ledger: Ledger, cut: CutOff): Promise<string
   for (let i = 0; i < runIds.length; i += 50) {
     const chunk = runIds.slice(i, i + 50);
     for (let offset = 0; ; offset += 200) {
-      const r = await call(base, "POST", "/logs/filter", { logs: { flow_run_id: { any_: chunk } }, limit: 200, offset });
+      const r = await call(base, "POST", "/logs/filter", {
+        logs: { flow_run_id: { any_: chunk } },
+        limit: 200,
+        offset,
+      });
       if (r.status !== 200) throw new Error(`/logs/filter: ${r.status} ${JSON.stringify(r.json)}`);
       for (const l of r.json as Array<{ message: string }>) found.add(l.message);
       if (r.json.length < 200) break;
@@ -213,12 +254,14 @@ async function verify(base: string, ledger: Ledger, cut: CutOff): Promise<string
   }
   for (const [runId, messages] of ledger.logs) {
     const missing = [...messages].filter((m) => !found.has(m));
-    if (missing.length) problems.push(`flow run ${runId}: ${missing.length} acknowledged logs missing, e.g. ${missing[0]}`);
+    if (missing.length)
+      problems.push(`flow run ${runId}: ${missing.length} acknowledged logs missing, e.g. ${missing[0]}`);
   }
   // A batch cut off by the kill is one transaction: all of it or none.
   for (const b of ledger.unacked) {
     const stored = b.messages.filter((m) => found.has(m)).length;
-    if (stored !== 0 && stored !== b.messages.length) problems.push(`flow run ${b.runId}: ${stored} of ${b.messages.length} logs of an unacknowledged batch stored`);
+    if (stored !== 0 && stored !== b.messages.length)
+      problems.push(`flow run ${b.runId}: ${stored} of ${b.messages.length} logs of an unacknowledged batch stored`);
     else if (stored) cut.storedBatches++;
   }
   // A wrong restart (another database) misses everything: show enough to see that, not thousands of lines.
@@ -229,20 +272,35 @@ async function verify(base: string, ledger: Ledger, cut: CutOff): Promise<string
 function checkSqliteImage(home: string, ledger: Ledger): string[] {
   const dir = mkdtempSync(join(tmpdir(), "pl-crash-image-"));
   for (const suffix of ["", "-wal"]) {
-    if (existsSync(join(home, `prefect.db${suffix}`))) copyFileSync(join(home, `prefect.db${suffix}`), join(dir, `prefect.db${suffix}`));
+    if (existsSync(join(home, `prefect.db${suffix}`)))
+      copyFileSync(join(home, `prefect.db${suffix}`), join(dir, `prefect.db${suffix}`));
   }
   const db = new Database(join(dir, "prefect.db"));
   try {
     const problems: string[] = [];
     let integrity: string;
     try {
-      integrity = db.query<{ integrity_check: string }, []>("PRAGMA integrity_check").all().map((r) => r.integrity_check).join("; ");
+      integrity = db
+        .query<{ integrity_check: string }, []>("PRAGMA integrity_check")
+        .all()
+        .map((r) => r.integrity_check)
+        .join("; ");
     } catch (e) {
       integrity = String(e); // "database disk image is malformed" can be thrown rather than reported
     }
     if (integrity !== "ok") return [`integrity_check: ${integrity}`];
-    const runs = new Set(db.query<{ id: string }, []>("SELECT id FROM flow_run").all().map((r) => r.id));
-    const states = new Set(db.query<{ id: string }, []>("SELECT id FROM flow_run_state").all().map((r) => r.id));
+    const runs = new Set(
+      db
+        .query<{ id: string }, []>("SELECT id FROM flow_run")
+        .all()
+        .map((r) => r.id),
+    );
+    const states = new Set(
+      db
+        .query<{ id: string }, []>("SELECT id FROM flow_run_state")
+        .all()
+        .map((r) => r.id),
+    );
     for (const run of ledger.runs.values()) {
       if (!runs.has(run.id)) problems.push(`image: flow run ${run.id} missing`);
       for (const s of run.states) if (!states.has(s.id)) problems.push(`image: state ${s.id} missing`);
@@ -276,7 +334,9 @@ describe.each(targets)("crash durability on $name", ({ name, seed }) => {
         let dying = false;
         let stopped = 0;
         const writers = Array.from({ length: WRITERS }, (_, w) =>
-          writer(server.base, w, cycle, rng(seed * 1000 + cycle * WRITERS + w), ledger, acks, () => dying).finally(() => stopped++),
+          writer(server.base, w, cycle, rng(seed * 1000 + cycle * WRITERS + w), ledger, acks, () => dying).finally(
+            () => stopped++,
+          ),
         );
         // Kill while the writers are busy: after a few acknowledgements, then a random 0–900 ms more.
         while (acks.n < 10 && stopped < WRITERS) await Bun.sleep(5);

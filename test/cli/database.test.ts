@@ -28,12 +28,16 @@ describe.each(targets)("server database on $name", ({ url }) => {
     expect(up.out).toContain("Migrations succeeded!");
     expect(up.out).toMatch(/Prefect database at .* upgraded!/);
     expect(up.out).not.toContain("secret");
-    expect(runCli(["server", "database", "status"], env).stdout).toContain(`Current revision: ${HEAD}\n${REVISIONS.map((r) => `  [x] ${label(r)}`).join("\n")}`);
+    expect(runCli(["server", "database", "status"], env).stdout).toContain(
+      `Current revision: ${HEAD}\n${REVISIONS.map((r) => `  [x] ${label(r)}`).join("\n")}`,
+    );
 
     const down = runCli(["server", "database", "downgrade", "-y", "-r", "-1"], env);
     expect(down.code).toBe(0);
     expect(down.out).toContain(`reverted ${HEAD}`);
-    expect(runCli(["server", "database", "status"], env).stdout).toContain(`Current revision: ${label(REVISIONS.at(-2)!)}`);
+    expect(runCli(["server", "database", "status"], env).stdout).toContain(
+      `Current revision: ${label(REVISIONS.at(-2)!)}`,
+    );
 
     const toCore = runCli(["server", "database", "downgrade", "-y", "-r", "0001"], env);
     expect(toCore.code).toBe(0);
@@ -73,7 +77,9 @@ describe.each(targets)("server database on $name", ({ url }) => {
     expect(unknown.out).toContain("Unknown revision 'zzzz'");
     const noTty = runCli(["server", "database", "reset"], env);
     expect(noTty.code).toBe(1);
-    expect(noTty.out).toContain("Database reset aborted: confirmation needed but stdin is not a terminal. Pass -y/--yes to proceed.");
+    expect(noTty.out).toContain(
+      "Database reset aborted: confirmation needed but stdin is not a terminal. Pass -y/--yes to proceed.",
+    );
     expect(runCli(["server", "database", "upgrade"], env).out).toContain("Database upgrade aborted!");
     expect(runCli(["server", "database", "status"], env).stdout).toContain("Current revision: base");
   });
@@ -90,7 +96,12 @@ describe("databases prefect-lite does not own", () => {
     db.close();
     const before = readFileSync(path);
     const env = { PREFECT_HOME: home }; // the default URL points at $PREFECT_HOME/prefect.db
-    for (const args of [["server", "database", "upgrade", "-y"], ["server", "database", "reset", "-y"], ["server", "database", "downgrade", "-y", "-r", "base"], ["server", "start", "--port", "0"]]) {
+    for (const args of [
+      ["server", "database", "upgrade", "-y"],
+      ["server", "database", "reset", "-y"],
+      ["server", "database", "downgrade", "-y", "-r", "base"],
+      ["server", "start", "--port", "0"],
+    ]) {
       const r = runCli(args, env);
       expect({ args, code: r.code }).toEqual({ args, code: 1 });
       expect(r.out).toContain("created by Prefect's Python server (it has an alembic_version table)");
@@ -99,14 +110,21 @@ describe("databases prefect-lite does not own", () => {
   });
 
   test("an unreachable PostgreSQL is a clear error", () => {
-    const r = runCli(["server", "database", "status"], { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "postgresql+asyncpg://u:secretpw@127.0.0.1:1/db", PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT: "2" });
+    const r = runCli(["server", "database", "status"], {
+      PREFECT_HOME: tempHome(),
+      PREFECT_API_DATABASE_CONNECTION_URL: "postgresql+asyncpg://u:secretpw@127.0.0.1:1/db",
+      PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT: "2",
+    });
     expect(r.code).toBe(1);
     expect(r.out).toContain("Could not connect to the database");
     expect(r.out).not.toContain("secretpw");
   });
 
   test("an unsupported URL is a clear error", () => {
-    const r = runCli(["server", "database", "status"], { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "mysql://u@h/db" });
+    const r = runCli(["server", "database", "status"], {
+      PREFECT_HOME: tempHome(),
+      PREFECT_API_DATABASE_CONNECTION_URL: "mysql://u@h/db",
+    });
     expect(r.code).toBe(1);
     expect(r.out).toContain("Unsupported database URL");
   });

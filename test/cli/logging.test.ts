@@ -5,7 +5,10 @@ import { describe, expect, test } from "bun:test";
 import { startServer, tempHome } from "../support/binary.ts";
 
 async function serve(args: string[], requests: (base: string) => Promise<void>): Promise<string> {
-  const s = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" }, args);
+  const s = await startServer(
+    { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" },
+    args,
+  );
   await requests(s.base);
   // The access line is written once the answer has gone out, a moment after the client has it.
   await Bun.sleep(200);
@@ -14,7 +17,11 @@ async function serve(args: string[], requests: (base: string) => Promise<void>):
   return (await new Response(s.proc.stderr).text()) + (await new Response(s.proc.stdout).text());
 }
 
-const json = (body: unknown) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const json = (body: unknown) => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
 
 describe("request logging", () => {
   test("INFO: one access line per request with client, method, path, status and duration; unknown routes warn", async () => {
@@ -27,7 +34,9 @@ describe("request logging", () => {
     });
     const access = out.split("\n").filter((l) => l.includes("uvicorn.access"));
     const line = (method: string, path: string, status: string) =>
-      new RegExp(`\\| INFO {5}\\| uvicorn\\.access - 127\\.0\\.0\\.1:\\d+ - "${method} ${path.replace(/[?.]/g, "\\$&")} HTTP/1\\.1" ${status} \\(\\d+\\.\\d ms\\)$`);
+      new RegExp(
+        `\\| INFO {5}\\| uvicorn\\.access - 127\\.0\\.0\\.1:\\d+ - "${method} ${path.replace(/[?.]/g, "\\$&")} HTTP/1\\.1" ${status} \\(\\d+\\.\\d ms\\)$`,
+      );
     for (const [method, path, status] of [
       ["POST", "/api/flows/", "201 Created"],
       ["POST", "/api/flows/", "422 Unprocessable Entity"],
@@ -35,7 +44,11 @@ describe("request logging", () => {
       ["GET", "/api/no-such-thing?x=1", "404 Not Found"],
       ["GET", "/runs?page=2", "200 OK"],
     ]) {
-      expect({ path, status, found: access.some((l) => line(method, path, status).test(l)) }).toEqual({ path, status, found: true });
+      expect({ path, status, found: access.some((l) => line(method, path, status).test(l)) }).toEqual({
+        path,
+        status,
+        found: true,
+      });
     }
     expect(out).toMatch(/\| WARNING {2}\| prefect\.server - No route for GET \/api\/no-such-thing$/m);
     // A route Prefect has but we do not yet is a 501, not "no route".

@@ -30,7 +30,10 @@ describe("profile ls / create / use / delete / inspect", () => {
     expect(unreachable.out).toContain("Error connecting to Prefect server using profile 'dev'");
     expect(readFileSync(join(home, "profiles.toml"), "utf8")).toContain('active = "dev"');
 
-    const server = await startServer({ PREFECT_HOME: tempHome(), PREFECT_SERVER_DATABASE_CONNECTION_URL: "sqlite:///:memory:" });
+    const server = await startServer({
+      PREFECT_HOME: tempHome(),
+      PREFECT_SERVER_DATABASE_CONNECTION_URL: "sqlite:///:memory:",
+    });
     try {
       runCli(["config", "set", `PREFECT_API_URL=${server.base}/api`], env);
       const ok = runCli(["profile", "use", "dev"], env);
@@ -44,10 +47,14 @@ describe("profile ls / create / use / delete / inspect", () => {
     expect(runCli(["profile", "use", "ghost"], env).out).toContain("Profile 'ghost' not found.");
     const active = runCli(["profile", "delete", "dev"], env);
     expect(active.code).toBe(1);
-    expect(active.out).toContain("Profile 'dev' is the active profile. You must switch profiles before it can be deleted.");
+    expect(active.out).toContain(
+      "Profile 'dev' is the active profile. You must switch profiles before it can be deleted.",
+    );
     expect(runCli(["profile", "delete", "copy"], env).out).toContain("Removed profile 'copy'.");
     expect(runCli(["profile", "inspect", "copy"], env).code).toBe(1);
-    expect(runCli(["profile", "inspect", "ephemeral"], env).stdout).toContain("PREFECT_SERVER_EPHEMERAL_ENABLED='true'");
+    expect(runCli(["profile", "inspect", "ephemeral"], env).stdout).toContain(
+      "PREFECT_SERVER_EPHEMERAL_ENABLED='true'",
+    );
     runCli(["profile", "create", "empty"], env);
     expect(runCli(["profile", "inspect", "empty"], env).stdout).toContain("Profile 'empty' is empty.");
   });

@@ -15,10 +15,18 @@ describe("server start", () => {
     const home = join(dir, "home");
     const port = await freePort();
     // No node_modules, no Bun on PATH: only the file itself.
-    const proc = Bun.spawn([copy, "server", "start", "--port", String(port)], { cwd: dir, env: { PATH: "/usr/bin:/bin", PREFECT_HOME: home }, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([copy, "server", "start", "--port", String(port)], {
+      cwd: dir,
+      env: { PATH: "/usr/bin:/bin", PREFECT_HOME: home },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     let health: unknown = null;
     for (let i = 0; i < 200 && health === null; i++) {
-      health = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.json(), () => null);
+      health = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+        (r) => r.json(),
+        () => null,
+      );
       if (health === null) await Bun.sleep(25);
     }
     expect(health).toBe(true);
@@ -40,7 +48,10 @@ describe("server start", () => {
     const s = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: url });
     try {
       expect(await (await fetch(`${s.base}/api/admin/version`)).json()).toBe("3.9.1");
-      const status = runCli(["server", "database", "status"], { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: url });
+      const status = runCli(["server", "database", "status"], {
+        PREFECT_HOME: tempHome(),
+        PREFECT_API_DATABASE_CONNECTION_URL: url,
+      });
       const head = revisionsFor("pg").at(-1)!;
       expect(status.stdout).toContain(`Current revision: ${head.id}_${head.name}`);
     } finally {
@@ -62,11 +73,17 @@ describe("server start", () => {
   });
 
   test("basic auth from the setting protects everything but health", async () => {
-    const s = await startServer({ PREFECT_HOME: tempHome(), PREFECT_SERVER_DATABASE_CONNECTION_URL: "sqlite:///:memory:", PREFECT_SERVER_API_AUTH_STRING: "admin:pw" });
+    const s = await startServer({
+      PREFECT_HOME: tempHome(),
+      PREFECT_SERVER_DATABASE_CONNECTION_URL: "sqlite:///:memory:",
+      PREFECT_SERVER_API_AUTH_STRING: "admin:pw",
+    });
     try {
       expect((await fetch(`${s.base}/api/health`)).status).toBe(200);
       expect((await fetch(`${s.base}/api/version`)).status).toBe(401);
-      expect((await fetch(`${s.base}/api/version`, { headers: { authorization: `Basic ${btoa("admin:pw")}` } })).status).toBe(200);
+      expect(
+        (await fetch(`${s.base}/api/version`, { headers: { authorization: `Basic ${btoa("admin:pw")}` } })).status,
+      ).toBe(200);
     } finally {
       s.proc.kill("SIGTERM");
       await s.proc.exited;
@@ -84,9 +101,15 @@ describe("server start", () => {
       busy.stop(true);
     }
     // A second prefect-lite on the port of a running one fails too (Bun would share it with reusePort).
-    const first = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" });
+    const first = await startServer({
+      PREFECT_HOME: tempHome(),
+      PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:",
+    });
     try {
-      const second = runCli(["server", "start", "--port", String(first.port)], { PREFECT_HOME: home, PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" });
+      const second = runCli(["server", "start", "--port", String(first.port)], {
+        PREFECT_HOME: home,
+        PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:",
+      });
       expect(second.code).toBe(1);
       expect(second.out).toContain(`Port ${first.port} is already in use.`);
     } finally {
@@ -110,7 +133,26 @@ describe("server start", () => {
   });
 
   test("--help works for every command", () => {
-    for (const args of [[], ["server"], ["server", "start"], ["server", "database"], ["server", "database", "reset"], ["server", "database", "upgrade"], ["server", "database", "downgrade"], ["server", "database", "status"], ["config"], ["config", "set"], ["config", "unset"], ["config", "view"], ["profile"], ["profile", "ls"], ["profile", "create"], ["profile", "use"], ["profile", "delete"], ["profile", "inspect"]]) {
+    for (const args of [
+      [],
+      ["server"],
+      ["server", "start"],
+      ["server", "database"],
+      ["server", "database", "reset"],
+      ["server", "database", "upgrade"],
+      ["server", "database", "downgrade"],
+      ["server", "database", "status"],
+      ["config"],
+      ["config", "set"],
+      ["config", "unset"],
+      ["config", "view"],
+      ["profile"],
+      ["profile", "ls"],
+      ["profile", "create"],
+      ["profile", "use"],
+      ["profile", "delete"],
+      ["profile", "inspect"],
+    ]) {
       const r = runCli([...args, "--help"], { PREFECT_HOME: tempHome() });
       expect({ args, code: r.code }).toEqual({ args, code: 0 });
       expect(r.out).toContain("USAGE");

@@ -18,7 +18,11 @@ const FAST = {
 };
 
 async function api(path: string, init: { method?: string; json?: unknown } = {}) {
-  const r = await fetch(`${server!.base}/api${path}`, { method: init.method ?? "GET", headers: { "content-type": "application/json" }, body: init.json === undefined ? undefined : JSON.stringify(init.json) });
+  const r = await fetch(`${server!.base}/api${path}`, {
+    method: init.method ?? "GET",
+    headers: { "content-type": "application/json" },
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
+  });
   return r.status === 204 ? null : await r.json();
 }
 
@@ -26,7 +30,10 @@ async function api(path: string, init: { method?: string; json?: unknown } = {})
 async function dueRun(): Promise<string> {
   const flow = (await api("/flows/", { method: "POST", json: { name: "svc" } })) as { id: string };
   const past = new Date(Date.now() - 60_000).toISOString();
-  const run = (await api("/flow_runs/", { method: "POST", json: { flow_id: flow.id, state: { type: "SCHEDULED", state_details: { scheduled_time: past } } } })) as { id: string };
+  const run = (await api("/flow_runs/", {
+    method: "POST",
+    json: { flow_id: flow.id, state: { type: "SCHEDULED", state_details: { scheduled_time: past } } },
+  })) as { id: string };
   return run.id;
 }
 
@@ -43,7 +50,11 @@ async function serviceRow(name: string): Promise<string> {
 
 describe("services in the running server", () => {
   test("by default MarkLateRuns runs on its loop and marks a due run Late", async () => {
-    server = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:", ...FAST });
+    server = await startServer({
+      PREFECT_HOME: tempHome(),
+      PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:",
+      ...FAST,
+    });
     const id = await dueRun();
     for (let i = 0; i < 50 && (await stateName(id)) !== "Late"; i++) await Bun.sleep(100);
     expect(await stateName(id)).toBe("Late");
@@ -54,7 +65,12 @@ describe("services in the running server", () => {
   });
 
   test("PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED=false leaves the run Scheduled and says so", async () => {
-    server = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:", ...FAST, PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED: "false" });
+    server = await startServer({
+      PREFECT_HOME: tempHome(),
+      PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:",
+      ...FAST,
+      PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED: "false",
+    });
     const id = await dueRun();
     await Bun.sleep(1000);
     expect(await stateName(id)).toBe("Scheduled");
@@ -68,7 +84,13 @@ describe("services in the running server", () => {
     const id = await dueRun();
     await Bun.sleep(1000);
     expect(await stateName(id)).toBe("Scheduled");
-    for (const name of ["MarkLateRuns", "FailExpiredPauses", "CancellationCleanup", "EventPersister", "TaskRunRecorder"]) {
+    for (const name of [
+      "MarkLateRuns",
+      "FailExpiredPauses",
+      "CancellationCleanup",
+      "EventPersister",
+      "TaskRunRecorder",
+    ]) {
       expect(await serviceRow(name)).toContain('<td class="service-state">off (--no-services)</td>');
     }
     expect(await serviceRow("Planner statistics")).toContain('<td class="service-state">running</td>');

@@ -38,7 +38,9 @@ describe("startup failures are one line", () => {
     writeFileSync(join(home, "prefect.db"), "not a database\n");
     for (const args of COMMANDS) {
       const line = expectOneLine(runCli(args, { PREFECT_HOME: home }), args);
-      expect(line).toContain(`Cannot open the SQLite database '${join(home, "prefect.db")}': it is not a SQLite database`);
+      expect(line).toContain(
+        `Cannot open the SQLite database '${join(home, "prefect.db")}': it is not a SQLite database`,
+      );
     }
     expect(readFileSync(join(home, "prefect.db"), "utf8")).toBe("not a database\n");
   });
@@ -65,8 +67,13 @@ describe("startup failures are one line", () => {
 
   test("a database URL with a bad percent-escape", () => {
     for (const args of COMMANDS) {
-      const line = expectOneLine(runCli(args, { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///%zz" }), args);
-      expect(line).toContain("Could not parse the database URL 'sqlite:///%zz': the path has a '%' not followed by two hex digits");
+      const line = expectOneLine(
+        runCli(args, { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///%zz" }),
+        args,
+      );
+      expect(line).toContain(
+        "Could not parse the database URL 'sqlite:///%zz': the path has a '%' not followed by two hex digits",
+      );
     }
   });
 
@@ -75,7 +82,9 @@ describe("startup failures are one line", () => {
     for (const args of COMMANDS) {
       const r = runCli(args, { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: url });
       const line = expectOneLine(r, args);
-      expect(line).toContain("Could not connect to the database postgresql://u:********@127.0.0.1:1/db: connection refused");
+      expect(line).toContain(
+        "Could not connect to the database postgresql://u:********@127.0.0.1:1/db: connection refused",
+      );
       expect(r.out).not.toContain(SECRET);
     }
   });
@@ -87,7 +96,11 @@ describe("startup failures are one line", () => {
     try {
       const url = `postgresql+asyncpg://u:${SECRET}@127.0.0.1:${silent.port}/db`;
       const started = Date.now();
-      const r = runCli(["server", "database", "status"], { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: url, PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT: "1" });
+      const r = runCli(["server", "database", "status"], {
+        PREFECT_HOME: tempHome(),
+        PREFECT_API_DATABASE_CONNECTION_URL: url,
+        PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT: "1",
+      });
       expect(Date.now() - started).toBeLessThan(10_000);
       const line = expectOneLine(r, ["status"]);
       expect(line).toContain(`Could not connect to the database postgresql://u:********@127.0.0.1:${silent.port}/db:`);
@@ -101,15 +114,24 @@ describe("startup failures are one line", () => {
     const home = tempHome();
     writeFileSync(join(home, "prefect.db"), "not a database\n");
     const plain = expectOneLine(runCli(["server", "database", "status"], { PREFECT_HOME: home }), ["status"]);
-    const viaSetting = runCli(["server", "database", "status"], { PREFECT_HOME: home, PREFECT_SERVER_LOGGING_LEVEL: "DEBUG" });
+    const viaSetting = runCli(["server", "database", "status"], {
+      PREFECT_HOME: home,
+      PREFECT_SERVER_LOGGING_LEVEL: "DEBUG",
+    });
     expectTrace(viaSetting, plain);
     expect(viaSetting.out).toContain("Caused by: SQLiteError: file is not a database");
     const viaFlag = runCli(["server", "start", "--port", "0", "--log-level", "DEBUG"], { PREFECT_HOME: home });
     expectTrace(viaFlag, plain);
     // The legacy alias and lower case count too.
-    expectTrace(runCli(["server", "database", "status"], { PREFECT_HOME: home, PREFECT_LOGGING_SERVER_LEVEL: "debug" }), plain);
+    expectTrace(
+      runCli(["server", "database", "status"], { PREFECT_HOME: home, PREFECT_LOGGING_SERVER_LEVEL: "debug" }),
+      plain,
+    );
     // INFO is not DEBUG.
-    expectOneLine(runCli(["server", "start", "--port", "0", "--log-level", "INFO"], { PREFECT_HOME: home }), ["start", "INFO"]);
+    expectOneLine(runCli(["server", "start", "--port", "0", "--log-level", "INFO"], { PREFECT_HOME: home }), [
+      "start",
+      "INFO",
+    ]);
   });
 
   test("any other unexpected exception in a command is one line, its trace at DEBUG", () => {
@@ -130,8 +152,17 @@ describe("startup failures are one line", () => {
 
 test("a reader that stops early (`config view | head -1`) is no error", () => {
   // head exits after one line, so the next write meets a closed pipe (EPIPE); before, that was a stack trace.
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", CI: "1", PREFECT_HOME: tempHome() };
-  const r = Bun.spawnSync(["bash", "-c", `set -o pipefail; "${BIN}" config view --show-defaults | head -1`], { env, stdout: "pipe", stderr: "pipe" });
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/root",
+    CI: "1",
+    PREFECT_HOME: tempHome(),
+  };
+  const r = Bun.spawnSync(["bash", "-c", `set -o pipefail; "${BIN}" config view --show-defaults | head -1`], {
+    env,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   expect(r.stdout.toString().trim()).toBe("PREFECT_PROFILE='ephemeral'");
   expect(r.stderr.toString()).toBe("");
   expect(r.exitCode).toBe(0);
@@ -145,7 +176,8 @@ const unprivileged = (() => {
   const probe = Bun.spawnSync([...prefix, "true"], { stdout: "ignore", stderr: "ignore" });
   return probe.exitCode === 0 ? prefix : null;
 })();
-if (unprivileged === null) console.warn("!!! setpriv cannot drop capabilities here: the read-only PREFECT_HOME cases are NOT running.");
+if (unprivileged === null)
+  console.warn("!!! setpriv cannot drop capabilities here: the read-only PREFECT_HOME cases are NOT running.");
 
 function runUnprivileged(args: string[], env: Record<string, string>): CliResult {
   const r = Bun.spawnSync([...(unprivileged ?? []), BIN, ...args], {
@@ -161,7 +193,9 @@ function runUnprivileged(args: string[], env: Record<string, string>): CliResult
 
 describe.if(unprivileged !== null)("a read-only PREFECT_HOME", () => {
   const madeReadOnly: string[] = [];
-  afterAll(() => madeReadOnly.forEach((d) => chmodSync(d, 0o700)));
+  afterAll(() => {
+    for (const d of madeReadOnly) chmodSync(d, 0o700);
+  });
 
   test("an empty read-only PREFECT_HOME: permission denied, for every command", () => {
     const home = tempHome();
@@ -169,7 +203,9 @@ describe.if(unprivileged !== null)("a read-only PREFECT_HOME", () => {
     madeReadOnly.push(home);
     for (const args of COMMANDS) {
       const line = expectOneLine(runUnprivileged(args, { PREFECT_HOME: home }), args);
-      expect(line).toContain(`Cannot open the SQLite database '${join(home, "prefect.db")}': permission denied (cannot create files in '${home}')`);
+      expect(line).toContain(
+        `Cannot open the SQLite database '${join(home, "prefect.db")}': permission denied (cannot create files in '${home}')`,
+      );
     }
   });
 
@@ -209,7 +245,11 @@ describe("passwords never appear in any output", () => {
   });
 
   test("nor at DEBUG, in the stack trace", () => {
-    const r = runCli(["server", "database", "status"], { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: `mysql://u:${SECRET}@localhost/db`, PREFECT_SERVER_LOGGING_LEVEL: "DEBUG" });
+    const r = runCli(["server", "database", "status"], {
+      PREFECT_HOME: tempHome(),
+      PREFECT_API_DATABASE_CONNECTION_URL: `mysql://u:${SECRET}@localhost/db`,
+      PREFECT_SERVER_LOGGING_LEVEL: "DEBUG",
+    });
     expect(r.out).toMatch(/^\s+at /m);
     expect(r.out).toContain("mysql://u:********@localhost/db");
     expect(r.out).not.toContain(SECRET);
@@ -218,23 +258,36 @@ describe("passwords never appear in any output", () => {
   test.if(!!PG_URL)("PostgreSQL's own refusals (no such database, no such role)", () => {
     const u = new URL(PG_URL);
     const base = `postgresql+asyncpg://${u.username || "postgres"}:${SECRET}@${u.hostname}:${u.port || 5432}`;
-    const noDb = runCli(["server", "database", "status"], { PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: `${base}/no_such_db_here` });
+    const noDb = runCli(["server", "database", "status"], {
+      PREFECT_HOME: tempHome(),
+      PREFECT_API_DATABASE_CONNECTION_URL: `${base}/no_such_db_here`,
+    });
     expect(expectOneLine(noDb, ["no db"])).toContain('database "no_such_db_here" does not exist. Create it');
     expect(noDb.out).not.toContain(SECRET);
     const noRole = runCli(["server", "database", "status"], {
       PREFECT_HOME: tempHome(),
       PREFECT_API_DATABASE_CONNECTION_URL: `postgresql+asyncpg://no_such_role_here:${SECRET}@${u.hostname}:${u.port || 5432}/postgres`,
     });
-    expect(expectOneLine(noRole, ["no role"])).toContain("Could not connect to the database postgresql://no_such_role_here:********@");
+    expect(expectOneLine(noRole, ["no role"])).toContain(
+      "Could not connect to the database postgresql://no_such_role_here:********@",
+    );
     expect(noRole.out).not.toContain(SECRET);
   });
 
   test("config view and profile inspect hide a password inside a URL that is not itself a secret", () => {
     const home = tempHome();
     const env = { PREFECT_HOME: home };
-    expect(runCli(["config", "set", `PREFECT_API_URL=http://admin:${SECRET}@127.0.0.1:4200/api`], env).out).not.toContain(SECRET);
-    writeFileSync(join(home, "profiles.toml"), `active = "ephemeral"\n\n[profiles.ephemeral]\nPREFECT_API_URL = "http://admin:${SECRET}@127.0.0.1:4200/api"\nSOME_SDK_URL = "postgres://u:${SECRET}@h/db"\n`);
-    const view = runCli(["config", "view"], { ...env, PREFECT_API_DATABASE_CONNECTION_URL: `postgresql+asyncpg://u:${SECRET}@h/db` });
+    expect(
+      runCli(["config", "set", `PREFECT_API_URL=http://admin:${SECRET}@127.0.0.1:4200/api`], env).out,
+    ).not.toContain(SECRET);
+    writeFileSync(
+      join(home, "profiles.toml"),
+      `active = "ephemeral"\n\n[profiles.ephemeral]\nPREFECT_API_URL = "http://admin:${SECRET}@127.0.0.1:4200/api"\nSOME_SDK_URL = "postgres://u:${SECRET}@h/db"\n`,
+    );
+    const view = runCli(["config", "view"], {
+      ...env,
+      PREFECT_API_DATABASE_CONNECTION_URL: `postgresql+asyncpg://u:${SECRET}@h/db`,
+    });
     expect(view.code).toBe(0);
     expect(view.out).toContain("PREFECT_API_URL='http://admin:********@127.0.0.1:4200/api'");
     expect(view.out).toContain("SOME_SDK_URL='postgres://u:********@h/db'");

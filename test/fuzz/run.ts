@@ -61,7 +61,12 @@ interface Case {
 }
 
 const esc = (s: string) =>
-  s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/g, "?").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/g, "?")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 
 function writeJunit(cases: Case[]) {
   const failures = cases.filter((c) => c.failure !== undefined).length;
@@ -69,7 +74,8 @@ function writeJunit(cases: Case[]) {
   const body = cases
     .map((c) => {
       const open = `    <testcase classname="fuzz" name="${esc(c.name)}" time="${(c.time ?? 0).toFixed(3)}"`;
-      if (c.failure !== undefined) return `${open}>\n      <failure message="fuzz">${esc(c.failure)}</failure>\n    </testcase>`;
+      if (c.failure !== undefined)
+        return `${open}>\n      <failure message="fuzz">${esc(c.failure)}</failure>\n    </testcase>`;
       if (c.skipped !== undefined) return `${open}>\n      <skipped message="${esc(c.skipped)}"/>\n    </testcase>`;
       return `${open}/>`;
     })
@@ -82,7 +88,12 @@ function writeJunit(cases: Case[]) {
 }
 
 const unesc = (s: string) =>
-  s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
 
 /** schemathesis's JUnit cases: one per operation (plus "Stateful tests"), failed where a check failed. */
 function readSchemathesisJunit(path: string, db: string): Case[] {
@@ -131,16 +142,47 @@ const PASSES = [
 ];
 
 /** One schemathesis run against the server; its output and JUnit cases, or a failing case if it broke. */
-async function schemathesis(db: string, pass: (typeof PASSES)[number], schemaPath: string, api: string, config: string) {
+async function schemathesis(
+  db: string,
+  pass: (typeof PASSES)[number],
+  schemaPath: string,
+  api: string,
+  config: string,
+) {
   const junit = join(OUT, `${db}-${pass.name}.xml`);
   const st = Bun.spawn(
     [
-      SCHEMATHESIS, "--config-file", config, "run", schemaPath, "--url", api, ...pass.args,
-      "--workers", "1", "--seed", SEED, "--max-examples", MAX_EXAMPLES, "--continue-on-failure",
-      "--checks", CHECKS.join(","), "--suppress-health-check", "all", "--request-timeout", "20",
-      "--generation-database", "none", "--no-color",
+      SCHEMATHESIS,
+      "--config-file",
+      config,
+      "run",
+      schemaPath,
+      "--url",
+      api,
+      ...pass.args,
+      "--workers",
+      "1",
+      "--seed",
+      SEED,
+      "--max-examples",
+      MAX_EXAMPLES,
+      "--continue-on-failure",
+      "--checks",
+      CHECKS.join(","),
+      "--suppress-health-check",
+      "all",
+      "--request-timeout",
+      "20",
+      "--generation-database",
+      "none",
+      "--no-color",
       // Nothing here is secret, and sanitising blanks every field named *key* (cache_key, pause_key…) in the repros.
-      "--output-sanitize", "false", "--report", "junit", "--report-junit-path", junit,
+      "--output-sanitize",
+      "false",
+      "--report",
+      "junit",
+      "--report-junit-path",
+      junit,
     ],
     { cwd: OUT, stdout: "pipe", stderr: "pipe" },
   );
@@ -157,20 +199,31 @@ async function schemathesis(db: string, pass: (typeof PASSES)[number], schemaPat
   const failed = cases.some((c) => c.failure !== undefined);
   const what = `[${db}] schemathesis ${pass.name} pass`;
   if (timedOut) cases.push({ name: `${what} finished in time`, failure: `killed after ${TIMEOUT_MS / 1000} s` });
-  else if (!cases.length || (code !== 0 && !failed)) cases.push({ name: `${what} ran`, failure: `exit ${code}, ${cases.length} cases reported:\n${output.slice(-4000)}` });
+  else if (!cases.length || (code !== 0 && !failed))
+    cases.push({
+      name: `${what} ran`,
+      failure: `exit ${code}, ${cases.length} cases reported:\n${output.slice(-4000)}`,
+    });
   return { code, output, cases };
 }
 
 async function fuzz(db: "sqlite" | "postgres", schemaPath: string): Promise<Case[]> {
   const started = Date.now();
   const home = mkdtempSync(join(tmpdir(), `pl-fuzz-${db}-`));
-  const { proc, base } = await startServer({ PREFECT_HOME: home, PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl(db, home) });
+  const { proc, base } = await startServer({
+    PREFECT_HOME: home,
+    PREFECT_API_DATABASE_CONNECTION_URL: databaseUrl(db, home),
+  });
   // The server's log, drained as it runs (a full pipe would stall the server): where a 500's cause is.
   const serverLog = join(OUT, `${db}-server.log`);
-  const logged = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]).then(([o, e]) => writeFileSync(serverLog, o + e));
+  const logged = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]).then(([o, e]) =>
+    writeFileSync(serverLog, o + e),
+  );
   const cases: Case[] = [];
   const config = join(OUT, `${db}.toml`);
-  const pools = await seed(`${base}/api`).catch((e) => void cases.push({ name: `[${db}] seeding the server`, failure: String(e?.stack ?? e) }));
+  const pools = await seed(`${base}/api`).catch(
+    (e) => void cases.push({ name: `[${db}] seeding the server`, failure: String(e?.stack ?? e) }),
+  );
   writeFileSync(config, `${BASE_CONFIG}\n${pools ? schemathesisConfig(pools) : ""}`);
   const outputs: string[] = [];
   for (const pass of PASSES) {
@@ -181,7 +234,8 @@ async function fuzz(db: "sqlite" | "postgres", schemaPath: string): Promise<Case
     // What a reader of the test log needs: the failures and the summary, long lines cut.
     const shown = r.output.split("\n").map((l) => (l.length > 1500 ? `${l.slice(0, 1500)} …` : l));
     const at = (title: RegExp) => shown.findIndex((l) => title.test(l));
-    const from = [at(/=+ (FAILURES|ERRORS) =+/), at(/=+ SUMMARY =+/)].find((i) => i >= 0) ?? Math.max(0, shown.length - 40);
+    const from =
+      [at(/=+ (FAILURES|ERRORS) =+/), at(/=+ SUMMARY =+/)].find((i) => i >= 0) ?? Math.max(0, shown.length - 40);
     console.log(shown.slice(from).slice(0, 600).join("\n"));
   }
   const outPath = join(OUT, `${db}.txt`);
@@ -199,28 +253,48 @@ async function fuzz(db: "sqlite" | "postgres", schemaPath: string): Promise<Case
     const cause = `${m[1]}: ${m[2].replace(/"[^"]*"/g, '"…"')}`; // quoted values vary case to case
     causes.set(cause, (causes.get(cause) ?? 0) + 1);
   }
-  if (causes.size) console.log(`--- ${db}: errors in the server log\n${[...causes].map(([e, n]) => `${String(n).padStart(5)} × ${e}`).join("\n")}`);
-  cases.push({ name: `[${db}] server kept running`, time: seconds, ...(serverUp ? {} : { failure: `server exited ${proc.exitCode}; see ${serverLog}` }) });
+  if (causes.size)
+    console.log(
+      `--- ${db}: errors in the server log\n${[...causes].map(([e, n]) => `${String(n).padStart(5)} × ${e}`).join("\n")}`,
+    );
+  cases.push({
+    name: `[${db}] server kept running`,
+    time: seconds,
+    ...(serverUp ? {} : { failure: `server exited ${proc.exitCode}; see ${serverLog}` }),
+  });
   return cases;
 }
 
 async function main(): Promise<Case[]> {
   if (!existsSync(SCHEMA)) return [{ name: "Prefect's OpenAPI schema is present", failure: `${SCHEMA} is missing` }];
-  if (!existsSync(SCHEMATHESIS)) return [{ name: "schemathesis is installed", failure: `${SCHEMATHESIS} is missing (test/compat/setup-venv.sh installs it)` }];
+  if (!existsSync(SCHEMATHESIS))
+    return [
+      {
+        name: "schemathesis is installed",
+        failure: `${SCHEMATHESIS} is missing (test/compat/setup-venv.sh installs it)`,
+      },
+    ];
   const { schema, included, excluded } = fuzzSchema(JSON.parse(readFileSync(SCHEMA, "utf8")), await routedOperations());
   const schemaPath = join(OUT, "schema.json");
   writeFileSync(schemaPath, JSON.stringify(schema));
   writeFileSync(join(OUT, "operations.json"), JSON.stringify({ included, excluded }, null, 1));
-  console.log(`fuzzing ${included.length} operations we route (${excluded.length} of Prefect's schema are not routed), ${MAX_EXAMPLES} examples each, seed ${SEED}`);
+  console.log(
+    `fuzzing ${included.length} operations we route (${excluded.length} of Prefect's schema are not routed), ${MAX_EXAMPLES} examples each, seed ${SEED}`,
+  );
   // A database whose server does not start (or whose run breaks) fails its own case; the other goes on.
-  const onDb = (db: "sqlite" | "postgres") => fuzz(db, schemaPath).catch((e): Case[] => [{ name: `[${db}] fuzz`, failure: String(e?.stack ?? e) }]);
+  const onDb = (db: "sqlite" | "postgres") =>
+    fuzz(db, schemaPath).catch((e): Case[] => [{ name: `[${db}] fuzz`, failure: String(e?.stack ?? e) }]);
   const runs: Promise<Case[]>[] = [onDb("sqlite")];
   const cases: Case[] = [];
   if (PG_URL) runs.push(onDb("postgres"));
   else {
     const msg = "TEST_PG_URL is not set: fuzzing on PostgreSQL is NOT running";
     console.warn(`!!! ${msg}`);
-    cases.push(CI ? { name: "[postgres] PostgreSQL available", failure: `${msg} (CI requires PostgreSQL)` } : { name: "[postgres] fuzz", skipped: msg });
+    cases.push(
+      CI
+        ? { name: "[postgres] PostgreSQL available", failure: `${msg} (CI requires PostgreSQL)` }
+        : { name: "[postgres] fuzz", skipped: msg },
+    );
   }
   for (const r of await Promise.all(runs)) cases.push(...r);
   return cases;

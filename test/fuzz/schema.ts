@@ -55,7 +55,8 @@ const PREFECT_422 = {
 };
 
 /** Create routes (POST on a collection) and set_state answer 201 at run time when they write, 200 when not. */
-const answers201 = (method: string, path: string) => method === "post" && (path.endsWith("/") || path.endsWith("/set_state"));
+const answers201 = (method: string, path: string) =>
+  method === "post" && (path.endsWith("/") || path.endsWith("/set_state"));
 
 function adjustOperation(method: string, path: string, op: any) {
   const responses = { ...op.responses };
@@ -68,7 +69,9 @@ function adjustOperation(method: string, path: string, op: any) {
   // version and stop at the 400 before reaching the route. Positive cases send the SDK's version;
   // negative cases still send malformed ones, which must answer the 400 declared above.
   const parameters = (op.parameters ?? []).map((p: any) =>
-    p.in === "header" && p.name.toLowerCase() === "x-prefect-api-version" ? { ...p, schema: { type: "string", enum: [SDK_API_VERSION] } } : p,
+    p.in === "header" && p.name.toLowerCase() === "x-prefect-api-version"
+      ? { ...p, schema: { type: "string", enum: [SDK_API_VERSION] } }
+      : p,
   );
   return { ...op, parameters, responses };
 }
@@ -94,7 +97,8 @@ export function fuzzSchema(schema: any, routed: Set<string>) {
   for (const [path, item] of Object.entries<any>(schema.paths)) {
     const kept: Record<string, any> = {};
     for (const [key, op] of Object.entries<any>(item)) {
-      if (!METHODS.includes(key)) kept[key] = op; // path-level parameters and the like
+      if (!METHODS.includes(key))
+        kept[key] = op; // path-level parameters and the like
       else if (routed.has(`${key.toUpperCase()} ${pathShape(path)}`)) {
         kept[key] = adjustOperation(key, path, op);
         included.push(`${key.toUpperCase()} ${path}`);

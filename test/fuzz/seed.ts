@@ -34,11 +34,21 @@ async function flowWithRuns(api: string, name: string, states: (string | null)[]
   pools[doomed ? "doomed_flow_ids" : "flow_ids"].push(flow.id);
   if (!doomed) pools.flow_names.push(name);
   for (const [i, type] of states.entries()) {
-    const run = await call(api, "POST", "/flow_runs/", { flow_id: flow.id, name: `${name}-run-${i}`, parameters: { i }, tags: ["fuzz"] });
+    const run = await call(api, "POST", "/flow_runs/", {
+      flow_id: flow.id,
+      name: `${name}-run-${i}`,
+      parameters: { i },
+      tags: ["fuzz"],
+    });
     pools[doomed ? "doomed_flow_run_ids" : "flow_run_ids"].push(run.id);
     // Task runs move only while their flow run is running, so the flow run ends last.
     if (type) await call(api, "POST", `/flow_runs/${run.id}/set_state`, { state: { type: "RUNNING" } });
-    const task = await call(api, "POST", "/task_runs/", { flow_run_id: run.id, task_key: `task-${i}`, dynamic_key: "0", tags: ["fuzz"] });
+    const task = await call(api, "POST", "/task_runs/", {
+      flow_run_id: run.id,
+      task_key: `task-${i}`,
+      dynamic_key: "0",
+      tags: ["fuzz"],
+    });
     pools[doomed ? "doomed_task_run_ids" : "task_run_ids"].push(task.id);
     if (type) await call(api, "POST", `/task_runs/${task.id}/set_state`, { state: { type: "RUNNING" } });
     if (type && type !== "RUNNING") {
@@ -46,20 +56,34 @@ async function flowWithRuns(api: string, name: string, states: (string | null)[]
       await call(api, "POST", `/flow_runs/${run.id}/set_state`, { state: { type } });
     }
     const at = new Date().toISOString();
-    await call(api, "POST", "/logs/", [{ name: "fuzz", level: 20, message: `run ${i}`, timestamp: at, flow_run_id: run.id, task_run_id: task.id }]);
+    await call(api, "POST", "/logs/", [
+      { name: "fuzz", level: 20, message: `run ${i}`, timestamp: at, flow_run_id: run.id, task_run_id: task.id },
+    ]);
     if (doomed) continue;
-    for (const s of await call(api, "GET", `/flow_run_states/?flow_run_id=${run.id}`)) pools.flow_run_state_ids.push(s.id);
-    for (const s of await call(api, "GET", `/task_run_states/?task_run_id=${task.id}`)) pools.task_run_state_ids.push(s.id);
+    for (const s of await call(api, "GET", `/flow_run_states/?flow_run_id=${run.id}`))
+      pools.flow_run_state_ids.push(s.id);
+    for (const s of await call(api, "GET", `/task_run_states/?task_run_id=${task.id}`))
+      pools.task_run_state_ids.push(s.id);
   }
 }
 
 /** Two flows with runs in several states, two more for DELETE to take, logs and an event. */
 export async function seed(api: string): Promise<Pools> {
   const pools = Object.fromEntries(POOLS.map((p) => [p, []])) as unknown as Pools;
-  for (const name of ["fuzz-seed-a", "fuzz-seed-b"]) await flowWithRuns(api, name, ["RUNNING", "COMPLETED", "FAILED", null], pools, false);
+  for (const name of ["fuzz-seed-a", "fuzz-seed-b"])
+    await flowWithRuns(api, name, ["RUNNING", "COMPLETED", "FAILED", null], pools, false);
   for (const name of ["fuzz-doomed-a", "fuzz-doomed-b"]) await flowWithRuns(api, name, ["RUNNING", null], pools, true);
   const resource = { "prefect.resource.id": `prefect.flow-run.${pools.flow_run_ids[0]}` };
-  await call(api, "POST", "/events", [{ id: crypto.randomUUID(), occurred: new Date().toISOString(), event: "fuzz.seeded", resource, related: [], payload: {} }]);
+  await call(api, "POST", "/events", [
+    {
+      id: crypto.randomUUID(),
+      occurred: new Date().toISOString(),
+      event: "fuzz.seeded",
+      resource,
+      related: [],
+      payload: {},
+    },
+  ]);
   return pools;
 }
 
@@ -85,9 +109,15 @@ const BINDINGS: [nameRegex: string, parameter: string, pool: keyof Pools][] = [
 export function schemathesisConfig(pools: Pools): string {
   const str = (s: string) => JSON.stringify(s); // a JSON string of these characters is a TOML string
   const lines: string[] = [];
-  for (const [name, values] of Object.entries(pools)) lines.push(`[dictionaries.${name}]`, `values = [${values.map(str).join(", ")}]`, "");
+  for (const [name, values] of Object.entries(pools))
+    lines.push(`[dictionaries.${name}]`, `values = [${values.map(str).join(", ")}]`, "");
   for (const [regex, parameter, pool] of BINDINGS) {
-    lines.push("[[operations]]", `include-name-regex = ${str(regex)}`, `parameters = { ${str(parameter)} = { dictionary = ${str(pool)}, probability = 0.7 } }`, "");
+    lines.push(
+      "[[operations]]",
+      `include-name-regex = ${str(regex)}`,
+      `parameters = { ${str(parameter)} = { dictionary = ${str(pool)}, probability = 0.7 } }`,
+      "",
+    );
   }
   return lines.join("\n");
 }

@@ -100,13 +100,21 @@ describe("a service failing on real data", () => {
       t.db.raw.exec("ALTER TABLE flow_run RENAME TO flow_run_away");
       await expect(t.app.services.late.runOnce()).rejects.toThrow();
       const page = await (await t.call("/settings")).text();
-      const row = page.slice(page.indexOf('data-service="MarkLateRuns"'), page.indexOf("</tr>", page.indexOf('data-service="MarkLateRuns"')));
-      expect(row).toContain('<td class="service-error"><span class="error-text">SQLiteError: no such table: flow_run</span>');
+      const row = page.slice(
+        page.indexOf('data-service="MarkLateRuns"'),
+        page.indexOf("</tr>", page.indexOf('data-service="MarkLateRuns"')),
+      );
+      expect(row).toContain(
+        '<td class="service-error"><span class="error-text">SQLiteError: no such table: flow_run</span>',
+      );
       expect(row).toContain('<td class="service-state">stopped</td>');
       t.db.raw.exec("ALTER TABLE flow_run_away RENAME TO flow_run");
       await t.app.services.late.runOnce();
       const again = await (await t.call("/settings")).text();
-      const row2 = again.slice(again.indexOf('data-service="MarkLateRuns"'), again.indexOf("</tr>", again.indexOf('data-service="MarkLateRuns"')));
+      const row2 = again.slice(
+        again.indexOf('data-service="MarkLateRuns"'),
+        again.indexOf("</tr>", again.indexOf('data-service="MarkLateRuns"')),
+      );
       expect(row2).not.toContain("no such table");
     } finally {
       setLogSink(null);

@@ -12,7 +12,9 @@ test("the checkpointer thread moves committed pages into the database file, and 
   if (db.dialect !== "sqlite") throw new Error("sqlite expected");
   const stop = await startCheckpointer(db);
   // The writer's own automatic checkpoint now waits for 10 000 pages, far more than this writes.
-  expect(db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint).toBe(10_000);
+  expect(db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint).toBe(
+    10_000,
+  );
   db.raw.run("CREATE TABLE blob (x TEXT)");
   const before = statSync(path).size;
   db.raw.transaction(() => {
@@ -24,7 +26,9 @@ test("the checkpointer thread moves committed pages into the database file, and 
   while (statSync(path).size < before + 2_000_000 && Date.now() < deadline) await Bun.sleep(50);
   expect(statSync(path).size).toBeGreaterThan(before + 2_000_000);
   await stop();
-  expect(db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint).toBe(1000);
+  expect(db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint).toBe(
+    1000,
+  );
   await db.close();
   expect(existsSync(`${path}-wal`)).toBe(false);
 });
@@ -32,9 +36,13 @@ test("the checkpointer thread moves committed pages into the database file, and 
 test("an in-memory database has no checkpointer: SQLite's own checkpoint setting stays", async () => {
   const db = await openDatabase(parseDatabaseUrl("sqlite+aiosqlite:///:memory:"));
   if (db.dialect !== "sqlite") throw new Error("sqlite expected");
-  const before = db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint;
+  const before = db.raw
+    .query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint")
+    .get()!.wal_autocheckpoint;
   const stop = await startCheckpointer(db);
-  expect(db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint).toBe(before);
+  expect(db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint).toBe(
+    before,
+  );
   await stop();
   await db.close();
 });

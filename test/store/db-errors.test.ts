@@ -16,9 +16,13 @@ describe.each(DIALECTS)("database errors on $name are classified, not 500s", ({ 
     const orphan = `INSERT INTO flow_run (id, created, updated, name, flow_id) VALUES ('0193f4a8-0000-7000-8000-00000000000c', '${NOW}', '${NOW}', 'x', '0193f4a8-0000-7000-8000-0000000000ff')`;
     const run = async (q: string) => (db.dialect === "sqlite" ? db.raw.run(q) : db.sql.unsafe(q));
     await run(insertFlow);
-    const dup = await Promise.resolve().then(() => run(insertDup)).catch((e) => e);
+    const dup = await Promise.resolve()
+      .then(() => run(insertDup))
+      .catch((e) => e);
     expect(classifyDbError(dup)?.kind).toBe("conflict");
-    const fk = await Promise.resolve().then(() => run(orphan)).catch((e) => e);
+    const fk = await Promise.resolve()
+      .then(() => run(orphan))
+      .catch((e) => e);
     expect(classifyDbError(fk)?.kind).toBe("conflict");
     expect(classifyDbError(new Error("something else"))).toBeNull();
     await db.close();

@@ -14,9 +14,10 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
   test("more distinct statements than the statement cache holds still run correctly, early ones again too", async () => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     const driver = createDriver(db);
-    const one = (i: number) => driver.read(function* () {
-      return ((yield row(storeSql`SELECT ${raw(String(i))} AS n, ${i} AS p`)) as { n: number; p: number });
-    });
+    const one = (i: number) =>
+      driver.read(function* () {
+        return (yield row(storeSql`SELECT ${raw(String(i))} AS n, ${i} AS p`)) as { n: number; p: number };
+      });
     for (let i = 0; i < 700; i++) expect(Number((await one(i)).n)).toBe(i);
     expect(Number((await one(0)).p)).toBe(0);
     expect(Number((await one(699)).p)).toBe(699);
@@ -64,12 +65,23 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
     // On SQLite each operation saw the ones before it in the group, and nothing of the failed one
     // (PostgreSQL runs them side by side, each seeing what had committed).
-    if (db.dialect === "sqlite") expect(outcomes.filter((o) => o.status === "fulfilled").map((o) => Number((o as PromiseFulfilledResult<unknown>).value))).toEqual([3, 5, 7]);
+    if (db.dialect === "sqlite")
+      expect(
+        outcomes
+          .filter((o) => o.status === "fulfilled")
+          .map((o) => Number((o as PromiseFulfilledResult<unknown>).value)),
+      ).toEqual([3, 5, 7]);
     const stored = await driver.read(function* () {
       return (yield rows(storeSql`SELECT x, note FROM g ORDER BY x`)) as Array<{ x: number; note: string }>;
     });
     expect(stored.map((r) => [Number(r.x), r.note])).toEqual([
-      [1, "op 0"], [2, "seed"], [3, "op 1"], [4, "op 3"], [10, "first of 0"], [30, "first of 1"], [40, "first of 3"],
+      [1, "op 0"],
+      [2, "seed"],
+      [3, "op 1"],
+      [4, "op 3"],
+      [10, "first of 0"],
+      [30, "first of 1"],
+      [40, "first of 3"],
     ]);
     await db.close();
   });
@@ -96,7 +108,10 @@ describe("statement compiler", () => {
     sql`SELECT 1`,
     sql``,
     sql`SELECT * FROM flow_run WHERE id = ${"a"} AND run_count > ${2} AND x IS ${null} AND flag = ${true}`,
-    sql`SELECT ${raw("id, name")} FROM ${raw("flow")} WHERE name IN (${sql.join(["a", "b", "c"].map((v) => sql`${v}`), sql`, `)})${sql``}`,
+    sql`SELECT ${raw("id, name")} FROM ${raw("flow")} WHERE name IN (${sql.join(
+      ["a", "b", "c"].map((v) => sql`${v}`),
+      sql`, `,
+    )})${sql``}`,
     sql`INSERT INTO t VALUES ${sql.join([sql`(${1}, ${"x"})`, sql`(${2}, ${sql`${"nested"}::jsonb`})`], sql`, `)}`,
     sql`SELECT ${[1, 2, 3]} AS list, ${undefined} AS nothing`,
     sql`SELECT * FROM t WHERE a = ${drizzleSql.param("p")} AND b = ${"q"}`, // a Param: left to drizzle
@@ -106,7 +121,9 @@ describe("statement compiler", () => {
       const theirs = build(drizzleSql).map((s) => dialects[name].sqlToQuery(s));
       // Twice through the store's tag: the second time its text parts come from its cache.
       for (const built of [build(drizzleSql), build(storeSql), build(storeSql)]) {
-        expect(built.map((s) => compile(s, name)).map(({ sql, params }) => ({ sql, params }))).toEqual(theirs.map(({ sql, params }) => ({ sql, params })));
+        expect(built.map((s) => compile(s, name)).map(({ sql, params }) => ({ sql, params }))).toEqual(
+          theirs.map(({ sql, params }) => ({ sql, params })),
+        );
       }
     });
   }

@@ -21,18 +21,25 @@ test.each([
   [{}, "FULL"],
   [{ PREFECT_LITE_SQLITE_SYNCHRONOUS: "normal" }, "NORMAL"],
   [{ PREFECT_LITE_SQLITE_SYNCHRONOUS: "OFF" }, "OFF"],
-] as const)("synchronous from %o is %s on the server's connection, and the checkpointer thread starts with it", async (env, level) => {
-  const db = await openWith(env);
-  expect(db.raw.query<{ synchronous: number }, []>("PRAGMA synchronous").get()!.synchronous).toBe(LEVEL[level]);
-  expect(db.synchronous).toBe(level);
-  // The thread opens its connection with the same level; it answering "ready" moves the writer's own
-  // checkpoint threshold (startCheckpointer falls back silently otherwise).
-  const stop = await startCheckpointer(db);
-  expect(db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint).toBe(10_000);
-  await stop();
-  await db.close();
-});
+] as const)(
+  "synchronous from %o is %s on the server's connection, and the checkpointer thread starts with it",
+  async (env, level) => {
+    const db = await openWith(env);
+    expect(db.raw.query<{ synchronous: number }, []>("PRAGMA synchronous").get()!.synchronous).toBe(LEVEL[level]);
+    expect(db.synchronous).toBe(level);
+    // The thread opens its connection with the same level; it answering "ready" moves the writer's own
+    // checkpoint threshold (startCheckpointer falls back silently otherwise).
+    const stop = await startCheckpointer(db);
+    expect(
+      db.raw.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint,
+    ).toBe(10_000);
+    await stop();
+    await db.close();
+  },
+);
 
 test("a bad level is refused before the database is opened", async () => {
-  await expect(openWith({ PREFECT_LITE_SQLITE_SYNCHRONOUS: "fast" })).rejects.toThrow("Validation error for setting PREFECT_LITE_SQLITE_SYNCHRONOUS");
+  await expect(openWith({ PREFECT_LITE_SQLITE_SYNCHRONOUS: "fast" })).rejects.toThrow(
+    "Validation error for setting PREFECT_LITE_SQLITE_SYNCHRONOUS",
+  );
 });

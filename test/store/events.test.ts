@@ -17,23 +17,55 @@ const received = (e: unknown): ReceivedEvent => {
 const window = { since: at(600), until: NOW };
 
 const flowRun = "prefect.flow-run.0193f4a8-0000-7000-8000-000000000001";
-const flow = { "prefect.resource.id": "prefect.flow.0193f4a8-0000-7000-8000-00000000000f", "prefect.resource.role": "flow", "prefect.resource.name": "etl" };
+const flow = {
+  "prefect.resource.id": "prefect.flow.0193f4a8-0000-7000-8000-00000000000f",
+  "prefect.resource.role": "flow",
+  "prefect.resource.name": "etl",
+};
 const tag = (t: string) => ({ "prefect.resource.id": `prefect.tag.${t}`, "prefect.resource.role": "tag" });
 
 // A small world: flow-run state events, task-run events related to the flow run, a heartbeat.
 const EVENTS = [
-  clientEvent({ occurred: at(50), event: "prefect.flow-run.Pending", resource: { "prefect.resource.id": flowRun, "prefect.resource.name": "cobalt-terrier" }, related: [flow, tag("nightly")] }),
-  clientEvent({ occurred: at(40), event: "prefect.flow-run.Running", resource: { "prefect.resource.id": flowRun, "prefect.resource.name": "cobalt-terrier" }, related: [flow, tag("nightly")] }),
+  clientEvent({
+    occurred: at(50),
+    event: "prefect.flow-run.Pending",
+    resource: { "prefect.resource.id": flowRun, "prefect.resource.name": "cobalt-terrier" },
+    related: [flow, tag("nightly")],
+  }),
+  clientEvent({
+    occurred: at(40),
+    event: "prefect.flow-run.Running",
+    resource: { "prefect.resource.id": flowRun, "prefect.resource.name": "cobalt-terrier" },
+    related: [flow, tag("nightly")],
+  }),
   clientEvent({
     occurred: at(39),
     event: "prefect.task-run.Running",
-    resource: { "prefect.resource.id": "prefect.task-run.0193f4a8-0000-7000-8000-0000000000a1", "prefect.resource.name": "t-1", "prefect.orchestration": "client" },
+    resource: {
+      "prefect.resource.id": "prefect.task-run.0193f4a8-0000-7000-8000-0000000000a1",
+      "prefect.resource.name": "t-1",
+      "prefect.orchestration": "client",
+    },
     related: [{ "prefect.resource.id": flowRun, "prefect.resource.role": "flow-run" }, flow],
     payload: { validated_state: { type: "RUNNING", message: "Deadline exceeded" } },
   }),
-  clientEvent({ occurred: at(30), event: "prefect.flow-run.heartbeat", resource: { "prefect.resource.id": flowRun, "prefect.version": "3.9.1" }, related: [flow] }),
-  clientEvent({ occurred: at(20), event: "prefect.flow-run.Completed", resource: { "prefect.resource.id": flowRun, "prefect.resource.name": "cobalt-renamed" }, related: [flow, tag("nightly"), tag("prod")] }),
-  clientEvent({ occurred: at(2000), event: "prefect.flow-run.Completed", resource: { "prefect.resource.id": "prefect.flow-run.old" } }),
+  clientEvent({
+    occurred: at(30),
+    event: "prefect.flow-run.heartbeat",
+    resource: { "prefect.resource.id": flowRun, "prefect.version": "3.9.1" },
+    related: [flow],
+  }),
+  clientEvent({
+    occurred: at(20),
+    event: "prefect.flow-run.Completed",
+    resource: { "prefect.resource.id": flowRun, "prefect.resource.name": "cobalt-renamed" },
+    related: [flow, tag("nightly"), tag("prod")],
+  }),
+  clientEvent({
+    occurred: at(2000),
+    event: "prefect.flow-run.Completed",
+    resource: { "prefect.resource.id": "prefect.flow-run.old" },
+  }),
 ].map(received);
 
 // Filters whose SQL reading (store) and in-memory reading (live /events/out) must agree.
@@ -110,7 +142,9 @@ describe.each(DIALECTS)("events store on $name", ({ url }) => {
     const all = await store().read(asc, 50);
     expect(all.map((e) => e.occurred)).toEqual([...all.map((e) => e.occurred)].sort());
     const desc = parseEventFilter({ occurred: window }, NOW);
-    expect((await store().read(desc, 2, 1)).map((e) => e.id)).toEqual((await store().read(desc, 50)).slice(1, 3).map((e) => e.id));
+    expect((await store().read(desc, 2, 1)).map((e) => e.id)).toEqual(
+      (await store().read(desc, 50)).slice(1, 3).map((e) => e.id),
+    );
     const distinct = parseEventFilter({ occurred: window, resource: { distinct: true } }, NOW);
     const { events, total } = await store().query(distinct, 50);
     expect(total).toBe(2);
@@ -128,11 +162,41 @@ describe.each(DIALECTS)("events store on $name", ({ url }) => {
   test("count by event and by resource: most frequent first, latest label", async () => {
     const f = parseEventFilter({ occurred: window }, NOW);
     expect(await store().countBy("event", f, "day", 1, NOW)).toEqual([
-      { value: "prefect.flow-run.Completed", label: "prefect.flow-run.Completed", count: 1, start_time: at(20), end_time: at(20) },
-      { value: "prefect.flow-run.Pending", label: "prefect.flow-run.Pending", count: 1, start_time: at(50), end_time: at(50) },
-      { value: "prefect.flow-run.Running", label: "prefect.flow-run.Running", count: 1, start_time: at(40), end_time: at(40) },
-      { value: "prefect.flow-run.heartbeat", label: "prefect.flow-run.heartbeat", count: 1, start_time: at(30), end_time: at(30) },
-      { value: "prefect.task-run.Running", label: "prefect.task-run.Running", count: 1, start_time: at(39), end_time: at(39) },
+      {
+        value: "prefect.flow-run.Completed",
+        label: "prefect.flow-run.Completed",
+        count: 1,
+        start_time: at(20),
+        end_time: at(20),
+      },
+      {
+        value: "prefect.flow-run.Pending",
+        label: "prefect.flow-run.Pending",
+        count: 1,
+        start_time: at(50),
+        end_time: at(50),
+      },
+      {
+        value: "prefect.flow-run.Running",
+        label: "prefect.flow-run.Running",
+        count: 1,
+        start_time: at(40),
+        end_time: at(40),
+      },
+      {
+        value: "prefect.flow-run.heartbeat",
+        label: "prefect.flow-run.heartbeat",
+        count: 1,
+        start_time: at(30),
+        end_time: at(30),
+      },
+      {
+        value: "prefect.task-run.Running",
+        label: "prefect.task-run.Running",
+        count: 1,
+        start_time: at(39),
+        end_time: at(39),
+      },
     ]);
     const byResource = await store().countBy("resource", f, "day", 1, NOW);
     expect(byResource.map((c) => [c.value, c.label, c.count])).toEqual([
@@ -145,14 +209,34 @@ describe.each(DIALECTS)("events store on $name", ({ url }) => {
     const f = parseEventFilter({ occurred: { since: "2026-03-10T11:00:00.000000Z", until: NOW } }, NOW);
     const buckets = await store().countBy("time", f, "minute", 10, NOW);
     expect(buckets.length).toBe(6);
-    expect(buckets[0]).toEqual({ value: "0", label: "2026-03-10T11:00:00+00:00", count: 0, start_time: "2026-03-10T11:00:00.000000Z", end_time: "2026-03-10T11:09:59.999999Z" });
+    expect(buckets[0]).toEqual({
+      value: "0",
+      label: "2026-03-10T11:00:00+00:00",
+      count: 0,
+      start_time: "2026-03-10T11:00:00.000000Z",
+      end_time: "2026-03-10T11:09:59.999999Z",
+    });
     expect(buckets.map((b) => b.count)).toEqual([0, 1, 2, 1, 1, 0]);
-    const days = await store().countBy("day", parseEventFilter({ occurred: { since: "2026-03-08T00:00:00Z", until: NOW } }, NOW), "day", 1, NOW);
+    const days = await store().countBy(
+      "day",
+      parseEventFilter({ occurred: { since: "2026-03-08T00:00:00Z", until: NOW } }, NOW),
+      "day",
+      1,
+      NOW,
+    );
     expect(days.map((b) => [b.label, b.count])).toEqual([
       ["2026-03-08T00:00:00+00:00", 0],
       ["2026-03-09T00:00:00+00:00", 2], // at(1000) from the dedupe test and at(2000)
       ["2026-03-10T00:00:00+00:00", 5],
     ]);
-    expect(() => store().countBy("time", parseEventFilter({ occurred: { since: "2025-01-01T00:00:00Z", until: NOW } }, NOW), "minute", 1, NOW)).toThrow(/too many/);
+    expect(() =>
+      store().countBy(
+        "time",
+        parseEventFilter({ occurred: { since: "2025-01-01T00:00:00Z", until: NOW } }, NOW),
+        "minute",
+        1,
+        NOW,
+      ),
+    ).toThrow(/too many/);
   });
 });

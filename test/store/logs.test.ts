@@ -3,7 +3,8 @@ import { DIALECTS } from "../support/databases.ts";
 import { eventsApp, type EventsApp } from "../support/events-app.ts";
 import type { LogCreate } from "../../src/store/logs.ts";
 
-const ts = (ms: number) => `2026-01-01T00:00:${String(Math.floor(ms / 1000)).padStart(2, "0")}.${String((ms % 1000) * 1000).padStart(6, "0")}Z`;
+const ts = (ms: number) =>
+  `2026-01-01T00:00:${String(Math.floor(ms / 1000)).padStart(2, "0")}.${String((ms % 1000) * 1000).padStart(6, "0")}Z`;
 
 describe.each(DIALECTS)("logs store on $name", ({ url }) => {
   let t: EventsApp;
@@ -27,20 +28,49 @@ describe.each(DIALECTS)("logs store on $name", ({ url }) => {
       task_run_id: i % 2 ? taskRun : null,
     }));
     expect(await logs().create(batch)).toBe(1203);
-    const all = await logs().filter({ logs: { flow_run_id: { any_: [flowRun] } } }, { limit: 2000, offset: 0, sort: "TIMESTAMP_ASC" });
+    const all = await logs().filter(
+      { logs: { flow_run_id: { any_: [flowRun] } } },
+      { limit: 2000, offset: 0, sort: "TIMESTAMP_ASC" },
+    );
     expect(all.map((l) => l.message)).toEqual(batch.map((l) => l.message));
-    expect(all[1]).toMatchObject({ name: "prefect.flow_runs", level: 20, message: "line 1", timestamp: ts(0), flow_run_id: flowRun, task_run_id: taskRun });
-    expect(Object.keys(all[0]).sort()).toEqual(["created", "flow_run_id", "id", "level", "message", "name", "task_run_id", "timestamp", "updated"]);
-    const desc = await logs().filter({ logs: { flow_run_id: { any_: [flowRun] } } }, { limit: 2000, offset: 0, sort: "TIMESTAMP_DESC" });
+    expect(all[1]).toMatchObject({
+      name: "prefect.flow_runs",
+      level: 20,
+      message: "line 1",
+      timestamp: ts(0),
+      flow_run_id: flowRun,
+      task_run_id: taskRun,
+    });
+    expect(Object.keys(all[0]).sort()).toEqual([
+      "created",
+      "flow_run_id",
+      "id",
+      "level",
+      "message",
+      "name",
+      "task_run_id",
+      "timestamp",
+      "updated",
+    ]);
+    const desc = await logs().filter(
+      { logs: { flow_run_id: { any_: [flowRun] } } },
+      { limit: 2000, offset: 0, sort: "TIMESTAMP_DESC" },
+    );
     expect(desc.map((l) => l.message)).toEqual([...batch].reverse().map((l) => l.message));
   });
 
   test("pages of limit/offset cover the run exactly once (how `prefect flow-run logs` reads)", async () => {
     const seen: string[] = [];
-    const first = await logs().filter({ logs: { flow_run_id: { any_: [flowRun] } } }, { limit: 200, offset: 0, sort: "TIMESTAMP_ASC" });
+    const first = await logs().filter(
+      { logs: { flow_run_id: { any_: [flowRun] } } },
+      { limit: 200, offset: 0, sort: "TIMESTAMP_ASC" },
+    );
     seen.push(...first.map((l) => l.message));
     for (let offset = first.length; ; ) {
-      const page = await logs().filter({ logs: { flow_run_id: { any_: [flowRun] } } }, { limit: first.length, offset, sort: "TIMESTAMP_ASC" });
+      const page = await logs().filter(
+        { logs: { flow_run_id: { any_: [flowRun] } } },
+        { limit: first.length, offset, sort: "TIMESTAMP_ASC" },
+      );
       seen.push(...page.map((l) => l.message));
       offset += page.length;
       if (page.length < first.length) break;
@@ -59,7 +89,9 @@ describe.each(DIALECTS)("logs store on $name", ({ url }) => {
     const count = async (f: Record<string, unknown>) => (await logs().filter({ logs: f }, page)).length;
     expect(await count({ flow_run_id: { any_: [flowRun] }, level: { ge_: 40 } })).toBe(401);
     expect(await count({ flow_run_id: { any_: [flowRun] }, level: { le_: 20 } })).toBe(802);
-    expect(await count({ flow_run_id: { any_: [flowRun] }, timestamp: { after_: ts(100), before_: ts(109) } })).toBe(100);
+    expect(await count({ flow_run_id: { any_: [flowRun] }, timestamp: { after_: ts(100), before_: ts(109) } })).toBe(
+      100,
+    );
     expect(await count({ flow_run_id: { any_: [flowRun] }, task_run_id: { is_null_: true } })).toBe(602);
     expect(await count({ task_run_id: { any_: [taskRun] } })).toBe(601);
     expect(await count({ flow_run_id: { any_: [flowRun, other] } })).toBe(1204);

@@ -6,7 +6,15 @@ import { join } from "node:path";
 import { getTableConfig as liteConfig } from "drizzle-orm/sqlite-core";
 import { getTableConfig as pgConfig } from "drizzle-orm/pg-core";
 import postgres from "postgres";
-import { applyDown, applyUp, migrateToHead, migrationStatus, planDowngrade, planUpgrade, resetDatabase } from "../../src/db/migrator.ts";
+import {
+  applyDown,
+  applyUp,
+  migrateToHead,
+  migrationStatus,
+  planDowngrade,
+  planUpgrade,
+  resetDatabase,
+} from "../../src/db/migrator.ts";
 import { openDatabase, type DbHandle } from "../../src/db/open.ts";
 import { revisionsFor } from "../../src/db/revisions.ts";
 import { parseDatabaseUrl } from "../../src/db/url.ts";
@@ -16,9 +24,16 @@ import { DIALECTS, freshPgUrl, PG_URL } from "../support/databases.ts";
 
 async function tables(db: DbHandle): Promise<string[]> {
   if (db.dialect === "sqlite") {
-    return db.raw.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
+    return db.raw
+      .query<{ name: string }, []>(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .all()
+      .map((r) => r.name);
   }
-  const rows = await db.sql<{ table_name: string }[]>`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`;
+  const rows = await db.sql<
+    { table_name: string }[]
+  >`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`;
   return rows.map((r) => r.table_name);
 }
 
@@ -46,13 +61,28 @@ describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
 
       await migrateToHead(db);
       expect((await migrationStatus(db)).current).toBe(HEAD);
-      expect(await tables(db)).toEqual(expect.arrayContaining(["flow", "flow_run", "flow_run_state", "task_run", "task_run_state", "log", "events", "event_resources"]));
+      expect(await tables(db)).toEqual(
+        expect.arrayContaining([
+          "flow",
+          "flow_run",
+          "flow_run_state",
+          "task_run",
+          "task_run_state",
+          "log",
+          "events",
+          "event_resources",
+        ]),
+      );
 
       await exec(db, `INSERT INTO flow (id, created, updated, name) VALUES ('${FLOW_ID}', '${NOW}', '${NOW}', 'kept')`);
 
       expect(planDowngrade(await migrationStatus(db), "-1").map((r) => r.id)).toEqual([REVISIONS.at(-1)!.id]);
       const down = planDowngrade(await migrationStatus(db), "0001");
-      expect(down.map((r) => r.id)).toEqual(REVISIONS.slice(1).reverse().map((r) => r.id));
+      expect(down.map((r) => r.id)).toEqual(
+        REVISIONS.slice(1)
+          .reverse()
+          .map((r) => r.id),
+      );
       await applyDown(db, down);
       expect((await migrationStatus(db)).current).toBe("0001_core");
       expect(await tables(db)).not.toContain("events");
@@ -77,7 +107,9 @@ describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
   test("targets: -1 at base, an id, +1, an unknown id", async () => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     try {
-      expect(() => planDowngrade({ current: null, applied: [], pending: [], all: [] }, "-1")).toThrow("Nothing to downgrade");
+      expect(() => planDowngrade({ current: null, applied: [], pending: [], all: [] }, "-1")).toThrow(
+        "Nothing to downgrade",
+      );
       await applyUp(db, planUpgrade(await migrationStatus(db), "+1"));
       expect((await migrationStatus(db)).current).toBe("0001_core");
       await applyUp(db, planUpgrade(await migrationStatus(db), "0002"));
@@ -117,18 +149,40 @@ describe.each(DIALECTS)("migrations on $name", ({ name, url }) => {
         const expected = cfg.columns.map((c) => c.name).sort();
         let actual: string[];
         if (db.dialect === "sqlite") {
-          actual = db.raw.query<{ name: string }, []>(`PRAGMA table_info(${cfg.name})`).all().map((r) => r.name).sort();
+          actual = db.raw
+            .query<{ name: string }, []>(`PRAGMA table_info(${cfg.name})`)
+            .all()
+            .map((r) => r.name)
+            .sort();
         } else {
-          actual = (await db.sql<{ column_name: string }[]>`SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ${cfg.name}`).map((r) => r.column_name).sort();
+          actual = (
+            await db.sql<
+              { column_name: string }[]
+            >`SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ${cfg.name}`
+          )
+            .map((r) => r.column_name)
+            .sort();
         }
         expect({ table: cfg.name, columns: actual }).toEqual({ table: cfg.name, columns: expected });
         const expectedIndexes = cfg.indexes.map((i) => String(i.config.name)).sort();
         const actualIndexes =
           db.dialect === "sqlite"
-            ? db.raw.query<{ name: string }, []>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '${cfg.name}' AND name NOT LIKE 'sqlite_autoindex%'`).all().map((r) => r.name)
-            : (await db.sql<{ indexname: string }[]>`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ${cfg.name} AND indexname NOT LIKE '%_pkey'`).map((r) => r.indexname);
+            ? db.raw
+                .query<{ name: string }, []>(
+                  `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '${cfg.name}' AND name NOT LIKE 'sqlite_autoindex%'`,
+                )
+                .all()
+                .map((r) => r.name)
+            : (
+                await db.sql<
+                  { indexname: string }[]
+                >`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ${cfg.name} AND indexname NOT LIKE '%_pkey'`
+              ).map((r) => r.indexname);
         // ix_/uq_ are ours; unique constraints' own indexes and PostgreSQL's trigram search indexes are not in the schema.
-        expect({ table: cfg.name, indexes: actualIndexes.filter((n) => /^(ix|uq)_/.test(n)).sort() }).toEqual({ table: cfg.name, indexes: expectedIndexes });
+        expect({ table: cfg.name, indexes: actualIndexes.filter((n) => /^(ix|uq)_/.test(n)).sort() }).toEqual({
+          table: cfg.name,
+          indexes: expectedIndexes,
+        });
       }
     } finally {
       await db.close();
@@ -177,7 +231,9 @@ describe("foreign and newer databases are refused untouched", () => {
     if (spec.dialect !== "pg") throw new Error("expected pg");
     const schema = spec.params.search_path.split(",")[0];
     const sql = postgres(PG_URL, { max: 1, onnotice: () => {} });
-    await sql.unsafe(`CREATE TABLE ${schema}.alembic_version (version_num varchar(32) primary key); INSERT INTO ${schema}.alembic_version VALUES ('25f4b90a7a42')`);
+    await sql.unsafe(
+      `CREATE TABLE ${schema}.alembic_version (version_num varchar(32) primary key); INSERT INTO ${schema}.alembic_version VALUES ('25f4b90a7a42')`,
+    );
     await expect(openDatabase(spec)).rejects.toThrow("alembic_version");
     const left = await sql`SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema}`;
     expect(left.map((r) => r.table_name)).toEqual(["alembic_version"]);

@@ -33,7 +33,9 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
     });
   const states = (taskRunId: string) =>
     t.driver.read(function* () {
-      return (yield rows(sql`SELECT * FROM task_run_state WHERE task_run_id = ${taskRunId} ORDER BY timestamp`)) as Array<Record<string, any>>;
+      return (yield rows(
+        sql`SELECT * FROM task_run_state WHERE task_run_id = ${taskRunId} ORDER BY timestamp`,
+      )) as Array<Record<string, any>>;
     });
 
   test("Pending → Running → Completed: one task run with the newest state, three states", async () => {
@@ -68,7 +70,9 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
       total_run_time: 0.5,
     });
     const st = await states(tr);
-    expect(st.map((s) => [s.id, s.type, s.name, s.timestamp])).toEqual(evs.map((e) => [e.id, e.payload.validated_state.type, e.payload.validated_state.name, e.occurred]));
+    expect(st.map((s) => [s.id, s.type, s.name, s.timestamp])).toEqual(
+      evs.map((e) => [e.id, e.payload.validated_state.type, e.payload.validated_state.name, e.occurred]),
+    );
     expect(st[0].state_details).toMatchObject({ task_run_id: tr, flow_run_id: fr, untrackable_result: false });
     expect(st[0].data).toBeNull();
   });
@@ -92,34 +96,73 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
   test("out of order: Completed before Running does not regress the state", async () => {
     const fr = await seedFlowRun(t.driver);
     const tr = Bun.randomUUIDv7();
-    const completed = received(taskRunEvent({ taskRunId: tr, flowRunId: fr, type: "COMPLETED", name: "Completed", occurred: T(3) }));
-    const running = received(taskRunEvent({ taskRunId: tr, flowRunId: fr, type: "RUNNING", name: "Running", occurred: T(2) }));
-    const pending = received(taskRunEvent({ taskRunId: tr, flowRunId: fr, type: "PENDING", name: "Pending", occurred: T(1) }));
+    const completed = received(
+      taskRunEvent({ taskRunId: tr, flowRunId: fr, type: "COMPLETED", name: "Completed", occurred: T(3) }),
+    );
+    const running = received(
+      taskRunEvent({ taskRunId: tr, flowRunId: fr, type: "RUNNING", name: "Running", occurred: T(2) }),
+    );
+    const pending = received(
+      taskRunEvent({ taskRunId: tr, flowRunId: fr, type: "PENDING", name: "Pending", occurred: T(1) }),
+    );
     await recordTaskRunEvents(t.driver, [completed]);
     await recordTaskRunEvents(t.driver, [running]);
     await recordTaskRunEvents(t.driver, [pending]);
     const [row] = await taskRuns(fr);
-    expect(row).toMatchObject({ state_type: "COMPLETED", state_id: completed.id, state_timestamp: T(3), end_time: T(3) });
+    expect(row).toMatchObject({
+      state_type: "COMPLETED",
+      state_id: completed.id,
+      state_timestamp: T(3),
+      end_time: T(3),
+    });
     // Every state is still in the history, in time order.
     expect((await states(tr)).map((s) => s.type)).toEqual(["PENDING", "RUNNING", "COMPLETED"]);
 
     // Within one batch the newest event speaks for the row, whatever the arrival order.
     const tr2 = Bun.randomUUIDv7();
     const batch = [
-      taskRunEvent({ taskRunId: tr2, flowRunId: fr, type: "COMPLETED", name: "Completed", occurred: T(9), dynamicKey: "b" }),
-      taskRunEvent({ taskRunId: tr2, flowRunId: fr, type: "PENDING", name: "Pending", occurred: T(7), dynamicKey: "b" }),
-      taskRunEvent({ taskRunId: tr2, flowRunId: fr, type: "RUNNING", name: "Running", occurred: T(8), dynamicKey: "b" }),
+      taskRunEvent({
+        taskRunId: tr2,
+        flowRunId: fr,
+        type: "COMPLETED",
+        name: "Completed",
+        occurred: T(9),
+        dynamicKey: "b",
+      }),
+      taskRunEvent({
+        taskRunId: tr2,
+        flowRunId: fr,
+        type: "PENDING",
+        name: "Pending",
+        occurred: T(7),
+        dynamicKey: "b",
+      }),
+      taskRunEvent({
+        taskRunId: tr2,
+        flowRunId: fr,
+        type: "RUNNING",
+        name: "Running",
+        occurred: T(8),
+        dynamicKey: "b",
+      }),
     ].map(received);
     await recordTaskRunEvents(t.driver, batch);
-    expect((await taskRuns(fr)).find((r) => r.id === tr2)).toMatchObject({ state_type: "COMPLETED", state_timestamp: T(9) });
+    expect((await taskRuns(fr)).find((r) => r.id === tr2)).toMatchObject({
+      state_type: "COMPLETED",
+      state_timestamp: T(9),
+    });
   });
 
   test("natural key: a second id for the same (flow run, task key, dynamic key) joins the existing row", async () => {
     const fr = await seedFlowRun(t.driver);
     const first = Bun.randomUUIDv7();
     const second = Bun.randomUUIDv7();
-    await recordTaskRunEvents(t.driver, [received(taskRunEvent({ taskRunId: first, flowRunId: fr, type: "PENDING", name: "Pending", occurred: T(1) }))]);
-    const later = received(taskRunEvent({ taskRunId: second, flowRunId: fr, type: "RUNNING", name: "Running", occurred: T(2) }));
+    await recordTaskRunEvents(t.driver, [
+      received(taskRunEvent({ taskRunId: first, flowRunId: fr, type: "PENDING", name: "Pending", occurred: T(1) })),
+    ]);
+    const later = received(
+      taskRunEvent({ taskRunId: second, flowRunId: fr, type: "RUNNING", name: "Running", occurred: T(2) }),
+    );
     await recordTaskRunEvents(t.driver, [later]);
     const all = await taskRuns(fr);
     expect(all.length).toBe(1);
@@ -146,8 +189,18 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
   test("a flow run that does not exist defers the event without touching the rest of the batch", async () => {
     const fr = await seedFlowRun(t.driver);
     const missing = Bun.randomUUIDv7();
-    const ok = received(taskRunEvent({ taskRunId: Bun.randomUUIDv7(), flowRunId: fr, type: "PENDING", name: "Pending", occurred: T(1) }));
-    const orphan = received(taskRunEvent({ taskRunId: Bun.randomUUIDv7(), flowRunId: missing, type: "PENDING", name: "Pending", occurred: T(1) }));
+    const ok = received(
+      taskRunEvent({ taskRunId: Bun.randomUUIDv7(), flowRunId: fr, type: "PENDING", name: "Pending", occurred: T(1) }),
+    );
+    const orphan = received(
+      taskRunEvent({
+        taskRunId: Bun.randomUUIDv7(),
+        flowRunId: missing,
+        type: "PENDING",
+        name: "Pending",
+        occurred: T(1),
+      }),
+    );
     const out = await recordTaskRunEvents(t.driver, [ok, orphan]);
     expect(out.recorded).toBe(1);
     expect(out.deferred.map((e) => e.id)).toEqual([orphan.id]);
@@ -162,30 +215,47 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
 
   test("a task run outside any flow run is keyed by id alone", async () => {
     const tr = Bun.randomUUIDv7();
-    await recordTaskRunEvents(t.driver, [received(taskRunEvent({ taskRunId: tr, type: "PENDING", name: "Pending", occurred: T(1), taskKey: "solo" }))]);
-    await recordTaskRunEvents(t.driver, [received(taskRunEvent({ taskRunId: tr, type: "COMPLETED", name: "Completed", occurred: T(2), taskKey: "solo" }))]);
+    await recordTaskRunEvents(t.driver, [
+      received(taskRunEvent({ taskRunId: tr, type: "PENDING", name: "Pending", occurred: T(1), taskKey: "solo" })),
+    ]);
+    await recordTaskRunEvents(t.driver, [
+      received(taskRunEvent({ taskRunId: tr, type: "COMPLETED", name: "Completed", occurred: T(2), taskKey: "solo" })),
+    ]);
     const all = (await taskRuns(null)).filter((r) => r.id === tr);
     expect(all.length).toBe(1);
     expect(all[0]).toMatchObject({ flow_run_id: null, state_type: "COMPLETED" });
   });
 
   test("events that are not task-run state events are rejected, not thrown", async () => {
-    const bad = received({ ...taskRunEvent({ taskRunId: Bun.randomUUIDv7(), type: "PENDING", name: "Pending", occurred: T(1) }), payload: {} });
-    const notTask = received({ ...taskRunEvent({ taskRunId: Bun.randomUUIDv7(), type: "PENDING", name: "Pending", occurred: T(1) }), resource: { "prefect.resource.id": "prefect.flow-run.x" } });
+    const bad = received({
+      ...taskRunEvent({ taskRunId: Bun.randomUUIDv7(), type: "PENDING", name: "Pending", occurred: T(1) }),
+      payload: {},
+    });
+    const notTask = received({
+      ...taskRunEvent({ taskRunId: Bun.randomUUIDv7(), type: "PENDING", name: "Pending", occurred: T(1) }),
+      resource: { "prefect.resource.id": "prefect.flow-run.x" },
+    });
     const out = await recordTaskRunEvents(t.driver, [bad, notTask]);
     expect(out.recorded).toBe(0);
     expect(out.rejected.map((r) => r.event.id)).toEqual([bad.id, notTask.id]);
   });
 
   test("typed fields in the event are checked as the API checks them: a bad one rejects the event", async () => {
-    const base = () => taskRunEvent({ taskRunId: Bun.randomUUIDv7(), type: "PENDING", name: "Pending", occurred: T(1) });
+    const base = () =>
+      taskRunEvent({ taskRunId: Bun.randomUUIDv7(), type: "PENDING", name: "Pending", occurred: T(1) });
     const withTaskRun = (extra: Record<string, unknown>) => {
       const e = base();
       return received({ ...e, payload: { ...e.payload, task_run: { ...(e.payload.task_run as object), ...extra } } });
     };
     const withDetails = (details: Record<string, unknown>) => {
       const e = base();
-      return received({ ...e, payload: { ...e.payload, validated_state: { ...(e.payload.validated_state as object), state_details: details } } });
+      return received({
+        ...e,
+        payload: {
+          ...e.payload,
+          validated_state: { ...(e.payload.validated_state as object), state_details: details },
+        },
+      });
     };
     const bad = [
       withTaskRun({ labels: { a: { nested: 1 } } }),
@@ -197,7 +267,11 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
     const out = await recordTaskRunEvents(t.driver, bad);
     expect(out.recorded).toBe(0);
     expect(out.rejected.map((r) => r.event.id)).toEqual(bad.map((e) => e.id));
-    const good = withTaskRun({ labels: { a: 1 }, task_inputs: { x: [{ input_type: "parameter", name: "p" }] }, empirical_policy: { retries: 2, retry_delay: [1, 2] } });
+    const good = withTaskRun({
+      labels: { a: 1 },
+      task_inputs: { x: [{ input_type: "parameter", name: "p" }] },
+      empirical_policy: { retries: 2, retry_delay: [1, 2] },
+    });
     expect((await recordTaskRunEvents(t.driver, [good])).recorded).toBe(1);
   });
 
@@ -209,7 +283,16 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
       taskRunEvent({ taskRunId: tr, flowRunId: fr, type: "COMPLETED", name: "Completed", occurred: T(2) }),
     ].map(received);
     // A server-orchestrated task-run event (no prefect.orchestration=client) is not the recorder's business.
-    const serverSide = received({ ...taskRunEvent({ taskRunId: Bun.randomUUIDv7(), flowRunId: fr, type: "PENDING", name: "Pending", occurred: T(1), dynamicKey: "srv" }) });
+    const serverSide = received({
+      ...taskRunEvent({
+        taskRunId: Bun.randomUUIDv7(),
+        flowRunId: fr,
+        type: "PENDING",
+        name: "Pending",
+        occurred: T(1),
+        dynamicKey: "srv",
+      }),
+    });
     delete (serverSide.resource as Record<string, string>)["prefect.orchestration"];
     t.bus.publish([...evs, serverSide]);
     await t.mod.flush();
@@ -219,7 +302,15 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
 
   test("the recorder retries an event whose flow run appears a little later, and drops it eventually", async () => {
     const late = Bun.randomUUIDv7();
-    const e = received(taskRunEvent({ taskRunId: Bun.randomUUIDv7(), flowRunId: late, type: "PENDING", name: "Pending", occurred: T(1) }));
+    const e = received(
+      taskRunEvent({
+        taskRunId: Bun.randomUUIDv7(),
+        flowRunId: late,
+        type: "PENDING",
+        name: "Pending",
+        occurred: T(1),
+      }),
+    );
     t.bus.publish([e]);
     await t.mod.flush();
     expect(t.mod.services.recorder.pending).toBe(1);
@@ -227,7 +318,15 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
     for (let i = 0; i < 50 && (await taskRuns(late)).length === 0; i++) await Bun.sleep(10);
     expect((await taskRuns(late)).length).toBe(1);
 
-    const never = received(taskRunEvent({ taskRunId: Bun.randomUUIDv7(), flowRunId: Bun.randomUUIDv7(), type: "PENDING", name: "Pending", occurred: T(1) }));
+    const never = received(
+      taskRunEvent({
+        taskRunId: Bun.randomUUIDv7(),
+        flowRunId: Bun.randomUUIDv7(),
+        type: "PENDING",
+        name: "Pending",
+        occurred: T(1),
+      }),
+    );
     const errors: string[] = [];
     setLogSink((line) => void errors.push(line));
     try {

@@ -22,7 +22,13 @@ export const baseConfig: ServerConfig = {
   databaseDisplay: "sqlite (in memory)",
   services: {
     run: true,
-    enabled: { CANCELLATION_CLEANUP: true, EVENT_PERSISTER: true, LATE_RUNS: true, PAUSE_EXPIRATIONS: true, TASK_RUN_RECORDER: true },
+    enabled: {
+      CANCELLATION_CLEANUP: true,
+      EVENT_PERSISTER: true,
+      LATE_RUNS: true,
+      PAUSE_EXPIRATIONS: true,
+      TASK_RUN_RECORDER: true,
+    },
     loopSeconds: { CANCELLATION_CLEANUP: 20, LATE_RUNS: 5, PAUSE_EXPIRATIONS: 5 },
     lateRunsAfterSeconds: 15,
     cancellingTimeoutSeconds: 300,
@@ -39,7 +45,13 @@ export async function testApp(overrides: Partial<ServerConfig> = {}, url = "sqli
     const { json, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (json !== undefined) headers.set("content-type", "application/json");
-    return app.handle(new Request(`http://localhost${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body }));
+    return app.handle(
+      new Request(`http://localhost${path}`, {
+        ...rest,
+        headers,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      }),
+    );
   };
   return {
     app,

@@ -26,7 +26,11 @@ export interface CliResult {
 }
 
 /** Runs the binary with a clean environment: only PATH, HOME and what the test passes. */
-export function runCli(args: string[], env: Record<string, string> = {}, opts: { cwd?: string; stdin?: string } = {}): CliResult {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { cwd?: string; stdin?: string } = {},
+): CliResult {
   const r = Bun.spawnSync([BIN, ...args], {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", CI: "1", ...env },
@@ -61,10 +65,15 @@ export async function startServer(env: Record<string, string>, extraArgs: string
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) break;
-    const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { proc, base, port };
     await Bun.sleep(25);
   }
   proc.kill();
-  throw new Error(`server did not answer /api/health: ${await new Response(proc.stderr).text()} ${await new Response(proc.stdout).text()}`);
+  throw new Error(
+    `server did not answer /api/health: ${await new Response(proc.stderr).text()} ${await new Response(proc.stdout).text()}`,
+  );
 }

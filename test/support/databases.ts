@@ -5,7 +5,8 @@ import postgres from "postgres";
 export const PG_URL = process.env.TEST_PG_URL ?? "";
 
 if (!PG_URL) {
-  const msg = "!!! PostgreSQL is not available: PostgreSQL cases are NOT running. Install postgresql (Debian) to run them.";
+  const msg =
+    "!!! PostgreSQL is not available: PostgreSQL cases are NOT running. Install postgresql (Debian) to run them.";
   if (process.env.CI) throw new Error(`${msg} (CI requires PostgreSQL)`);
   console.warn(msg);
 }

@@ -17,14 +17,26 @@ export async function eventsApp(url: string, opts: { authString?: string | null 
   await migrateToHead(db);
   const driver = createDriver(db);
   const bus = new EventBus();
-  const mod = eventsModule({ driver, bus, authString: opts.authString ?? null, maxLimit: 200, recorder: { retryDelayMs: 20, maxAttempts: 3 } });
+  const mod = eventsModule({
+    driver,
+    bus,
+    authString: opts.authString ?? null,
+    maxLimit: 200,
+    recorder: { retryDelayMs: 20, maxAttempts: 3 },
+  });
   mod.start();
   const app = new Elysia().use(errors).use(new Elysia({ name: "api", prefix: "/api" }).use(jsonTransport).use(mod.api));
   const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const { json, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (json !== undefined) headers.set("content-type", "application/json");
-    return app.handle(new Request(`http://localhost${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body }));
+    return app.handle(
+      new Request(`http://localhost${path}`, {
+        ...rest,
+        headers,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      }),
+    );
   };
   let listening = false;
   return {
@@ -53,11 +65,16 @@ export type EventsApp = Awaited<ReturnType<typeof eventsApp>>;
 const NOW = "2026-01-01T00:00:00.000000Z";
 
 /** A flow and a flow run, written directly (the flow-run store is someone else's), for the recorder's FK. */
-export async function seedFlowRun(driver: ReturnType<typeof createDriver>, flowRunId = Bun.randomUUIDv7()): Promise<string> {
+export async function seedFlowRun(
+  driver: ReturnType<typeof createDriver>,
+  flowRunId = Bun.randomUUIDv7(),
+): Promise<string> {
   const flowId = Bun.randomUUIDv7();
   await driver.tx(function* () {
     yield exec(sql`INSERT INTO flow (id, created, updated, name) VALUES (${flowId}, ${NOW}, ${NOW}, ${`f-${flowId}`})`);
-    yield exec(sql`INSERT INTO flow_run (id, created, updated, name, flow_id) VALUES (${flowRunId}, ${NOW}, ${NOW}, 'run', ${flowId})`);
+    yield exec(
+      sql`INSERT INTO flow_run (id, created, updated, name, flow_id) VALUES (${flowRunId}, ${NOW}, ${NOW}, 'run', ${flowId})`,
+    );
   });
   return flowRunId;
 }
@@ -88,7 +105,13 @@ export function taskRunEvent(o: {
   runCount?: number;
 }) {
   const related = o.flowRunId
-    ? [{ "prefect.resource.id": `prefect.flow-run.${o.flowRunId}`, "prefect.resource.role": "flow-run", "prefect.resource.name": "run" }]
+    ? [
+        {
+          "prefect.resource.id": `prefect.flow-run.${o.flowRunId}`,
+          "prefect.resource.role": "flow-run",
+          "prefect.resource.name": "run",
+        },
+      ]
     : [];
   return {
     id: o.id ?? Bun.randomUUIDv7(),

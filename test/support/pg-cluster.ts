@@ -15,7 +15,9 @@ export interface PgCluster {
 function pgBin(): string | null {
   const root = "/usr/lib/postgresql";
   if (!existsSync(root)) return null;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, "bin", "initdb")))
+    .sort((a, b) => Number(b) - Number(a));
   return versions.length ? join(root, versions[0], "bin") : null;
 }
 
@@ -55,7 +57,20 @@ export async function startPgCluster(): Promise<PgCluster | null> {
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
-  run([join(bin, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-c", "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"], false);
+  run(
+    [
+      join(bin, "psql"),
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-c",
+      "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
+    ],
+    false,
+  );
   const stopAfter = (pid: number) => {
     const ctl = [join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"];
     const asPostgres = root ? ["runuser", "-u", "postgres", "--", ...ctl] : ctl;

@@ -29,9 +29,18 @@ describe("database URLs", () => {
   });
 
   test.each([
-    ["postgresql+asyncpg://user:pa%40ss@db.example:6543/prefect", { host: "db.example", port: 6543, user: "user", password: "pa@ss", database: "prefect" }],
-    ["postgresql://user:pass@localhost/prefect", { host: "localhost", port: 5432, user: "user", password: "pass", database: "prefect" }],
-    ["postgres://u@127.0.0.1:5433/x?sslmode=require", { host: "127.0.0.1", port: 5433, user: "u", password: "", database: "x", params: { sslmode: "require" } }],
+    [
+      "postgresql+asyncpg://user:pa%40ss@db.example:6543/prefect",
+      { host: "db.example", port: 6543, user: "user", password: "pa@ss", database: "prefect" },
+    ],
+    [
+      "postgresql://user:pass@localhost/prefect",
+      { host: "localhost", port: 5432, user: "user", password: "pass", database: "prefect" },
+    ],
+    [
+      "postgres://u@127.0.0.1:5433/x?sslmode=require",
+      { host: "127.0.0.1", port: 5433, user: "u", password: "", database: "x", params: { sslmode: "require" } },
+    ],
     ["postgresql+asyncpg://u:p@/db?host=/var/run/postgresql", { host: "/var/run/postgresql", database: "db" }],
   ])("%s", (url, expected) => {
     expect(parseDatabaseUrl(url)).toMatchObject({ dialect: "pg", ...expected });
@@ -45,10 +54,16 @@ describe("database URLs", () => {
 
   test.each([
     ["postgresql+asyncpg://user:secret@h/db", "postgresql+asyncpg://user:********@h/db"],
-    ["Unsupported database URL 'mysql://u:TopSecret99@localhost/db': expected …", "Unsupported database URL 'mysql://u:********@localhost/db': expected …"],
+    [
+      "Unsupported database URL 'mysql://u:TopSecret99@localhost/db': expected …",
+      "Unsupported database URL 'mysql://u:********@localhost/db': expected …",
+    ],
     // An unencoded @ or / in the password: everything up to the last @ before the query is hidden.
     ["postgresql://u:Top@Sec/ret@h:5432/db?sslmode=require", "postgresql://u:********@h:5432/db?sslmode=require"],
-    ["postgres://u:p@h/db?sslmode=require&password=TopSecret99", "postgres://u:********@h/db?sslmode=require&password=********"],
+    [
+      "postgres://u:p@h/db?sslmode=require&password=TopSecret99",
+      "postgres://u:********@h/db?sslmode=require&password=********",
+    ],
     ["two: a://x:s1@h and b://y:s2@k.", "two: a://x:********@h and b://y:********@k."],
     ["URL 'postgresql:/u:TopSecret99@h/db'", "URL 'postgresql:/u:********@h/db'"],
     ["URL 'u:TopSecret99@h/db'", "URL 'u:********@h/db'"],
@@ -64,7 +79,9 @@ describe("database URLs", () => {
     expect(() => parseDatabaseUrl("mysql://u:p@h/db")).toThrow("Got dialect name 'mysql'");
     expect(() => parseDatabaseUrl("not a url")).toThrow("Could not parse the database URL");
     expect(() => parseDatabaseUrl("postgresql+asyncpg://u:p@h:5432/")).toThrow("names no database");
-    expect(() => parseDatabaseUrl("sqlite:///%zz")).toThrow("Could not parse the database URL 'sqlite:///%zz': the path has a '%' not followed by two hex digits (write a literal % as %25).");
+    expect(() => parseDatabaseUrl("sqlite:///%zz")).toThrow(
+      "Could not parse the database URL 'sqlite:///%zz': the path has a '%' not followed by two hex digits (write a literal % as %25).",
+    );
   });
 
   test("no parse error quotes the password", () => {
@@ -90,10 +107,18 @@ describe("database URLs", () => {
   });
 
   test("password placeholders are substituted, URL-encoded", () => {
-    expect(applyPassword("postgresql+asyncpg://u:${PREFECT_API_DATABASE_PASSWORD}@h/db", "p@ss/w")).toBe("postgresql+asyncpg://u:p%40ss%2Fw@h/db");
-    expect(applyPassword("postgresql+asyncpg://u:${PREFECT_SERVER_DATABASE_PASSWORD}@h/db", "x")).toBe("postgresql+asyncpg://u:x@h/db");
-    expect(parseDatabaseUrl(applyPassword("postgresql://u:${PREFECT_API_DATABASE_PASSWORD}@h/db", "p@ss"))).toMatchObject({ password: "p@ss" });
-    expect(() => applyPassword("postgresql://u:${PREFECT_API_DATABASE_PASSWORD}@h/db", null)).toThrow("database password is None");
+    expect(applyPassword("postgresql+asyncpg://u:${PREFECT_API_DATABASE_PASSWORD}@h/db", "p@ss/w")).toBe(
+      "postgresql+asyncpg://u:p%40ss%2Fw@h/db",
+    );
+    expect(applyPassword("postgresql+asyncpg://u:${PREFECT_SERVER_DATABASE_PASSWORD}@h/db", "x")).toBe(
+      "postgresql+asyncpg://u:x@h/db",
+    );
+    expect(
+      parseDatabaseUrl(applyPassword("postgresql://u:${PREFECT_API_DATABASE_PASSWORD}@h/db", "p@ss")),
+    ).toMatchObject({ password: "p@ss" });
+    expect(() => applyPassword("postgresql://u:${PREFECT_API_DATABASE_PASSWORD}@h/db", null)).toThrow(
+      "database password is None",
+    );
     expect(applyPassword("sqlite:///x.db", null)).toBe("sqlite:///x.db");
   });
 });

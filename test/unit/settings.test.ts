@@ -36,16 +36,28 @@ describe("settings precedence: env > profile > default", () => {
 
   test("profile beats default, env beats profile, aliases count as the setting", () => {
     const h = home();
-    writeFileSync(join(h, "profiles.toml"), `active = "dev"\n[profiles.dev]\nPREFECT_SERVER_API_PORT = "4300"\nPREFECT_LOGGING_SERVER_LEVEL = "DEBUG"\n`);
+    writeFileSync(
+      join(h, "profiles.toml"),
+      `active = "dev"\n[profiles.dev]\nPREFECT_SERVER_API_PORT = "4300"\nPREFECT_LOGGING_SERVER_LEVEL = "DEBUG"\n`,
+    );
     const fromProfile = new Settings({ env: { PREFECT_HOME: h } });
     expect(fromProfile.get("PREFECT_SERVER_API_PORT")).toBe(4300);
     expect(fromProfile.resolve("PREFECT_SERVER_API_PORT").source).toBe("profile");
     expect(fromProfile.get("PREFECT_SERVER_LOGGING_LEVEL")).toBe("DEBUG");
 
-    const fromEnv = new Settings({ env: { PREFECT_HOME: h, PREFECT_SERVER_API_PORT: "4500", PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" } });
+    const fromEnv = new Settings({
+      env: {
+        PREFECT_HOME: h,
+        PREFECT_SERVER_API_PORT: "4500",
+        PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:",
+      },
+    });
     expect(fromEnv.get("PREFECT_SERVER_API_PORT")).toBe(4500);
     expect(fromEnv.resolve("PREFECT_SERVER_API_PORT").source).toBe("env");
-    expect(fromEnv.resolve("PREFECT_SERVER_DATABASE_CONNECTION_URL")).toMatchObject({ source: "env", key: "PREFECT_API_DATABASE_CONNECTION_URL" });
+    expect(fromEnv.resolve("PREFECT_SERVER_DATABASE_CONNECTION_URL")).toMatchObject({
+      source: "env",
+      key: "PREFECT_API_DATABASE_CONNECTION_URL",
+    });
   });
 
   test("the active profile: --profile > PREFECT_PROFILE > file; unknown falls back with a warning", () => {
@@ -53,10 +65,14 @@ describe("settings precedence: env > profile > default", () => {
     writeFileSync(join(h, "profiles.toml"), PREFECT_WRITTEN);
     expect(new Settings({ env: { PREFECT_HOME: h } }).profileName).toBe("local");
     expect(new Settings({ env: { PREFECT_HOME: h, PREFECT_PROFILE: "prod" } }).profileName).toBe("prod");
-    expect(new Settings({ env: { PREFECT_HOME: h, PREFECT_PROFILE: "prod" }, profile: "ephemeral" }).profileName).toBe("ephemeral");
+    expect(new Settings({ env: { PREFECT_HOME: h, PREFECT_PROFILE: "prod" }, profile: "ephemeral" }).profileName).toBe(
+      "ephemeral",
+    );
     const missing = new Settings({ env: { PREFECT_HOME: h, PREFECT_PROFILE: "nope" } });
     expect(missing.profileName).toBe("ephemeral");
-    expect(missing.profileWarning).toBe("Active profile 'nope' set by environment variable not found. The default profile will be used instead.");
+    expect(missing.profileWarning).toBe(
+      "Active profile 'nope' set by environment variable not found. The default profile will be used instead.",
+    );
     expect(() => new Settings({ env: { PREFECT_HOME: h }, profile: "nope" })).toThrow("Profile 'nope' not found.");
   });
 
@@ -71,13 +87,21 @@ describe("settings precedence: env > profile > default", () => {
 
   test("an invalid value names the setting and where it came from", () => {
     const s = new Settings({ env: { PREFECT_HOME: home(), PREFECT_SERVER_API_PORT: "http" } });
-    expect(() => s.get("PREFECT_SERVER_API_PORT")).toThrow(/PREFECT_SERVER_API_PORT.*valid integer.*environment variable PREFECT_SERVER_API_PORT/);
+    expect(() => s.get("PREFECT_SERVER_API_PORT")).toThrow(
+      /PREFECT_SERVER_API_PORT.*valid integer.*environment variable PREFECT_SERVER_API_PORT/,
+    );
   });
 });
 
 describe("values", () => {
   const def = (n: string) => findSetting(n)!;
-  test.each([["true", true], ["1", true], ["Yes", true], ["off", false], ["F", false]])("bool %s", (raw, v) => {
+  test.each([
+    ["true", true],
+    ["1", true],
+    ["Yes", true],
+    ["off", false],
+    ["F", false],
+  ])("bool %s", (raw, v) => {
     expect(parseSettingValue(def("PREFECT_SERVER_UI_ENABLED"), raw)).toBe(v);
   });
   test("rejects", () => {
@@ -85,13 +109,17 @@ describe("values", () => {
     expect(() => parseSettingValue(def("PREFECT_SERVER_API_PORT"), "70000")).toThrow("less than or equal to 65535");
     expect(() => parseSettingValue(def("PREFECT_SERVER_LOGGING_LEVEL"), "LOUD")).toThrow("'DEBUG'");
     expect(() => parseSettingValue(def("PREFECT_API_URL"), "localhost:4200")).toThrow("http(s) URL");
-    expect(() => parseSettingValue(def("PREFECT_SERVER_DATABASE_CONNECTION_URL"), "mysql://x")).toThrow("Unsupported database URL");
+    expect(() => parseSettingValue(def("PREFECT_SERVER_DATABASE_CONNECTION_URL"), "mysql://x")).toThrow(
+      "Unsupported database URL",
+    );
   });
   test("SQLite durability: FULL by default, one of Sqlite's levels, case-insensitive", () => {
     const sync = def("PREFECT_LITE_SQLITE_SYNCHRONOUS");
     expect(new Settings({ env: { PREFECT_HOME: home() } }).get("PREFECT_LITE_SQLITE_SYNCHRONOUS")).toBe("FULL");
     expect(parseSettingValue(sync, "normal")).toBe("NORMAL");
-    expect(() => parseSettingValue(sync, "fast")).toThrow("Input should be one of 'OFF', 'NORMAL', 'FULL', 'EXTRA': 'fast'");
+    expect(() => parseSettingValue(sync, "fast")).toThrow(
+      "Input should be one of 'OFF', 'NORMAL', 'FULL', 'EXTRA': 'fast'",
+    );
     // Ours, so it must never be written into the profile the SDK reads.
     expect(sync.envOnly).toBe(true);
   });
@@ -101,7 +129,11 @@ describe("values", () => {
   test("the registry has no duplicate names and every secret is a credential", () => {
     const names = SETTINGS.flatMap((d) => [d.name, ...d.aliases]);
     expect(new Set(names).size).toBe(names.length);
-    expect(SETTINGS.filter((d) => d.secret).map((d) => d.name).sort()).toEqual([
+    expect(
+      SETTINGS.filter((d) => d.secret)
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual([
       "PREFECT_API_AUTH_STRING",
       "PREFECT_API_KEY",
       "PREFECT_SERVER_API_AUTH_STRING",
@@ -141,7 +173,9 @@ describe("profiles.toml round trip", () => {
     expect(Object.keys(file.profiles).sort()).toEqual(["cloud", "ephemeral", "local", "test"]);
     touchProfile(file, "ephemeral").PREFECT_API_URL = "http://127.0.0.1:4200/api";
     writeProfiles(path, file);
-    expect(readFileSync(path, "utf8")).toBe('active = "ephemeral"\n\n[profiles.ephemeral]\nPREFECT_SERVER_EPHEMERAL_ENABLED = "true"\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n');
+    expect(readFileSync(path, "utf8")).toBe(
+      'active = "ephemeral"\n\n[profiles.ephemeral]\nPREFECT_SERVER_EPHEMERAL_ENABLED = "true"\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n',
+    );
   });
 
   test("a broken file is a clear error", () => {

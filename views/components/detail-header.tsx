@@ -2,7 +2,13 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import { StateBadge } from "./state-badge.tsx";
 
-export function DetailHeader(p: PropsWithChildren<{ crumbs: Array<{ href: string; label: string }>; title: string; state?: { type: string | null; name: string | null } }>) {
+export function DetailHeader(
+  p: PropsWithChildren<{
+    crumbs: Array<{ href: string; label: string }>;
+    title: string;
+    state?: { type: string | null; name: string | null };
+  }>,
+) {
   return (
     <header class="detail-header">
       <nav class="crumbs" aria-label="Breadcrumb">

@@ -6,7 +6,17 @@ export interface HistoryBucket {
   states: Array<{ state_type: string | null; count_runs: number }>;
 }
 
-const ORDER = ["COMPLETED", "RUNNING", "PENDING", "SCHEDULED", "PAUSED", "CANCELLING", "CANCELLED", "FAILED", "CRASHED"];
+const ORDER = [
+  "COMPLETED",
+  "RUNNING",
+  "PENDING",
+  "SCHEDULED",
+  "PAUSED",
+  "CANCELLING",
+  "CANCELLED",
+  "FAILED",
+  "CRASHED",
+];
 
 export function HistoryChart({ buckets, label }: { buckets: HistoryBucket[]; label: string }) {
   const width = 720;
@@ -21,7 +31,13 @@ export function HistoryChart({ buckets, label }: { buckets: HistoryBucket[]; lab
       y -= h;
       const title = `${b.interval_start.slice(0, 16).replace("T", " ")}: ${s.count_runs} ${s.state_type ?? "no state"}`;
       return (
-        <rect x={String(i * barW + 1)} y={String(y)} width={String(Math.max(1, barW - 2))} height={String(h)} class={`bar state-${(s.state_type ?? "none").toLowerCase()}`}>
+        <rect
+          x={String(i * barW + 1)}
+          y={String(y)}
+          width={String(Math.max(1, barW - 2))}
+          height={String(h)}
+          class={`bar state-${(s.state_type ?? "none").toLowerCase()}`}
+        >
           <title safe>{title}</title>
         </rect>
       );

@@ -18,7 +18,8 @@ export const LEVELS: Array<[number, string]> = [
   [50, "Critical"],
 ];
 
-const levelName = (l: number) => (l >= 50 ? "CRITICAL" : l >= 40 ? "ERROR" : l >= 30 ? "WARNING" : l >= 20 ? "INFO" : "DEBUG");
+const levelName = (l: number) =>
+  l >= 50 ? "CRITICAL" : l >= 40 ? "ERROR" : l >= 30 ? "WARNING" : l >= 20 ? "INFO" : "DEBUG";
 
 export function Logs(p: { runId: string; logs: LogLine[]; level: number; live: boolean; truncated: boolean }) {
   const src = `/runs/${p.runId}/logs?level=${p.level}`;
@@ -32,9 +33,7 @@ export function Logs(p: { runId: string; logs: LogLine[]; level: number; live: b
               <time datetime={l.timestamp} safe>
                 {l.timestamp.slice(11, 23)}
               </time>
-              <span class="lvl">
-                {levelName(l.level)}
-              </span>
+              <span class="lvl">{levelName(l.level)}</span>
               <span class="logger" safe>
                 {l.name}
               </span>

@@ -17,9 +17,12 @@ function href(path: string, query: Record<string, string>) {
 }
 
 export function Pagination({ path, query, page, hasNext, target, prev, next }: PaginationProps) {
-  const prevQuery = prev === undefined ? (page > 1 ? { ...query, page: String(page - 1) } : null) : prev && { ...query, ...prev };
-  const nextQuery = next === undefined ? (hasNext ? { ...query, page: String(page + 1) } : null) : next && { ...query, ...next };
-  const hx = (q: Record<string, string>) => (target ? { "hx-get": href(path, q), "hx-target": target, "hx-push-url": "true" } : {});
+  const prevQuery =
+    prev === undefined ? (page > 1 ? { ...query, page: String(page - 1) } : null) : prev && { ...query, ...prev };
+  const nextQuery =
+    next === undefined ? (hasNext ? { ...query, page: String(page + 1) } : null) : next && { ...query, ...next };
+  const hx = (q: Record<string, string>) =>
+    target ? { "hx-get": href(path, q), "hx-target": target, "hx-push-url": "true" } : {};
   return (
     <nav class="pagination" aria-label="Pagination">
       {prevQuery ? (

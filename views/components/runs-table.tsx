@@ -41,9 +41,7 @@ export function RunsTable({ runs, selectable, head }: { runs: RunRow[]; selectab
   return (
     <div class="table-wrap">
       <table class="runs">
-        <thead>
-          {header}
-        </thead>
+        <thead>{header}</thead>
         <tbody>
           {runs.map((r) => (
             <tr>

@@ -1,5 +1,10 @@
 export function Tags({ tags, none = "" }: { tags: string[]; none?: string }) {
-  if (!tags.length) return <span class="muted" safe>{none}</span>;
+  if (!tags.length)
+    return (
+      <span class="muted" safe>
+        {none}
+      </span>
+    );
   return (
     <>
       {tags.map((t) => (

@@ -1,5 +1,13 @@
 // The time-window filter shared by list pages (runs, events).
-export function WindowSelect({ windows, value, name = "since" }: { windows: Array<[string, string]>; value: string; name?: string }) {
+export function WindowSelect({
+  windows,
+  value,
+  name = "since",
+}: {
+  windows: Array<[string, string]>;
+  value: string;
+  name?: string;
+}) {
   return (
     <label>
       Window

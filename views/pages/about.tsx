@@ -1,8 +1,6 @@
 import { formatDuration, Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
 
-
-
 /** A background service as the settings page shows it (services/service.ts reports these fields). */
 export interface ServiceRow {
   name: string;
@@ -97,7 +95,8 @@ export function AboutPage(p: AboutProps) {
           </table>
         </div>
         <p class="muted small">
-          Prefect's services follow their <code>PREFECT_SERVER_SERVICES_&lt;NAME&gt;_ENABLED</code> settings and stay off with <code>--no-services</code>; the database upkeep always runs.
+          Prefect's services follow their <code>PREFECT_SERVER_SERVICES_&lt;NAME&gt;_ENABLED</code> settings and stay
+          off with <code>--no-services</code>; the database upkeep always runs.
         </p>
       </section>
       <section class="card" aria-labelledby="sdk-h">

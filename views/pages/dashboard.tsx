@@ -36,7 +36,15 @@ export function DashboardPage(p: DashboardProps) {
           </noscript>
         </form>
       </div>
-      <section class="card" aria-labelledby="runs-h" hx-get={`/?window=${p.window}`} hx-trigger="every 10s" hx-select="#dashboard-live" hx-target="#dashboard-live" hx-swap="outerHTML">
+      <section
+        class="card"
+        aria-labelledby="runs-h"
+        hx-get={`/?window=${p.window}`}
+        hx-trigger="every 10s"
+        hx-select="#dashboard-live"
+        hx-target="#dashboard-live"
+        hx-swap="outerHTML"
+      >
         <div id="dashboard-live" aria-live="polite">
           <h2 id="runs-h">
             Flow runs <span class="muted" safe>{`(${p.total})`}</span>
@@ -52,7 +60,10 @@ export function DashboardPage(p: DashboardProps) {
               ))}
             </ul>
           ) : (
-            <Empty title="No flow runs in this window" hint="Run a flow with PREFECT_API_URL pointing here and it shows up." />
+            <Empty
+              title="No flow runs in this window"
+              hint="Run a flow with PREFECT_API_URL pointing here and it shows up."
+            />
           )}
           <HistoryChart buckets={p.history} label="Flow runs over time by state" />
         </div>
@@ -75,7 +86,10 @@ export function DashboardPage(p: DashboardProps) {
           <ul class="counts">
             {p.taskCounts.map((c) => (
               <li>
-                <StateBadge type={c.state_type} name={c.state_type ? c.state_type.charAt(0) + c.state_type.slice(1).toLowerCase() : null} />{" "}
+                <StateBadge
+                  type={c.state_type}
+                  name={c.state_type ? c.state_type.charAt(0) + c.state_type.slice(1).toLowerCase() : null}
+                />{" "}
                 <strong safe>{String(c.count)}</strong>
               </li>
             ))}

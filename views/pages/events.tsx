@@ -20,13 +20,22 @@ export interface EventsQuery {
   since: string;
 }
 
-export function EventsPage(p: { query: EventsQuery; events: EventRow[]; page: number; hasNext: boolean; windows: Array<[string, string]>; csrfToken: string; error?: string }) {
+export function EventsPage(p: {
+  query: EventsQuery;
+  events: EventRow[];
+  page: number;
+  hasNext: boolean;
+  windows: Array<[string, string]>;
+  csrfToken: string;
+  error?: string;
+}) {
   return (
     <Layout title="Events" section="events" csrfToken={p.csrfToken}>
       <h1>Events</h1>
       <form class="filters" method="get" action="/events">
         <label>
-          Event name starts with <input type="text" name="prefix" value={p.query.prefix} placeholder="prefect.flow-run." />
+          Event name starts with{" "}
+          <input type="text" name="prefix" value={p.query.prefix} placeholder="prefect.flow-run." />
         </label>
         <label>
           Resource <input type="text" name="resource" value={p.query.resource} placeholder="prefect.flow-run.…" />

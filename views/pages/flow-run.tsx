@@ -20,7 +20,13 @@ export interface TaskRow {
 }
 
 export interface FlowRunPageProps {
-  run: RunRow & { parameters: Record<string, unknown>; run_count: number; end_time: string | null; deployment_id: string | null; parent_task_run_id: string | null };
+  run: RunRow & {
+    parameters: Record<string, unknown>;
+    run_count: number;
+    end_time: string | null;
+    deployment_id: string | null;
+    parent_task_run_id: string | null;
+  };
   flowName: string;
   states: StateRow[];
   tasks: TaskRow[];
@@ -53,7 +59,11 @@ function Gantt({ tasks }: { tasks: TaskRow[] }) {
               {t.name}
             </span>
             <span class="gantt-track">
-              <span class={`gantt-bar state-${(t.state_type ?? "none").toLowerCase()}`} style={`left:${left.toFixed(2)}%;width:${Math.min(100 - left, width).toFixed(2)}%`} title={`${t.name}: ${formatDuration(t.estimated_run_time)}`}></span>
+              <span
+                class={`gantt-bar state-${(t.state_type ?? "none").toLowerCase()}`}
+                style={`left:${left.toFixed(2)}%;width:${Math.min(100 - left, width).toFixed(2)}%`}
+                title={`${t.name}: ${formatDuration(t.estimated_run_time)}`}
+              ></span>
             </span>
           </div>
         );
@@ -67,7 +77,14 @@ export function FlowRunPage(p: FlowRunPageProps) {
   const terminal = ["COMPLETED", "FAILED", "CANCELLED", "CRASHED"].includes(r.state_type ?? "");
   return (
     <Layout title={r.name} section="runs" csrfToken={p.csrfToken}>
-      <DetailHeader crumbs={[{ href: "/runs", label: "Flow runs" }, { href: `/flows/${r.flow_id}`, label: p.flowName }]} title={r.name} state={{ type: r.state_type, name: r.state_name }}>
+      <DetailHeader
+        crumbs={[
+          { href: "/runs", label: "Flow runs" },
+          { href: `/flows/${r.flow_id}`, label: p.flowName },
+        ]}
+        title={r.name}
+        state={{ type: r.state_type, name: r.state_name }}
+      >
         <dl class="facts">
           <dt>Flow</dt>
           <dd>
@@ -118,11 +135,20 @@ export function FlowRunPage(p: FlowRunPageProps) {
         ) : (
           ""
         )}
-        <form method="post" action={`/runs/${r.id}/state`} class="state-form" data-confirm="Change the state of this flow run?">
+        <form
+          method="post"
+          action={`/runs/${r.id}/state`}
+          class="state-form"
+          data-confirm="Change the state of this flow run?"
+        >
           <input type="hidden" name="csrf" value={p.csrfToken} />
           <label>
             New state
-            <select name="type" aria-invalid={p.formError ? "true" : undefined} aria-describedby={p.formError ? "state-error" : undefined}>
+            <select
+              name="type"
+              aria-invalid={p.formError ? "true" : undefined}
+              aria-describedby={p.formError ? "state-error" : undefined}
+            >
               <option value="">Choose…</option>
               {p.stateTypes.map((s) => (
                 <option value={s} safe>

@@ -71,7 +71,15 @@ export function FlowRunsList(p: FlowRunsPageProps) {
       ) : (
         <Empty title="No flow runs match these filters" hint="Clear a filter or widen the time window." />
       )}
-      <Pagination path="/runs" query={query} page={p.page} hasNext={p.hasNext} prev={p.prev} next={p.next} target="#runs-list" />
+      <Pagination
+        path="/runs"
+        query={query}
+        page={p.page}
+        hasNext={p.hasNext}
+        prev={p.prev}
+        next={p.next}
+        target="#runs-list"
+      />
     </div>
   );
 }
@@ -81,7 +89,17 @@ export function FlowRunsPage(p: FlowRunsPageProps) {
   return (
     <Layout title="Flow runs" section="runs" csrfToken={p.csrfToken}>
       <h1>Flow runs</h1>
-      <form class="filters" method="get" action="/runs" hx-get="/runs" hx-target="#runs-list" hx-select="#runs-list" hx-swap="outerHTML" hx-push-url="true" hx-trigger="change, submit, input changed delay:400ms from:#f-q">
+      <form
+        class="filters"
+        method="get"
+        action="/runs"
+        hx-get="/runs"
+        hx-target="#runs-list"
+        hx-select="#runs-list"
+        hx-swap="outerHTML"
+        hx-push-url="true"
+        hx-trigger="change, submit, input changed delay:400ms from:#f-q"
+      >
         <input type="hidden" name="sort" value={q.sort} />
         <label>
           Search <input id="f-q" type="search" name="q" value={q.q} placeholder="run name" />

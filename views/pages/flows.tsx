@@ -61,7 +61,13 @@ export function FlowsPage(p: { flows: FlowRow[]; q: string; page: number; hasNex
   );
 }
 
-export function FlowPage(p: { flow: FlowRow; runs: RunRow[]; history: HistoryBucket[]; runCount: number; csrfToken: string }) {
+export function FlowPage(p: {
+  flow: FlowRow;
+  runs: RunRow[];
+  history: HistoryBucket[];
+  runCount: number;
+  csrfToken: string;
+}) {
   return (
     <Layout title={p.flow.name} section="flows" csrfToken={p.csrfToken}>
       <DetailHeader crumbs={[{ href: "/flows", label: "Flows" }]} title={p.flow.name}>

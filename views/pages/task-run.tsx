@@ -1,5 +1,4 @@
 import { DetailHeader } from "../components/detail-header.tsx";
-import { StateBadge } from "../components/state-badge.tsx";
 import { StateTimeline } from "../components/state-timeline.tsx";
 import { Time, formatDuration } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
@@ -27,7 +26,10 @@ export interface TaskRunPageProps {
 }
 
 export function TaskRunPage({ task: t, flowRunName, states, csrfToken }: TaskRunPageProps) {
-  const crumbs = [{ href: "/runs", label: "Flow runs" }, ...(t.flow_run_id ? [{ href: `/runs/${t.flow_run_id}`, label: flowRunName ?? t.flow_run_id }] : [])];
+  const crumbs = [
+    { href: "/runs", label: "Flow runs" },
+    ...(t.flow_run_id ? [{ href: `/runs/${t.flow_run_id}`, label: flowRunName ?? t.flow_run_id }] : []),
+  ];
   return (
     <Layout title={t.name} section="runs" csrfToken={csrfToken}>
       <DetailHeader crumbs={crumbs} title={t.name} state={{ type: t.state_type, name: t.state_name }}>

@@ -4,7 +4,16 @@ import type * as lite from "./sqlite.ts";
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Check<T extends true> = T;
-type Tables = "flow" | "flowRun" | "flowRunState" | "taskRun" | "taskRunState" | "taskRunStateCache" | "log" | "events" | "eventResources";
+type Tables =
+  | "flow"
+  | "flowRun"
+  | "flowRunState"
+  | "taskRun"
+  | "taskRunState"
+  | "taskRunStateCache"
+  | "log"
+  | "events"
+  | "eventResources";
 type RowParity = { [K in Tables]: Same<(typeof lite)[K]["$inferSelect"], (typeof pg)[K]["$inferSelect"]> };
 type InsertParity = { [K in Tables]: Same<(typeof lite)[K]["$inferInsert"], (typeof pg)[K]["$inferInsert"]> };
 

@@ -43,7 +43,9 @@ export const flowRun = sqliteTable(
   {
     ...base,
     ...runColumns,
-    flow_id: text("flow_id").notNull().references(() => flow.id, { onDelete: "cascade" }),
+    flow_id: text("flow_id")
+      .notNull()
+      .references(() => flow.id, { onDelete: "cascade" }),
     flow_version: text("flow_version"),
     deployment_id: text("deployment_id"),
     deployment_version: text("deployment_version"),
@@ -70,12 +72,26 @@ export const flowRun = sqliteTable(
     index("ix_flow_run__parent_task_run_id").on(t.parent_task_run_id),
     index("ix_flow_run__updated").on(t.updated),
     // Revision 0003.
-    index("ix_flow_run__expected_start_time_state").on(t.expected_start_time, t.state_type, t.state_name, t.total_run_time, t.start_time),
+    index("ix_flow_run__expected_start_time_state").on(
+      t.expected_start_time,
+      t.state_type,
+      t.state_name,
+      t.total_run_time,
+      t.start_time,
+    ),
     index("ix_flow_run__state_name_expected_start_time").on(t.state_name, t.expected_start_time),
     // Revision 0004 (replaces the (state_type) and (deployment_id) indexes).
     index("ix_flow_run__start_sort").on(sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
-    index("ix_flow_run__state_type_start_sort").on(t.state_type, sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
-    index("ix_flow_run__deployment_id_start_sort").on(t.deployment_id, sql`coalesce(${t.start_time}, ${t.expected_start_time})`, t.id),
+    index("ix_flow_run__state_type_start_sort").on(
+      t.state_type,
+      sql`coalesce(${t.start_time}, ${t.expected_start_time})`,
+      t.id,
+    ),
+    index("ix_flow_run__deployment_id_start_sort").on(
+      t.deployment_id,
+      sql`coalesce(${t.start_time}, ${t.expected_start_time})`,
+      t.id,
+    ),
     // Revision 0005 (SQLite also keeps per-hour run counts by trigger: flow_run_hourly_count).
     index("ix_flow_run__state_type_expected_start_time").on(t.state_type, t.expected_start_time),
     index("ix_flow_run__end_time").on(t.end_time),
@@ -94,7 +110,12 @@ const stateColumns = {
 
 export const flowRunState = sqliteTable(
   "flow_run_state",
-  { ...stateColumns, flow_run_id: text("flow_run_id").notNull().references(() => flowRun.id, { onDelete: "cascade" }) },
+  {
+    ...stateColumns,
+    flow_run_id: text("flow_run_id")
+      .notNull()
+      .references(() => flowRun.id, { onDelete: "cascade" }),
+  },
   (t) => [uniqueIndex("uq_flow_run_state__flow_run_id_timestamp").on(t.flow_run_id, t.timestamp)],
 );
 
@@ -128,7 +149,12 @@ export const taskRun = sqliteTable(
 
 export const taskRunState = sqliteTable(
   "task_run_state",
-  { ...stateColumns, task_run_id: text("task_run_id").notNull().references(() => taskRun.id, { onDelete: "cascade" }) },
+  {
+    ...stateColumns,
+    task_run_id: text("task_run_id")
+      .notNull()
+      .references(() => taskRun.id, { onDelete: "cascade" }),
+  },
   (t) => [uniqueIndex("uq_task_run_state__task_run_id_timestamp").on(t.task_run_id, t.timestamp)],
 );
 

@@ -10,7 +10,7 @@ export const EnqueueScheduledTasks: Rule = {
   to: states("SCHEDULED"),
   before: () => accept(),
   after({ validated }) {
-    if (!validated || !validated.state_details.deferred) return {};
+    if (!validated?.state_details.deferred) return {};
     return { effects: [{ kind: "enqueue_background_task", retry: validated.name === "AwaitingRetry" }] };
   },
 };

@@ -2,14 +2,7 @@
 // state_details.deployment_concurrency_lease_id. Taking, renewing and revoking leases is I/O on
 // deployments and concurrency_limit_v2 rows, which do not exist yet: the rules below keep their place
 // in CoreFlowPolicy and do the pure part (carrying the lease id, asking for a release) only.
-import {
-  accept,
-  exceptFrom,
-  states,
-  type FlowRunSnapshot,
-  type Rule,
-  type Transform,
-} from "../context.ts";
+import { accept, exceptFrom, states, type FlowRunSnapshot, type Rule, type Transform } from "../context.ts";
 import type { StateType } from "../states.ts";
 
 /** Workers re-propose states without the lease id; losing it would leak the slot. */

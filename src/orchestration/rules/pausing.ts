@@ -48,7 +48,9 @@ export const HandlePausingFlows: Rule = {
     const key = validated.state_details.pause_key ?? validated.id;
     const policy = flowPolicy(run);
     const keys = policy.pause_keys ?? [];
-    const out: AfterOutcome = keys.includes(key) ? {} : { runUpdates: { empirical_policy: { ...policy, pause_keys: [...keys, key] } } };
+    const out: AfterOutcome = keys.includes(key)
+      ? {}
+      : { runUpdates: { empirical_policy: { ...policy, pause_keys: [...keys, key] } } };
     // This pause has not fired on this attempt, so input stored under its keys is from an earlier one.
     const keyset = validated.state_details.run_input_keyset;
     if (keyset && Object.keys(keyset).length > 0) {
@@ -72,7 +74,10 @@ export const HandleResumingPausedFlows: Rule = {
   before({ initial, proposed, run, now }) {
     if (!initial) return accept();
     const allowed =
-      proposed.type === "RUNNING" || proposed.type === "SCHEDULED" || proposed.type === "CANCELLING" || isTerminal(proposed.type);
+      proposed.type === "RUNNING" ||
+      proposed.type === "SCHEDULED" ||
+      proposed.type === "CANCELLING" ||
+      isTerminal(proposed.type);
     if (!allowed) {
       return reject(null, `This run cannot transition to the ${proposed.type} state from the ${initial.type} state.`);
     }
@@ -94,7 +99,9 @@ export const HandleResumingPausedFlows: Rule = {
   after({ initial, validated, run }) {
     const policy = flowPolicy(run);
     if (initial && !initial.state_details.pause_reschedule && validated?.type === "SCHEDULED") {
-      return { runUpdates: { empirical_policy: { ...policy, resuming: false, pause_keys: [], retry_type: "reschedule" } } };
+      return {
+        runUpdates: { empirical_policy: { ...policy, resuming: false, pause_keys: [], retry_type: "reschedule" } },
+      };
     }
     return { runUpdates: { empirical_policy: { ...policy, resuming: true } } };
   },

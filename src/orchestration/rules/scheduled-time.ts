@@ -48,7 +48,10 @@ export const CopyTaskParametersID: Rule = {
     if (!initial || proposed.state_details.task_parameters_id) return accept();
     return accept({
       ...proposed,
-      state_details: { ...proposed.state_details, task_parameters_id: initial.state_details.task_parameters_id ?? null },
+      state_details: {
+        ...proposed.state_details,
+        task_parameters_id: initial.state_details.task_parameters_id ?? null,
+      },
     });
   },
 };

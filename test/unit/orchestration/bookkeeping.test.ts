@@ -26,7 +26,12 @@ describe("applyBookkeeping", () => {
   });
 
   test("leaving SCHEDULED clears next_scheduled_start_time", () => {
-    const patch = applyBookkeeping("flow_run", flowRun({ next_scheduled_start_time: at(60) }), state("SCHEDULED"), state("PENDING", { timestamp: at(1) }));
+    const patch = applyBookkeeping(
+      "flow_run",
+      flowRun({ next_scheduled_start_time: at(60) }),
+      state("SCHEDULED"),
+      state("PENDING", { timestamp: at(1) }),
+    );
     expect(patch.next_scheduled_start_time).toBeNull();
   });
 
@@ -34,7 +39,12 @@ describe("applyBookkeeping", () => {
     const first = applyBookkeeping("flow_run", flowRun(), state("PENDING"), state("RUNNING", { timestamp: at(2) }));
     expect(first.start_time).toBe(at(2));
     expect(first.run_count).toBe(1);
-    const again = applyBookkeeping("flow_run", flowRun({ start_time: at(2), run_count: 1 }), state("SCHEDULED"), state("RUNNING", { timestamp: at(9) }));
+    const again = applyBookkeeping(
+      "flow_run",
+      flowRun({ start_time: at(2), run_count: 1 }),
+      state("SCHEDULED"),
+      state("RUNNING", { timestamp: at(9) }),
+    );
     expect(again.start_time).toBeUndefined();
     expect(again.run_count).toBe(2);
   });
@@ -47,12 +57,19 @@ describe("applyBookkeeping", () => {
   });
 
   test("task runs always count RUNNING", () => {
-    expect(applyBookkeeping("task_run", taskRun({ run_count: 4 }), state("SCHEDULED"), state("RUNNING")).run_count).toBe(5);
+    expect(
+      applyBookkeeping("task_run", taskRun({ run_count: 4 }), state("SCHEDULED"), state("RUNNING")).run_count,
+    ).toBe(5);
   });
 
   test("leaving RUNNING adds the time spent, with microseconds", () => {
     const run = flowRun({ total_run_time: 1.5, start_time: at(0) });
-    const patch = applyBookkeeping("flow_run", run, state("RUNNING", { timestamp: at(0) }), state("COMPLETED", { timestamp: at(2.000001) }));
+    const patch = applyBookkeeping(
+      "flow_run",
+      run,
+      state("RUNNING", { timestamp: at(0) }),
+      state("COMPLETED", { timestamp: at(2.000001) }),
+    );
     expect(patch.total_run_time).toBe(3.500001);
     expect(patch.end_time).toBe(at(2.000001));
   });
@@ -61,23 +78,43 @@ describe("applyBookkeeping", () => {
     const patch = applyBookkeeping("flow_run", flowRun(), state("SCHEDULED"), state("CANCELLED", { timestamp: at(4) }));
     expect(patch.end_time).toBe(at(4));
     expect(patch.start_time).toBe(at(4));
-    const later = applyBookkeeping("flow_run", flowRun({ start_time: at(0), end_time: at(4) }), state("FAILED"), state("CRASHED", { timestamp: at(5) }));
+    const later = applyBookkeeping(
+      "flow_run",
+      flowRun({ start_time: at(0), end_time: at(4) }),
+      state("FAILED"),
+      state("CRASHED", { timestamp: at(5) }),
+    );
     expect(later.end_time).toBeUndefined();
   });
 
   test("start_time is only filled in together with a new end_time", () => {
-    const patch = applyBookkeeping("flow_run", flowRun({ end_time: at(1) }), state("FAILED"), state("CRASHED", { timestamp: at(2) }));
+    const patch = applyBookkeeping(
+      "flow_run",
+      flowRun({ end_time: at(1) }),
+      state("FAILED"),
+      state("CRASHED", { timestamp: at(2) }),
+    );
     expect(patch.start_time).toBeUndefined();
     expect(patch.end_time).toBeUndefined();
   });
 
   test("leaving a terminal state clears end_time", () => {
-    const patch = applyBookkeeping("flow_run", flowRun({ start_time: at(0), end_time: at(4) }), state("FAILED"), state("SCHEDULED", { timestamp: at(5), state_details: { scheduled_time: at(5) } }));
+    const patch = applyBookkeeping(
+      "flow_run",
+      flowRun({ start_time: at(0), end_time: at(4) }),
+      state("FAILED"),
+      state("SCHEDULED", { timestamp: at(5), state_details: { scheduled_time: at(5) } }),
+    );
     expect(patch.end_time).toBeNull();
   });
 
   test("terminal -> terminal after re-entering keeps a fresh end_time", () => {
-    const patch = applyBookkeeping("flow_run", flowRun({ start_time: at(0), end_time: null }), state("RUNNING", { timestamp: at(1) }), state("COMPLETED", { timestamp: at(3) }));
+    const patch = applyBookkeeping(
+      "flow_run",
+      flowRun({ start_time: at(0), end_time: null }),
+      state("RUNNING", { timestamp: at(1) }),
+      state("COMPLETED", { timestamp: at(3) }),
+    );
     expect(patch.end_time).toBe(at(3));
   });
 });
@@ -89,11 +126,21 @@ describe("derived fields", () => {
   });
 
   test("estimatedStartTimeDelta is the lateness", () => {
-    expect(estimatedStartTimeDelta({ start_time: at(10), expected_start_time: at(4), state_type: "RUNNING" }, at(20))).toBe(6);
-    expect(estimatedStartTimeDelta({ start_time: at(1), expected_start_time: at(4), state_type: "RUNNING" }, at(20))).toBe(0);
-    expect(estimatedStartTimeDelta({ start_time: null, expected_start_time: at(4), state_type: "SCHEDULED" }, at(20))).toBe(16);
-    expect(estimatedStartTimeDelta({ start_time: null, expected_start_time: at(4), state_type: "CANCELLED" }, at(20))).toBe(0);
-    expect(estimatedStartTimeDelta({ start_time: null, expected_start_time: at(30), state_type: "SCHEDULED" }, at(20))).toBe(0);
+    expect(
+      estimatedStartTimeDelta({ start_time: at(10), expected_start_time: at(4), state_type: "RUNNING" }, at(20)),
+    ).toBe(6);
+    expect(
+      estimatedStartTimeDelta({ start_time: at(1), expected_start_time: at(4), state_type: "RUNNING" }, at(20)),
+    ).toBe(0);
+    expect(
+      estimatedStartTimeDelta({ start_time: null, expected_start_time: at(4), state_type: "SCHEDULED" }, at(20)),
+    ).toBe(16);
+    expect(
+      estimatedStartTimeDelta({ start_time: null, expected_start_time: at(4), state_type: "CANCELLED" }, at(20)),
+    ).toBe(0);
+    expect(
+      estimatedStartTimeDelta({ start_time: null, expected_start_time: at(30), state_type: "SCHEDULED" }, at(20)),
+    ).toBe(0);
     expect(estimatedStartTimeDelta({ start_time: null, expected_start_time: null, state_type: null }, at(20))).toBe(0);
   });
 });

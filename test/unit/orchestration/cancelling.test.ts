@@ -34,7 +34,10 @@ describe("BypassCancellingFlowRunsWithNoInfra", () => {
   test("a scheduled run without infrastructure goes straight to Cancelled", () => {
     const r = flowTransition(state("SCHEDULED"), { type: "CANCELLING", message: "by user" });
     expect(r.status).toBe("REJECT");
-    expect(r.details).toEqual({ type: "reject_details", reason: "Scheduled flow run has no infrastructure to terminate." });
+    expect(r.details).toEqual({
+      type: "reject_details",
+      reason: "Scheduled flow run has no infrastructure to terminate.",
+    });
     expect(r.stateToWrite?.type).toBe("CANCELLED");
     expect(r.stateToWrite?.name).toBe("Cancelled");
     expect(r.responseState).toBe(r.stateToWrite);
@@ -50,9 +53,13 @@ describe("BypassCancellingFlowRunsWithNoInfra", () => {
   });
 
   test("a Resuming run has no infrastructure yet, whatever the pid says", () => {
-    const r = flowTransition(state("SCHEDULED", { name: "Resuming" }), { type: "CANCELLING" }, {
-      run: { infrastructure_pid: "host:1" },
-    });
+    const r = flowTransition(
+      state("SCHEDULED", { name: "Resuming" }),
+      { type: "CANCELLING" },
+      {
+        run: { infrastructure_pid: "host:1" },
+      },
+    );
     expect(r.stateToWrite?.type).toBe("CANCELLED");
   });
 
@@ -60,7 +67,10 @@ describe("BypassCancellingFlowRunsWithNoInfra", () => {
     const suspended = state("PAUSED", { name: "Suspended", state_details: { pause_reschedule: true } });
     const r = flowTransition(suspended, { type: "CANCELLING" });
     expect(r.status).toBe("REJECT");
-    expect(r.details).toEqual({ type: "reject_details", reason: "Suspended flow run has no infrastructure to terminate." });
+    expect(r.details).toEqual({
+      type: "reject_details",
+      reason: "Suspended flow run has no infrastructure to terminate.",
+    });
     expect(r.stateToWrite?.type).toBe("CANCELLED");
 
     // The process is still alive during a blocking pause, so the worker must get the Cancelling event.

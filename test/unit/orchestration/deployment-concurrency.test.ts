@@ -63,16 +63,24 @@ describe("deployment concurrency (pure parts; slots and leases are TODO)", () =>
   });
 
   test("an in-process retry keeps its lease and its slot", () => {
-    const r = flowTransition(withLease("RUNNING"), { type: "FAILED" }, {
-      run: { deployment_id: DEPLOYMENT_ID, run_count: 1, empirical_policy: { retries: 1 } },
-    });
+    const r = flowTransition(
+      withLease("RUNNING"),
+      { type: "FAILED" },
+      {
+        run: { deployment_id: DEPLOYMENT_ID, run_count: 1, empirical_policy: { retries: 1 } },
+      },
+    );
     expect(r.stateToWrite?.name).toBe("AwaitingRetry");
     expect(r.stateToWrite?.state_details.deployment_concurrency_lease_id).toBe("lease-1");
     expect(r.effects).toEqual([]);
     // A directly proposed AwaitingRetry (e.g. SIGTERM reschedule) leaves the process: released.
-    const direct = flowTransition(withLease("RUNNING"), { type: "SCHEDULED", name: "AwaitingRetry" }, {
-      run: { deployment_id: DEPLOYMENT_ID },
-    });
+    const direct = flowTransition(
+      withLease("RUNNING"),
+      { type: "SCHEDULED", name: "AwaitingRetry" },
+      {
+        run: { deployment_id: DEPLOYMENT_ID },
+      },
+    );
     expect(direct.effects.map((e) => e.kind)).toEqual(["release_deployment_concurrency_slot"]);
   });
 
@@ -82,7 +90,11 @@ describe("deployment concurrency (pure parts; slots and leases are TODO)", () =>
   });
 
   test("force=true still releases (MinimalFlowPolicy)", () => {
-    const r = flowTransition(withLease("RUNNING"), { type: "CANCELLED" }, { run: { deployment_id: DEPLOYMENT_ID }, force: true });
+    const r = flowTransition(
+      withLease("RUNNING"),
+      { type: "CANCELLED" },
+      { run: { deployment_id: DEPLOYMENT_ID }, force: true },
+    );
     expect(r.effects).toEqual([
       { kind: "release_deployment_concurrency_slot", deployment_id: DEPLOYMENT_ID, lease_id: "lease-1" },
     ]);

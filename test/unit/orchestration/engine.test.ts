@@ -86,11 +86,19 @@ describe("rule mechanics", () => {
   test("wait and abort stop everything after them", () => {
     for (const outcome of [abort("no"), { decision: { kind: "wait" as const, delaySeconds: 3.9, reason: "later" } }]) {
       const log: string[] = [];
-      const r = runBeforePass([probe("x", ["RUNNING"], outcome, log), probe("y", ["RUNNING"], accept(), log)], base("PENDING"), makeDraft("RUNNING"));
+      const r = runBeforePass(
+        [probe("x", ["RUNNING"], outcome, log), probe("y", ["RUNNING"], accept(), log)],
+        base("PENDING"),
+        makeDraft("RUNNING"),
+      );
       expect(log).toEqual(["x"]);
       expect(r.proposed).toBeNull();
     }
-    const waited = runBeforePass([probe("w", ["RUNNING"], { decision: { kind: "wait", delaySeconds: 3.9, reason: "later" } }, [])], base("PENDING"), makeDraft("RUNNING"));
+    const waited = runBeforePass(
+      [probe("w", ["RUNNING"], { decision: { kind: "wait", delaySeconds: 3.9, reason: "later" } }, [])],
+      base("PENDING"),
+      makeDraft("RUNNING"),
+    );
     expect(waited.details).toEqual({ type: "wait_details", delay_seconds: 3, reason: "later" });
   });
 
@@ -111,7 +119,15 @@ describe("rule mechanics", () => {
     const seen: number[] = [];
     const entries: Rule[] = [
       { name: "set", from: ALL_FROM, to: ALL_STATES, before: () => accept(undefined, { run_count: 7 }) },
-      { name: "read", from: ALL_FROM, to: ALL_STATES, before: (ctx) => (seen.push(ctx.run.run_count), accept()) },
+      {
+        name: "read",
+        from: ALL_FROM,
+        to: ALL_STATES,
+        before: (ctx) => {
+          seen.push(ctx.run.run_count);
+          return accept();
+        },
+      },
     ];
     const r = runBeforePass(entries, base("PENDING"), makeDraft("RUNNING"));
     expect(seen).toEqual([7]);
@@ -130,7 +146,14 @@ describe("rule mechanics", () => {
     const seen: (string | null)[] = [];
     const entries: PolicyEntry[] = [
       { name: "stop", from: ALL_FROM, to: ALL_STATES, before: () => abort("x") },
-      { name: "t", universal: true, before: (ctx: { proposed: StateDraft | null }) => (seen.push(ctx.proposed?.type ?? null), ctx.proposed) },
+      {
+        name: "t",
+        universal: true,
+        before: (ctx: { proposed: StateDraft | null }) => {
+          seen.push(ctx.proposed?.type ?? null);
+          return ctx.proposed;
+        },
+      },
     ];
     runBeforePass(entries, base("PENDING"), makeDraft("RUNNING"));
     expect(seen).toEqual([null]);

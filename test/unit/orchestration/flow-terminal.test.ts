@@ -15,7 +15,9 @@ describe("PreventDuplicateTransitions", () => {
 
   test("different or missing transition ids pass", () => {
     const current = state("RUNNING", { state_details: { transition_id: "t-1" } });
-    expect(flowTransition(current, { type: "COMPLETED", state_details: { transition_id: "t-2" } }).status).toBe("ACCEPT");
+    expect(flowTransition(current, { type: "COMPLETED", state_details: { transition_id: "t-2" } }).status).toBe(
+      "ACCEPT",
+    );
     expect(flowTransition(current, { type: "COMPLETED" }).status).toBe("ACCEPT");
     expect(flowTransition(state("RUNNING"), { type: "COMPLETED" }).status).toBe("ACCEPT");
   });
@@ -74,7 +76,10 @@ describe("HandleFlowTerminalStateTransitions", () => {
   test("rescheduling needs a deployment", () => {
     const r = flowTransition(state("FAILED"), { type: "SCHEDULED" });
     expect(r.status).toBe("ABORT");
-    expect(r.details).toEqual({ type: "abort_details", reason: "Cannot reschedule a run without an associated deployment." });
+    expect(r.details).toEqual({
+      type: "abort_details",
+      reason: "Cannot reschedule a run without an associated deployment.",
+    });
     const ok = flowTransition(state("FAILED"), { type: "SCHEDULED" }, { run: { deployment_id: DEPLOYMENT_ID } });
     expect(ok.status).toBe("ACCEPT");
   });
@@ -94,7 +99,12 @@ describe("HandleFlowTerminalStateTransitions", () => {
     });
     const rerun = flowTransition(state("CRASHED"), { type: "RUNNING" }, { run: { empirical_policy: policy } });
     expect(rerun.status).toBe("ACCEPT");
-    expect(rerun.runUpdates.empirical_policy).toEqual({ retries: 1, pause_keys: [], resuming: false, retry_type: null });
+    expect(rerun.runUpdates.empirical_policy).toEqual({
+      retries: 1,
+      pause_keys: [],
+      resuming: false,
+      retry_type: null,
+    });
   });
 
   test("terminal -> terminal keeps the policy untouched", () => {

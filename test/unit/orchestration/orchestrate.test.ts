@@ -35,7 +35,9 @@ describe("a plain flow run", () => {
     expect(running.status).toBe("ACCEPT");
     expect(sim.run).toMatchObject({ state_type: "RUNNING", run_count: 1, start_time: at(1.25) });
 
-    const completed = sim.advance(2.5).propose({ type: "COMPLETED", data: { storage_key: "/r" }, state_details: { transition_id: "t3" } });
+    const completed = sim
+      .advance(2.5)
+      .propose({ type: "COMPLETED", data: { storage_key: "/r" }, state_details: { transition_id: "t3" } });
     expect(completed.status).toBe("ACCEPT");
     expect(completed.stateToWrite?.data).toEqual({ storage_key: "/r" });
     expect(sim.run).toMatchObject({
@@ -93,7 +95,11 @@ describe("retries", () => {
 
       const early = sim.advance(1).propose({ type: "RUNNING" });
       expect(early.status).toBe("WAIT");
-      expect(early.details).toEqual({ type: "wait_details", delay_seconds: 4, reason: "Scheduled time is in the future" });
+      expect(early.details).toEqual({
+        type: "wait_details",
+        delay_seconds: 4,
+        reason: "Scheduled time is in the future",
+      });
       expect(early.responseState).toBe(failed.stateToWrite);
 
       const running = sim.advance(4).propose({ type: "RUNNING" });
@@ -109,7 +115,13 @@ describe("retries", () => {
     expect(sim.run.run_count).toBe(3);
     expect(sim.run.total_run_time).toBe(3);
     expect(sim.history.map((s) => s.name)).toEqual([
-      "Pending", "Running", "AwaitingRetry", "Running", "AwaitingRetry", "Running", "Failed",
+      "Pending",
+      "Running",
+      "AwaitingRetry",
+      "Running",
+      "AwaitingRetry",
+      "Running",
+      "Failed",
     ]);
   });
 });
@@ -123,14 +135,21 @@ describe("scheduled runs", () => {
     const pending = sim.advance(1).propose({ type: "PENDING" });
     expect(pending.stateToWrite?.state_details.scheduled_time).toBe(at(30.7));
     const early = sim.propose({ type: "RUNNING" });
-    expect(early.details).toEqual({ type: "wait_details", delay_seconds: 30, reason: "Scheduled time is in the future" });
+    expect(early.details).toEqual({
+      type: "wait_details",
+      delay_seconds: 30,
+      reason: "Scheduled time is in the future",
+    });
     expect(sim.advance(30).propose({ type: "RUNNING" }).status).toBe("ACCEPT");
   });
 });
 
 describe("force=true", () => {
   test("bypasses the core rules but keeps the bookkeeping", () => {
-    const sim = new FlowSim(flowRun({ run_count: 1, start_time: T0, state_type: "RUNNING" }), state("RUNNING", { timestamp: T0 }));
+    const sim = new FlowSim(
+      flowRun({ run_count: 1, start_time: T0, state_type: "RUNNING" }),
+      state("RUNNING", { timestamp: T0 }),
+    );
     sim.advance(2);
     expect(sim.propose({ type: "PENDING" }).status).toBe("ABORT");
     const forced = sim.propose({ type: "PENDING" }, { force: true });

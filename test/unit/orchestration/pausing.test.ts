@@ -18,15 +18,22 @@ describe("HandlePausingFlows", () => {
 
   test("input left under the pause's keyset by an earlier attempt is deleted", () => {
     const keyset = { description: "k-description", response: "k-response", schema: "k-schema" };
-    const r = flowTransition(state("RUNNING"), { type: "PAUSED", state_details: { pause_key: "k", run_input_keyset: keyset } });
+    const r = flowTransition(state("RUNNING"), {
+      type: "PAUSED",
+      state_details: { pause_key: "k", run_input_keyset: keyset },
+    });
     expect(r.effects).toEqual([{ kind: "delete_flow_run_inputs", keys: ["k-description", "k-response", "k-schema"] }]);
   });
 
   test("a key that already fired is refused", () => {
     const current = state("RUNNING");
-    const r = flowTransition(current, { type: "PAUSED", state_details: { pause_key: "k1" } }, {
-      run: { empirical_policy: { pause_keys: ["k1"] } },
-    });
+    const r = flowTransition(
+      current,
+      { type: "PAUSED", state_details: { pause_key: "k1" } },
+      {
+        run: { empirical_policy: { pause_keys: ["k1"] } },
+      },
+    );
     expect(r.status).toBe("REJECT");
     expect(r.details).toEqual({ type: "reject_details", reason: "This pause has already fired." });
     expect(r.responseState).toBe(current);
@@ -36,7 +43,10 @@ describe("HandlePausingFlows", () => {
   test("only running flows pause; suspend wording follows the name", () => {
     const r = flowTransition(state("PENDING"), { type: "PAUSED", name: "Suspended" });
     expect(r.status).toBe("REJECT");
-    expect(r.details).toEqual({ type: "reject_details", reason: "Cannot suspend flows that are not currently running." });
+    expect(r.details).toEqual({
+      type: "reject_details",
+      reason: "Cannot suspend flows that are not currently running.",
+    });
   });
 
   test("with no state the pause aborts", () => {
@@ -49,7 +59,10 @@ describe("HandlePausingFlows", () => {
   test("suspending needs a deployment and a top-level flow", () => {
     const proposal = { type: "PAUSED" as const, name: "Suspended", state_details: { pause_reschedule: true } };
     const noDeployment = flowTransition(state("RUNNING"), proposal);
-    expect(noDeployment.details).toEqual({ type: "abort_details", reason: "Cannot suspend flows without a deployment." });
+    expect(noDeployment.details).toEqual({
+      type: "abort_details",
+      reason: "Cannot suspend flows without a deployment.",
+    });
     const subflow = flowTransition(state("RUNNING"), proposal, {
       run: { deployment_id: DEPLOYMENT_ID, parent_task_run_id: "parent-task" },
     });
@@ -127,15 +140,23 @@ describe("HandleResumingPausedFlows", () => {
 
   test("cancelling a timed-out pause still goes through", () => {
     const paused = state("PAUSED", { state_details: { pause_timeout: T0 } });
-    const r = flowTransition(paused, { type: "CANCELLING" }, { now: addSeconds(T0, 60), run: { infrastructure_pid: "h:1" } });
+    const r = flowTransition(
+      paused,
+      { type: "CANCELLING" },
+      { now: addSeconds(T0, 60), run: { infrastructure_pid: "h:1" } },
+    );
     expect(r.status).toBe("ACCEPT");
     expect(r.stateToWrite?.type).toBe("CANCELLING");
   });
 
   test("a blocking pause left for SCHEDULED starts over: pause bookkeeping is reset", () => {
-    const r = flowTransition(state("PAUSED"), { type: "SCHEDULED", name: "AwaitingRetry" }, {
-      run: { empirical_policy: { pause_keys: ["a"], resuming: false } },
-    });
+    const r = flowTransition(
+      state("PAUSED"),
+      { type: "SCHEDULED", name: "AwaitingRetry" },
+      {
+        run: { empirical_policy: { pause_keys: ["a"], resuming: false } },
+      },
+    );
     expect(r.status).toBe("ACCEPT");
     expect(r.runUpdates.empirical_policy).toEqual({ pause_keys: [], resuming: false, retry_type: "reschedule" });
   });

@@ -55,11 +55,15 @@ describe("PreventPendingTransitions", () => {
 describe("EnsureOnlyScheduledFlowsMarkedLate", () => {
   test("a scheduled run can be marked Late", () => {
     const current = state("SCHEDULED", { state_details: { scheduled_time: "2026-08-21T11:59:00.000000Z" } });
-    const r = flowTransition(current, {
-      type: "SCHEDULED",
-      name: "Late",
-      state_details: { scheduled_time: "2026-08-21T11:59:00.000000Z" },
-    }, { policy: "MarkLateRunsPolicy" });
+    const r = flowTransition(
+      current,
+      {
+        type: "SCHEDULED",
+        name: "Late",
+        state_details: { scheduled_time: "2026-08-21T11:59:00.000000Z" },
+      },
+      { policy: "MarkLateRunsPolicy" },
+    );
     expect(r.policy).toBe("MarkLateRunsPolicy");
     expect(r.status).toBe("ACCEPT");
     expect(r.stateToWrite?.name).toBe("Late");

@@ -34,14 +34,22 @@ describe("RetryFailedFlows", () => {
   });
 
   test("no retry_delay means retry now", () => {
-    const r = flowTransition(state("RUNNING"), { type: "FAILED" }, { run: { run_count: 1, empirical_policy: { retries: 1 } }, now: NOW });
+    const r = flowTransition(
+      state("RUNNING"),
+      { type: "FAILED" },
+      { run: { run_count: 1, empirical_policy: { retries: 1 } }, now: NOW },
+    );
     expect(r.stateToWrite?.state_details.scheduled_time).toBe(NOW);
   });
 
   test("retries exhausted: FAILED is accepted and retry_type cleared", () => {
-    const r = flowTransition(state("RUNNING"), { type: "FAILED" }, {
-      run: { run_count: 3, empirical_policy: { retries: 2, retry_type: "in_process" } },
-    });
+    const r = flowTransition(
+      state("RUNNING"),
+      { type: "FAILED" },
+      {
+        run: { run_count: 3, empirical_policy: { retries: 2, retry_type: "in_process" } },
+      },
+    );
     expect(r.status).toBe("ACCEPT");
     expect(r.stateToWrite?.type).toBe("FAILED");
     expect(r.runUpdates.empirical_policy).toEqual({ retries: 2, retry_type: null });
@@ -49,20 +57,31 @@ describe("RetryFailedFlows", () => {
 
   test("no retries configured: accepted", () => {
     expect(flowTransition(state("RUNNING"), { type: "FAILED" }, { run: { run_count: 1 } }).status).toBe("ACCEPT");
-    expect(flowTransition(state("RUNNING"), { type: "FAILED" }, { run: { run_count: 1, empirical_policy: { retries: 0 } } }).status).toBe("ACCEPT");
+    expect(
+      flowTransition(state("RUNNING"), { type: "FAILED" }, { run: { run_count: 1, empirical_policy: { retries: 0 } } })
+        .status,
+    ).toBe("ACCEPT");
   });
 
   test("deprecated max_retries / retry_delay_seconds still count", () => {
-    const r = flowTransition(state("RUNNING"), { type: "FAILED" }, {
-      run: { run_count: 1, empirical_policy: { max_retries: 1, retry_delay_seconds: 5 } },
-      now: NOW,
-    });
+    const r = flowTransition(
+      state("RUNNING"),
+      { type: "FAILED" },
+      {
+        run: { run_count: 1, empirical_policy: { max_retries: 1, retry_delay_seconds: 5 } },
+        now: NOW,
+      },
+    );
     expect(r.stateToWrite?.name).toBe("AwaitingRetry");
     expect(r.stateToWrite?.state_details.scheduled_time).toBe(addSeconds(NOW, 5));
   });
 
   test("only RUNNING -> FAILED retries", () => {
-    const r = flowTransition(state("PENDING"), { type: "FAILED" }, { run: { run_count: 0, empirical_policy: { retries: 3 } } });
+    const r = flowTransition(
+      state("PENDING"),
+      { type: "FAILED" },
+      { run: { run_count: 0, empirical_policy: { retries: 3 } } },
+    );
     expect(r.status).toBe("ACCEPT");
     expect(r.stateToWrite?.type).toBe("FAILED");
   });
@@ -72,10 +91,14 @@ describe("RetryFailedTasks", () => {
   test("retries with a list of delays indexed by attempt, last one repeating", () => {
     const delays = [1, 5, 30];
     const delayFor = (runCount: number) => {
-      const r = taskTransition(state("RUNNING"), { type: "FAILED" }, {
-        run: { run_count: runCount, empirical_policy: { retries: 5, retry_delay: delays } },
-        now: NOW,
-      });
+      const r = taskTransition(
+        state("RUNNING"),
+        { type: "FAILED" },
+        {
+          run: { run_count: runCount, empirical_policy: { retries: 5, retry_delay: delays } },
+          now: NOW,
+        },
+      );
       expect(r.status).toBe("REJECT");
       expect(r.stateToWrite?.name).toBe("AwaitingRetry");
       return diffSeconds(r.stateToWrite!.state_details.scheduled_time!, NOW);
@@ -84,15 +107,23 @@ describe("RetryFailedTasks", () => {
   });
 
   test("retriable=false vetoes the retry", () => {
-    const r = taskTransition(state("RUNNING"), { type: "FAILED", state_details: { retriable: false } }, {
-      run: { run_count: 1, empirical_policy: { retries: 3 } },
-    });
+    const r = taskTransition(
+      state("RUNNING"),
+      { type: "FAILED", state_details: { retriable: false } },
+      {
+        run: { run_count: 1, empirical_policy: { retries: 3 } },
+      },
+    );
     expect(r.status).toBe("ACCEPT");
     expect(r.stateToWrite?.type).toBe("FAILED");
   });
 
   test("exhausted retries are accepted", () => {
-    const r = taskTransition(state("RUNNING"), { type: "FAILED" }, { run: { run_count: 2, empirical_policy: { retries: 1 } } });
+    const r = taskTransition(
+      state("RUNNING"),
+      { type: "FAILED" },
+      { run: { run_count: 2, empirical_policy: { retries: 1 } } },
+    );
     expect(r.status).toBe("ACCEPT");
   });
 

@@ -13,7 +13,10 @@ describe("CopyScheduledTime", () => {
   });
 
   test("a proposed scheduled time wins", () => {
-    const r = flowTransition(scheduledAt(30), { type: "PENDING", state_details: { scheduled_time: "2026-08-21T13:00:00+01:00" } });
+    const r = flowTransition(scheduledAt(30), {
+      type: "PENDING",
+      state_details: { scheduled_time: "2026-08-21T13:00:00+01:00" },
+    });
     expect(r.stateToWrite?.state_details.scheduled_time).toBe("2026-08-21T12:00:00.000000Z");
   });
 
@@ -36,14 +39,22 @@ describe("WaitForScheduledTime", () => {
   });
 
   test("the delay rounds the fraction like Prefect (floor + Python round)", () => {
-    expect(flowTransition(scheduledAt(2.6), { type: "RUNNING" }, { now: T0 }).details).toMatchObject({ delay_seconds: 3 });
-    expect(flowTransition(scheduledAt(2.4), { type: "RUNNING" }, { now: T0 }).details).toMatchObject({ delay_seconds: 2 });
-    expect(flowTransition(scheduledAt(2.5), { type: "RUNNING" }, { now: T0 }).details).toMatchObject({ delay_seconds: 2 });
+    expect(flowTransition(scheduledAt(2.6), { type: "RUNNING" }, { now: T0 }).details).toMatchObject({
+      delay_seconds: 3,
+    });
+    expect(flowTransition(scheduledAt(2.4), { type: "RUNNING" }, { now: T0 }).details).toMatchObject({
+      delay_seconds: 2,
+    });
+    expect(flowTransition(scheduledAt(2.5), { type: "RUNNING" }, { now: T0 }).details).toMatchObject({
+      delay_seconds: 2,
+    });
   });
 
   test("less than half a second early runs now", () => {
     expect(flowTransition(scheduledAt(0.4), { type: "RUNNING" }, { now: T0 }).status).toBe("ACCEPT");
-    expect(flowTransition(scheduledAt(0.6), { type: "RUNNING" }, { now: T0 }).details).toMatchObject({ delay_seconds: 1 });
+    expect(flowTransition(scheduledAt(0.6), { type: "RUNNING" }, { now: T0 }).details).toMatchObject({
+      delay_seconds: 1,
+    });
   });
 
   test("due or past -> ACCEPT", () => {
@@ -75,7 +86,9 @@ describe("WaitForScheduledTime", () => {
 
 describe("CopyTaskParametersID (background tasks)", () => {
   test("carried from SCHEDULED to PENDING and PENDING to RUNNING", () => {
-    const scheduled = state("SCHEDULED", { state_details: { scheduled_time: T0, task_parameters_id: "params-1", deferred: true } });
+    const scheduled = state("SCHEDULED", {
+      state_details: { scheduled_time: T0, task_parameters_id: "params-1", deferred: true },
+    });
     const pending = taskTransition(scheduled, { type: "PENDING", state_details: { deferred: true } });
     expect(pending.policy).toBe("BackgroundTaskPolicy");
     expect(pending.stateToWrite?.state_details.task_parameters_id).toBe("params-1");

@@ -14,7 +14,15 @@ import { state } from "./helpers.ts";
 describe("states", () => {
   test("default names are the title-cased type", () => {
     expect(STATE_TYPES.map(defaultStateName)).toEqual([
-      "Scheduled", "Pending", "Running", "Completed", "Failed", "Cancelled", "Crashed", "Paused", "Cancelling",
+      "Scheduled",
+      "Pending",
+      "Running",
+      "Completed",
+      "Failed",
+      "Cancelled",
+      "Crashed",
+      "Paused",
+      "Cancelling",
     ]);
   });
 

@@ -11,7 +11,11 @@ const cached = state("COMPLETED", {
 
 describe("CacheRetrieval", () => {
   test("a cached state is returned as a fresh Cached copy instead of running", () => {
-    const r = taskTransition(state("PENDING"), { type: "RUNNING", state_details: { cache_key: "key-1" } }, { cachedState: cached });
+    const r = taskTransition(
+      state("PENDING"),
+      { type: "RUNNING", state_details: { cache_key: "key-1" } },
+      { cachedState: cached },
+    );
     expect(r.status).toBe("REJECT");
     expect(r.details).toEqual({ type: "reject_details", reason: "Retrieved state from cache" });
     const written = r.stateToWrite!;
@@ -30,20 +34,30 @@ describe("CacheRetrieval", () => {
   });
 
   test("refresh_cache, a missing key or no cached state -> runs", () => {
-    const refresh = taskTransition(state("PENDING"), {
-      type: "RUNNING",
-      state_details: { cache_key: "key-1", refresh_cache: true },
-    }, { cachedState: cached });
+    const refresh = taskTransition(
+      state("PENDING"),
+      {
+        type: "RUNNING",
+        state_details: { cache_key: "key-1", refresh_cache: true },
+      },
+      { cachedState: cached },
+    );
     expect(refresh.status).toBe("ACCEPT");
     expect(taskTransition(state("PENDING"), { type: "RUNNING" }, { cachedState: cached }).status).toBe("ACCEPT");
-    expect(taskTransition(state("PENDING"), { type: "RUNNING", state_details: { cache_key: "key-1" } }).status).toBe("ACCEPT");
+    expect(taskTransition(state("PENDING"), { type: "RUNNING", state_details: { cache_key: "key-1" } }).status).toBe(
+      "ACCEPT",
+    );
   });
 
   test("served even when the flow is not running (rule order)", () => {
-    const r = taskTransition(state("PENDING"), { type: "RUNNING", state_details: { cache_key: "key-1" } }, {
-      cachedState: cached,
-      flowRun: { id: FLOW_RUN_ID, run_count: 1, state: state("CANCELLING") },
-    });
+    const r = taskTransition(
+      state("PENDING"),
+      { type: "RUNNING", state_details: { cache_key: "key-1" } },
+      {
+        cachedState: cached,
+        flowRun: { id: FLOW_RUN_ID, run_count: 1, state: state("CANCELLING") },
+      },
+    );
     expect(r.stateToWrite?.name).toBe("Cached");
   });
 });
@@ -79,13 +93,17 @@ describe("CacheInsertion", () => {
     });
     expect(r.stateToWrite?.type).toBe("COMPLETED");
     expect(r.effects).toEqual([]);
-    expect(taskTransition(state("RUNNING"), { type: "COMPLETED", state_details: { cache_key: "k".repeat(2000) } }).status).toBe(
-      "ACCEPT",
-    );
+    expect(
+      taskTransition(state("RUNNING"), { type: "COMPLETED", state_details: { cache_key: "k".repeat(2000) } }).status,
+    ).toBe("ACCEPT");
   });
 
   test("the limit is configurable", () => {
-    const r = taskTransition(state("RUNNING"), { type: "COMPLETED", state_details: { cache_key: "abcdef" } }, { maxCacheKeyLength: 5 });
+    const r = taskTransition(
+      state("RUNNING"),
+      { type: "COMPLETED", state_details: { cache_key: "abcdef" } },
+      { maxCacheKeyLength: 5 },
+    );
     expect(r.status).toBe("REJECT");
   });
 });

@@ -31,10 +31,14 @@ describe("HandleTaskTerminalStateTransitions", () => {
   });
 
   test("RUNNING after a flow retry is named Retrying and counts from 1", () => {
-    const r = taskTransition(state("FAILED"), { type: "RUNNING" }, {
-      run: { run_count: 2, flow_run_run_count: 1 },
-      flowRun: flowIn("RUNNING", 2),
-    });
+    const r = taskTransition(
+      state("FAILED"),
+      { type: "RUNNING" },
+      {
+        run: { run_count: 2, flow_run_run_count: 1 },
+        flowRun: flowIn("RUNNING", 2),
+      },
+    );
     expect(r.status).toBe("ACCEPT");
     expect(r.stateToWrite?.name).toBe("Retrying");
     expect(r.runUpdates.run_count).toBe(1);
@@ -42,7 +46,11 @@ describe("HandleTaskTerminalStateTransitions", () => {
   });
 
   test("the run_count reset is undone when a later rule aborts", () => {
-    const r = taskTransition(state("FAILED"), { type: "RUNNING" }, { run: { run_count: 2 }, flowRun: flowIn("CANCELLED") });
+    const r = taskTransition(
+      state("FAILED"),
+      { type: "RUNNING" },
+      { run: { run_count: 2 }, flowRun: flowIn("CANCELLED") },
+    );
     expect(r.status).toBe("ABORT");
     expect(r.runUpdates).toEqual({});
   });
@@ -52,18 +60,29 @@ describe("PreventRunningTasksFromStoppedFlows", () => {
   test.each(["COMPLETED", "CANCELLING", "SCHEDULED", "PENDING"] as const)("flow %s -> abort", (type) => {
     const r = taskTransition(state("PENDING"), { type: "RUNNING" }, { flowRun: flowIn(type) });
     expect(r.status).toBe("ABORT");
-    expect(r.details).toEqual({ type: "abort_details", reason: "The enclosing flow must be running to begin task execution." });
+    expect(r.details).toEqual({
+      type: "abort_details",
+      reason: "The enclosing flow must be running to begin task execution.",
+    });
   });
 
   test("a flow with no state -> abort", () => {
-    const r = taskTransition(state("PENDING"), { type: "RUNNING" }, { flowRun: { id: FLOW_RUN_ID, run_count: 0, state: null } });
+    const r = taskTransition(
+      state("PENDING"),
+      { type: "RUNNING" },
+      { flowRun: { id: FLOW_RUN_ID, run_count: 0, state: null } },
+    );
     expect(r.status).toBe("ABORT");
   });
 
   test("a paused flow -> Paused/NotReady with the flow's pause details", () => {
-    const r = taskTransition(state("PENDING"), { type: "RUNNING" }, {
-      flowRun: flowIn("PAUSED", 1, { pause_timeout: "2026-08-21T13:00:00.000000Z", pause_reschedule: true }),
-    });
+    const r = taskTransition(
+      state("PENDING"),
+      { type: "RUNNING" },
+      {
+        flowRun: flowIn("PAUSED", 1, { pause_timeout: "2026-08-21T13:00:00.000000Z", pause_reschedule: true }),
+      },
+    );
     expect(r.status).toBe("REJECT");
     expect(r.details).toEqual({
       type: "reject_details",
@@ -84,9 +103,16 @@ describe("PreventRunningTasksFromStoppedFlows", () => {
 
 describe("RenameReruns and UpdateFlowRunTrackerOnTasks", () => {
   test("AwaitingRetry -> RUNNING is Retrying; other re-runs are Rerunning", () => {
-    const awaiting = state("SCHEDULED", { name: "AwaitingRetry", state_details: { scheduled_time: "2026-08-21T11:00:00Z" } });
-    expect(taskTransition(awaiting, { type: "RUNNING" }, { run: { run_count: 1 } }).stateToWrite?.name).toBe("Retrying");
-    expect(taskTransition(state("PENDING"), { type: "RUNNING" }, { run: { run_count: 1 } }).stateToWrite?.name).toBe("Rerunning");
+    const awaiting = state("SCHEDULED", {
+      name: "AwaitingRetry",
+      state_details: { scheduled_time: "2026-08-21T11:00:00Z" },
+    });
+    expect(taskTransition(awaiting, { type: "RUNNING" }, { run: { run_count: 1 } }).stateToWrite?.name).toBe(
+      "Retrying",
+    );
+    expect(taskTransition(state("PENDING"), { type: "RUNNING" }, { run: { run_count: 1 } }).stateToWrite?.name).toBe(
+      "Rerunning",
+    );
     expect(taskTransition(state("PENDING"), { type: "RUNNING" }).stateToWrite?.name).toBe("Running");
   });
 
@@ -118,9 +144,13 @@ describe("background tasks and concurrency effects", () => {
     const first = taskTransition(null, { type: "SCHEDULED", state_details: { deferred: true } });
     expect(first.policy).toBe("BackgroundTaskPolicy");
     expect(first.effects).toContainEqual({ kind: "enqueue_background_task", retry: false });
-    const retry = taskTransition(state("RUNNING"), { type: "FAILED", state_details: { deferred: true } }, {
-      run: { run_count: 1, empirical_policy: { retries: 1 } },
-    });
+    const retry = taskTransition(
+      state("RUNNING"),
+      { type: "FAILED", state_details: { deferred: true } },
+      {
+        run: { run_count: 1, empirical_policy: { retries: 1 } },
+      },
+    );
     expect(retry.stateToWrite?.name).toBe("AwaitingRetry");
     // The replacement state is not deferred itself, so it is not re-enqueued by this request.
     expect(retry.effects.filter((e) => e.kind === "enqueue_background_task")).toEqual([]);
@@ -140,7 +170,11 @@ describe("background tasks and concurrency effects", () => {
   });
 
   test("force=true uses MinimalTaskPolicy: no rules, still bookkeeping", () => {
-    const r = taskTransition(state("COMPLETED", { data: PERSISTED }), { type: "RUNNING" }, { force: true, run: { tags: ["x"] } });
+    const r = taskTransition(
+      state("COMPLETED", { data: PERSISTED }),
+      { type: "RUNNING" },
+      { force: true, run: { tags: ["x"] } },
+    );
     expect(r.policy).toBe("MinimalTaskPolicy");
     expect(r.status).toBe("ACCEPT");
     expect(r.runUpdates.run_count).toBe(1);
