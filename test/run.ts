@@ -98,6 +98,7 @@ try {
       "--reporter=junit",
       `--reporter-outfile=${bunXml}`,
       "test/unit",
+      "test/db",
       "test/store",
       "test/services",
       "test/api",

@@ -1,7 +1,7 @@
 // Request pieces every resource shares: id params, pagination bodies, Prefect's status conventions.
 import { t } from "elysia";
 import { AppError, invalid } from "../core/errors.ts";
-import type { Page } from "../store/flows.ts";
+import type { Page } from "../store/page.ts";
 import type { JsonObject } from "../core/json.ts";
 
 export const Uuid = t.String({ format: "uuid", error: "Input should be a valid UUID" });

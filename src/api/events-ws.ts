@@ -12,7 +12,7 @@ import { AppError } from "../core/errors.ts";
 import { safeEqual } from "../core/safe-equal.ts";
 import type { EventBus, ReceivedEvent } from "../events/bus.ts";
 import { eventJson, parseEvent } from "../events/schema.ts";
-import { addSeconds, nowTimestamp } from "../orchestration/time.ts";
+import { addSeconds, nowTimestamp } from "../core/time.ts";
 import { eventMatches, parseEventFilter, type EventFilter } from "../store/event-filters.ts";
 import type { EventsStore } from "../store/events.ts";
 import { log } from "../core/logger.ts";

@@ -4,7 +4,7 @@ import { Elysia, t } from "elysia";
 import { AppError, invalid } from "../core/errors.ts";
 import type { EventBus, ReceivedEvent } from "../events/bus.ts";
 import { eventJson, parseEvent, type EventIssue } from "../events/schema.ts";
-import { nowTimestamp } from "../orchestration/time.ts";
+import { nowTimestamp } from "../core/time.ts";
 import { TIME_UNITS, type TimeUnit } from "../store/event-counts.ts";
 import { parseEventFilter, type EventFilter } from "../store/event-filters.ts";
 import { COUNTABLES, type Countable, type EventsStore } from "../store/events.ts";

@@ -1,6 +1,6 @@
 // POST /filter, /count and /paginate, shared by flows, flow runs and task runs.
 import { Elysia } from "elysia";
-import type { Page } from "../store/flows.ts";
+import type { Page } from "../store/page.ts";
 import { objectBody, pageOf, paginate, type Body } from "./common.ts";
 import { RunsFilterBody } from "./filter-models.ts";
 

@@ -3,7 +3,7 @@
 import { Elysia, t } from "elysia";
 import { LogsFilterBody } from "./filter-models.ts";
 import { invalid } from "../core/errors.ts";
-import { normalizeTimestamp } from "../orchestration/time.ts";
+import { normalizeTimestamp } from "../core/time.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { LogsStore } from "../store/logs.ts";
 import { Int32, Uuid, json, objectBody, pageOf } from "./common.ts";

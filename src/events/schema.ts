@@ -3,7 +3,7 @@
 // keys are dropped rather than refused, so newer clients keep working. Used by POST /events and
 // /events/in, so both accept and refuse the same things.
 import { MAX_JSON_DEPTH, valueNestsDeeperThan } from "../core/json-depth.ts";
-import { nowTimestamp, normalizeTimestamp } from "../orchestration/time.ts";
+import { nowTimestamp, normalizeTimestamp } from "../core/time.ts";
 import type { ReceivedEvent } from "./bus.ts";
 
 // Prefect's defaults: PREFECT_SERVER_EVENTS_MAXIMUM_LABELS_PER_RESOURCE, …_MAXIMUM_RELATED_RESOURCES,

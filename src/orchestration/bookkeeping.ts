@@ -2,7 +2,7 @@
 // every state that is written, whatever policy ran and even with force=true.
 import { flowPolicy, type AnyRun, type FlowRunSnapshot, type RunKind, type RunPatch } from "./context.ts";
 import { isTerminal, type State } from "./states.ts";
-import { compareTimestamps, diffSeconds } from "./time.ts";
+import { compareTimestamps, diffSeconds } from "../core/time.ts";
 
 /**
  * The run fields that change because `validated` was written after `currentState`. Rules' own updates

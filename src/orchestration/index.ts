@@ -1,6 +1,6 @@
 // Public surface of the orchestration layer; the store and the API import from here.
 export * from "./states.ts";
-export * from "./time.ts";
+export * from "../core/time.ts";
 export type {
   AnyRun,
   EnclosingFlowRun,

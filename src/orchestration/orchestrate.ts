@@ -56,7 +56,7 @@ import {
   type StateDetails,
   type StateDraft,
 } from "./states.ts";
-import { addMicroseconds, compareTimestamps, normalizeTimestamp } from "./time.ts";
+import { addMicroseconds, compareTimestamps, normalizeTimestamp } from "../core/time.ts";
 
 export type { ResponseDetails, SetStateStatus } from "./engine.ts";
 

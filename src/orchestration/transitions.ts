@@ -12,7 +12,7 @@ import type { SetStateOutcome } from "../store/run-states.ts";
 import type { TaskRunCreate, TaskRunsStore } from "../store/task-runs.ts";
 import type { PolicyName } from "./policies.ts";
 import { isTerminal, type StateCreate, type StateType } from "./states.ts";
-import { nowTimestamp } from "./time.ts";
+import { nowTimestamp } from "../core/time.ts";
 
 export interface TransitionOptions {
   force?: boolean;

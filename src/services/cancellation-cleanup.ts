@@ -4,7 +4,7 @@
 //   - the unfinished task runs of a run cancelled in the last day are cancelled (forced);
 //   - unfinished subflows of a cancelled run are cancelled: Cancelling when they have a deployment
 //     (their own infrastructure must stop them), Cancelled otherwise.
-import { addSeconds, nowTimestamp } from "../orchestration/time.ts";
+import { addSeconds, nowTimestamp } from "../core/time.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
 import type { RunSweepsStore } from "../store/run-sweeps.ts";
 import type { RunSummary } from "./service.ts";

@@ -1,7 +1,7 @@
 // MarkLateRuns (prefect/server/services/late_runs.py): a run still Scheduled once its start is more
 // than PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS past becomes Late, through MarkLateRunsPolicy
 // (which marks only runs that are still waiting, and only once).
-import { addSeconds, nowTimestamp } from "../orchestration/time.ts";
+import { addSeconds, nowTimestamp } from "../core/time.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
 import type { RunSweepsStore } from "../store/run-sweeps.ts";
 import type { RunSummary } from "./service.ts";

@@ -1,6 +1,6 @@
 // FailExpiredPauses (prefect/server/services/pause_expirations.py): a paused run whose pause timeout
 // has passed is failed with Prefect's message, forced (nothing is left to resume it).
-import { compareTimestamps, nowTimestamp } from "../orchestration/time.ts";
+import { compareTimestamps, nowTimestamp } from "../core/time.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
 import type { RunSweepsStore } from "../store/run-sweeps.ts";
 import type { RunSummary } from "./service.ts";

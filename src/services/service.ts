@@ -6,7 +6,7 @@
 // ends, however long it took. A failing run logs one line (again only when the error changes, so a
 // database that is down does not flood the log every five seconds) and the loop keeps its schedule.
 import { errorText, log } from "../core/logger.ts";
-import { nowTimestamp } from "../orchestration/time.ts";
+import { nowTimestamp } from "../core/time.ts";
 
 export interface ServiceStatus {
   name: string;

@@ -2,7 +2,7 @@
 // fixed pivot is cut into interval-sized buckets; a count request gets every bucket its window touches,
 // empty ones included. Pure arithmetic on normalised timestamps (microseconds, no Date).
 import { invalid } from "../core/errors.ts";
-import { addMicroseconds, diffMicroseconds, MAX_INTERVAL_SECONDS } from "../orchestration/time.ts";
+import { addMicroseconds, diffMicroseconds, MAX_INTERVAL_SECONDS } from "../core/time.ts";
 
 /** Prefect's EventCount. */
 export interface EventCount {

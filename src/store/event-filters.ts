@@ -11,7 +11,7 @@ import { sql } from "../db/sql-tag.ts";
 import { invalid } from "../core/errors.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
 import { normalizeUuid } from "../events/schema.ts";
-import { addSeconds, normalizeTimestamp, nowTimestamp } from "../orchestration/time.ts";
+import { addSeconds, normalizeTimestamp, nowTimestamp } from "../core/time.ts";
 import { and, list, or, type Fragments } from "./sql.ts";
 import type { JsonObject } from "../core/json.ts";
 

@@ -5,7 +5,7 @@ import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
-import { nowTimestamp } from "../orchestration/time.ts";
+import { nowTimestamp } from "../core/time.ts";
 import { timeSpans, validateBuckets, type EventCount, type TimeUnit } from "./event-counts.ts";
 
 export type { EventCount };

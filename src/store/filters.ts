@@ -3,7 +3,7 @@
 import type { SQL } from "drizzle-orm";
 import { sql } from "../db/sql-tag.ts";
 import { invalid } from "../core/errors.ts";
-import { normalizeTimestamp } from "../orchestration/time.ts";
+import { normalizeTimestamp } from "../core/time.ts";
 import { and, list, or, raw, type Fragments } from "./sql.ts";
 import type { JsonObject } from "../core/json.ts";
 

@@ -6,7 +6,7 @@ import { exec, row, rows } from "../db/driver.ts";
 import { integrityConflict } from "../core/errors.ts";
 import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
 import { flowRunWhere, orderBy } from "./filters.ts";
-import type { FilterBody, Page } from "./flows.ts";
+import type { FilterBody, Page } from "./page.ts";
 import { flowRunJson, runSelect, stateJson, type FlowRunJson } from "./run-shapes.ts";
 import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
 import type { FlowRunEventInput } from "../events/run-events.ts";

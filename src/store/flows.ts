@@ -2,10 +2,10 @@
 import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
-import { nowTimestamp } from "../orchestration/time.ts";
+import { nowTimestamp } from "../core/time.ts";
 import { flowWhere, orderBy } from "./filters.ts";
+import type { FilterBody, Page } from "./page.ts";
 import { fragmentsFor, list } from "./sql.ts";
-import type { JsonObject } from "../core/json.ts";
 
 export interface Flow {
   id: string;
@@ -21,14 +21,6 @@ export interface FlowCreate {
   tags?: string[];
   labels?: Record<string, unknown>;
 }
-
-export interface Page {
-  limit: number;
-  offset: number;
-  sort?: string | null;
-}
-
-export type FilterBody = JsonObject;
 
 const COLUMNS = sql`flow.id, flow.created, flow.updated, flow.name, flow.tags, flow.labels`;
 

@@ -2,9 +2,9 @@
 import { sql } from "../db/sql-tag.ts";
 import type { Driver } from "../db/driver.ts";
 import { exec, rows } from "../db/driver.ts";
-import { nowTimestamp } from "../orchestration/time.ts";
+import { nowTimestamp } from "../core/time.ts";
 import { logWhere, orderBy } from "./filters.ts";
-import type { FilterBody, Page } from "./flows.ts";
+import type { FilterBody, Page } from "./page.ts";
 import { fragmentsFor } from "./sql.ts";
 
 export interface Log {

@@ -5,7 +5,7 @@ import type { Driver, Row } from "../db/driver.ts";
 import { rows } from "../db/driver.ts";
 import { invalid } from "../core/errors.ts";
 import { addSeconds, diffSeconds, normalizeTimestamp } from "../orchestration/index.ts";
-import { MAX_INTERVAL_SECONDS } from "../orchestration/time.ts";
+import { MAX_INTERVAL_SECONDS } from "../core/time.ts";
 import { flowRunWhere } from "./filters.ts";
 import { fragmentsFor } from "./sql.ts";
 import type { JsonObject } from "../core/json.ts";

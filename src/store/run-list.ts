@@ -13,7 +13,7 @@ import type { Driver, Op, Row } from "../db/driver.ts";
 import { rows } from "../db/driver.ts";
 import { normalizeTimestamp, nowTimestamp } from "../orchestration/index.ts";
 import { flowRunWhere, sortKey } from "./filters.ts";
-import type { FilterBody } from "./flows.ts";
+import type { FilterBody } from "./page.ts";
 import { flowRunJson, runSelect, type FlowRunJson } from "./run-shapes.ts";
 import { and, fragmentsFor, list, raw } from "./sql.ts";
 

@@ -6,7 +6,7 @@ import { exec, row, rows } from "../db/driver.ts";
 import { integrityConflict } from "../core/errors.ts";
 import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
 import { orderBy, taskRunWhere } from "./filters.ts";
-import type { FilterBody, Page } from "./flows.ts";
+import type { FilterBody, Page } from "./page.ts";
 import { runSelect, stateJson, taskRunJson, type TaskRunJson } from "./run-shapes.ts";
 import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
 import { fragmentsFor } from "./sql.ts";

@@ -1,7 +1,7 @@
 // The first loop services on real data, on SQLite and PostgreSQL: each service's runOnce() as the
 // server's loop calls it, with the thresholds shortened through the same config the settings fill.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { addSeconds, nowTimestamp } from "../../src/orchestration/time.ts";
+import { addSeconds, nowTimestamp } from "../../src/core/time.ts";
 import { CANCELLING_TIMEOUT_MESSAGE, PARENT_CANCELLED_MESSAGE } from "../../src/services/cancellation-cleanup.ts";
 import { PAUSE_EXPIRED_MESSAGE } from "../../src/services/pause-expirations.ts";
 import type { ReceivedEvent } from "../../src/events/bus.ts";

@@ -11,7 +11,7 @@ import {
   type Rule,
 } from "../context.ts";
 import { isTerminal, makeDraft } from "../states.ts";
-import { compareTimestamps } from "../time.ts";
+import { compareTimestamps } from "../../core/time.ts";
 
 const verbFor = (name: string) => (name === "Suspended" ? "suspend" : "pause");
 

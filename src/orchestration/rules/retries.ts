@@ -9,7 +9,7 @@ import {
   type Rule,
 } from "../context.ts";
 import { makeDraft, type StateDraft } from "../states.ts";
-import { addSeconds } from "../time.ts";
+import { addSeconds } from "../../core/time.ts";
 import { clampedPoissonInterval } from "./jitter.ts";
 
 function awaitingRetry(proposed: StateDraft, scheduledTime: string): StateDraft {

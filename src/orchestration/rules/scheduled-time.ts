@@ -1,5 +1,5 @@
 import { accept, states, wait, type Rule } from "../context.ts";
-import { diffMicroseconds } from "../time.ts";
+import { diffMicroseconds } from "../../core/time.ts";
 
 /** A PENDING state keeps the time the run was scheduled for unless the proposal names its own. */
 export const CopyScheduledTime: Rule = {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { applyBookkeeping, estimatedRunTime, estimatedStartTimeDelta } from "../../../src/orchestration/bookkeeping.ts";
 import { flowRun, state, taskRun, T0 } from "./helpers.ts";
-import { addSeconds } from "../../../src/orchestration/time.ts";
+import { addSeconds } from "../../../src/core/time.ts";
 
 const at = (seconds: number) => addSeconds(T0, seconds);
 

@@ -14,7 +14,7 @@ import {
   type StateDetails,
   type StateType,
 } from "../../../src/orchestration/states.ts";
-import { addSeconds } from "../../../src/orchestration/time.ts";
+import { addSeconds } from "../../../src/core/time.ts";
 
 export const T0 = "2026-08-21T12:00:00.000000Z";
 export const FLOW_RUN_ID = "0190f0f0-0000-7000-8000-000000000001";

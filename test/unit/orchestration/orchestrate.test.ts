@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { orchestrate, prepareProposal } from "../../../src/orchestration/orchestrate.ts";
 import { defaultStateDetails, type StateCreate } from "../../../src/orchestration/states.ts";
-import { addSeconds } from "../../../src/orchestration/time.ts";
+import { addSeconds } from "../../../src/core/time.ts";
 import { DEPLOYMENT_ID, FLOW_RUN_ID, FlowSim, flowRun, flowTransition, nextId, state, T0 } from "./helpers.ts";
 
 const at = (seconds: number) => addSeconds(T0, seconds);

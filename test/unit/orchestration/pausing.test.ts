@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { DEPLOYMENT_ID, FlowSim, flowRun, flowTransition, state, T0 } from "./helpers.ts";
-import { addSeconds } from "../../../src/orchestration/time.ts";
+import { addSeconds } from "../../../src/core/time.ts";
 
 describe("HandlePausingFlows", () => {
   test("a running flow may pause; its key is recorded after the write", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { baseRetryDelay } from "../../../src/orchestration/rules/retries.ts";
 import { clampedPoissonInterval } from "../../../src/orchestration/rules/jitter.ts";
-import { addSeconds, diffSeconds } from "../../../src/orchestration/time.ts";
+import { addSeconds, diffSeconds } from "../../../src/core/time.ts";
 import { flowTransition, state, taskTransition } from "./helpers.ts";
 
 const NOW = "2026-08-21T12:00:01.000000Z";

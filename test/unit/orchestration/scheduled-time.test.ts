@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { roundedDelaySeconds } from "../../../src/orchestration/rules/scheduled-time.ts";
-import { addSeconds } from "../../../src/orchestration/time.ts";
+import { addSeconds } from "../../../src/core/time.ts";
 import { flowTransition, state, T0, taskTransition } from "./helpers.ts";
 
 const scheduledAt = (offsetSeconds: number, name = "Scheduled") =>

@@ -8,7 +8,7 @@ import {
   isNormalizedTimestamp,
   normalizeTimestamp,
   nowTimestamp,
-} from "../../../src/orchestration/time.ts";
+} from "../../src/core/time.ts";
 
 describe("normalizeTimestamp", () => {
   test.each([
