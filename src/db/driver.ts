@@ -20,13 +20,26 @@ export interface Stmt {
   mode: "rows" | "row" | "exec";
 }
 
-export const rows = (sql: SQL): Stmt => ({ sql, mode: "rows" });
-export const row = (sql: SQL): Stmt => ({ sql, mode: "row" });
-export const exec = (sql: SQL): Stmt => ({ sql, mode: "exec" });
+/**
+ * The value a yielded statement produces comes back typed through these helpers, so repositories write
+ * `const run = yield* row<RunRow>(sql`…`)` and never cast a bare `yield`: every row, the first row (or
+ * undefined), or the number of rows changed. The type says what the SELECT list holds; the driver has
+ * already decoded each column (db/rows.ts).
+ */
+export function* rows<T = Row>(sql: SQL): Op<T[]> {
+  return (yield { sql, mode: "rows" }) as T[];
+}
 
-/** The value a yielded statement produces: Row[] for rows, Row | undefined for row, number for exec. */
-// biome-ignore lint/suspicious/noExplicitAny: each yield gets back its own statement's result; typed statement helpers will carry it.
-export type Op<T> = Generator<Stmt, T, any>;
+export function* row<T = Row>(sql: SQL): Op<T | undefined> {
+  return (yield { sql, mode: "row" }) as T | undefined;
+}
+
+export function* exec(sql: SQL): Op<number> {
+  return (yield { sql, mode: "exec" }) as number;
+}
+
+/** An operation: a generator of statements, each answered by the driver, returning T. */
+export type Op<T> = Generator<Stmt, T, unknown>;
 
 export interface Driver {
   readonly dialect: "sqlite" | "pg";

@@ -91,7 +91,7 @@ export function dashboardStore(driver: Driver) {
   function* compactOp(): Op<void> {
     for (const [table, keys] of Object.entries(FOLDED_KEYS)) {
       const cols = (prefix = "") => raw(keys.map((c) => prefix + c).join(", "));
-      yield exec(sql`
+      yield* exec(sql`
         WITH split AS (SELECT ${cols()} FROM ${raw(table)} GROUP BY ${cols()} HAVING count(*) > 1),
         gone AS (DELETE FROM ${raw(table)} c USING split WHERE (${cols("c.")}) = (${cols("split.")}) RETURNING ${cols("c.")}, c.runs)
         INSERT INTO ${raw(table)} (${cols()}, runs) SELECT ${cols()}, sum(runs) FROM gone GROUP BY ${cols()} HAVING sum(runs) <> 0`);
@@ -105,10 +105,10 @@ export function dashboardStore(driver: Driver) {
     const chartFrom = fine ? countFrom : hourKey(w.historyStart);
     // Hour keys are text (ISO hours), compared as text.
     const fromHour = countFrom === null || chartFrom === null ? null : countFrom < chartFrom ? countFrom : chartFrom;
-    const hours = ((yield rows(hourCounts("flow_run_hourly_count", fromHour))) as Row[]).map(
+    const hours = (yield* rows<Row>(hourCounts("flow_run_hourly_count", fromHour))).map(
       (r) => ({ ...r, runs: Number(r.runs) }) as HourRow,
     );
-    const taskHours = ((yield rows(hourCounts("task_run_hourly_count", countFrom))) as Row[]).map(
+    const taskHours = (yield* rows<Row>(hourCounts("task_run_hourly_count", countFrom))).map(
       (r) => ({ ...r, runs: Number(r.runs) }) as HourRow,
     );
     // Runs of the window's first hour that started before the window: counted in that hour, not in the window.
@@ -116,23 +116,19 @@ export function dashboardStore(driver: Driver) {
     let taskBefore: HourRow[] = [];
     if (w.start !== null) {
       const from = hourStart(w.start);
-      before = (
-        (yield rows(sql`
+      before = (yield* rows<Row>(sql`
         SELECT flow_run.state_type, flow_run.state_name, count(*) AS runs FROM flow_run
         WHERE flow_run.expected_start_time >= ${from} AND flow_run.expected_start_time < ${w.start}
-        GROUP BY ${d.groupKey(raw("flow_run.state_type"))}, ${d.groupKey(raw("flow_run.state_name"))}`)) as Row[]
-      ).map((r) => ({
+        GROUP BY ${d.groupKey(raw("flow_run.state_type"))}, ${d.groupKey(raw("flow_run.state_name"))}`)).map((r) => ({
         hour: countFrom!,
         state_type: String(r.state_type ?? ""),
         state_name: String(r.state_name ?? ""),
         runs: -Number(r.runs),
       }));
-      taskBefore = (
-        (yield rows(sql`
+      taskBefore = (yield* rows<Row>(sql`
         SELECT task_run.state_type, count(*) AS runs FROM task_run
         WHERE task_run.expected_start_time >= ${from} AND task_run.expected_start_time < ${w.start}
-        GROUP BY ${d.groupKey(raw("task_run.state_type"))}`)) as Row[]
-      ).map((r) => ({
+        GROUP BY ${d.groupKey(raw("task_run.state_type"))}`)).map((r) => ({
         hour: countFrom!,
         state_type: String(r.state_type ?? ""),
         state_name: "",

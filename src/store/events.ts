@@ -50,13 +50,11 @@ function* writeOp(events: ReceivedEvent[], d: Fragments): Op<number> {
         ${d.json(e.related.map((r) => r["prefect.resource.id"]))}, ${d.json(e.related)}, ${d.json(e.payload)}, ${e.received}, ${recorded}, ${e.follows})`,
     );
     const ids = new Set(
-      (
-        (yield rows(sql`
+      (yield* rows<{ id: string }>(sql`
         INSERT INTO events (id, created, updated, occurred, event, resource_id, resource, related_resource_ids, related, payload, received, recorded, follows)
         VALUES ${sql.join(values, sql`, `)}
         ON CONFLICT (id) DO NOTHING
-        RETURNING id`)) as Array<{ id: string }>
-      ).map((r) => r.id),
+        RETURNING id`)).map((r) => r.id),
     );
     inserted += ids.size;
     // Resources only for events that were new: a duplicate's resources were written the first time.
@@ -68,7 +66,7 @@ function* writeOp(events: ReceivedEvent[], d: Fragments): Op<number> {
           (r) =>
             sql`(${Bun.randomUUIDv7()}, ${recorded}, ${recorded}, ${r.event.occurred}, ${r.id}, ${r.role}, ${d.json(r.resource)}, ${r.event.id})`,
         );
-      yield exec(sql`
+      yield* exec(sql`
         INSERT INTO event_resources (id, created, updated, occurred, resource_id, resource_role, resource, event_id)
         VALUES ${sql.join(part, sql`, `)}`);
     }
@@ -89,14 +87,14 @@ function* readOp(f: EventFilter, d: Fragments, limit: number, offset: number): O
   const dir = sql.raw(f.order);
   const where = f.resource?.distinct ? sql`events.rn = 1` : eventWhere(f, d);
   // id breaks ties so that offset paging never skips or repeats an event.
-  return (yield rows(sql`
+  return yield* rows<ReceivedEvent>(sql`
     SELECT ${COLUMNS} FROM ${source(f, d)} WHERE ${where}
-    ORDER BY events.occurred ${dir}, events.id ${dir} LIMIT ${limit} OFFSET ${offset}`)) as ReceivedEvent[];
+    ORDER BY events.occurred ${dir}, events.id ${dir} LIMIT ${limit} OFFSET ${offset}`);
 }
 
 function* countOp(f: EventFilter, d: Fragments): Op<number> {
   const what = f.resource?.distinct ? sql`count(DISTINCT events.resource_id)` : sql`count(*)`;
-  const r = (yield row(sql`SELECT ${what} AS count FROM events WHERE ${eventWhere(f, d)}`)) as { count: number };
+  const r = (yield* row<{ count: number }>(sql`SELECT ${what} AS count FROM events WHERE ${eventWhere(f, d)}`))!;
   return Number(r.count);
 }
 
@@ -156,9 +154,9 @@ export function eventsStore(driver: Driver) {
         const spans = timeSpans(f.occurred.since, f.occurred.until, u, n, now);
         const seconds = spans.bucketSeconds;
         return driver.read(function* () {
-          const counts = (yield rows(sql`
+          const counts = yield* rows<{ bucket: number | string; count: number }>(sql`
             SELECT floor((${epochSql(d)} - ${spans.pivotEpoch}) / ${seconds}) AS bucket, count(*) AS count
-            FROM events WHERE ${eventWhere(f, d)} GROUP BY 1`)) as Array<{ bucket: number | string; count: number }>;
+            FROM events WHERE ${eventWhere(f, d)} GROUP BY 1`);
           for (const c of counts) {
             const span = spans.buckets[Number(c.bucket) - spans.firstIndex];
             if (span) span.count = Number(c.count);
@@ -169,9 +167,9 @@ export function eventsStore(driver: Driver) {
       const value = countable === "event" ? sql`events.event` : sql`events.resource_id`;
       const label = countable === "event" ? sql`events.event` : resourceLabelSql(d);
       return driver.read(function* () {
-        const groups = (yield rows(sql`
+        const groups = yield* rows<EventCount>(sql`
           SELECT ${value} AS value, ${label} AS label, count(*) AS count, min(events.occurred) AS start_time, max(events.occurred) AS end_time
-          FROM events WHERE ${eventWhere(f, d)} GROUP BY 1, 2`)) as EventCount[];
+          FROM events WHERE ${eventWhere(f, d)} GROUP BY 1, 2`);
         // A resource may have been renamed: one row per value, labelled with its most recent label.
         const byValue = new Map<string, EventCount & { latest: string }>();
         for (const g of groups) {

@@ -76,7 +76,7 @@ export function flowRunsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
 
   function* readRun(id: string, now: string): Op<FlowRunJson | null> {
-    const r = (yield row(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id = ${id}`)) as Row | undefined;
+    const r = yield* row<Row>(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id = ${id}`);
     return r ? flowRunJson(r, now) : null;
   }
 
@@ -105,13 +105,13 @@ export function flowRunsStore(driver: Driver) {
     ): Promise<{ created: boolean; run: FlowRunJson; transition: TransitionOutcome | null }> {
       return driver.tx(function* () {
         const now = nowTimestamp();
-        const flow = (yield row(sql`SELECT id, labels FROM flow WHERE id = ${input.flow_id}`)) as
-          | { id: string; labels: Record<string, unknown> }
-          | undefined;
+        const flow = yield* row<{ id: string; labels: Record<string, unknown> }>(
+          sql`SELECT id, labels FROM flow WHERE id = ${input.flow_id}`,
+        );
         if (!flow) throw integrityConflict();
         const id = Bun.randomUUIDv7();
         const labels = { ...flow.labels, ...(input.labels ?? {}), "prefect.flow.id": input.flow_id };
-        const inserted = (yield row(sql`
+        const inserted = yield* row<{ id: string }>(sql`
           INSERT INTO flow_run (id, created, updated, name, flow_id, flow_version, parameters, context, parent_task_run_id,
             infrastructure_document_id, empirical_policy, tags, labels, idempotency_key, work_queue_name, job_variables,
             deployment_id, created_by)
@@ -121,11 +121,11 @@ export function flowRunsStore(driver: Driver) {
             ${d.json(labels)}, ${input.idempotency_key ?? null}, ${input.work_queue_name ?? null}, ${d.json(input.job_variables ?? {})},
             ${input.deployment_id ?? null}, ${d.json(input.created_by ?? null)})
           ON CONFLICT (flow_id, idempotency_key) DO NOTHING
-          RETURNING id`)) as { id: string } | undefined;
+          RETURNING id`);
         if (!inserted) {
-          const existing = (yield row(
+          const existing = (yield* row<Row>(
             sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.flow_id = ${input.flow_id} AND flow_run.idempotency_key = ${input.idempotency_key ?? null}`,
-          )) as Row;
+          ))!;
           return { created: false, run: flowRunJson(existing, now), transition: null };
         }
         const state: StateCreate = input.state ?? { type: "PENDING" };
@@ -142,18 +142,18 @@ export function flowRunsStore(driver: Driver) {
       return driver.read(function* () {
         const now = nowTimestamp();
         const order = orderBy("flow_run", page.sort, "ID_DESC");
-        const rs = (yield rows(sql`
+        const rs = yield* rows<Row>(sql`
           SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE ${pageWhere(body, page, order, d)}
-          ORDER BY ${order} LIMIT ${page.limit} OFFSET ${page.offset}`)) as Row[];
+          ORDER BY ${order} LIMIT ${page.limit} OFFSET ${page.offset}`);
         return rs.map((r) => flowRunJson(r, now));
       });
     },
 
     count(body: FilterBody): Promise<number> {
       return driver.read(function* () {
-        return (
-          (yield row(sql`SELECT count(*) AS count FROM flow_run WHERE ${flowRunWhere(body, d)}`)) as { count: number }
-        ).count;
+        return (yield* row<{ count: number }>(
+          sql`SELECT count(*) AS count FROM flow_run WHERE ${flowRunWhere(body, d)}`,
+        ))!.count;
       });
     },
 
@@ -162,9 +162,9 @@ export function flowRunsStore(driver: Driver) {
       body: FilterBody,
     ): Promise<Array<{ state_type: string | null; state_name: string | null; count: number }>> {
       return driver.read(function* () {
-        return (yield rows(sql`
+        return yield* rows<never>(sql`
           SELECT flow_run.state_type, flow_run.state_name, count(*) AS count FROM flow_run WHERE ${flowRunWhere(body, d)}
-          GROUP BY ${d.groupKey(sql`flow_run.state_type`)}, ${d.groupKey(sql`flow_run.state_name`)} ORDER BY count DESC`)) as never;
+          GROUP BY ${d.groupKey(sql`flow_run.state_type`)}, ${d.groupKey(sql`flow_run.state_name`)} ORDER BY count DESC`);
       });
     },
 
@@ -177,18 +177,18 @@ export function flowRunsStore(driver: Driver) {
         for (const key of ["parameters", "empirical_policy", "tags", "job_variables"] as const) {
           if (patch[key] !== undefined) sets.push(sql`${raw(key)} = ${d.json(patch[key])}`);
         }
-        return ((yield exec(sql`UPDATE flow_run SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`)) as number) > 0;
+        return (yield* exec(sql`UPDATE flow_run SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`)) > 0;
       });
     },
 
     /** Merges labels into the run's labels (PATCH /flow_runs/{id}/labels). */
     updateLabels(id: string, labels: Record<string, unknown>): Promise<boolean> {
       return driver.tx(function* () {
-        const r = (yield row(sql`SELECT labels FROM flow_run WHERE id = ${id}${d.forUpdate}`)) as
-          | { labels: Record<string, unknown> }
-          | undefined;
+        const r = yield* row<{ labels: Record<string, unknown> }>(
+          sql`SELECT labels FROM flow_run WHERE id = ${id}${d.forUpdate}`,
+        );
         if (!r) return false;
-        yield exec(
+        yield* exec(
           sql`UPDATE flow_run SET labels = ${d.json({ ...r.labels, ...labels })}, updated = ${nowTimestamp()} WHERE id = ${id}`,
         );
         return true;
@@ -197,21 +197,19 @@ export function flowRunsStore(driver: Driver) {
 
     delete(id: string): Promise<boolean> {
       return driver.tx(function* () {
-        yield exec(sql`DELETE FROM log WHERE flow_run_id = ${id}`);
-        return ((yield exec(sql`DELETE FROM flow_run WHERE id = ${id}`)) as number) > 0;
+        yield* exec(sql`DELETE FROM log WHERE flow_run_id = ${id}`);
+        return (yield* exec(sql`DELETE FROM flow_run WHERE id = ${id}`)) > 0;
       });
     },
 
     bulkDelete(body: FilterBody, limit: number): Promise<string[]> {
       return driver.tx(function* () {
-        const ids = (
-          (yield rows(sql`SELECT flow_run.id FROM flow_run WHERE ${flowRunWhere(body, d)} LIMIT ${limit}`)) as Array<{
-            id: string;
-          }>
-        ).map((r) => r.id);
+        const ids = (yield* rows<{ id: string }>(
+          sql`SELECT flow_run.id FROM flow_run WHERE ${flowRunWhere(body, d)} LIMIT ${limit}`,
+        )).map((r) => r.id);
         if (!ids.length) return ids;
-        yield exec(sql`DELETE FROM log WHERE flow_run_id IN (${list(ids)})`);
-        yield exec(sql`DELETE FROM flow_run WHERE id IN (${list(ids)})`);
+        yield* exec(sql`DELETE FROM log WHERE flow_run_id IN (${list(ids)})`);
+        yield* exec(sql`DELETE FROM flow_run WHERE id IN (${list(ids)})`);
         return ids;
       });
     },
@@ -223,16 +221,16 @@ export function flowRunsStore(driver: Driver) {
     /** States of a run, oldest first (GET /flow_run_states/?flow_run_id=). */
     states(flowRunId: string) {
       return driver.read(function* () {
-        const rs = (yield rows(
+        const rs = yield* rows<Row>(
           sql`SELECT * FROM flow_run_state WHERE flow_run_id = ${flowRunId} ORDER BY timestamp ASC`,
-        )) as Row[];
+        );
         return rs.map(stateJson);
       });
     },
 
     state(stateId: string) {
       return driver.read(function* () {
-        const r = (yield row(sql`SELECT * FROM flow_run_state WHERE id = ${stateId}`)) as Row | undefined;
+        const r = yield* row<Row>(sql`SELECT * FROM flow_run_state WHERE id = ${stateId}`);
         return r ? stateJson(r) : null;
       });
     },

@@ -28,7 +28,7 @@ export function flowsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
 
   function* getOp(id: string): Op<Flow | null> {
-    return ((yield row(sql`SELECT ${COLUMNS} FROM flow WHERE flow.id = ${id}`)) as Flow | undefined) ?? null;
+    return (yield* row<Flow>(sql`SELECT ${COLUMNS} FROM flow WHERE flow.id = ${id}`)) ?? null;
   }
 
   return {
@@ -36,13 +36,13 @@ export function flowsStore(driver: Driver) {
     create(input: FlowCreate): Promise<{ flow: Flow; created: boolean }> {
       return driver.tx(function* () {
         const now = nowTimestamp();
-        const inserted = (yield row(sql`
+        const inserted = yield* row<Flow>(sql`
           INSERT INTO flow (id, created, updated, name, tags, labels)
           VALUES (${Bun.randomUUIDv7()}, ${now}, ${now}, ${input.name}, ${d.json(input.tags ?? [])}, ${d.json(input.labels ?? {})})
           ON CONFLICT (name) DO NOTHING
-          RETURNING ${COLUMNS}`)) as Flow | undefined;
+          RETURNING ${COLUMNS}`);
         if (inserted) return { flow: inserted, created: true };
-        const existing = (yield row(sql`SELECT ${COLUMNS} FROM flow WHERE flow.name = ${input.name}`)) as Flow;
+        const existing = (yield* row<Flow>(sql`SELECT ${COLUMNS} FROM flow WHERE flow.name = ${input.name}`))!;
         return { flow: existing, created: false };
       });
     },
@@ -51,21 +51,21 @@ export function flowsStore(driver: Driver) {
 
     getByName(name: string): Promise<Flow | null> {
       return driver.read(function* () {
-        return ((yield row(sql`SELECT ${COLUMNS} FROM flow WHERE flow.name = ${name}`)) as Flow | undefined) ?? null;
+        return (yield* row<Flow>(sql`SELECT ${COLUMNS} FROM flow WHERE flow.name = ${name}`)) ?? null;
       });
     },
 
     filter(body: FilterBody, page: Page): Promise<Flow[]> {
       return driver.read(function* () {
-        return (yield rows(sql`
+        return yield* rows<Flow>(sql`
           SELECT ${COLUMNS} FROM flow WHERE ${flowWhere(body, d)}
-          ORDER BY ${orderBy("flow", page.sort, "NAME_ASC")} LIMIT ${page.limit} OFFSET ${page.offset}`)) as Flow[];
+          ORDER BY ${orderBy("flow", page.sort, "NAME_ASC")} LIMIT ${page.limit} OFFSET ${page.offset}`);
       });
     },
 
     count(body: FilterBody): Promise<number> {
       return driver.read(function* () {
-        const r = (yield row(sql`SELECT count(*) AS count FROM flow WHERE ${flowWhere(body, d)}`)) as { count: number };
+        const r = (yield* row<{ count: number }>(sql`SELECT count(*) AS count FROM flow WHERE ${flowWhere(body, d)}`))!;
         return Number(r.count);
       });
     },
@@ -76,25 +76,23 @@ export function flowsStore(driver: Driver) {
         const sets = [sql`updated = ${nowTimestamp()}`];
         if (patch.tags) sets.push(sql`tags = ${d.json(patch.tags)}`);
         if (patch.labels) sets.push(sql`labels = ${d.json(patch.labels)}`);
-        return ((yield exec(sql`UPDATE flow SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`)) as number) > 0;
+        return (yield* exec(sql`UPDATE flow SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`)) > 0;
       });
     },
 
     /** Deletes the flow and, through the foreign keys, its runs and their states. */
     delete(id: string): Promise<boolean> {
       return driver.tx(function* () {
-        return ((yield exec(sql`DELETE FROM flow WHERE id = ${id}`)) as number) > 0;
+        return (yield* exec(sql`DELETE FROM flow WHERE id = ${id}`)) > 0;
       });
     },
 
     bulkDelete(body: FilterBody, limit: number): Promise<string[]> {
       return driver.tx(function* () {
-        const ids = (
-          (yield rows(sql`SELECT flow.id FROM flow WHERE ${flowWhere(body, d)} LIMIT ${limit}`)) as Array<{
-            id: string;
-          }>
-        ).map((r) => r.id);
-        if (ids.length) yield exec(sql`DELETE FROM flow WHERE id IN (${list(ids)})`);
+        const ids = (yield* rows<{ id: string }>(
+          sql`SELECT flow.id FROM flow WHERE ${flowWhere(body, d)} LIMIT ${limit}`,
+        )).map((r) => r.id);
+        if (ids.length) yield* exec(sql`DELETE FROM flow WHERE id IN (${list(ids)})`);
         return ids;
       });
     },

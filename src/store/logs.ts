@@ -54,7 +54,7 @@ export function logsStore(driver: Driver) {
               (l) =>
                 sql`(${Bun.randomUUIDv7()}, ${now}, ${now}, ${clean(l.name)}, ${l.level}, ${clean(l.message)}, ${l.timestamp}, ${l.flow_run_id ?? null}, ${l.task_run_id ?? null})`,
             );
-          yield exec(sql`
+          yield* exec(sql`
             INSERT INTO log (id, created, updated, name, level, message, timestamp, flow_run_id, task_run_id)
             VALUES ${sql.join(values, sql`, `)}`);
         }
@@ -64,9 +64,9 @@ export function logsStore(driver: Driver) {
 
     filter(body: FilterBody, page: Page): Promise<Log[]> {
       return driver.read(function* () {
-        return (yield rows(sql`
+        return yield* rows<Log>(sql`
           SELECT ${COLUMNS} FROM log WHERE ${logWhere(body, d)}
-          ORDER BY ${orderBy("log", page.sort, "TIMESTAMP_ASC")} LIMIT ${page.limit} OFFSET ${page.offset}`)) as Log[];
+          ORDER BY ${orderBy("log", page.sort, "TIMESTAMP_ASC")} LIMIT ${page.limit} OFFSET ${page.offset}`);
       });
     },
   };

@@ -86,12 +86,12 @@ export function runHistoryStore(driver: Driver) {
         const bucket = sql`CAST(floor((${d.epoch(sql`flow_run.expected_start_time`)} - ${startEpoch}) / ${interval}) AS INTEGER)`;
         const lateness = sql`CASE WHEN flow_run.start_time IS NOT NULL AND flow_run.start_time > flow_run.expected_start_time
           THEN ${d.epoch(sql`flow_run.start_time`)} - ${d.epoch(sql`flow_run.expected_start_time`)} ELSE 0 END`;
-        const rs = (yield rows(sql`
+        const rs = yield* rows<Row>(sql`
           SELECT ${bucket} AS bucket, flow_run.state_type, flow_run.state_name, count(*) AS count,
                  sum(flow_run.total_run_time) AS run_time, sum(${lateness}) AS lateness
           FROM flow_run
           WHERE flow_run.expected_start_time >= ${start} AND flow_run.expected_start_time <= ${end} AND ${flowRunWhere(body, d)}
-          GROUP BY 1, ${d.groupKey(sql`flow_run.state_type`)}, ${d.groupKey(sql`flow_run.state_name`)} ORDER BY 1, 2, 3`)) as Row[];
+          GROUP BY 1, ${d.groupKey(sql`flow_run.state_type`)}, ${d.groupKey(sql`flow_run.state_name`)} ORDER BY 1, 2, 3`);
         const out = Array.from({ length: buckets }, (_, i) => ({
           interval_start: addSeconds(start, i * interval),
           interval_end: addSeconds(start, (i + 1) * interval),

@@ -76,9 +76,9 @@ export function runListStore(driver: Driver) {
       since === null ? [] : [sql`${raw(plus)}flow_run.expected_start_time >= ${since}`];
     const state = (plus: string) => (states.length ? [sql`${raw(plus)}flow_run.state_type IN (${list(states)})`] : []);
     if (!sqlite || keyIsStartTime || (since === null && !states.length)) return [...window(""), ...state("")];
-    const probe = (yield rows(
+    const probe = yield* rows<Row>(
       sql`SELECT count(*) AS n FROM (SELECT 1 FROM flow_run WHERE ${and([...window(""), ...state("")])} LIMIT ${LARGE_WINDOW}) w`,
-    )) as Row[];
+    );
     if (Number(probe[0]?.n ?? 0) < LARGE_WINDOW) return [...window(""), ...state("")];
     // One state and a key with a (state_type, key, id) index (0004's START_TIME sort): that index gives
     // the state's runs in order, however the states are spread over time; walking the key's own index
@@ -110,7 +110,7 @@ export function runListStore(driver: Driver) {
 
     let found: Row[];
     if (!cursor) {
-      found = (yield select([], want, req.offset ?? 0)) as Row[];
+      found = yield* select([], want, req.offset ?? 0);
     } else {
       // Segments in reading order: NULL keys come first when reading towards NULLs' end is "down"…
       const nullsLow = sqlite;
@@ -132,7 +132,7 @@ export function runListStore(driver: Driver) {
       found = [];
       for (const seg of segments) {
         if (found.length >= want) break;
-        found.push(...((yield select(seg, want - found.length)) as Row[]));
+        found.push(...(yield* select(seg, want - found.length)));
       }
     }
     const more = found.length > req.limit;
@@ -140,9 +140,9 @@ export function runListStore(driver: Driver) {
     if (backwards) ids = ids.reverse();
     const byId = new Map<string, Row>();
     if (ids.length) {
-      for (const r of (yield rows(
+      for (const r of yield* rows<Row>(
         sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id IN (${list(ids.map((r) => r.id))})`,
-      )) as Row[])
+      ))
         byId.set(r.id as string, r);
     }
     const now = nowTimestamp();

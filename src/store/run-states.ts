@@ -85,9 +85,9 @@ export interface SetStateOutcome {
 export function* loadState(kind: RunKind, stateId: string | null): Op<State | null> {
   if (!stateId) return null;
   const t = TABLES[kind];
-  const r = (yield row(
+  const r = yield* row<State>(
     sql`SELECT id, type, name, timestamp, message, data, state_details FROM ${raw(t.state)} WHERE id = ${stateId}`,
-  )) as State | undefined;
+  );
   return r ?? null;
 }
 
@@ -95,19 +95,19 @@ function* loadCachedState(proposed: StateCreate, now: string): Op<State | null> 
   const details = proposed.state_details ?? {};
   const key = details.cache_key;
   if (proposed.type !== "RUNNING" || typeof key !== "string" || details.refresh_cache) return null;
-  const r = (yield row(sql`
+  const r = yield* row<State>(sql`
     SELECT s.id, s.type, s.name, s.timestamp, s.message, s.data, s.state_details
     FROM task_run_state_cache c JOIN task_run_state s ON s.id = c.task_run_state_id
     WHERE c.cache_key = ${key} AND (c.cache_expiration IS NULL OR c.cache_expiration > ${now})
-    ORDER BY c.created DESC LIMIT 1`)) as State | undefined;
+    ORDER BY c.created DESC LIMIT 1`);
   return r ?? null;
 }
 
 function* loadEnclosingFlowRun(flowRunId: string | null): Op<EnclosingFlowRun | null> {
   if (!flowRunId) return null;
-  const r = (yield row(sql`SELECT id, run_count, state_id FROM flow_run WHERE id = ${flowRunId}`)) as
-    | { id: string; run_count: number; state_id: string | null }
-    | undefined;
+  const r = yield* row<{ id: string; run_count: number; state_id: string | null }>(
+    sql`SELECT id, run_count, state_id FROM flow_run WHERE id = ${flowRunId}`,
+  );
   if (!r) return null;
   return { id: r.id, run_count: r.run_count, state: yield* loadState("flow_run", r.state_id) };
 }
@@ -120,9 +120,9 @@ export function* setRunStateOp(
   d: Fragments,
 ): Op<SetStateOutcome | null> {
   const t = TABLES[kind];
-  const run = (yield row(
+  const run = yield* row<Row>(
     sql`SELECT ${SNAPSHOT[kind].columns} FROM ${SNAPSHOT[kind].from} WHERE ${raw(t.run)}.id = ${runId}${d.forUpdateOf(t.run)}`,
-  )) as Row | undefined;
+  );
   if (!run) return null;
   const initial = stateOf(run);
   const common = {
@@ -148,7 +148,7 @@ export function* setRunStateOp(
 
   const s = result.stateToWrite;
   if (s) {
-    yield exec(sql`
+    yield* exec(sql`
       INSERT INTO ${raw(t.state)} (id, created, updated, ${raw(t.fk)}, type, timestamp, name, message, state_details, data)
       VALUES (${s.id}, ${input.now}, ${input.now}, ${runId}, ${s.type}, ${s.timestamp}, ${s.name}, ${s.message ?? null}, ${d.json(s.state_details)}, ${d.json(s.data ?? null)})`);
   }
@@ -157,7 +157,7 @@ export function* setRunStateOp(
   const nested: SetStateOutcome[] = [];
   for (const effect of result.effects) {
     if (effect.kind === "insert_task_run_state_cache") {
-      yield exec(sql`
+      yield* exec(sql`
         INSERT INTO task_run_state_cache (id, created, updated, cache_key, cache_expiration, task_run_state_id)
         VALUES (${Bun.randomUUIDv7()}, ${input.now}, ${input.now}, ${effect.cache_key}, ${effect.cache_expiration}, ${effect.task_run_state_id})`);
     } else if (effect.kind === "set_parent_task_run_state") {
@@ -197,5 +197,5 @@ export function* updateRun(table: string, runId: string, patch: RunPatch, now: s
   }
   if (!sets.length) return;
   sets.push(sql`updated = ${now}`);
-  yield exec(sql`UPDATE ${raw(table)} SET ${sql.join(sets, sql`, `)} WHERE id = ${runId}`);
+  yield* exec(sql`UPDATE ${raw(table)} SET ${sql.join(sets, sql`, `)} WHERE id = ${runId}`);
 }

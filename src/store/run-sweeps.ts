@@ -15,7 +15,7 @@ const NOT_TERMINAL = ["SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"]
 export function runSweepsStore(driver: Driver) {
   const read = <T>(statement: ReturnType<typeof sql>) =>
     driver.read(function* () {
-      return (yield rows(statement)) as T[];
+      return yield* rows<T>(statement);
     });
   return {
     /** Runs still Scheduled (not yet Late) whose start was due before `before` (MarkLateRuns). */

@@ -194,7 +194,7 @@ function* upsertGroup(
   const names = Object.keys(values);
   const updates = names.filter((c) => c !== "id" && c !== "created" && !(c in last.insertOnly));
   const conflict = target === "natural" ? sql`(flow_run_id, task_key, dynamic_key)` : sql`(id)`;
-  yield exec(sql`
+  yield* exec(sql`
     INSERT INTO task_run (${sql.raw(names.join(", "))}) VALUES (${list(names.map((n) => values[n]))})
     ON CONFLICT ${conflict} DO UPDATE SET ${sql.join(
       updates.map((c) => sql.raw(`${c} = excluded.${c}`)),
@@ -202,9 +202,9 @@ function* upsertGroup(
     )}
     WHERE task_run.state_timestamp IS NULL OR task_run.state_timestamp < excluded.state_timestamp`);
   if (target === "id") return last.id;
-  const r = (yield row(
+  const r = (yield* row<{ id: string }>(
     sql`SELECT id FROM task_run WHERE flow_run_id = ${last.flowRunId} AND task_key = ${last.taskKey} AND dynamic_key = ${last.dynamicKey}`,
-  )) as { id: string };
+  ))!;
   return r.id;
 }
 
@@ -215,9 +215,7 @@ function* recordOp(items: Item[], d: Fragments): Op<ReceivedEvent[]> {
   const flowRunIds = [...new Set(items.map((i) => i.flowRunId).filter((x): x is string => !!x))];
   const known = new Set(
     flowRunIds.length
-      ? ((yield rows(sql`SELECT id FROM flow_run WHERE id IN (${list(flowRunIds)})`)) as Array<{ id: string }>).map(
-          (r) => r.id,
-        )
+      ? (yield* rows<{ id: string }>(sql`SELECT id FROM flow_run WHERE id IN (${list(flowRunIds)})`)).map((r) => r.id)
       : [],
   );
   const deferred = items.filter((i) => i.flowRunId && !known.has(i.flowRunId));
@@ -225,14 +223,14 @@ function* recordOp(items: Item[], d: Fragments): Op<ReceivedEvent[]> {
   if (!ready.length) return deferred.map((i) => i.event);
 
   const nks = ready.filter((i) => i.flowRunId);
-  const found = (yield rows(sql`
+  const found = yield* rows<{ id: string; flow_run_id: string | null; task_key: string; dynamic_key: string }>(sql`
     SELECT id, flow_run_id, task_key, dynamic_key FROM task_run
     WHERE ${or([
       sql`id IN (${list([...new Set(ready.map((i) => i.id))])})`,
       ...nks.map((i) =>
         and([sql`flow_run_id = ${i.flowRunId}`, sql`task_key = ${i.taskKey}`, sql`dynamic_key = ${i.dynamicKey}`]),
       ),
-    ])}`)) as Array<{ id: string; flow_run_id: string | null; task_key: string; dynamic_key: string }>;
+    ])}`);
   const existing = { byId: new Map<string, string>(), byNk: new Map<string, string>() };
   for (const f of found) {
     existing.byId.set(f.id, f.id);
@@ -254,7 +252,7 @@ function* recordOp(items: Item[], d: Fragments): Op<ReceivedEvent[]> {
   }
   // No conflict target: a resent event (same id) and a second state at the same instant are both skipped.
   for (let i = 0; i < states.length; i += 500) {
-    yield exec(sql`
+    yield* exec(sql`
       INSERT INTO task_run_state (id, created, updated, type, timestamp, name, message, state_details, data, task_run_id)
       VALUES ${sql.join(states.slice(i, i + 500), sql`, `)}
       ON CONFLICT DO NOTHING`);

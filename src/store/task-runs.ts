@@ -33,7 +33,7 @@ export function taskRunsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
 
   function* readRun(id: string, now: string): Op<TaskRunJson | null> {
-    const r = (yield row(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE task_run.id = ${id}`)) as Row | undefined;
+    const r = yield* row<Row>(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE task_run.id = ${id}`);
     return r ? taskRunJson(r, now) : null;
   }
 
@@ -43,15 +43,15 @@ export function taskRunsStore(driver: Driver) {
       return driver.tx(function* () {
         const now = nowTimestamp();
         if (input.flow_run_id) {
-          const existing = (yield row(
+          const existing = yield* row<{ id: string }>(
             sql`SELECT id FROM task_run WHERE flow_run_id = ${input.flow_run_id} AND task_key = ${input.task_key} AND dynamic_key = ${input.dynamic_key}`,
-          )) as { id: string } | undefined;
+          );
           if (existing) return { created: false, run: (yield* readRun(existing.id, now))! };
-          const flowRun = (yield row(sql`SELECT id FROM flow_run WHERE id = ${input.flow_run_id}`)) as Row | undefined;
+          const flowRun = yield* row<Row>(sql`SELECT id FROM flow_run WHERE id = ${input.flow_run_id}`);
           if (!flowRun) throw integrityConflict();
         }
         const id = input.id ?? Bun.randomUUIDv7();
-        const inserted = yield exec(sql`
+        const inserted = yield* exec(sql`
           INSERT INTO task_run (id, created, updated, name, flow_run_id, task_key, dynamic_key, cache_key, cache_expiration,
             task_version, empirical_policy, tags, labels, task_inputs)
           VALUES (${id}, ${now}, ${now}, ${input.name || `${input.task_key}-${input.dynamic_key.slice(0, 3)}`}, ${input.flow_run_id ?? null},
@@ -71,44 +71,42 @@ export function taskRunsStore(driver: Driver) {
     filter(body: FilterBody, page: Page): Promise<TaskRunJson[]> {
       return driver.read(function* () {
         const now = nowTimestamp();
-        const rs = (yield rows(sql`
+        const rs = yield* rows<Row>(sql`
           SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE ${taskRunWhere(body, d)}
-          ORDER BY ${orderBy("task_run", page.sort, "ID_DESC")} LIMIT ${page.limit} OFFSET ${page.offset}`)) as Row[];
+          ORDER BY ${orderBy("task_run", page.sort, "ID_DESC")} LIMIT ${page.limit} OFFSET ${page.offset}`);
         return rs.map((r) => taskRunJson(r, now));
       });
     },
 
     count(body: FilterBody): Promise<number> {
       return driver.read(function* () {
-        return (
-          (yield row(sql`SELECT count(*) AS count FROM task_run WHERE ${taskRunWhere(body, d)}`)) as { count: number }
-        ).count;
+        return (yield* row<{ count: number }>(
+          sql`SELECT count(*) AS count FROM task_run WHERE ${taskRunWhere(body, d)}`,
+        ))!.count;
       });
     },
 
     countByState(body: FilterBody): Promise<Array<{ state_type: string | null; count: number }>> {
       return driver.read(function* () {
-        return (yield rows(sql`
+        return yield* rows<never>(sql`
           SELECT task_run.state_type, count(*) AS count FROM task_run WHERE ${taskRunWhere(body, d)}
-          GROUP BY ${d.groupKey(sql`task_run.state_type`)} ORDER BY count DESC`)) as never;
+          GROUP BY ${d.groupKey(sql`task_run.state_type`)} ORDER BY count DESC`);
       });
     },
 
     update(id: string, patch: { name?: string }): Promise<boolean> {
       return driver.tx(function* () {
         if (patch.name === undefined)
-          return ((yield row(sql`SELECT id FROM task_run WHERE id = ${id}`)) as Row | undefined) !== undefined;
+          return (yield* row<Row>(sql`SELECT id FROM task_run WHERE id = ${id}`)) !== undefined;
         return (
-          ((yield exec(
-            sql`UPDATE task_run SET name = ${patch.name}, updated = ${nowTimestamp()} WHERE id = ${id}`,
-          )) as number) > 0
+          (yield* exec(sql`UPDATE task_run SET name = ${patch.name}, updated = ${nowTimestamp()} WHERE id = ${id}`)) > 0
         );
       });
     },
 
     delete(id: string): Promise<boolean> {
       return driver.tx(function* () {
-        return ((yield exec(sql`DELETE FROM task_run WHERE id = ${id}`)) as number) > 0;
+        return (yield* exec(sql`DELETE FROM task_run WHERE id = ${id}`)) > 0;
       });
     },
 
@@ -118,16 +116,16 @@ export function taskRunsStore(driver: Driver) {
 
     states(taskRunId: string) {
       return driver.read(function* () {
-        const rs = (yield rows(
+        const rs = yield* rows<Row>(
           sql`SELECT * FROM task_run_state WHERE task_run_id = ${taskRunId} ORDER BY timestamp ASC`,
-        )) as Row[];
+        );
         return rs.map(stateJson);
       });
     },
 
     state(stateId: string) {
       return driver.read(function* () {
-        const r = (yield row(sql`SELECT * FROM task_run_state WHERE id = ${stateId}`)) as Row | undefined;
+        const r = yield* row<Row>(sql`SELECT * FROM task_run_state WHERE id = ${stateId}`);
         return r ? stateJson(r) : null;
       });
     },

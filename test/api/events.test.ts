@@ -212,7 +212,7 @@ describe.each(DIALECTS)("/api/events on $name", ({ url }) => {
     ).json()) as { total: number };
     expect(page.total).toBe(3);
     const trs = (await t.driver.read(function* () {
-      return yield rows(sql`SELECT id, state_type FROM task_run WHERE flow_run_id = ${fr}`);
+      return yield* rows(sql`SELECT id, state_type FROM task_run WHERE flow_run_id = ${fr}`);
     })) as Array<{ id: string; state_type: string }>;
     expect(trs).toEqual([{ id: tr, state_type: "COMPLETED" }]);
     c.ws.close();

@@ -16,7 +16,7 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     const driver = createDriver(db);
     const one = (i: number) =>
       driver.read(function* () {
-        return (yield row(storeSql`SELECT ${raw(String(i))} AS n, ${i} AS p`)) as { n: number; p: number };
+        return (yield* row<{ n: number; p: number }>(storeSql`SELECT ${raw(String(i))} AS n, ${i} AS p`))!;
       });
     for (let i = 0; i < 700; i++) expect(Number((await one(i)).n)).toBe(i);
     expect(Number((await one(0)).p)).toBe(0);
@@ -28,16 +28,16 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     const driver = createDriver(db);
     await driver.tx(function* () {
-      yield exec(storeSql`CREATE TABLE t (x INTEGER PRIMARY KEY)`);
+      yield* exec(storeSql`CREATE TABLE t (x INTEGER PRIMARY KEY)`);
     });
     await expect(
       driver.tx(function* () {
-        yield exec(storeSql`INSERT INTO t (x) VALUES (1)`);
-        yield exec(storeSql`INSERT INTO t (x) VALUES (1)`); // duplicate key
+        yield* exec(storeSql`INSERT INTO t (x) VALUES (1)`);
+        yield* exec(storeSql`INSERT INTO t (x) VALUES (1)`); // duplicate key
       }),
     ).rejects.toThrow();
     const n = await driver.read(function* () {
-      return ((yield row(storeSql`SELECT count(*) AS count FROM t`)) as { count: number }).count;
+      return (yield* row<{ count: number }>(storeSql`SELECT count(*) AS count FROM t`))!.count;
     });
     expect(Number(n)).toBe(0);
     await db.close();
@@ -47,8 +47,8 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     const driver = createDriver(db);
     await driver.tx(function* () {
-      yield exec(storeSql`CREATE TABLE g (x INTEGER PRIMARY KEY, note TEXT)`);
-      yield exec(storeSql`INSERT INTO g (x, note) VALUES (2, 'seed')`);
+      yield* exec(storeSql`CREATE TABLE g (x INTEGER PRIMARY KEY, note TEXT)`);
+      yield* exec(storeSql`INSERT INTO g (x, note) VALUES (2, 'seed')`);
     });
     // Started in one turn of the event loop: on SQLite they share one commit, each in a savepoint. The
     // third one's first insert succeeds and its second meets the committed row x = 2 (the same failure
@@ -56,9 +56,9 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     const outcomes = await Promise.allSettled(
       [1, 3, 2, 4].map((x, i) =>
         driver.tx(function* () {
-          yield exec(storeSql`INSERT INTO g (x, note) VALUES (${x * 10}, ${`first of ${i}`})`);
-          yield exec(storeSql`INSERT INTO g (x, note) VALUES (${x}, ${`op ${i}`})`);
-          return ((yield row(storeSql`SELECT count(*) AS count FROM g`)) as { count: number }).count;
+          yield* exec(storeSql`INSERT INTO g (x, note) VALUES (${x * 10}, ${`first of ${i}`})`);
+          yield* exec(storeSql`INSERT INTO g (x, note) VALUES (${x}, ${`op ${i}`})`);
+          return (yield* row<{ count: number }>(storeSql`SELECT count(*) AS count FROM g`))!.count;
         }),
       ),
     );
@@ -72,7 +72,7 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
           .map((o) => Number((o as PromiseFulfilledResult<unknown>).value)),
       ).toEqual([3, 5, 7]);
     const stored = await driver.read(function* () {
-      return (yield rows(storeSql`SELECT x, note FROM g ORDER BY x`)) as Array<{ x: number; note: string }>;
+      return yield* rows<{ x: number; note: string }>(storeSql`SELECT x, note FROM g ORDER BY x`);
     });
     expect(stored.map((r) => [Number(r.x), r.note])).toEqual([
       [1, "op 0"],
@@ -90,10 +90,10 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     const driver = createDriver(db);
     await driver.tx(function* () {
-      yield exec(storeSql`CREATE TABLE c (x INTEGER PRIMARY KEY)`);
+      yield* exec(storeSql`CREATE TABLE c (x INTEGER PRIMARY KEY)`);
     });
     const pending = driver.tx(function* () {
-      yield exec(storeSql`INSERT INTO c (x) VALUES (1)`);
+      yield* exec(storeSql`INSERT INTO c (x) VALUES (1)`);
       return "written";
     });
     await driver.close();

@@ -109,8 +109,8 @@ describe.each(DIALECTS)("events store on $name", ({ url }) => {
   const store = () => t.mod.stores.events;
   const counts = () =>
     t.driver.read(function* () {
-      const e = (yield row(sql`SELECT count(*) AS count FROM events`)) as { count: number };
-      const r = (yield row(sql`SELECT count(*) AS count FROM event_resources`)) as { count: number };
+      const e = (yield* row<{ count: number }>(sql`SELECT count(*) AS count FROM events`))!;
+      const r = (yield* row<{ count: number }>(sql`SELECT count(*) AS count FROM event_resources`))!;
       return [Number(e.count), Number(r.count)];
     });
 

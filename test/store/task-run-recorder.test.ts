@@ -25,17 +25,17 @@ describe.each(DIALECTS)("task-run recorder on $name", ({ url }) => {
 
   const taskRuns = (flowRunId: string | null) =>
     t.driver.read(function* () {
-      return (yield rows(
+      return yield* rows<Record<string, any>>(
         flowRunId
           ? sql`SELECT * FROM task_run WHERE flow_run_id = ${flowRunId} ORDER BY id`
           : sql`SELECT * FROM task_run WHERE flow_run_id IS NULL ORDER BY id`,
-      )) as Array<Record<string, any>>;
+      );
     });
   const states = (taskRunId: string) =>
     t.driver.read(function* () {
-      return (yield rows(
+      return yield* rows<Record<string, any>>(
         sql`SELECT * FROM task_run_state WHERE task_run_id = ${taskRunId} ORDER BY timestamp`,
-      )) as Array<Record<string, any>>;
+      );
     });
 
   test("Pending → Running → Completed: one task run with the newest state, three states", async () => {

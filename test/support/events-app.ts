@@ -71,8 +71,10 @@ export async function seedFlowRun(
 ): Promise<string> {
   const flowId = Bun.randomUUIDv7();
   await driver.tx(function* () {
-    yield exec(sql`INSERT INTO flow (id, created, updated, name) VALUES (${flowId}, ${NOW}, ${NOW}, ${`f-${flowId}`})`);
-    yield exec(
+    yield* exec(
+      sql`INSERT INTO flow (id, created, updated, name) VALUES (${flowId}, ${NOW}, ${NOW}, ${`f-${flowId}`})`,
+    );
+    yield* exec(
       sql`INSERT INTO flow_run (id, created, updated, name, flow_id) VALUES (${flowRunId}, ${NOW}, ${NOW}, 'run', ${flowId})`,
     );
   });
