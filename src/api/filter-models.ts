@@ -18,7 +18,9 @@ const Str = t.String();
 const Bool = t.Boolean();
 
 const IdFilter = opt(obj({ any_: list(Uuid), not_any_: list(Uuid) }));
-const NameFilter = opt(obj({ any_: list(Str), like_: opt(Str), startswith_: opt(Str) }));
+const NameFilter = opt(obj({ any_: list(Str), like_: opt(Str) }));
+// Only work-queue names have startswith_ in Prefect: a list of case-insensitive prefixes, any of which matches.
+const WorkQueueNameFilter = opt(obj({ any_: list(Str), startswith_: list(Str) }));
 const TagsFilter = opt(obj({ operator: Operator, all_: list(Str), any_: list(Str), is_null_: opt(Bool) }));
 const TimeFilter = opt(obj({ before_: opt(Str), after_: opt(Str), is_null_: opt(Bool) }));
 const StateType = t.UnionEnum([...STATE_TYPES]);
@@ -102,7 +104,7 @@ export const RunFilters = {
   deployments: DeploymentFilter,
   work_pools: opt(obj({})),
   // Prefect's WorkQueueFilter; flow-run filters narrow by the queue's name.
-  work_pool_queues: opt(obj({ operator: Operator, id: IdFilter, name: NameFilter })),
+  work_pool_queues: opt(obj({ operator: Operator, id: IdFilter, name: WorkQueueNameFilter })),
   work_queues: opt(obj({})),
 };
 

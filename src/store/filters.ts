@@ -46,8 +46,8 @@ function idFilter(col: SQL, f: Json | undefined): SQL[] {
 function nameFilter(col: SQL, f: Json | undefined, d: Fragments): SQL[] {
   if (!f) return [];
   const conds = idFilter(col, f);
-  if (present(f.like_)) conds.push(d.contains(col, String(f.like_)));
-  if (present(f.startswith_)) conds.push(d.contains(col, String(f.startswith_)));
+  // Prefect applies like_ only when it is not empty.
+  if (f.like_) conds.push(d.contains(col, String(f.like_)));
   return conds;
 }
 
@@ -165,8 +165,12 @@ export function flowRunWhere(body: Json, d: Fragments): SQL {
       sql`flow_run.id IN (SELECT task_run.flow_run_id FROM task_run WHERE ${and(taskRunConditions(body.task_runs, d))})`,
     );
   conds.push(...deploymentOnRuns(body.deployments, "flow_run.deployment_id"));
-  if (body.work_pool_queues?.name?.any_)
-    conds.push(anyOf(raw("flow_run.work_queue_name"), body.work_pool_queues.name.any_));
+  const queueName = body.work_pool_queues?.name;
+  if (queueName?.any_) conds.push(anyOf(raw("flow_run.work_queue_name"), queueName.any_));
+  if (queueName?.startswith_) {
+    const prefixes = queueName.startswith_ as string[];
+    conds.push(prefixes.length ? or(prefixes.map((p) => d.startsWith(raw("flow_run.work_queue_name"), p))) : sql`1 = 0`);
+  }
   return and(conds);
 }
 

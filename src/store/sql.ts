@@ -14,7 +14,10 @@ export interface Fragments {
   /** A JSON array column with no elements. */
   jsonEmpty(column: SQL): SQL;
   /** Case-insensitive substring match (Prefect's like_). */
+  /** Case-insensitive substring match (Prefect's like_). */
   contains(column: SQL, text: string): SQL;
+  /** Case-insensitive prefix match (Prefect's startswith_). */
+  startsWith(column: SQL, prefix: string): SQL;
   /** Lock the selected row until the transaction ends (PostgreSQL); SQLite's writer already holds the lock. */
   forUpdate: SQL;
   /** The same, for a query that joins other tables: only `table`'s row is locked. */
@@ -31,7 +34,7 @@ export interface Fragments {
 
 export const raw = (s: string) => sql.raw(s);
 
-const escapeLike = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const sqlite: Fragments = {
   dialect: "sqlite",
@@ -47,7 +50,9 @@ const sqlite: Fragments = {
       sql`, `,
     )})) = ${new Set(vs).size}`,
   jsonEmpty: (c) => sql`json_array_length(${c}) = 0`,
-  contains: (c, t) => sql`${c} LIKE ${escapeLike(t)} ESCAPE '\\'`,
+  // LIKE ignores ASCII case on SQLite, as ILIKE does on PostgreSQL (Prefect's ilike).
+  contains: (c, t) => sql`${c} LIKE ${`%${escapeLike(t)}%`} ESCAPE '\\'`,
+  startsWith: (c, t) => sql`${c} LIKE ${`${escapeLike(t)}%`} ESCAPE '\\'`,
   forUpdate: sql``,
   forUpdateOf: () => sql``,
   epoch: (v) => sql`unixepoch(${v}, 'subsec')`,
@@ -60,7 +65,8 @@ const pg: Fragments = {
   jsonHasAny: (c, vs) => sql`${c} ?| ${toPgTextArray(vs)}`,
   jsonHasAll: (c, vs) => sql`${c} @> ${JSON.stringify(vs)}::jsonb`,
   jsonEmpty: (c) => sql`jsonb_array_length(${c}) = 0`,
-  contains: (c, t) => sql`${c} ILIKE ${escapeLike(t)}`,
+  contains: (c, t) => sql`${c} ILIKE ${`%${escapeLike(t)}%`}`,
+  startsWith: (c, t) => sql`${c} ILIKE ${`${escapeLike(t)}%`}`,
   forUpdate: sql` FOR UPDATE`,
   forUpdateOf: (table) => sql.raw(` FOR UPDATE OF ${table}`),
   epoch: (v) => sql`extract(epoch from ${v})::float8`,
