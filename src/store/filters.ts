@@ -169,7 +169,9 @@ export function flowRunWhere(body: Json, d: Fragments): SQL {
   if (queueName?.any_) conds.push(anyOf(raw("flow_run.work_queue_name"), queueName.any_));
   if (queueName?.startswith_) {
     const prefixes = queueName.startswith_ as string[];
-    conds.push(prefixes.length ? or(prefixes.map((p) => d.startsWith(raw("flow_run.work_queue_name"), p))) : sql`1 = 0`);
+    conds.push(
+      prefixes.length ? or(prefixes.map((p) => d.startsWith(raw("flow_run.work_queue_name"), p))) : sql`1 = 0`,
+    );
   }
   return and(conds);
 }
