@@ -1,7 +1,7 @@
 // The one place errors become HTTP: AppError kinds, Elysia's validation/parse/not-found codes and anything
 // unexpected are turned into Prefect-style JSON bodies here and nowhere else.
 import { Elysia } from "elysia";
-import { AppError, type ErrorKind } from "../core/errors.ts";
+import { AppError, type ErrorKind, isFieldIssues } from "../core/errors.ts";
 import { log } from "../core/logger.ts";
 import { classifyDbError } from "../db/errors.ts";
 import { ErrorPage } from "../../views/pages/error.tsx";
@@ -37,6 +37,9 @@ export function appErrorResponse(e: AppError): Response {
   const status = STATUS[e.kind];
   switch (e.kind) {
     case "invalid":
+      // Lower layers name fields inside what was sent; every such input here is a request body.
+      if (isFieldIssues(e.detail))
+        return validationResponse(e.detail.fields.map((f) => ({ loc: ["body", ...f.path], msg: f.msg, type: f.type })));
       return validationResponse(
         Array.isArray(e.detail) ? e.detail : [{ loc: ["body"], msg: e.message, type: "value_error" }],
       );

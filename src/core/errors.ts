@@ -27,6 +27,30 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A field of the input that cannot be accepted, named by its path inside what the caller sent (["limit"],
+ * ["filter", "occurred", "since"]). The HTTP layer places it in the request (its body or query); lower
+ * layers never build HTTP shapes.
+ */
+export interface FieldIssue {
+  path: Array<string | number>;
+  msg: string;
+  type: string;
+}
+
+export interface FieldIssues {
+  fields: FieldIssue[];
+}
+
+export const isFieldIssues = (d: unknown): d is FieldIssues =>
+  typeof d === "object" && d !== null && Array.isArray((d as FieldIssues).fields);
+
+/** An invalid input with the fields that make it so. */
+export const invalidFields = (message: string, fields: FieldIssue[]) =>
+  new AppError("invalid", message, { fields } satisfies FieldIssues);
+export const invalidField = (path: FieldIssue["path"], msg: string, type = "value_error") =>
+  invalidFields(msg, [{ path, msg, type }]);
+
 export const notFound = (what: string) => new AppError("not_found", `${what} not found.`);
 export const invalid = (message: string, detail?: unknown) => new AppError("invalid", message, detail);
 export const conflict = (message: string) => new AppError("conflict", message);

@@ -1,7 +1,7 @@
 // Time buckets for /events/count-by/{day,time} (prefect/server/events/counting.py): all time since a
 // fixed pivot is cut into interval-sized buckets; a count request gets every bucket its window touches,
 // empty ones included. Pure arithmetic on normalised timestamps (microseconds, no Date).
-import { invalid } from "../core/errors.ts";
+import { invalidFields } from "../core/errors.ts";
 import { addMicroseconds, diffMicroseconds, MAX_INTERVAL_SECONDS } from "../core/time.ts";
 
 /** Prefect's EventCount. */
@@ -27,17 +27,17 @@ const bucketMicros = (unit: TimeUnit, interval: number) => Math.round(UNIT_SECON
 /** Prefect refuses intervals below 0.01 and windows of more than 1000 buckets (422). */
 export function validateBuckets(since: string, until: string, unit: TimeUnit, interval: number): void {
   if (!(interval >= 0.01))
-    throw invalid("The minimum interval is 0.01", [
-      { loc: ["body", "time_interval"], msg: "The minimum interval is 0.01", type: "value_error" },
+    throw invalidFields("The minimum interval is 0.01", [
+      { path: ["time_interval"], msg: "The minimum interval is 0.01", type: "value_error" },
     ]);
   if (UNIT_SECONDS[unit] * interval > MAX_INTERVAL_SECONDS) {
     const msg = `The interval must not be longer than ${MAX_INTERVAL_SECONDS} seconds (100 years).`;
-    throw invalid(msg, [{ loc: ["body", "time_interval"], msg, type: "value_error" }]);
+    throw invalidFields(msg, [{ path: ["time_interval"], msg, type: "value_error" }]);
   }
   const n = Math.ceil(diffMicroseconds(until, since) / bucketMicros(unit, interval));
   if (n > MAX_BUCKETS) {
     const msg = `The given interval would create ${n} buckets, which is too many. Please increase the interval or reduce the time range to produce ${MAX_BUCKETS} buckets or fewer.`;
-    throw invalid(msg, [{ loc: ["body"], msg, type: "value_error" }]);
+    throw invalidFields(msg, [{ path: [], msg, type: "value_error" }]);
   }
 }
 

@@ -8,7 +8,7 @@
 // side with the in-memory reading). An absent label never matches, negated or not.
 import type { SQL } from "drizzle-orm";
 import { sql } from "../db/sql-tag.ts";
-import { invalid } from "../core/errors.ts";
+import { invalidFields } from "../core/errors.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
 import { normalizeUuid } from "../events/schema.ts";
 import { addSeconds, normalizeTimestamp, nowTimestamp } from "../core/time.ts";
@@ -51,8 +51,8 @@ export interface EventFilter {
 const DAY = 86_400;
 
 function fail(where: string, msg: string): never {
-  throw invalid(`Invalid event filter: ${where}: ${msg}`, [
-    { loc: ["body", "filter", ...where.split(".")], msg, type: "value_error" },
+  throw invalidFields(`Invalid event filter: ${where}: ${msg}`, [
+    { path: ["filter", ...where.split(".")], msg, type: "value_error" },
   ]);
 }
 

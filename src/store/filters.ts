@@ -2,7 +2,7 @@
 // conditions, once for both dialects; the few dialect differences come from Fragments.
 import type { SQL } from "drizzle-orm";
 import { sql } from "../db/sql-tag.ts";
-import { invalid } from "../core/errors.ts";
+import { invalidFields } from "../core/errors.ts";
 import { normalizeTimestamp } from "../core/time.ts";
 import { and, list, or, raw, type Fragments } from "./sql.ts";
 import type { JsonObject } from "../core/json.ts";
@@ -21,8 +21,8 @@ function combine(f: Json | undefined | null, conds: SQL[]): SQL[] {
 function ts(value: unknown, where: string): string {
   const n = typeof value === "string" ? normalizeTimestamp(value) : null;
   if (!n)
-    throw invalid(`Invalid datetime in ${where}: ${JSON.stringify(value)}`, [
-      { loc: ["body", ...where.split(".")], msg: "Input should be a valid datetime", type: "datetime_parsing" },
+    throw invalidFields(`Invalid datetime in ${where}: ${JSON.stringify(value)}`, [
+      { path: [...where.split(".")], msg: "Input should be a valid datetime", type: "datetime_parsing" },
     ]);
   return n;
 }

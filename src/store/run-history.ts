@@ -3,7 +3,7 @@
 import { sql } from "../db/sql-tag.ts";
 import type { Driver, Row } from "../db/driver.ts";
 import { rows } from "../db/driver.ts";
-import { invalid } from "../core/errors.ts";
+import { invalidFields } from "../core/errors.ts";
 import { addSeconds, diffSeconds, normalizeTimestamp } from "../orchestration/index.ts";
 import { MAX_INTERVAL_SECONDS } from "../core/time.ts";
 import { flowRunWhere } from "./filters.ts";
@@ -16,9 +16,9 @@ function parseInterval(body: JsonObject): number {
   const v = body.history_interval_seconds ?? body.history_interval;
   const seconds = typeof v === "number" ? v : typeof v === "string" ? isoDurationSeconds(v) : NaN;
   if (!Number.isFinite(seconds) || seconds < 1) {
-    throw invalid("History interval must not be less than 1 second.", [
+    throw invalidFields("History interval must not be less than 1 second.", [
       {
-        loc: ["body", "history_interval"],
+        path: ["history_interval"],
         msg: "History interval must not be less than 1 second.",
         type: "value_error",
       },
@@ -26,7 +26,7 @@ function parseInterval(body: JsonObject): number {
   }
   if (seconds > MAX_INTERVAL_SECONDS) {
     const msg = `History interval must not be more than ${MAX_INTERVAL_SECONDS} seconds (100 years).`;
-    throw invalid(msg, [{ loc: ["body", "history_interval"], msg, type: "value_error" }]);
+    throw invalidFields(msg, [{ path: ["history_interval"], msg, type: "value_error" }]);
   }
   return seconds;
 }
@@ -42,8 +42,8 @@ function isoDurationSeconds(s: string): number {
 function bound(value: unknown, field: string): string {
   const n = typeof value === "string" ? normalizeTimestamp(value) : null;
   if (!n)
-    throw invalid(`Invalid datetime in ${field}`, [
-      { loc: ["body", field], msg: "Input should be a valid datetime", type: "datetime_parsing" },
+    throw invalidFields(`Invalid datetime in ${field}`, [
+      { path: [field], msg: "Input should be a valid datetime", type: "datetime_parsing" },
     ]);
   return n;
 }
@@ -65,21 +65,21 @@ export function runHistoryStore(driver: Driver) {
       const interval = parseInterval(body);
       const span = diffSeconds(end, start);
       if (span < 0)
-        throw invalid("history_end must not be before history_start", [
-          { loc: ["body", "history_end"], msg: "history_end must not be before history_start", type: "value_error" },
+        throw invalidFields("history_end must not be before history_start", [
+          { path: ["history_end"], msg: "history_end must not be before history_start", type: "value_error" },
         ]);
       const buckets = Math.max(1, Math.ceil(span / interval));
       // The last bucket must still end before year 10000, where timestamps stop.
       try {
         addSeconds(start, buckets * interval);
       } catch {
-        throw invalid("History interval reaches past the last representable time.", [
-          { loc: ["body", "history_interval"], msg: "History interval is too large", type: "value_error" },
+        throw invalidFields("History interval reaches past the last representable time.", [
+          { path: ["history_interval"], msg: "History interval is too large", type: "value_error" },
         ]);
       }
       if (buckets > MAX_INTERVALS)
-        throw invalid(`History interval is too small: at most ${MAX_INTERVALS} intervals are allowed.`, [
-          { loc: ["body", "history_interval"], msg: "History interval is too small", type: "value_error" },
+        throw invalidFields(`History interval is too small: at most ${MAX_INTERVALS} intervals are allowed.`, [
+          { path: ["history_interval"], msg: "History interval is too small", type: "value_error" },
         ]);
       return driver.read(function* () {
         const startEpoch = Date.parse(start) / 1000; // millisecond precision is plenty for bucketing

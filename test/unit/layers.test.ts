@@ -134,6 +134,15 @@ describe("layers", () => {
     expect(violations(graph)).toEqual([]);
   });
 
+  test("below the HTTP layer errors carry field paths, never HTTP shapes (loc, body, status)", () => {
+    const below = [...graph.keys()].filter((f) => !/^src\/(api|ui|cli|main)/.test(f) && !f.startsWith("views/"));
+    // events/schema.ts is handed its loc prefix by each caller (a body index, or none for a socket frame).
+    const offenders = below.filter(
+      (f) => f !== "src/events/schema.ts" && /\bloc:\s*\[|["']body["']\s*,/.test(readFileSync(join(ROOT, f), "utf8")),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   test("the check sees a back-edge and a cycle when one is added", () => {
     const broken = new Map(graph);
     broken.set("src/store/flows.ts", [...(graph.get("src/store/flows.ts") ?? []), "src/api/common.ts"]);
