@@ -1,12 +1,11 @@
 // Request pieces every resource shares: id params, pagination bodies, Prefect's status conventions.
 import { t } from "elysia";
+import { Uuid } from "../schemas/common.ts";
 import { AppError, invalid } from "../core/errors.ts";
 import type { Page } from "../store/page.ts";
 import type { JsonObject } from "../core/json.ts";
 
-export const Uuid = t.String({ format: "uuid", error: "Input should be a valid UUID" });
-/** Log levels and other integer columns: PostgreSQL's integer is 32 bits. */
-export const Int32 = t.Integer({ minimum: -(2 ** 31), maximum: 2 ** 31 - 1 });
+export { Int32, Uuid } from "../schemas/common.ts";
 export const IdParams = t.Object({ id: Uuid });
 
 export type Body = JsonObject;

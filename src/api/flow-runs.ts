@@ -2,52 +2,15 @@
 // /api/flow_run_states. Every write of a state goes through the transition entry point, which publishes
 // prefect.flow-run.<State> after the commit.
 import { Elysia, t } from "elysia";
-import type { StateCreate } from "../orchestration/index.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { FlowRunsStore } from "../store/flow-runs.ts";
 import type { RunHistoryStore } from "../store/run-history.ts";
-import { IdParams, json, noContent, orNotFound, Uuid, type Body } from "./common.ts";
+import { IdParams, json, noContent, orNotFound, Uuid } from "./common.ts";
 import { RunFilters } from "./filter-models.ts";
 import { listRoutes } from "./list-routes.ts";
-import { CreatedBy, FlowRunPolicy, Labels, Nullable } from "../schemas/runs.ts";
-import { checkedState, Obj, SetStateBody, setStateHandler, StateCreateModel } from "./run-models.ts";
-
-const FlowRunCreateBody = t.Object(
-  {
-    flow_id: Uuid,
-    name: t.Optional(Nullable(t.String())),
-    state: t.Optional(Nullable(StateCreateModel)),
-    flow_version: t.Optional(Nullable(t.String())),
-    parameters: t.Optional(Obj),
-    context: t.Optional(Obj),
-    parent_task_run_id: t.Optional(Nullable(Uuid)),
-    infrastructure_document_id: t.Optional(Nullable(Uuid)),
-    empirical_policy: t.Optional(Nullable(FlowRunPolicy)),
-    tags: t.Optional(t.Array(t.String())),
-    labels: t.Optional(Labels),
-    idempotency_key: t.Optional(Nullable(t.String())),
-    work_queue_name: t.Optional(Nullable(t.String())),
-    job_variables: t.Optional(Nullable(Obj)),
-    deployment_id: t.Optional(Nullable(Uuid)),
-    created_by: t.Optional(Nullable(CreatedBy)),
-  },
-  { additionalProperties: true },
-);
-
-const FlowRunUpdateBody = t.Object(
-  {
-    // null leaves the name as it is, as in Prefect.
-    name: t.Optional(Nullable(t.String())),
-    flow_version: t.Optional(Nullable(t.String())),
-    parameters: t.Optional(Obj),
-    empirical_policy: t.Optional(FlowRunPolicy),
-    tags: t.Optional(t.Array(t.String())),
-    infrastructure_pid: t.Optional(Nullable(t.String())),
-    job_variables: t.Optional(Nullable(Obj)),
-  },
-  { additionalProperties: true },
-);
+import { FlowRunCreateModel, FlowRunUpdateModel, Labels } from "../schemas/runs.ts";
+import { checkedState, SetStateBody, setStateHandler } from "./run-models.ts";
 
 export function flowRunsApi(deps: {
   flowRuns: FlowRunsStore;
@@ -62,27 +25,19 @@ export function flowRunsApi(deps: {
       "/",
       async ({ body }) => {
         // A flow run's name is free text in Prefect (only flow names exclude / % & > <).
-        const state = checkedState(body.state as StateCreate | null, "state");
-        const { created, run } = await transitions.createFlowRun({
-          ...(body as Body),
-          flow_id: body.flow_id,
-          state,
-        } as never);
+        const { created, run } = await transitions.createFlowRun({ ...body, state: checkedState(body.state, "state") });
         return json(run, created ? 201 : 200);
       },
-      { body: FlowRunCreateBody },
+      { body: FlowRunCreateModel },
     )
     .get("/:id", async ({ params }) => orNotFound(await flowRuns.get(params.id), "Flow run"), { params: IdParams })
     .patch(
       "/:id",
       async ({ params, body }) => {
-        orNotFound(
-          (await flowRuns.update(params.id, { ...body, name: body.name ?? undefined } as never)) || null,
-          "Flow run",
-        );
+        orNotFound((await flowRuns.update(params.id, { ...body, name: body.name ?? undefined })) || null, "Flow run");
         return noContent();
       },
-      { params: IdParams, body: FlowRunUpdateBody },
+      { params: IdParams, body: FlowRunUpdateModel },
     )
     .patch(
       "/:id/labels",

@@ -2,29 +2,10 @@
 // clients) but typed, so wrong types are a 422 before anything is stored.
 import { t } from "elysia";
 import { AppError, invalid } from "../core/errors.ts";
-import {
-  normalizeTimestamp,
-  nowTimestamp,
-  prepareProposal,
-  STATE_TYPES,
-  type StateCreate,
-} from "../orchestration/index.ts";
+import { normalizeTimestamp, nowTimestamp, prepareProposal, type StateCreate } from "../orchestration/index.ts";
 import type { TransitionOptions } from "../orchestration/transitions.ts";
-import { Nullable, StateDetails } from "../schemas/runs.ts";
+import { StateCreateModel } from "../schemas/runs.ts";
 import type { SetStateOutcome } from "../store/run-states.ts";
-
-export const Obj = t.Object({}, { additionalProperties: true });
-
-export const StateCreateModel = t.Object(
-  {
-    type: t.UnionEnum([...STATE_TYPES]),
-    name: t.Optional(Nullable(t.String())),
-    message: t.Optional(Nullable(t.String())),
-    data: t.Optional(t.Any()),
-    state_details: t.Optional(Nullable(StateDetails)),
-  },
-  { additionalProperties: true },
-);
 
 export const SetStateBody = t.Object(
   { state: StateCreateModel, force: t.Optional(t.Boolean()), orchestration_parameters: t.Optional(t.Any()) },

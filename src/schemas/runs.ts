@@ -3,9 +3,11 @@
 // the task-run recorder, which takes the same fields from events (store/task-run-events.ts). A value
 // stored unchecked would make the SDK's read_flows()/read_flow_runs()/read_task_runs() raise for every
 // listing that includes it.
-import { t } from "elysia";
+import { type Static, t } from "elysia";
+import { STATE_TYPES, type StateCreate } from "../orchestration/states.ts";
+import { Nullable, Obj, Uuid } from "./common.ts";
 
-export const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()]);
+export { Nullable };
 
 /** Prefect's KeyValueLabels: string keys, values bool, int, float or string; null means none. */
 export const Labels = Nullable(t.Record(t.String(), t.Union([t.Boolean(), t.Number(), t.String()])));
@@ -91,3 +93,78 @@ export const StateDetails = t.Object(
   },
   { additionalProperties: true },
 );
+
+export const StateCreateModel = t.Object(
+  {
+    type: t.UnionEnum([...STATE_TYPES]),
+    name: t.Optional(Nullable(t.String())),
+    message: t.Optional(Nullable(t.String())),
+    data: t.Optional(t.Any()),
+    state_details: t.Optional(Nullable(StateDetails)),
+  },
+  { additionalProperties: true },
+);
+
+/** FlowRunCreate: the body of POST /flow_runs/ and what the store creates a run from. */
+export const FlowRunCreateModel = t.Object(
+  {
+    flow_id: Uuid,
+    name: t.Optional(Nullable(t.String())),
+    state: t.Optional(Nullable(StateCreateModel)),
+    flow_version: t.Optional(Nullable(t.String())),
+    parameters: t.Optional(Obj),
+    context: t.Optional(Obj),
+    parent_task_run_id: t.Optional(Nullable(Uuid)),
+    infrastructure_document_id: t.Optional(Nullable(Uuid)),
+    empirical_policy: t.Optional(Nullable(FlowRunPolicy)),
+    tags: t.Optional(t.Array(t.String())),
+    labels: t.Optional(Labels),
+    idempotency_key: t.Optional(Nullable(t.String())),
+    work_queue_name: t.Optional(Nullable(t.String())),
+    job_variables: t.Optional(Nullable(Obj)),
+    deployment_id: t.Optional(Nullable(Uuid)),
+    created_by: t.Optional(Nullable(CreatedBy)),
+  },
+  { additionalProperties: true },
+);
+
+/** FlowRunUpdate: the body of PATCH /flow_runs/{id}. */
+export const FlowRunUpdateModel = t.Object(
+  {
+    // null leaves the name as it is, as in Prefect.
+    name: t.Optional(Nullable(t.String())),
+    flow_version: t.Optional(Nullable(t.String())),
+    parameters: t.Optional(Obj),
+    empirical_policy: t.Optional(FlowRunPolicy),
+    tags: t.Optional(t.Array(t.String())),
+    infrastructure_pid: t.Optional(Nullable(t.String())),
+    job_variables: t.Optional(Nullable(Obj)),
+  },
+  { additionalProperties: true },
+);
+
+/** TaskRunCreate: the body of POST /task_runs/. */
+export const TaskRunCreateModel = t.Object(
+  {
+    id: t.Optional(Nullable(Uuid)),
+    name: t.Optional(Nullable(t.String())),
+    flow_run_id: t.Optional(Nullable(Uuid)),
+    task_key: t.String(),
+    dynamic_key: t.String(),
+    cache_key: t.Optional(Nullable(t.String())),
+    cache_expiration: t.Optional(Nullable(t.String())),
+    task_version: t.Optional(Nullable(t.String())),
+    empirical_policy: t.Optional(Nullable(TaskRunPolicy)),
+    tags: t.Optional(t.Array(t.String())),
+    labels: t.Optional(Labels),
+    task_inputs: t.Optional(Nullable(TaskInputs)),
+    state: t.Optional(Nullable(StateCreateModel)),
+  },
+  { additionalProperties: true },
+);
+
+// What the store takes: the models' own types, with the state already checked (api/run-models.ts's
+// checkedState normalises its datetimes) and an update's null name already dropped.
+export type FlowRunCreate = Omit<Static<typeof FlowRunCreateModel>, "state"> & { state?: StateCreate | null };
+export type FlowRunUpdate = Omit<Static<typeof FlowRunUpdateModel>, "name"> & { name?: string };
+export type TaskRunCreate = Omit<Static<typeof TaskRunCreateModel>, "state"> & { state?: StateCreate | null };

@@ -13,34 +13,9 @@ import type { FlowRunEventInput } from "../events/run-events.ts";
 import { runSlug } from "./slugs.ts";
 import { fragmentsFor, list, raw, type Fragments } from "./sql.ts";
 
-export interface FlowRunCreate {
-  flow_id: string;
-  name?: string | null;
-  state?: StateCreate | null;
-  flow_version?: string | null;
-  parameters?: Record<string, unknown>;
-  context?: Record<string, unknown>;
-  parent_task_run_id?: string | null;
-  infrastructure_document_id?: string | null;
-  empirical_policy?: Record<string, unknown>;
-  tags?: string[];
-  labels?: Record<string, unknown>;
-  idempotency_key?: string | null;
-  work_queue_name?: string | null;
-  job_variables?: Record<string, unknown>;
-  deployment_id?: string | null;
-  created_by?: Record<string, unknown> | null;
-}
+import type { FlowRunCreate, FlowRunUpdate } from "../schemas/runs.ts";
 
-export interface FlowRunUpdate {
-  name?: string;
-  flow_version?: string | null;
-  parameters?: Record<string, unknown>;
-  empirical_policy?: Record<string, unknown>;
-  tags?: string[];
-  infrastructure_pid?: string | null;
-  job_variables?: Record<string, unknown>;
-}
+export type { FlowRunCreate, FlowRunUpdate };
 
 /** The run's fields its prefect.flow-run.<State> event names. */
 export type EventRun = FlowRunEventInput["run"];

@@ -4,28 +4,15 @@ import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { integrityConflict } from "../core/errors.ts";
-import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
+import { nowTimestamp } from "../orchestration/index.ts";
 import { orderBy, taskRunWhere } from "./filters.ts";
 import type { FilterBody, Page } from "./page.ts";
 import { runSelect, stateJson, taskRunJson, type TaskRunJson } from "./run-shapes.ts";
 import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
+import type { TaskRunCreate } from "../schemas/runs.ts";
 import { fragmentsFor } from "./sql.ts";
 
-export interface TaskRunCreate {
-  id?: string | null;
-  name?: string | null;
-  flow_run_id?: string | null;
-  task_key: string;
-  dynamic_key: string;
-  cache_key?: string | null;
-  cache_expiration?: string | null;
-  task_version?: string | null;
-  empirical_policy?: Record<string, unknown>;
-  tags?: string[];
-  labels?: Record<string, unknown>;
-  task_inputs?: Record<string, unknown>;
-  state?: StateCreate | null;
-}
+export type { TaskRunCreate };
 
 const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("task_run");
 
