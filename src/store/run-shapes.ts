@@ -3,7 +3,7 @@
 // back in one row.
 import { sql } from "../db/sql-tag.ts";
 import type { Row } from "../db/driver.ts";
-import { estimatedRunTime, estimatedStartTimeDelta, type State } from "../orchestration/index.ts";
+import { estimatedRunTime, estimatedStartTimeDelta, type State, type StateType } from "../orchestration/index.ts";
 import { raw } from "./sql.ts";
 
 /** The current state's columns a run row does not carry itself, from the state table aliased `st`. */
@@ -36,9 +36,62 @@ export function stateOf(r: Row): State | null {
   });
 }
 
+/**
+ * The columns both run tables share, as the driver decodes them (db/rows.ts): JSON parsed, timestamps
+ * normalised, counts as numbers. A run query selects them with the current state's joined columns.
+ */
+interface RunColumns {
+  id: string;
+  created: string;
+  updated: string;
+  name: string;
+  state_id: string | null;
+  state_type: StateType | null;
+  state_name: string | null;
+  state_timestamp: string | null;
+  run_count: number;
+  expected_start_time: string | null;
+  next_scheduled_start_time: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  total_run_time: number;
+  tags: string[];
+  labels: Record<string, string | number | boolean>;
+  empirical_policy: Record<string, unknown>;
+}
+
+export interface FlowRunRow extends RunColumns {
+  flow_id: string;
+  deployment_id: string | null;
+  deployment_version: string | null;
+  work_queue_id: string | null;
+  work_queue_name: string | null;
+  flow_version: string | null;
+  parameters: Record<string, unknown>;
+  idempotency_key: string | null;
+  context: Record<string, unknown>;
+  parent_task_run_id: string | null;
+  auto_scheduled: boolean | null;
+  infrastructure_document_id: string | null;
+  infrastructure_pid: string | null;
+  created_by: Record<string, unknown> | null;
+  job_variables: Record<string, unknown> | null;
+}
+
+export interface TaskRunRow extends RunColumns {
+  flow_run_id: string | null;
+  task_key: string;
+  dynamic_key: string;
+  cache_key: string | null;
+  cache_expiration: string | null;
+  task_version: string | null;
+  task_inputs: Record<string, unknown[]>;
+  flow_run_run_count: number;
+}
+
 /** The bookkeeping fields both run kinds share, with the derived estimates. */
-function runBookkeeping(r: Row, now: string) {
-  const run = r as never;
+function runBookkeeping(r: RunColumns, now: string) {
+  const run = r;
   return {
     expected_start_time: r.expected_start_time ?? null,
     next_scheduled_start_time: r.next_scheduled_start_time ?? null,
@@ -50,7 +103,8 @@ function runBookkeeping(r: Row, now: string) {
   };
 }
 
-export function flowRunJson(r: Row, now: string) {
+export function flowRunJson(row: Row, now: string) {
+  const r = row as unknown as FlowRunRow;
   return {
     id: r.id,
     created: r.created,
@@ -74,7 +128,7 @@ export function flowRunJson(r: Row, now: string) {
       pause_keys: [],
       resuming: false,
       retry_type: null,
-      ...(r.empirical_policy as object),
+      ...r.empirical_policy,
     },
     tags: r.tags,
     labels: r.labels,
@@ -89,12 +143,13 @@ export function flowRunJson(r: Row, now: string) {
     created_by: r.created_by ?? null,
     work_pool_id: null,
     work_pool_name: null,
-    state: stateOf(r),
+    state: stateOf(row),
     job_variables: r.job_variables ?? {},
   };
 }
 
-export function taskRunJson(r: Row, now: string) {
+export function taskRunJson(row: Row, now: string) {
+  const r = row as unknown as TaskRunRow;
   return {
     id: r.id,
     created: r.created,
@@ -112,7 +167,7 @@ export function taskRunJson(r: Row, now: string) {
       retries: 0,
       retry_delay: 0,
       retry_jitter_factor: null,
-      ...(r.empirical_policy as object),
+      ...r.empirical_policy,
     },
     tags: r.tags,
     labels: r.labels,
@@ -123,7 +178,7 @@ export function taskRunJson(r: Row, now: string) {
     run_count: r.run_count,
     flow_run_run_count: r.flow_run_run_count,
     ...runBookkeeping(r, now),
-    state: stateOf(r),
+    state: stateOf(row),
   };
 }
 

@@ -50,7 +50,7 @@ export function flowPages(deps: UiDeps) {
       return html(
         <FlowPage
           flow={flow}
-          runs={runs.map((r) => ({ ...r, flowName: flow.name })) as never}
+          runs={runs.map((r) => ({ ...r, flowName: flow.name }))}
           history={history}
           runCount={runCount}
           csrfToken={csrf.token}

@@ -40,15 +40,12 @@ export function runPages(deps: UiDeps) {
 
   /** Adds flow names to runs with one query. */
   async function withFlowNames(runs: FlowRunJson[]) {
-    const ids = [...new Set(runs.map((r) => r.flow_id as string))];
+    const ids = [...new Set(runs.map((r) => r.flow_id))];
     const flows = ids.length
       ? await stores.flows.filter({ flows: { id: { any_: ids } } }, { limit: ids.length, offset: 0 })
       : [];
     const names = new Map(flows.map((f) => [f.id, f.name]));
-    return runs.map((r) => ({
-      ...(r as never as Record<string, unknown>),
-      flowName: names.get(r.flow_id as string) ?? null,
-    })) as never[];
+    return runs.map((r) => ({ ...r, flowName: names.get(r.flow_id) ?? null }));
   }
 
   // The dashboard forces its transitions, as Prefect's UI does.
@@ -117,7 +114,7 @@ export function runPages(deps: UiDeps) {
     const run = await stores.flowRuns.get(id);
     if (!run) throw new AppError("not_found", "Flow run not found");
     const [flow, states, tasks, subflowParents, logs] = await Promise.all([
-      stores.flows.get(run.flow_id as string),
+      stores.flows.get(run.flow_id),
       stores.flowRuns.states(id),
       stores.taskRuns.filter(
         { task_runs: { flow_run_id: { any_: [id] } } },
@@ -130,15 +127,15 @@ export function runPages(deps: UiDeps) {
       runLogs(id, level),
     ]);
     return {
-      run: run as never,
+      run,
       flowName: flow?.name ?? "unknown flow",
-      states: states as never,
-      tasks: tasks as never,
+      states,
+      tasks,
       subflows: await withFlowNames(subflowParents),
-      logs: logs.slice(0, LOG_LIMIT) as never,
+      logs: logs.slice(0, LOG_LIMIT),
       logsTruncated: logs.length > LOG_LIMIT,
       level,
-      live: !isTerminal(run.state_type as StateType),
+      live: !isTerminal(run.state_type),
       stateTypes: [...STATE_TYPES],
       csrfToken: csrf.token,
       ...extra,
@@ -243,9 +240,9 @@ export function runPages(deps: UiDeps) {
         return html(
           <Logs
             runId={id}
-            logs={logs.slice(0, LOG_LIMIT) as never}
+            logs={logs.slice(0, LOG_LIMIT)}
             level={level}
-            live={!isTerminal(run.state_type as StateType)}
+            live={!isTerminal(run.state_type)}
             truncated={logs.length > LOG_LIMIT}
           />,
         );
@@ -317,15 +314,10 @@ export function runPages(deps: UiDeps) {
         if (!task) throw new AppError("not_found", "Task run not found");
         const [states, flowRun] = await Promise.all([
           stores.taskRuns.states(params.id),
-          task.flow_run_id ? stores.flowRuns.get(task.flow_run_id as string) : null,
+          task.flow_run_id ? stores.flowRuns.get(task.flow_run_id) : null,
         ]);
         return html(
-          <TaskRunPage
-            task={task as never}
-            flowRunName={(flowRun?.name as string) ?? null}
-            states={states as never}
-            csrfToken={csrf.token}
-          />,
+          <TaskRunPage task={task} flowRunName={flowRun?.name ?? null} states={states} csrfToken={csrf.token} />,
         );
       })
   );
