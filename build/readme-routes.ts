@@ -10,6 +10,7 @@ import PREFECT_ROUTES from "../src/api/prefect-routes.json" with { type: "json" 
 import { migrateToHead } from "../src/db/migrator.ts";
 import { openDatabase } from "../src/db/open.ts";
 import { parseDatabaseUrl } from "../src/db/url.ts";
+import { defaultServerConfig } from "../src/settings/server-config.ts";
 
 export const README = resolve(import.meta.dir, "..", "README.md");
 const START = "<!-- not-implemented:start (build/readme-routes.ts writes this list) -->";
@@ -20,29 +21,7 @@ export async function notImplementedRoutes(): Promise<RouteRef[]> {
   const db = await openDatabase(parseDatabaseUrl("sqlite:///:memory:"));
   await migrateToHead(db);
   const app = createApp({
-    config: {
-      host: "127.0.0.1",
-      port: 4200,
-      authString: null,
-      csrfEnabled: false,
-      defaultLimit: 200,
-      uiEnabled: true,
-      logLevel: "WARNING",
-      databaseDisplay: "",
-      services: {
-        run: false,
-        enabled: {
-          CANCELLATION_CLEANUP: false,
-          EVENT_PERSISTER: false,
-          LATE_RUNS: false,
-          PAUSE_EXPIRATIONS: false,
-          TASK_RUN_RECORDER: false,
-        },
-        loopSeconds: { CANCELLATION_CLEANUP: 20, LATE_RUNS: 5, PAUSE_EXPIRATIONS: 5 },
-        lateRunsAfterSeconds: 15,
-        cancellingTimeoutSeconds: 300,
-      },
-    },
+    config: defaultServerConfig({ services: { ...defaultServerConfig().services, run: false } }),
     db,
     revision: null,
   });

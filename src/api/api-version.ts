@@ -1,5 +1,6 @@
 // The SDK sends X-PREFECT-API-VERSION on every request; Prefect answers 400 to a malformed or too-old one.
 import { Elysia } from "elysia";
+import { jsonResponse } from "../core/responses.ts";
 
 const MIN = [0, 8, 0];
 
@@ -8,8 +9,7 @@ export const apiVersionCheck = new Elysia({ name: "api.version-check" }).onReque
   // Empty counts as absent, as in Prefect (`if not x_prefect_api_version`).
   if (header === null || header.trim() === "") return;
   const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(header.trim());
-  const bad = (detail: string) =>
-    new Response(JSON.stringify({ detail }), { status: 400, headers: { "content-type": "application/json" } });
+  const bad = (detail: string) => jsonResponse({ detail }, 400);
   if (!m)
     return bad(`Invalid X-PREFECT-API-VERSION header format. Expected header in format 'x.y.z' but received ${header}`);
   const v = m.slice(1).map(Number);

@@ -4,6 +4,7 @@ import { Uuid } from "../schemas/common.ts";
 import { AppError, invalid } from "../core/errors.ts";
 import type { Page } from "../store/page.ts";
 import type { JsonObject } from "../core/json.ts";
+import { jsonResponse } from "../core/responses.ts";
 
 export { Int32, Uuid } from "../schemas/common.ts";
 export const IdParams = t.Object({ id: Uuid });
@@ -76,8 +77,7 @@ export function objectBody(body: unknown): Body {
 
 export const noContent = () => new Response(null, { status: 204 });
 
-export const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+export const json = jsonResponse;
 
 export function orNotFound<T>(value: T | null | undefined, what: string): T {
   if (value === null || value === undefined) throw new AppError("not_found", `${what} not found`);

@@ -8,14 +8,14 @@
 import { Elysia } from "elysia";
 import { invalid } from "../core/errors.ts";
 import { safeEqual } from "../core/safe-equal.ts";
+import { jsonResponse } from "../core/responses.ts";
 
 const TTL_MS = 3600_000;
 /** Far more SDK processes than one server sees in an hour, and about 2 MB of tokens at most. */
 export const MAX_TOKENS = 10_000;
 const MAX_CLIENT_LENGTH = 256;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (status: number, body: unknown) => jsonResponse(body, status);
 
 interface Entry {
   token: string;

@@ -9,8 +9,9 @@ import swaggerJs from "../../node_modules/swagger-ui-dist/swagger-ui-bundle.js" 
 import docsJs from "../../views/static/docs.js" with { type: "file" };
 import { PREFECT_COMPAT_VERSION, PREFECT_LITE_VERSION } from "../core/version.ts";
 import { type RouteRef, routeKey } from "./not-implemented.ts";
+import { type Asset, assetResponse } from "../core/responses.ts";
 
-const ASSETS = new Map([
+const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["swagger-ui.css", { path: swaggerCss, type: "text/css; charset=utf-8" }],
   ["swagger-ui-bundle.js", { path: swaggerJs, type: "text/javascript; charset=utf-8" }],
   ["docs.js", { path: docsJs, type: "text/javascript; charset=utf-8" }],
@@ -77,16 +78,6 @@ export function apiDocs(app: () => unknown, stubs: RouteRef[]) {
       Response.json((document ??= openApiDocument(app() as RoutedApp, exclude, stubKeys))),
     )
     .get("/api/docs", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }))
-    .get("/api/docs/assets/:file", ({ params }) => {
-      const f = ASSETS.get(params.file);
-      if (!f)
-        return new Response(JSON.stringify({ detail: "Not Found" }), {
-          status: 404,
-          headers: { "content-type": "application/json" },
-        });
-      return new Response(Bun.file(f.path), {
-        headers: { "content-type": f.type, "cache-control": "public, max-age=86400" },
-      });
-    })
+    .get("/api/docs/assets/:file", ({ params }) => assetResponse(ASSETS, params.file, 86_400))
     .get("/docs", () => Response.redirect("/api/docs", 307));
 }

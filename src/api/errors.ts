@@ -5,6 +5,7 @@ import { AppError, type ErrorKind, isFieldIssues } from "../core/errors.ts";
 import { log } from "../core/logger.ts";
 import { classifyDbError } from "../db/errors.ts";
 import { ErrorPage } from "../../views/pages/error.tsx";
+import { jsonResponse } from "../core/responses.ts";
 
 const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
@@ -22,7 +23,7 @@ const STATUS: Record<ErrorKind, number> = {
 };
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+  jsonResponse(body, status, headers);
 
 /** Prefect's request-validation body: FastAPI's error list wrapped by the server's handler. */
 export function validationResponse(detail: unknown[], requestBody: unknown = null): Response {

@@ -9,6 +9,7 @@
 // not exist yet), are retried after `retryDelayMs`, at most `maxAttempts` times, then dropped with a log
 // line — as Prefect's consumers do (5 attempts).
 import { errorText, log } from "../core/logger.ts";
+import type { EventBus, ReceivedEvent } from "../events/bus.ts";
 
 export interface BatcherOptions<T> {
   name: string;
@@ -128,5 +129,47 @@ export class Batcher<T> {
 
   private describe(item: T): string {
     return this.opts.describe ? this.opts.describe(item) : "an item";
+  }
+}
+
+/**
+ * A bus subscriber that writes what it keeps through a Batcher: the event persister and the task-run
+ * recorder. Listening is cheap (an enqueue); `keep` picks the events this writer wants.
+ */
+export class BatchingSubscriber {
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly bus: EventBus,
+    protected readonly batcher: Batcher<ReceivedEvent>,
+    private readonly keep: (events: ReceivedEvent[]) => ReceivedEvent[] = (events) => events,
+  ) {}
+
+  start(): void {
+    this.unsubscribe ??= this.bus.subscribe((events) => this.batcher.add(this.keep(events)));
+  }
+
+  /** Items not written yet: queued, being written, or waiting for a retry. */
+  get pending(): number {
+    return this.batcher.pending;
+  }
+
+  /** Writes everything received so far (items waiting for a retry are not waited for). */
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  detail(): string {
+    return `${this.batcher.pending} queued`;
+  }
+
+  lastError(): string | null {
+    return this.batcher.lastError;
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    await this.batcher.stop();
   }
 }

@@ -8,7 +8,7 @@
 // committing it), then dropped with a log line; that is what Prefect's insert failure + retries amount to.
 import type { Driver } from "../db/driver.ts";
 import { recordTaskRunEvents } from "../store/task-run-events.ts";
-import { Batcher } from "./batcher.ts";
+import { Batcher, BatchingSubscriber } from "./batcher.ts";
 import type { EventBus, ReceivedEvent } from "../events/bus.ts";
 import { log } from "../core/logger.ts";
 
@@ -23,56 +23,26 @@ export interface RecorderOptions {
 export const isClientTaskRunEvent = (e: ReceivedEvent): boolean =>
   e.event.startsWith("prefect.task-run") && e.resource["prefect.orchestration"] === "client";
 
-export class TaskRunRecorder {
-  private readonly batcher: Batcher<ReceivedEvent>;
-  private unsubscribe: (() => void) | null = null;
-
-  constructor(
-    private readonly bus: EventBus,
-    driver: Driver,
-    opts: RecorderOptions = {},
-  ) {
-    this.batcher = new Batcher({
-      name: "task-run recorder",
-      maxBatch: opts.maxBatch ?? 100,
-      intervalMs: opts.intervalMs ?? 50,
-      retryDelayMs: opts.retryDelayMs ?? 1000,
-      maxAttempts: opts.maxAttempts ?? 5,
-      write: async (batch) => {
-        const outcome = await recordTaskRunEvents(driver, batch);
-        for (const { event, reason } of outcome.rejected) {
-          log.warn(`task-run recorder: ignoring event ${event.id} (${event.event}): ${reason}`);
-        }
-        return outcome.deferred;
-      },
-      describe: (e) => `event ${e.id} (${e.event} for ${e.resource["prefect.resource.id"]})`,
-    });
-  }
-
-  start(): void {
-    this.unsubscribe ??= this.bus.subscribe((events) => this.batcher.add(events.filter(isClientTaskRunEvent)));
-  }
-
-  /** Records everything received so far (events waiting for their flow run are not waited for). */
-  flush(): Promise<void> {
-    return this.batcher.flush();
-  }
-
-  get pending(): number {
-    return this.batcher.pending;
-  }
-
-  detail(): string {
-    return `${this.batcher.pending} queued`;
-  }
-
-  lastError(): string | null {
-    return this.batcher.lastError;
-  }
-
-  async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    await this.batcher.stop();
+export class TaskRunRecorder extends BatchingSubscriber {
+  constructor(bus: EventBus, driver: Driver, opts: RecorderOptions = {}) {
+    super(
+      bus,
+      new Batcher({
+        name: "task-run recorder",
+        maxBatch: opts.maxBatch ?? 100,
+        intervalMs: opts.intervalMs ?? 50,
+        retryDelayMs: opts.retryDelayMs ?? 1000,
+        maxAttempts: opts.maxAttempts ?? 5,
+        write: async (batch) => {
+          const outcome = await recordTaskRunEvents(driver, batch);
+          for (const { event, reason } of outcome.rejected) {
+            log.warn(`task-run recorder: ignoring event ${event.id} (${event.event}): ${reason}`);
+          }
+          return outcome.deferred;
+        },
+        describe: (e) => `event ${e.id} (${e.event} for ${e.resource["prefect.resource.id"]})`,
+      }),
+      (events) => events.filter(isClientTaskRunEvent),
+    );
   }
 }

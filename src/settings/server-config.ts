@@ -1,5 +1,6 @@
 // The part of the settings the server needs (HTTP, dashboard, services), resolved once at start-up into
 // a plain object that the composition root hands to each part.
+import { findSetting } from "./registry.ts";
 import type { Settings } from "./sources.ts";
 
 /** Prefect's keys for the services prefect-lite has: PREFECT_SERVER_SERVICES_<KEY>_…. */
@@ -69,6 +70,32 @@ export function serverConfigFrom(
     logLevel: settings.get<string>("PREFECT_SERVER_LOGGING_LEVEL"),
     databaseDisplay,
     services: servicesConfigFrom(settings),
+    ...overrides,
+  };
+}
+
+/** The server config every setting's default gives, for an app built without settings (tests, build scripts). */
+export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const number = (name: string) => Number(findSetting(name)!.default);
+  const key = (k: string, suffix: string) => `PREFECT_SERVER_SERVICES_${k}_${suffix}`;
+  return {
+    host: "127.0.0.1",
+    port: number("PREFECT_SERVER_API_PORT"),
+    authString: null,
+    csrfEnabled: false,
+    defaultLimit: number("PREFECT_SERVER_API_DEFAULT_LIMIT"),
+    uiEnabled: true,
+    logLevel: "WARNING",
+    databaseDisplay: "sqlite (in memory)",
+    services: {
+      run: true,
+      enabled: Object.fromEntries(SERVICE_KEYS.map((k) => [k, true])) as ServicesConfig["enabled"],
+      loopSeconds: Object.fromEntries(
+        LOOP_KEYS.map((k) => [k, number(key(k, "LOOP_SECONDS"))]),
+      ) as ServicesConfig["loopSeconds"],
+      lateRunsAfterSeconds: number("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS"),
+      cancellingTimeoutSeconds: number("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS"),
+    },
     ...overrides,
   };
 }

@@ -9,21 +9,12 @@ import { flowPages } from "./flows.tsx";
 import { html } from "./html.ts";
 import { runPages } from "./runs.tsx";
 import { STATIC_FILES } from "./static.ts";
+import { assetResponse } from "../core/responses.ts";
 
 export function dashboard(deps: UiDeps) {
   const { host, port } = deps.config;
   const apiUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}/api`;
-  const app = new Elysia({ name: "ui" }).get("/static/:file", ({ params }) => {
-    const f = STATIC_FILES.get(params.file);
-    if (!f)
-      return new Response(JSON.stringify({ detail: "Not Found" }), {
-        status: 404,
-        headers: { "content-type": "application/json" },
-      });
-    return new Response(Bun.file(f.path), {
-      headers: { "content-type": f.type, "cache-control": "public, max-age=3600" },
-    });
-  });
+  const app = new Elysia({ name: "ui" }).get("/static/:file", ({ params }) => assetResponse(STATIC_FILES, params.file));
   if (!deps.config.uiEnabled) return app;
   return app
     .get("/settings", () =>

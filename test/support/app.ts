@@ -1,6 +1,6 @@
 // Builds the real app over a real database for `app.handle` tests: no mocks of our own parts.
 import { createApp } from "../../src/api/app.ts";
-import type { ServerConfig } from "../../src/settings/server-config.ts";
+import { defaultServerConfig, type ServerConfig } from "../../src/settings/server-config.ts";
 import { migrateToHead } from "../../src/db/migrator.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { revisionsFor } from "../../src/db/revisions.ts";
@@ -11,29 +11,7 @@ const headLabel = () => {
   return `${head.id}_${head.name}`;
 };
 
-export const baseConfig: ServerConfig = {
-  host: "127.0.0.1",
-  port: 4200,
-  authString: null,
-  csrfEnabled: false,
-  defaultLimit: 200,
-  uiEnabled: true,
-  logLevel: "WARNING",
-  databaseDisplay: "sqlite (in memory)",
-  services: {
-    run: true,
-    enabled: {
-      CANCELLATION_CLEANUP: true,
-      EVENT_PERSISTER: true,
-      LATE_RUNS: true,
-      PAUSE_EXPIRATIONS: true,
-      TASK_RUN_RECORDER: true,
-    },
-    loopSeconds: { CANCELLATION_CLEANUP: 20, LATE_RUNS: 5, PAUSE_EXPIRATIONS: 5 },
-    lateRunsAfterSeconds: 15,
-    cancellingTimeoutSeconds: 300,
-  },
-};
+export const baseConfig: ServerConfig = defaultServerConfig();
 
 export async function testApp(overrides: Partial<ServerConfig> = {}, url = "sqlite:///:memory:") {
   const db = await openDatabase(parseDatabaseUrl(url));
