@@ -34,3 +34,35 @@ test("busy and deadlock codes are retryable (503)", () => {
   expect(classifyDbError({ code: "40P01" })?.kind).toBe("unavailable");
   expect(classifyDbError({ code: "40001" })?.kind).toBe("unavailable");
 });
+
+test("a full disk is retryable; a request too large for the database is the client's (422)", () => {
+  // PostgreSQL's disk_full and out_of_memory, and what SQLite reports for a full disk.
+  for (const code of ["53100", "53200", "SQLITE_FULL", "SQLITE_IOERR_WRITE"])
+    expect(classifyDbError({ code })?.kind).toBe("unavailable");
+  for (const code of ["54000", "MAX_PARAMETERS_EXCEEDED", "SQLITE_TOOBIG"])
+    expect(classifyDbError({ code })?.kind).toBe("invalid");
+  expect(classifyDbError({ code: "SQLITE_ERROR", message: "too many SQL variables" })?.kind).toBe("invalid");
+  expect(classifyDbError({ code: "SQLITE_ERROR", message: "no such table: x" })).toBeNull();
+});
+
+test.if(!!process.env.TEST_PG_URL || !!process.env.CI)(
+  "PostgreSQL's own refusals of oversized input are 422s, read from the real errors",
+  async () => {
+    const { freshPgUrl } = await import("../support/databases.ts");
+    const db = await openDatabase(parseDatabaseUrl(await freshPgUrl("errs")));
+    if (db.dialect !== "pg") throw new Error("expected PostgreSQL");
+    try {
+      await db.sql.unsafe("CREATE TABLE t (v text PRIMARY KEY)");
+      const random = Buffer.from(crypto.getRandomValues(new Uint8Array(4000))).toString("hex");
+      const big = await db.sql.unsafe("INSERT INTO t VALUES ($1)", [random]).catch((e) => e);
+      expect(classifyDbError(big)?.kind).toBe("invalid");
+      const params = Array.from({ length: 70_000 }, (_, i) => i);
+      const many = await db.sql
+        .unsafe(`SELECT 1 WHERE 1 IN (${params.map((_, i) => `$${i + 1}`).join(",")})`, params)
+        .catch((e) => e);
+      expect(classifyDbError(many)?.kind).toBe("invalid");
+    } finally {
+      await db.close();
+    }
+  },
+);
