@@ -1,4 +1,4 @@
-// Models of the run fields the SDK reads back into its own typed models (prefect/client/schemas/objects.py).
+// Models of the run fields the SDK reads back into its own typed models (the client's FlowRun, TaskRun).
 // Every way such a field arrives checks it with these: the API's request models (api/run-models.ts) and
 // the task-run recorder, which takes the same fields from events (store/task-run-events.ts). A value
 // stored unchecked would make the SDK's read_flows()/read_flow_runs()/read_task_runs() raise for every
@@ -15,7 +15,7 @@ export const Labels = Nullable(t.Record(t.String(), t.Union([t.Boolean(), t.Numb
 const Int = t.Integer();
 const opt = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Optional(Nullable(s));
 
-/** FlowRunPolicy (prefect/client/schemas/objects.py). */
+/** The SDK's FlowRunPolicy. */
 export const FlowRunPolicy = t.Object(
   {
     // The deprecated max_retries and retry_delay_seconds have defaults and are never null.

@@ -1,4 +1,4 @@
-// CancellationCleanup (prefect/server/services/cancellation_cleanup.py), three sweeps each run:
+// Prefect's CancellationCleanup service, three sweeps each run:
 //   - a run that stayed Cancelling longer than …_CANCELLING_TIMEOUT_SECONDS (its process ignored the
 //     cancel, or there was none) is marked Cancelled;
 //   - the unfinished task runs of a run cancelled in the last day are cancelled (forced);

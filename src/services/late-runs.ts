@@ -1,4 +1,4 @@
-// MarkLateRuns (prefect/server/services/late_runs.py): a run still Scheduled once its start is more
+// Prefect's MarkLateRuns service: a run still Scheduled once its start is more
 // than PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS past becomes Late, through MarkLateRunsPolicy
 // (which marks only runs that are still waiting, and only once).
 import { addSeconds, nowTimestamp } from "../core/time.ts";

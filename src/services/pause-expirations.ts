@@ -1,4 +1,4 @@
-// FailExpiredPauses (prefect/server/services/pause_expirations.py): a paused run whose pause timeout
+// Prefect's FailExpiredPauses service: a paused run whose pause timeout
 // has passed is failed with Prefect's message, forced (nothing is left to resume it).
 import { compareTimestamps, nowTimestamp } from "../core/time.ts";
 import type { Transitions } from "../orchestration/transitions.ts";

@@ -278,7 +278,7 @@ export const SETTINGS: readonly SettingDef[] = [
     description: "Accepted for compatibility; prefect-lite sends no telemetry.",
   }),
 
-  // Server: background services, with Prefect's names and defaults (prefect/settings/models/server/services.py).
+  // Server: background services, with the names and defaults of Prefect's services settings.
   ...service(
     "CANCELLATION_CLEANUP",
     "Cancel the task runs and subflows of cancelled runs, and end runs stuck in Cancelling.",
