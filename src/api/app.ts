@@ -74,20 +74,19 @@ export function createApp(deps: AppDeps) {
     persister: events.services.persister,
     recorder: events.services.recorder,
   });
+  const stubs = notImplemented(api.routes);
+  // Parts that need the finished app read it late: auth the WebSocket routes it ended up with (they
+  // may defer to their handshake), the docs its routes (on the first request for the document).
+  let built: { routes: Array<{ method: string; path: string }> } | null = null;
+  let socketPaths: ReadonlySet<string> | null = null;
   // normalize: false, or Elysia would coerce a string or an array sent where an object belongs into an
   // object instead of answering 422.
-  // Read once the app is built: every WebSocket route it ended up with may defer auth to its handshake.
-  let socketPaths: ReadonlySet<string> | null = null;
-  const routes: { routes: Array<{ method: string; path: string }> } = { routes: [] };
-  const stubs = notImplemented(api.routes);
-  // The OpenAPI document is made from the finished app, on its first request.
-  let built: unknown = null;
   const app = new Elysia({ normalize: false })
     .use(errors)
     .use(accessLog)
     .use(securityHeaders)
     .use(sameOrigin)
-    .use(basicAuth(deps.config.authString, () => (socketPaths ??= socketPathsOf(routes))))
+    .use(basicAuth(deps.config.authString, () => (socketPaths ??= socketPathsOf(built ?? { routes: [] }))))
     .use(apiVersionCheck)
     .use(api)
     .use(stubs)
@@ -103,7 +102,6 @@ export function createApp(deps: AppDeps) {
         services: () => services.statuses(),
       }),
     );
-  routes.routes = app.routes;
   built = app;
   return Object.assign(app, {
     events,
