@@ -1,10 +1,10 @@
 // /api/flows: upsert by name, read, filter, count, paginate, update, delete.
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import type { FlowsStore } from "../store/flows.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import { checkName, IdParams, json, noContent, orNotFound } from "./common.ts";
 import { listRoutes } from "./list-routes.ts";
-import { Labels } from "../schemas/runs.ts";
+import { FlowCreateModel, FlowUpdateModel } from "../schemas/flows.ts";
 
 export function flowsApi(deps: { flows: FlowsStore; maxLimit: number }) {
   const { flows, maxLimit } = deps;
@@ -19,12 +19,7 @@ export function flowsApi(deps: { flows: FlowsStore; maxLimit: number }) {
         });
         return json(flow, created ? 201 : 200);
       },
-      {
-        body: t.Object(
-          { name: t.String({ minLength: 1 }), tags: t.Optional(t.Array(t.String())), labels: t.Optional(Labels) },
-          { additionalProperties: true },
-        ),
-      },
+      { body: FlowCreateModel },
     )
     .get("/:id", async ({ params }) => orNotFound(await flows.get(params.id), "Flow"), { params: IdParams })
     .get("/name/:name", async ({ params }) => orNotFound(await flows.getByName(params.name), "Flow"))
@@ -39,10 +34,7 @@ export function flowsApi(deps: { flows: FlowsStore; maxLimit: number }) {
       },
       {
         params: IdParams,
-        body: t.Object(
-          { tags: t.Optional(t.Array(t.String())), labels: t.Optional(Labels) },
-          { additionalProperties: true },
-        ),
+        body: FlowUpdateModel,
       },
     )
     .delete(

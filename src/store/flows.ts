@@ -4,6 +4,7 @@ import type { Driver, Op } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { nowTimestamp } from "../core/time.ts";
 import { flowWhere, orderBy } from "./filters.ts";
+import type { FlowCreate, FlowUpdate } from "../schemas/flows.ts";
 import type { FilterBody, Page } from "./page.ts";
 import { fragmentsFor, list } from "./sql.ts";
 
@@ -16,11 +17,7 @@ export interface Flow {
   labels: Record<string, unknown>;
 }
 
-export interface FlowCreate {
-  name: string;
-  tags?: string[];
-  labels?: Record<string, unknown>;
-}
+export type { FlowCreate, FlowUpdate };
 
 const COLUMNS = sql`flow.id, flow.created, flow.updated, flow.name, flow.tags, flow.labels`;
 
@@ -71,7 +68,7 @@ export function flowsStore(driver: Driver) {
     },
 
     /** Only tags and labels can change; returns false when the flow does not exist. */
-    update(id: string, patch: { tags?: string[]; labels?: Record<string, unknown> }): Promise<boolean> {
+    update(id: string, patch: FlowUpdate): Promise<boolean> {
       return driver.tx(function* () {
         const sets = [sql`updated = ${nowTimestamp()}`];
         if (patch.tags) sets.push(sql`tags = ${d.json(patch.tags)}`);
