@@ -10,7 +10,7 @@ import type { Database, Statement } from "bun:sqlite";
 import type { SQL } from "drizzle-orm";
 import { compile } from "./compile.ts";
 import type { DbHandle } from "./open.ts";
-import { decodeRow } from "./rows.ts";
+import { decodeRow, type RowCodec } from "./rows.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -18,6 +18,8 @@ export interface Stmt {
   sql: SQL;
   /** rows: every row; row: the first row or undefined; exec: no rows, the number of rows changed. */
   mode: "rows" | "row" | "exec";
+  /** How the row's columns decode (db/rows.ts); by any table's column names when absent. */
+  codec?: RowCodec;
 }
 
 /**
@@ -26,12 +28,12 @@ export interface Stmt {
  * undefined), or the number of rows changed. The type says what the SELECT list holds; the driver has
  * already decoded each column (db/rows.ts).
  */
-export function* rows<T = Row>(sql: SQL): Op<T[]> {
-  return (yield { sql, mode: "rows" }) as T[];
+export function* rows<T = Row>(sql: SQL, codec?: RowCodec): Op<T[]> {
+  return (yield { sql, mode: "rows", codec }) as T[];
 }
 
-export function* row<T = Row>(sql: SQL): Op<T | undefined> {
-  return (yield { sql, mode: "row" }) as T | undefined;
+export function* row<T = Row>(sql: SQL, codec?: RowCodec): Op<T | undefined> {
+  return (yield { sql, mode: "row", codec }) as T | undefined;
 }
 
 export function* exec(sql: SQL): Op<number> {
@@ -88,9 +90,9 @@ function sqliteDriver(db: Extract<DbHandle, { dialect: "sqlite" }>): Driver {
     if (s.mode === "exec") return stmt.run(...params).changes;
     if (s.mode === "row") {
       const r = stmt.get(...params) as Row | null;
-      return r ? decodeRow(r, "sqlite") : undefined;
+      return r ? decodeRow(r, "sqlite", s.codec) : undefined;
     }
-    return (stmt.all(...params) as Row[]).map((r) => decodeRow(r, "sqlite"));
+    return (stmt.all(...params) as Row[]).map((r) => decodeRow(r, "sqlite", s.codec));
   };
   const drive = <T>(op: () => Op<T>): T => {
     const g = op();
@@ -201,8 +203,8 @@ function pgDriver(db: Extract<DbHandle, { dialect: "pg" }>): Driver {
     const q = compile(s.sql, "pg");
     const result = await runner.unsafe(q.sql, q.params as unknown[], { prepare: true });
     if (s.mode === "exec") return result.count;
-    if (s.mode === "row") return result[0] ? decodeRow(result[0], "pg") : undefined;
-    return result.map((r) => decodeRow(r, "pg"));
+    if (s.mode === "row") return result[0] ? decodeRow(result[0], "pg", s.codec) : undefined;
+    return result.map((r) => decodeRow(r, "pg", s.codec));
   };
   const drive = async <T>(runner: Runner, op: () => Op<T>): Promise<T> => {
     const g = op();

@@ -14,6 +14,7 @@ import { runSlug } from "./slugs.ts";
 import { fragmentsFor, list, raw, type Fragments } from "./sql.ts";
 
 import type { FlowRunCreate, FlowRunUpdate } from "../schemas/runs.ts";
+import { TABLE_CODECS } from "../db/rows.ts";
 
 export type { FlowRunCreate, FlowRunUpdate };
 
@@ -26,7 +27,7 @@ export interface TransitionOutcome extends SetStateOutcome {
   flowName: string | null;
 }
 
-const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("flow_run");
+const { columns: RUN_COLUMNS, from: RUN_FROM, codec: RUN_CODEC } = runSelect("flow_run");
 
 // Runs in any of several states, sorted: SQLite reads every run in those states and sorts them (0.75 s
 // for two common states at a million runs) rather than walk the sort's index, statistics or not. Each
@@ -51,7 +52,7 @@ export function flowRunsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
 
   function* readRun(id: string, now: string): Op<FlowRunJson | null> {
-    const r = yield* row<Row>(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id = ${id}`);
+    const r = yield* row<Row>(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id = ${id}`, RUN_CODEC);
     return r ? flowRunJson(r, now) : null;
   }
 
@@ -100,6 +101,7 @@ export function flowRunsStore(driver: Driver) {
         if (!inserted) {
           const existing = (yield* row<Row>(
             sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.flow_id = ${input.flow_id} AND flow_run.idempotency_key = ${input.idempotency_key ?? null}`,
+            RUN_CODEC,
           ))!;
           return { created: false, run: flowRunJson(existing, now), transition: null };
         }
@@ -117,9 +119,12 @@ export function flowRunsStore(driver: Driver) {
       return driver.read(function* () {
         const now = nowTimestamp();
         const order = orderBy("flow_run", page.sort, "ID_DESC");
-        const rs = yield* rows<Row>(sql`
+        const rs = yield* rows<Row>(
+          sql`
           SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE ${pageWhere(body, page, order, d)}
-          ORDER BY ${order} LIMIT ${page.limit} OFFSET ${page.offset}`);
+          ORDER BY ${order} LIMIT ${page.limit} OFFSET ${page.offset}`,
+          RUN_CODEC,
+        );
         return rs.map((r) => flowRunJson(r, now));
       });
     },
@@ -198,6 +203,7 @@ export function flowRunsStore(driver: Driver) {
       return driver.read(function* () {
         const rs = yield* rows<Row>(
           sql`SELECT * FROM flow_run_state WHERE flow_run_id = ${flowRunId} ORDER BY timestamp ASC`,
+          TABLE_CODECS.flow_run_state,
         );
         return rs.map(stateJson);
       });
@@ -205,7 +211,7 @@ export function flowRunsStore(driver: Driver) {
 
     state(stateId: string) {
       return driver.read(function* () {
-        const r = yield* row<Row>(sql`SELECT * FROM flow_run_state WHERE id = ${stateId}`);
+        const r = yield* row<Row>(sql`SELECT * FROM flow_run_state WHERE id = ${stateId}`, TABLE_CODECS.flow_run_state);
         return r ? stateJson(r) : null;
       });
     },

@@ -7,6 +7,7 @@ import { flowWhere, orderBy } from "./filters.ts";
 import type { FlowCreate, FlowUpdate } from "../schemas/flows.ts";
 import type { FilterBody, Page } from "./page.ts";
 import { fragmentsFor, list } from "./sql.ts";
+import { TABLE_CODECS } from "../db/rows.ts";
 
 export interface Flow {
   id: string;
@@ -20,12 +21,13 @@ export interface Flow {
 export type { FlowCreate, FlowUpdate };
 
 const COLUMNS = sql`flow.id, flow.created, flow.updated, flow.name, flow.tags, flow.labels`;
+const FLOW = TABLE_CODECS.flow;
 
 export function flowsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
 
   function* getOp(id: string): Op<Flow | null> {
-    return (yield* row<Flow>(sql`SELECT ${COLUMNS} FROM flow WHERE flow.id = ${id}`)) ?? null;
+    return (yield* row<Flow>(sql`SELECT ${COLUMNS} FROM flow WHERE flow.id = ${id}`, FLOW)) ?? null;
   }
 
   return {
@@ -39,7 +41,7 @@ export function flowsStore(driver: Driver) {
           ON CONFLICT (name) DO NOTHING
           RETURNING ${COLUMNS}`);
         if (inserted) return { flow: inserted, created: true };
-        const existing = (yield* row<Flow>(sql`SELECT ${COLUMNS} FROM flow WHERE flow.name = ${input.name}`))!;
+        const existing = (yield* row<Flow>(sql`SELECT ${COLUMNS} FROM flow WHERE flow.name = ${input.name}`, FLOW))!;
         return { flow: existing, created: false };
       });
     },
@@ -48,7 +50,7 @@ export function flowsStore(driver: Driver) {
 
     getByName(name: string): Promise<Flow | null> {
       return driver.read(function* () {
-        return (yield* row<Flow>(sql`SELECT ${COLUMNS} FROM flow WHERE flow.name = ${name}`)) ?? null;
+        return (yield* row<Flow>(sql`SELECT ${COLUMNS} FROM flow WHERE flow.name = ${name}`, FLOW)) ?? null;
       });
     },
 

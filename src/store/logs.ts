@@ -6,6 +6,7 @@ import { nowTimestamp } from "../core/time.ts";
 import { logWhere, orderBy } from "./filters.ts";
 import type { FilterBody, Page } from "./page.ts";
 import { fragmentsFor } from "./sql.ts";
+import { TABLE_CODECS } from "../db/rows.ts";
 
 export interface Log {
   id: string;
@@ -64,9 +65,12 @@ export function logsStore(driver: Driver) {
 
     filter(body: FilterBody, page: Page): Promise<Log[]> {
       return driver.read(function* () {
-        return yield* rows<Log>(sql`
+        return yield* rows<Log>(
+          sql`
           SELECT ${COLUMNS} FROM log WHERE ${logWhere(body, d)}
-          ORDER BY ${orderBy("log", page.sort, "TIMESTAMP_ASC")} LIMIT ${page.limit} OFFSET ${page.offset}`);
+          ORDER BY ${orderBy("log", page.sort, "TIMESTAMP_ASC")} LIMIT ${page.limit} OFFSET ${page.offset}`,
+          TABLE_CODECS.log,
+        );
       });
     },
   };

@@ -47,7 +47,7 @@ export interface RunListPage {
   last: Cursor | null;
 }
 
-const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("flow_run");
+const { columns: RUN_COLUMNS, from: RUN_FROM, codec: RUN_CODEC } = runSelect("flow_run");
 /** A window holding at least this many runs is walked in sort order instead of sorted (SQLite). */
 const LARGE_WINDOW = 20_000;
 const DEFAULT_SORT = "EXPECTED_START_TIME_DESC";
@@ -142,6 +142,7 @@ export function runListStore(driver: Driver) {
     if (ids.length) {
       for (const r of yield* rows<Row>(
         sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id IN (${list(ids.map((r) => r.id))})`,
+        RUN_CODEC,
       ))
         byId.set(r.id as string, r);
     }

@@ -3,6 +3,8 @@
 // back in one row.
 import { sql } from "../db/sql-tag.ts";
 import type { Row } from "../db/driver.ts";
+import { rowCodec } from "../db/rows.ts";
+import * as tables from "../db/schema/pg.ts";
 import { estimatedRunTime, estimatedStartTimeDelta, type State, type StateType } from "../orchestration/index.ts";
 import { raw } from "./sql.ts";
 
@@ -19,8 +21,15 @@ export function runSelect(kind: "flow_run" | "task_run", columns = `${kind}.*`) 
   return {
     columns: raw(`${columns}, ${STATE_JOIN_COLUMNS}`),
     from: sql`${raw(kind)} LEFT JOIN ${raw(state)} st ON st.id = ${raw(kind)}.state_id`,
+    /** The run table's columns and the state's under their state_* names. */
+    codec: RUN_CODECS[kind],
   };
 }
+
+const RUN_CODECS = {
+  flow_run: rowCodec(tables.flowRun, [tables.flowRunState, "state_"]),
+  task_run: rowCodec(tables.taskRun, [tables.taskRunState, "state_"]),
+};
 
 /** The run's current state, from its state_* bookkeeping columns and those runSelect() joins. */
 export function stateOf(r: Row): State | null {

@@ -11,16 +11,17 @@ import { runSelect, stateJson, taskRunJson, type TaskRunJson } from "./run-shape
 import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
 import type { TaskRunCreate } from "../schemas/runs.ts";
 import { fragmentsFor } from "./sql.ts";
+import { TABLE_CODECS } from "../db/rows.ts";
 
 export type { TaskRunCreate };
 
-const { columns: RUN_COLUMNS, from: RUN_FROM } = runSelect("task_run");
+const { columns: RUN_COLUMNS, from: RUN_FROM, codec: RUN_CODEC } = runSelect("task_run");
 
 export function taskRunsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
 
   function* readRun(id: string, now: string): Op<TaskRunJson | null> {
-    const r = yield* row<Row>(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE task_run.id = ${id}`);
+    const r = yield* row<Row>(sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE task_run.id = ${id}`, RUN_CODEC);
     return r ? taskRunJson(r, now) : null;
   }
 
@@ -58,9 +59,12 @@ export function taskRunsStore(driver: Driver) {
     filter(body: FilterBody, page: Page): Promise<TaskRunJson[]> {
       return driver.read(function* () {
         const now = nowTimestamp();
-        const rs = yield* rows<Row>(sql`
+        const rs = yield* rows<Row>(
+          sql`
           SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE ${taskRunWhere(body, d)}
-          ORDER BY ${orderBy("task_run", page.sort, "ID_DESC")} LIMIT ${page.limit} OFFSET ${page.offset}`);
+          ORDER BY ${orderBy("task_run", page.sort, "ID_DESC")} LIMIT ${page.limit} OFFSET ${page.offset}`,
+          RUN_CODEC,
+        );
         return rs.map((r) => taskRunJson(r, now));
       });
     },
@@ -105,6 +109,7 @@ export function taskRunsStore(driver: Driver) {
       return driver.read(function* () {
         const rs = yield* rows<Row>(
           sql`SELECT * FROM task_run_state WHERE task_run_id = ${taskRunId} ORDER BY timestamp ASC`,
+          TABLE_CODECS.task_run_state,
         );
         return rs.map(stateJson);
       });
@@ -112,7 +117,7 @@ export function taskRunsStore(driver: Driver) {
 
     state(stateId: string) {
       return driver.read(function* () {
-        const r = yield* row<Row>(sql`SELECT * FROM task_run_state WHERE id = ${stateId}`);
+        const r = yield* row<Row>(sql`SELECT * FROM task_run_state WHERE id = ${stateId}`, TABLE_CODECS.task_run_state);
         return r ? stateJson(r) : null;
       });
     },
