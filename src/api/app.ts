@@ -65,7 +65,10 @@ export function createApp(deps: AppDeps) {
     .use(taskRunsApi({ taskRuns: stores.taskRuns, transitions: runTransitions, maxLimit }))
     .use(concurrencyLeasesApi())
     .use(events.api);
+  // Requests served, so the memory trim can tell a burst of load from a quiet spell.
+  let requests = 0;
   const services = createServices({
+    requests: () => requests,
     config: deps.config.services,
     db: deps.db,
     driver,
@@ -82,6 +85,7 @@ export function createApp(deps: AppDeps) {
   // normalize: false, or Elysia would coerce a string or an array sent where an object belongs into an
   // object instead of answering 422.
   const app = new Elysia({ normalize: false })
+    .onRequest(() => void requests++)
     .use(errors)
     .use(accessLog)
     .use(securityHeaders)

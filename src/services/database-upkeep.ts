@@ -1,8 +1,10 @@
 // prefect-lite's own upkeep of its database, run as services so the settings page shows them like the
 // rest: background WAL checkpoints and planner statistics for SQLite (db/checkpointer.ts,
-// db/planner-stats.ts), and folding PostgreSQL's per-hour run-count deltas (store/dashboard.ts). They
-// have no Prefect settings and run with --no-services too: the database needs them either way.
+// db/planner-stats.ts), folding PostgreSQL's per-hour run-count deltas (store/dashboard.ts), and giving
+// memory back after a burst of load (db/memory-trim.ts). They have no Prefect settings and run with
+// --no-services too: the server needs them either way.
 import { startCheckpointer } from "../db/checkpointer.ts";
+import { memoryTrimmer } from "../db/memory-trim.ts";
 import type { DbHandle } from "../db/open.ts";
 import { OPTIMIZE, OPTIMIZE_ON_OPEN, optimizePlanner } from "../db/planner-stats.ts";
 import type { DashboardStore } from "../store/dashboard.ts";
@@ -10,13 +12,28 @@ import { LoopService, RunningService, type Service } from "./service.ts";
 
 const HOURLY_FOLD_SECONDS = 10;
 const PLANNER_STATS_SECONDS = 3600;
+const MEMORY_TRIM_SECONDS = 10;
 
-export function databaseUpkeep(deps: { db: DbHandle; dashboard: DashboardStore }): Service[] {
+/** `requests` counts the requests served (api/app.ts); without it there is no memory trim. */
+export function databaseUpkeep(deps: { db: DbHandle; dashboard: DashboardStore; requests?: () => number }): Service[] {
   const { db } = deps;
   const upkeep = { settingKey: null, enabled: true, prefectService: false };
+  const trim = deps.requests ? memoryTrimmer(db, deps.requests) : null;
+  const memory = trim
+    ? [
+        new LoopService({
+          ...upkeep,
+          name: "Memory trim",
+          description: "Returns the page cache, garbage and freed pages to the system once load stops.",
+          loopSeconds: MEMORY_TRIM_SECONDS,
+          runOnce: async () => trim(),
+        }),
+      ]
+    : [];
   if (db.dialect === "pg") {
     // Readers sum deltas and folded rows alike, so a slow or failed fold only leaves more rows to sum.
     return [
+      ...memory,
       new LoopService({
         ...upkeep,
         name: "Hourly run counts",
@@ -39,7 +56,7 @@ export function databaseUpkeep(deps: { db: DbHandle; dashboard: DashboardStore }
     },
     onStop: () => optimizePlanner(db, OPTIMIZE),
   });
-  if (db.spec.memory) return [planner];
+  if (db.spec.memory) return [planner, ...memory];
   let stopThread: (() => Promise<void>) | null = null;
   const checkpointer = new RunningService(
     {
@@ -57,5 +74,5 @@ export function databaseUpkeep(deps: { db: DbHandle; dashboard: DashboardStore }
       },
     },
   );
-  return [planner, checkpointer];
+  return [planner, checkpointer, ...memory];
 }

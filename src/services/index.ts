@@ -26,6 +26,8 @@ export interface ServiceDeps {
   dashboard: DashboardStore;
   persister: EventPersister;
   recorder: TaskRunRecorder;
+  /** Requests served so far, for the memory trim (services/database-upkeep.ts). */
+  requests?: () => number;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -84,7 +86,7 @@ export function createServices(deps: ServiceDeps) {
     late,
     pauses,
     recorder,
-    ...databaseUpkeep({ db: deps.db, dashboard: deps.dashboard }),
+    ...databaseUpkeep({ db: deps.db, dashboard: deps.dashboard, requests: deps.requests }),
   ];
   return registry(all, config.run, { late, pauses, cancellations, persister, recorder });
 }

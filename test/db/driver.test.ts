@@ -24,6 +24,21 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
     await db.close();
   });
 
+  test("batches past the small batch cache (statements of more than 100 parameters) still run, early ones again too", async () => {
+    const db = await openDatabase(parseDatabaseUrl(await url()));
+    const driver = createDriver(db);
+    // 101 to 140 parameters: forty texts, more than the batch cache's sixteen.
+    const batch = (n: number) =>
+      driver.read(function* () {
+        const values = Array.from({ length: n }, (_, i) => storeSql`(${i})`);
+        const joined = values.reduce((a, b) => storeSql`${a}, ${b}`);
+        return (yield* row<{ n: number }>(storeSql`SELECT count(*) AS n FROM (VALUES ${joined}) AS v`))!;
+      });
+    for (let n = 101; n <= 140; n++) expect(Number((await batch(n)).n)).toBe(n);
+    expect(Number((await batch(101)).n)).toBe(101);
+    await db.close();
+  });
+
   test("a failing statement rolls the whole operation back", async () => {
     const db = await openDatabase(parseDatabaseUrl(await url()));
     const driver = createDriver(db);
