@@ -174,20 +174,7 @@ export function* setRunStateOp(
   return { result, snapshot: run, initial, nested };
 }
 
-const PATCHABLE = new Set([
-  "state_id",
-  "state_type",
-  "state_name",
-  "state_timestamp",
-  "start_time",
-  "end_time",
-  "total_run_time",
-  "expected_start_time",
-  "next_scheduled_start_time",
-  "run_count",
-  "empirical_policy",
-  "flow_run_run_count",
-]);
+const PATCHABLE = new Set([...BOOKKEEPING, "flow_run_run_count"]);
 
 export function* updateRun(table: string, runId: string, patch: RunPatch, now: string, d: Fragments): Op<void> {
   const sets: SQL[] = [];

@@ -28,7 +28,7 @@ import {
   type PgCluster,
   type ServerName,
 } from "./servers.ts";
-import { loadAvg, log, machine, ROOT } from "./util.ts";
+import { buildBinaryInto, loadAvg, log, machine, ROOT } from "./util.ts";
 
 const PARTS = ["startup", "api", "e2e", "scaling", "events"] as const;
 type Part = (typeof PARTS)[number];
@@ -94,15 +94,7 @@ if (values.bin) setLiteBin(resolve(values.bin));
 const outDir = resolve(values.out ?? join(ROOT, "test-output", "bench"));
 mkdirSync(outDir, { recursive: true });
 if (values.build) {
-  // Build into the output directory so a concurrent build of dist/ by someone else cannot interfere.
-  const binDir = join(outDir, "bin");
-  const r = Bun.spawnSync([process.execPath, "build/build.ts", "--outdir", binDir], {
-    cwd: ROOT,
-    stdout: "inherit",
-    stderr: "inherit",
-  });
-  if (r.exitCode !== 0) throw new Error("build failed");
-  setLiteBin(join(binDir, "prefect-lite"));
+  setLiteBin(buildBinaryInto(outDir));
 } else if (!existsSync(LITE_BIN)) {
   throw new Error(
     `${LITE_BIN} does not exist: build it (node_modules/.bin/bun build/build.ts) or pass --build / --bin`,

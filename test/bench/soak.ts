@@ -31,7 +31,7 @@ import {
   type PgCluster,
   type ServerName,
 } from "./servers.ts";
-import { cpuTreeSeconds, fmt, loadAvg, log, machine, percentile, ROOT, sleep } from "./util.ts";
+import { buildBinaryInto, cpuTreeSeconds, fmt, loadAvg, log, machine, percentile, ROOT, sleep } from "./util.ts";
 
 // ---------------------------------------------------------------------------------------------------
 // The load worker: a separate bun process, so the clients' heap and event loop are not the sampler's.
@@ -521,16 +521,8 @@ if (import.meta.main && !process.argv.includes("--worker")) {
   });
   const outDir = resolve(values.out ?? join(ROOT, "test-output", "bench"));
   mkdirSync(outDir, { recursive: true });
-  if (values.build) {
-    const binDir = join(outDir, "bin");
-    const r = Bun.spawnSync([process.execPath, "build/build.ts", "--outdir", binDir], {
-      cwd: ROOT,
-      stdout: "inherit",
-      stderr: "inherit",
-    });
-    if (r.exitCode !== 0) throw new Error("build failed");
-    setLiteBin(join(binDir, "prefect-lite"));
-  } else if (values.bin) setLiteBin(resolve(values.bin));
+  if (values.build) setLiteBin(buildBinaryInto(outDir));
+  else if (values.bin) setLiteBin(resolve(values.bin));
   const servers = values.servers!.split(",").map((x) => x.trim()) as ServerName[];
   for (const sv of servers)
     if (sv !== "lite-sqlite" && sv !== "lite-pg")

@@ -1,7 +1,7 @@
 // Small helpers shared by the benchmark modules: ports, statistics, /proc readings, logging.
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dir, "..", "..");
 
@@ -126,3 +126,18 @@ export function machine() {
 
 export const fmt = (x: number | null | undefined, digits = 1) =>
   x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
+
+/**
+ * Builds the binary into `outDir`/bin (not dist/, so a concurrent build of dist/ by someone else cannot
+ * interfere) and returns its path.
+ */
+export function buildBinaryInto(outDir: string): string {
+  const binDir = join(outDir, "bin");
+  const r = Bun.spawnSync([process.execPath, "build/build.ts", "--outdir", binDir], {
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  if (r.exitCode !== 0) throw new Error("build failed");
+  return join(binDir, "prefect-lite");
+}
