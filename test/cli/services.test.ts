@@ -78,6 +78,34 @@ describe("services in the running server", () => {
     expect(await serviceRow("CancellationCleanup")).toContain('<td class="service-state">running</td>');
   });
 
+  test("each service's _ENABLED=false switches it off, and only it", async () => {
+    const names: Record<string, string> = {
+      CANCELLATION_CLEANUP: "CancellationCleanup",
+      EVENT_PERSISTER: "EventPersister",
+      LATE_RUNS: "MarkLateRuns",
+      PAUSE_EXPIRATIONS: "FailExpiredPauses",
+      TASK_RUN_RECORDER: "TaskRunRecorder",
+    };
+    for (const [key, name] of Object.entries(names)) {
+      server = await startServer({
+        PREFECT_HOME: tempHome(),
+        PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:",
+        [`PREFECT_SERVER_SERVICES_${key}_ENABLED`]: "false",
+      });
+      for (const other of Object.values(names)) {
+        const expected = other === name ? "disabled by its setting" : "running";
+        expect({
+          off: key,
+          other,
+          row: (await serviceRow(other)).includes(`<td class="service-state">${expected}</td>`),
+        }).toEqual({ off: key, other, row: true });
+      }
+      server.proc.kill("SIGTERM");
+      await server.proc.exited;
+      server = null;
+    }
+  });
+
   test("--no-services: Prefect's services are off (events are not stored, no run turns Late); upkeep runs", async () => {
     const home = tempHome();
     server = await startServer({ PREFECT_HOME: home, ...FAST }, ["--no-services"]);
