@@ -1,37 +1,62 @@
 // The lease endpoints every task with tags calls (names "tag:<tag>"). Until concurrency limits can be
 // created, no name ever matches a limit, so Prefect's answer is a lease holding nothing: {lease_id,
-// limits: []}. Leases are kept in memory with their TTL, as Prefect's default lease storage does.
+// limits: []}. Leases are kept in memory with their TTL, as Prefect's default lease storage does (the
+// concurrency-limits issue moves them to the database).
 import { Elysia, t } from "elysia";
 import { AppError } from "../core/errors.ts";
 import { noContent, Uuid } from "./common.ts";
 
-interface Lease {
-  names: string[];
-  slots: number;
-  expires: number;
-  holder: unknown;
+/**
+ * A lease holds nothing yet, so only its expiry is kept. Anyone may take leases, so at most MAX_LEASES
+ * live at once (the oldest go first, as with CSRF tokens in csrf.ts) and expired ones are swept at most
+ * once a second, so a request does constant work however many there are.
+ */
+export const MAX_LEASES = 50_000;
+const SWEEP_EVERY_MS = 1000;
+
+export class LeaseTable {
+  private readonly expiries = new Map<string, number>();
+  private lastSweep = 0;
+  constructor(private readonly max = MAX_LEASES) {}
+
+  get size(): number {
+    return this.expiries.size;
+  }
+
+  add(id: string, expires: number, now = Date.now()): void {
+    this.sweep(now);
+    this.expiries.set(id, expires);
+    if (this.expiries.size > this.max) this.expiries.delete(this.expiries.keys().next().value!);
+  }
+
+  /** Extends a live lease; false when it is unknown or expired. */
+  renew(id: string, expires: number, now = Date.now()): boolean {
+    const current = this.expiries.get(id);
+    if (current === undefined || current < now) return false;
+    this.expiries.set(id, expires);
+    return true;
+  }
+
+  release(id: string): void {
+    this.expiries.delete(id);
+  }
+
+  private sweep(now: number): void {
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    for (const [id, expires] of this.expiries) if (expires < now) this.expiries.delete(id);
+  }
 }
 
 const LeaseDuration = t.Number({ minimum: 60, maximum: 86400 });
 
-export function concurrencyLeasesApi() {
-  const leases = new Map<string, Lease>();
-  const sweep = () => {
-    const now = Date.now();
-    for (const [id, l] of leases) if (l.expires < now) leases.delete(id);
-  };
+export function concurrencyLeasesApi(leases = new LeaseTable()) {
   return new Elysia({ name: "api.concurrency-leases", prefix: "/v2/concurrency_limits" })
     .post(
       "/increment-with-lease",
       ({ body }) => {
-        sweep();
         const id = crypto.randomUUID();
-        leases.set(id, {
-          names: body.names,
-          slots: body.slots,
-          expires: Date.now() + (body.lease_duration ?? 300) * 1000,
-          holder: body.holder ?? null,
-        });
+        leases.add(id, Date.now() + (body.lease_duration ?? 300) * 1000);
         return { lease_id: id, limits: [] };
       },
       {
@@ -50,7 +75,7 @@ export function concurrencyLeasesApi() {
     .post(
       "/decrement-with-lease",
       ({ body }) => {
-        leases.delete(body.lease_id);
+        leases.release(body.lease_id);
         return noContent();
       },
       { body: t.Object({ lease_id: Uuid }, { additionalProperties: true }) },
@@ -58,10 +83,10 @@ export function concurrencyLeasesApi() {
     .post(
       "/leases/:id/renew",
       ({ params, body }) => {
-        const lease = leases.get(params.id);
         // 410 tells the client its lease is gone (expired or the server restarted).
-        if (!lease || lease.expires < Date.now()) throw new AppError("gone", "Lease not found or expired.");
-        lease.expires = Date.now() + (body?.lease_duration ?? 300) * 1000;
+        if (!leases.renew(params.id, Date.now() + (body?.lease_duration ?? 300) * 1000)) {
+          throw new AppError("gone", "Lease not found or expired.");
+        }
         return noContent();
       },
       {
