@@ -48,8 +48,6 @@ export const isFieldIssues = (d: unknown): d is FieldIssues =>
 /** An invalid input with the fields that make it so. */
 export const invalidFields = (message: string, fields: FieldIssue[]) =>
   new AppError("invalid", message, { fields } satisfies FieldIssues);
-export const invalidField = (path: FieldIssue["path"], msg: string, type = "value_error") =>
-  invalidFields(msg, [{ path, msg, type }]);
 
 export const notFound = (what: string) => new AppError("not_found", `${what} not found.`);
 export const invalid = (message: string, detail?: unknown) => new AppError("invalid", message, detail);

@@ -64,7 +64,7 @@ export function createDriver(db: DbHandle): Driver {
 // BATCH_PARAMS parameters (the batches) get a small cache of their own; re-preparing one costs ~0.1-0.2 ms,
 // a fifth of running it.
 const STATEMENT_CACHE_SIZE = 512;
-export const BATCH_PARAMS = 100;
+const BATCH_PARAMS = 100;
 const BATCH_CACHE_SIZE = 16;
 
 function lru(raw: Database, size: number) {

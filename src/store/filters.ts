@@ -28,7 +28,7 @@ const opt = <T extends TSchema>(s: T) => t.Optional(t.Union([s, t.Null()]));
 export const MAX_FILTER_LIST = 5_000;
 const listOf = <T extends TSchema>(s: T) => opt(t.Array(s, { maxItems: MAX_FILTER_LIST }));
 const obj = (props: Record<string, TSchema>) => t.Object(props, { additionalProperties: true });
-export const Operator = opt(t.UnionEnum(["and_", "or_"]));
+const Operator = opt(t.UnionEnum(["and_", "or_"]));
 const Str = t.String();
 const Bool = t.Boolean();
 const StateType = t.UnionEnum([...STATE_TYPES]);
