@@ -4,7 +4,7 @@ import type { PropsWithChildren } from "@kitajs/html";
 export interface LayoutProps {
   title: string;
   /** Which nav entry is current. */
-  section?: "dashboard" | "runs" | "flows" | "events" | "settings";
+  section?: "dashboard" | "runs" | "flows" | "deployments" | "events" | "settings";
   /** The dashboard's CSRF token: htmx sends it as a header on every request it makes. */
   csrfToken?: string;
 }
@@ -13,6 +13,7 @@ const NAV: Array<[LayoutProps["section"], string, string]> = [
   ["dashboard", "/", "Dashboard"],
   ["runs", "/runs", "Flow runs"],
   ["flows", "/flows", "Flows"],
+  ["deployments", "/deployments", "Deployments"],
   ["events", "/events", "Events"],
   ["settings", "/settings", "Settings"],
 ];

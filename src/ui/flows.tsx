@@ -1,8 +1,9 @@
-// Dashboard pages about flows: the list and a flow's page with its run history.
+// Dashboard pages about flows: the list and a flow's page with its deployments and run history.
 import { Elysia } from "elysia";
 import { FlowPage, FlowsPage } from "../../views/pages/flows.tsx";
 import { AppError } from "../core/errors.ts";
 import { addSeconds, nowTimestamp } from "../orchestration/index.ts";
+import { deploymentRows } from "./deployments.tsx";
 import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
 import { pageNumber } from "./list-query.ts";
@@ -37,7 +38,7 @@ export function flowPages(deps: UiDeps) {
       if (!flow) throw new AppError("not_found", "Flow not found");
       const byFlow = { flows: { id: { any_: [flow.id] } } };
       const end = nowTimestamp();
-      const [runs, runCount, history] = await Promise.all([
+      const [runs, runCount, history, deployments] = await Promise.all([
         stores.flowRuns.filter(byFlow, { limit: 20, offset: 0, sort: "EXPECTED_START_TIME_DESC" }),
         stores.flowRuns.count(byFlow),
         stores.history.flowRunHistory({
@@ -46,11 +47,17 @@ export function flowPages(deps: UiDeps) {
           history_end: end,
           history_interval: 3 * 3600,
         }),
+        stores.deployments.filter(byFlow, { limit: 100, offset: 0, sort: "NAME_ASC" }),
       ]);
       return html(
         <FlowPage
           flow={flow}
-          runs={runs.map((r) => ({ ...r, flowName: flow.name }))}
+          runs={runs.map((r) => ({
+            ...r,
+            flowName: flow.name,
+            deploymentName: deployments.find((d) => d.id === r.deployment_id)?.name ?? null,
+          }))}
+          deployments={await deploymentRows(stores, deployments)}
           history={history}
           runCount={runCount}
           csrfToken={csrf.token}

@@ -1,8 +1,9 @@
-// The dashboard: static assets, the about page, and the run and flow pages. Routes gather data through
-// the stores and render views; nothing here touches SQL.
+// The dashboard: static assets, the about page, and the run, flow and deployment pages. Routes gather
+// data through the stores and render views; nothing here touches SQL.
 import { Elysia } from "elysia";
 import { AboutPage } from "../../views/pages/about.tsx";
 import { PREFECT_COMPAT_VERSION, PREFECT_LITE_VERSION } from "../core/version.ts";
+import { deploymentPages } from "./deployments.tsx";
 import type { UiDeps } from "./deps.ts";
 import { eventPages } from "./events.tsx";
 import { flowPages } from "./flows.tsx";
@@ -32,5 +33,6 @@ export function dashboard(deps: UiDeps) {
     )
     .use(runPages(deps))
     .use(flowPages(deps))
+    .use(deploymentPages(deps))
     .use(eventPages(deps));
 }

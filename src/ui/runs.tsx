@@ -38,14 +38,23 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function runPages(deps: UiDeps) {
   const { stores, csrf } = deps;
 
-  /** Adds flow names to runs with one query. */
+  /** Adds flow names, and deployment names to runs made from one, with a query each. */
   async function withFlowNames(runs: FlowRunJson[]) {
     const ids = [...new Set(runs.map((r) => r.flow_id))];
-    const flows = ids.length
-      ? await stores.flows.filter({ flows: { id: { any_: ids } } }, { limit: ids.length, offset: 0 })
-      : [];
+    const depIds = [...new Set(runs.flatMap((r) => (r.deployment_id ? [r.deployment_id] : [])))];
+    const [flows, deployments] = await Promise.all([
+      ids.length ? stores.flows.filter({ flows: { id: { any_: ids } } }, { limit: ids.length, offset: 0 }) : [],
+      depIds.length
+        ? stores.deployments.filter({ deployments: { id: { any_: depIds } } }, { limit: depIds.length, offset: 0 })
+        : [],
+    ]);
     const names = new Map(flows.map((f) => [f.id, f.name]));
-    return runs.map((r) => ({ ...r, flowName: names.get(r.flow_id) ?? null }));
+    const depNames = new Map(deployments.map((d) => [d.id, d.name]));
+    return runs.map((r) => ({
+      ...r,
+      flowName: names.get(r.flow_id) ?? null,
+      deploymentName: r.deployment_id ? (depNames.get(r.deployment_id) ?? null) : null,
+    }));
   }
 
   // The dashboard forces its transitions, as Prefect's UI does.
@@ -89,8 +98,10 @@ export function runPages(deps: UiDeps) {
           ? { page: "1" }
           : { before: encodeCursor(r.first), page: String(page - 1) };
     const next = hasNext && r.last ? { after: encodeCursor(r.last), page: String(page + 1) } : null;
+    const deployment = q.deployment ? await stores.deployments.get(q.deployment) : null;
     return {
       query: q,
+      deploymentName: deployment?.name ?? null,
       runs: await withFlowNames(r.runs),
       page,
       hasNext,
@@ -158,7 +169,7 @@ export function runPages(deps: UiDeps) {
         const start = windowStart(since);
         const historyEnd = nowTimestamp();
         const historyStart = start ?? addSeconds(historyEnd, -30 * 86400);
-        const [summary, failures, late] = await Promise.all([
+        const [summary, failures, late, upcoming] = await Promise.all([
           stores.dashboard.summary({ start, historyStart, historyEnd }),
           stores.flowRuns.filter(
             {
@@ -173,6 +184,11 @@ export function runPages(deps: UiDeps) {
             { flow_runs: { state: { name: { any_: ["Late"] } } } },
             { limit: 5, offset: 0, sort: "EXPECTED_START_TIME_ASC" },
           ),
+          // The next runs due: Scheduled (not Late, not awaiting a retry), soonest first.
+          stores.flowRuns.filter(
+            { flow_runs: { state: { type: { any_: ["SCHEDULED"] }, name: { any_: ["Scheduled"] } } } },
+            { limit: 5, offset: 0, sort: "EXPECTED_START_TIME_ASC" },
+          ),
         ]);
         return html(
           <DashboardPage
@@ -183,6 +199,7 @@ export function runPages(deps: UiDeps) {
             history={summary.history}
             failures={await withFlowNames(failures)}
             late={await withFlowNames(late)}
+            upcoming={await withFlowNames(upcoming)}
             taskCounts={summary.taskCounts}
             csrfToken={csrf.token}
           />,

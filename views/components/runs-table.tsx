@@ -1,4 +1,5 @@
-// A table of flow runs, used by the runs list, the dashboard and a flow's page.
+// A table of flow runs, used by the runs list, the dashboard, a flow's and a deployment's page. A run made
+// from a deployment names it beside its flow.
 import { StateBadge } from "./state-badge.tsx";
 import { Tags } from "./tags.tsx";
 import { Time, formatDuration } from "./time.tsx";
@@ -8,6 +9,9 @@ export interface RunRow {
   name: string;
   flow_id: string;
   flowName?: string | null;
+  deployment_id?: string | null;
+  /** Known when the run's deployment still exists. */
+  deploymentName?: string | null;
   state_type: string | null;
   state_name: string | null;
   expected_start_time: string | null;
@@ -61,6 +65,16 @@ export function RunsTable({ runs, selectable, head }: { runs: RunRow[]; selectab
                 <a href={`/flows/${r.flow_id}`} safe>
                   {r.flowName ?? r.flow_id.slice(0, 8)}
                 </a>
+                {r.deployment_id && r.deploymentName ? (
+                  <>
+                    <span class="muted"> › </span>
+                    <a href={`/deployments/${r.deployment_id}`} class="deployment-link" safe>
+                      {r.deploymentName}
+                    </a>
+                  </>
+                ) : (
+                  ""
+                )}
               </td>
               <td>
                 <StateBadge type={r.state_type} name={r.state_name} />

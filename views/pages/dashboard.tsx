@@ -12,6 +12,8 @@ export interface DashboardProps {
   history: HistoryBucket[];
   failures: RunRow[];
   late: RunRow[];
+  /** The next Scheduled runs. */
+  upcoming: RunRow[];
   taskCounts: Array<{ state_type: string | null; count: number }>;
   csrfToken: string;
 }
@@ -78,6 +80,13 @@ export function DashboardPage(p: DashboardProps) {
           {p.late.length ? <RunsTable runs={p.late} /> : <Empty title="No late runs" />}
         </section>
       </div>
+      <section class="card" aria-labelledby="upcoming-h">
+        <h2 id="upcoming-h">Upcoming runs</h2>
+        {p.upcoming.length ? <RunsTable runs={p.upcoming} /> : <Empty title="No scheduled runs" />}
+        <p>
+          <a href="/runs?state=SCHEDULED&since=all&sort=EXPECTED_START_TIME_ASC">All scheduled runs →</a>
+        </p>
+      </section>
       <section class="card" aria-labelledby="tasks-h">
         <h2 id="tasks-h">
           Task runs <span class="muted" safe>{`(${taskTotal})`}</span>

@@ -13,6 +13,8 @@ export interface RunsListQuery {
   q: string;
   since: string;
   sort: string;
+  /** A deployment's id: only its runs ("" for any). */
+  deployment: string;
 }
 
 export interface FlowRunsPageProps {
@@ -28,6 +30,8 @@ export interface FlowRunsPageProps {
   csrfToken: string;
   notice?: string;
   error?: string;
+  /** The name of the deployment the list is narrowed to, when it still exists. */
+  deploymentName?: string | null;
 }
 
 /** The list alone: what htmx swaps when filters, sorting or the page change. */
@@ -89,6 +93,19 @@ export function FlowRunsPage(p: FlowRunsPageProps) {
   return (
     <Layout title="Flow runs" section="runs" csrfToken={p.csrfToken}>
       <h1>Flow runs</h1>
+      {q.deployment ? (
+        <p class="deployment-filter">
+          Runs of deployment{" "}
+          <a href={`/deployments/${q.deployment}`} safe>
+            {p.deploymentName ?? q.deployment}
+          </a>{" "}
+          <a href={`/runs?${new URLSearchParams({ ...q, deployment: "", page: "1" })}`} class="muted">
+            (show all runs)
+          </a>
+        </p>
+      ) : (
+        ""
+      )}
       <form
         class="filters"
         method="get"
@@ -101,6 +118,7 @@ export function FlowRunsPage(p: FlowRunsPageProps) {
         hx-trigger="change, submit, input changed delay:400ms from:#f-q"
       >
         <input type="hidden" name="sort" value={q.sort} />
+        {q.deployment ? <input type="hidden" name="deployment" value={q.deployment} /> : ""}
         <label>
           Search <input id="f-q" type="search" name="q" value={q.q} placeholder="run name" />
         </label>

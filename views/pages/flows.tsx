@@ -6,6 +6,7 @@ import { RunsTable, type RunRow } from "../components/runs-table.tsx";
 import { Tags } from "../components/tags.tsx";
 import { Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
+import { DeploymentsTable, type DeploymentRow } from "./deployments.tsx";
 
 export interface FlowRow {
   id: string;
@@ -66,6 +67,8 @@ export function FlowPage(p: {
   runs: RunRow[];
   history: HistoryBucket[];
   runCount: number;
+  /** The flow's deployments (the first 100 by name). */
+  deployments: DeploymentRow[];
   csrfToken: string;
 }) {
   return (
@@ -84,6 +87,16 @@ export function FlowPage(p: {
           </dd>
         </dl>
       </DetailHeader>
+      <section class="card" aria-labelledby="deps-h">
+        <h2 id="deps-h">
+          Deployments <span class="muted" safe>{`(${p.deployments.length})`}</span>
+        </h2>
+        {p.deployments.length ? (
+          <DeploymentsTable deployments={p.deployments} showFlow={false} />
+        ) : (
+          <Empty title="No deployments" hint="Serve or deploy this flow and its deployments are listed here." />
+        )}
+      </section>
       <section class="card" aria-labelledby="hist-h">
         <h2 id="hist-h">Run history (7 days)</h2>
         <HistoryChart buckets={p.history} label={`Runs of ${p.flow.name} over the last 7 days by state`} />
