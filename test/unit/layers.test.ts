@@ -12,6 +12,7 @@ export const LAYERS: Array<[layer: string, rank: number, match: RegExp]> = [
   ["core", 0, /^src\/(core\/|types\.d\.ts$)/],
   ["schemas", 1, /^src\/schemas\//],
   ["settings", 1, /^src\/settings\//],
+  ["schedules", 1, /^src\/schedules\//],
   // The transition entry point does I/O through the stores; the rest of orchestration is pure rules.
   ["transitions", 5, /^src\/orchestration\/transitions\.ts$/],
   ["rules", 1, /^src\/orchestration\//],
