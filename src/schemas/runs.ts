@@ -165,6 +165,11 @@ export const TaskRunCreateModel = t.Object(
 
 // What the store takes: the models' own types, with the state already checked (api/run-models.ts's
 // checkedState normalises its datetimes) and an update's null name already dropped.
-export type FlowRunCreate = Omit<Static<typeof FlowRunCreateModel>, "state"> & { state?: StateCreate | null };
+export type FlowRunCreate = Omit<Static<typeof FlowRunCreateModel>, "state"> & {
+  state?: StateCreate | null;
+  /** Set by the server for runs made from a deployment, never taken from a request. */
+  deployment_version?: string | null;
+  work_queue_id?: string | null;
+};
 export type FlowRunUpdate = Omit<Static<typeof FlowRunUpdateModel>, "name"> & { name?: string };
 export type TaskRunCreate = Omit<Static<typeof TaskRunCreateModel>, "state"> & { state?: StateCreate | null };

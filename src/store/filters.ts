@@ -166,10 +166,13 @@ function resource(bodyKey: string, fields: Record<string, Field>, withOperator =
 
 export const flowFilter = resource("flows", {
   id: ids("flow.id"),
-  // No deployments exist yet: every flow has none.
+  // Flows with (is_null_: false) or without (true) a deployment.
   deployment: {
     model: opt(obj({ operator: Operator, is_null_: opt(Bool) })),
-    sql: (f) => (present(f.is_null_) ? [f.is_null_ ? sql`1 = 1` : sql`1 = 0`] : []),
+    sql: (f) =>
+      present(f.is_null_)
+        ? [sql`${raw(f.is_null_ ? "NOT " : "")}EXISTS (SELECT 1 FROM deployment WHERE deployment.flow_id = flow.id)`]
+        : [],
   },
   name: names("flow.name"),
   tags: tags("flow.tags"),
@@ -221,8 +224,42 @@ export const taskRunFilter = resource("task_runs", {
   flow_run_id: nullable("task_run.flow_run_id", Uuid),
 });
 
-/** Deployments are not stored yet; an id filter narrows runs by their deployment_id. */
-export const deploymentFilter = resource("deployments", { id: ids("flow_run.deployment_id") });
+export const deploymentFilter = resource("deployments", {
+  id: ids("deployment.id"),
+  name: names("deployment.name"),
+  // A case-insensitive substring of the deployment's name or its flow's.
+  flow_or_deployment_name: {
+    model: opt(obj({ like_: opt(Str) })),
+    sql: (f, d) =>
+      f.like_
+        ? [
+            or([
+              d.contains(raw("deployment.name"), String(f.like_)),
+              sql`deployment.flow_id IN (SELECT flow.id FROM flow WHERE ${d.contains(raw("flow.name"), String(f.like_))})`,
+            ]),
+          ]
+        : [],
+  },
+  paused: {
+    model: opt(obj({ eq_: opt(Bool) })),
+    sql: (f) => (present(f.eq_) ? [sql`deployment.paused = ${Boolean(f.eq_)}`] : []),
+  },
+  tags: tags("deployment.tags"),
+  work_queue_name: anyOnly("deployment.work_queue_name", Str),
+  concurrency_limit: {
+    model: opt(obj({ ge_: opt(Int32), le_: opt(Int32), is_null_: opt(Bool) })),
+    sql: (f) => {
+      const conds: SQL[] = [];
+      if (present(f.ge_)) conds.push(sql`deployment.concurrency_limit >= ${f.ge_}`);
+      if (present(f.le_)) conds.push(sql`deployment.concurrency_limit <= ${f.le_}`);
+      if (present(f.is_null_))
+        conds.push(
+          f.is_null_ ? sql`deployment.concurrency_limit IS NULL` : sql`deployment.concurrency_limit IS NOT NULL`,
+        );
+      return conds;
+    },
+  },
+});
 
 /** Prefect's WorkQueueFilter, on the queue a run names. Only work-queue names have startswith_. */
 export const workQueueFilter = resource("work_pool_queues", {
@@ -262,6 +299,10 @@ export const logFilter = resource("logs", {
 });
 
 const flowConditions = flowFilter.conditions;
+const deploymentConditions = deploymentFilter.conditions;
+/** Runs of the deployments a DeploymentFilter selects. */
+const runsOfDeployments = (f: Json, d: Fragments): SQL =>
+  sql`flow_run.deployment_id IN (SELECT deployment.id FROM deployment WHERE ${and(deploymentConditions(f, d))})`;
 const flowRunConditions = flowRunFilter.conditions;
 const taskRunConditions = taskRunFilter.conditions;
 const logConditions = logFilter.conditions;
@@ -276,7 +317,7 @@ export function flowRunWhere(body: Json, d: Fragments): SQL {
     conds.push(
       sql`flow_run.id IN (SELECT task_run.flow_run_id FROM task_run WHERE ${and(taskRunConditions(body.task_runs, d))})`,
     );
-  if (body.deployments) conds.push(...deploymentFilter.conditions(body.deployments, d));
+  if (body.deployments) conds.push(runsOfDeployments(body.deployments, d));
   if (body.work_pool_queues) conds.push(...workQueueFilter.conditions(body.work_pool_queues, d));
   return and(conds);
 }
@@ -289,7 +330,7 @@ export function taskRunWhere(body: Json, d: Fragments): SQL {
   if (body.flow_runs) runConds.push(...flowRunConditions(body.flow_runs, d));
   if (body.flows)
     runConds.push(sql`flow_run.flow_id IN (SELECT flow.id FROM flow WHERE ${and(flowConditions(body.flows, d))})`);
-  if (body.deployments) runConds.push(...deploymentFilter.conditions(body.deployments, d));
+  if (body.deployments) runConds.push(runsOfDeployments(body.deployments, d));
   if (runConds.length)
     conds.push(sql`task_run.flow_run_id IN (SELECT flow_run.id FROM flow_run WHERE ${and(runConds)})`);
   return and(conds);
@@ -305,8 +346,27 @@ export function flowWhere(body: Json, d: Fragments): SQL {
     runConds.push(
       sql`flow_run.id IN (SELECT task_run.flow_run_id FROM task_run WHERE ${and(taskRunConditions(body.task_runs, d))})`,
     );
-  if (body.deployments) runConds.push(...deploymentFilter.conditions(body.deployments, d));
+  if (body.deployments) runConds.push(runsOfDeployments(body.deployments, d));
   if (runConds.length) conds.push(sql`flow.id IN (SELECT flow_run.flow_id FROM flow_run WHERE ${and(runConds)})`);
+  return and(conds);
+}
+
+/** The body of POST /deployments/filter (and count, paginate): conditions on deployment. */
+export function deploymentWhere(body: Json, d: Fragments): SQL {
+  const conds: SQL[] = [];
+  if (body.deployments) conds.push(...deploymentConditions(body.deployments, d));
+  if (body.flows)
+    conds.push(sql`deployment.flow_id IN (SELECT flow.id FROM flow WHERE ${and(flowConditions(body.flows, d))})`);
+  const runConds: SQL[] = [];
+  if (body.flow_runs) runConds.push(...flowRunConditions(body.flow_runs, d));
+  if (body.task_runs)
+    runConds.push(
+      sql`flow_run.id IN (SELECT task_run.flow_run_id FROM task_run WHERE ${and(taskRunConditions(body.task_runs, d))})`,
+    );
+  if (runConds.length)
+    conds.push(sql`deployment.id IN (SELECT flow_run.deployment_id FROM flow_run WHERE ${and(runConds)})`);
+  if (body.work_pool_queues?.name?.any_)
+    conds.push(sql`deployment.work_queue_name IN (${list(body.work_pool_queues.name.any_)})`);
   return and(conds);
 }
 
@@ -314,51 +374,4 @@ export function logWhere(body: Json, d: Fragments): SQL {
   return and(body.logs ? logConditions(body.logs, d) : []);
 }
 
-// [expression, direction] per sort name, as Prefect's sorting.py defines them; NULLs fall where each
-// dialect puts them (Prefect writes plain ASC/DESC too). The id breaks ties so pages never overlap.
-type Sort = [expr: string, dir: "ASC" | "DESC"];
-const SORTS: Record<string, Record<string, Sort>> = {
-  flow: {
-    CREATED_DESC: ["flow.created", "DESC"],
-    UPDATED_DESC: ["flow.updated", "DESC"],
-    NAME_ASC: ["flow.name", "ASC"],
-    NAME_DESC: ["flow.name", "DESC"],
-  },
-  flow_run: {
-    ID_DESC: ["flow_run.id", "DESC"],
-    START_TIME_ASC: ["coalesce(flow_run.start_time, flow_run.expected_start_time)", "ASC"],
-    START_TIME_DESC: ["coalesce(flow_run.start_time, flow_run.expected_start_time)", "DESC"],
-    EXPECTED_START_TIME_ASC: ["flow_run.expected_start_time", "ASC"],
-    EXPECTED_START_TIME_DESC: ["flow_run.expected_start_time", "DESC"],
-    NAME_ASC: ["flow_run.name", "ASC"],
-    NAME_DESC: ["flow_run.name", "DESC"],
-    NEXT_SCHEDULED_START_TIME_ASC: ["flow_run.next_scheduled_start_time", "ASC"],
-    END_TIME_DESC: ["flow_run.end_time", "DESC"],
-  },
-  task_run: {
-    ID_DESC: ["task_run.id", "DESC"],
-    EXPECTED_START_TIME_ASC: ["task_run.expected_start_time", "ASC"],
-    EXPECTED_START_TIME_DESC: ["task_run.expected_start_time", "DESC"],
-    NAME_ASC: ["task_run.name", "ASC"],
-    NAME_DESC: ["task_run.name", "DESC"],
-    NEXT_SCHEDULED_START_TIME_ASC: ["task_run.next_scheduled_start_time", "ASC"],
-    END_TIME_DESC: ["task_run.end_time", "DESC"],
-  },
-  log: { TIMESTAMP_ASC: ["log.timestamp", "ASC"], TIMESTAMP_DESC: ["log.timestamp", "DESC"] },
-};
-
-export const SORT_NAMES = Object.fromEntries(Object.entries(SORTS).map(([k, v]) => [k, Object.keys(v)])) as Record<
-  string,
-  string[]
->;
-
-/** ORDER BY for a sort name, with the row id as the tie-breaker. */
-export function orderBy(table: keyof typeof SORTS, sort: string | null | undefined, fallback: string): SQL {
-  const [expr, dir] = sortKey(table, sort, fallback);
-  return raw(expr === `${table}.id` ? `${expr} ${dir}` : `${expr} ${dir}, ${table}.id ${dir}`);
-}
-
-/** The sort key expression and direction of a sort name (for keyset pagination over the same order). */
-export function sortKey(table: keyof typeof SORTS, sort: string | null | undefined, fallback: string): Sort {
-  return SORTS[table][sort ?? fallback] ?? SORTS[table][fallback];
-}
+export { orderBy, SORT_NAMES, sortKey } from "./sorts.ts";

@@ -90,12 +90,13 @@ export function flowRunsStore(driver: Driver) {
         const inserted = yield* row<{ id: string }>(sql`
           INSERT INTO flow_run (id, created, updated, name, flow_id, flow_version, parameters, context, parent_task_run_id,
             infrastructure_document_id, empirical_policy, tags, labels, idempotency_key, work_queue_name, job_variables,
-            deployment_id, created_by)
+            deployment_id, created_by, deployment_version, work_queue_id)
           VALUES (${id}, ${now}, ${now}, ${input.name || runSlug()}, ${input.flow_id}, ${input.flow_version ?? null},
             ${d.json(input.parameters ?? {})}, ${d.json(input.context ?? {})}, ${input.parent_task_run_id ?? null},
             ${input.infrastructure_document_id ?? null}, ${d.json(input.empirical_policy ?? {})}, ${d.json(input.tags ?? [])},
             ${d.json(labels)}, ${input.idempotency_key ?? null}, ${input.work_queue_name ?? null}, ${d.json(input.job_variables ?? {})},
-            ${input.deployment_id ?? null}, ${d.json(input.created_by ?? null)})
+            ${input.deployment_id ?? null}, ${d.json(input.created_by ?? null)}, ${input.deployment_version ?? null},
+            ${input.work_queue_id ?? null})
           ON CONFLICT (flow_id, idempotency_key) DO NOTHING
           RETURNING id`);
         if (!inserted) {

@@ -13,7 +13,9 @@ type Tables =
   | "taskRunStateCache"
   | "log"
   | "events"
-  | "eventResources";
+  | "eventResources"
+  | "deployment"
+  | "deploymentSchedule";
 type RowParity = { [K in Tables]: Same<(typeof lite)[K]["$inferSelect"], (typeof pg)[K]["$inferSelect"]> };
 type InsertParity = { [K in Tables]: Same<(typeof lite)[K]["$inferInsert"], (typeof pg)[K]["$inferInsert"]> };
 

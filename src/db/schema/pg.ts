@@ -75,6 +75,8 @@ export const flowRun = pgTable(
     job_variables: json<Json>("job_variables").notNull().default(sql`'{}'`),
     parent_task_run_id: uuid("parent_task_run_id"),
     auto_scheduled: boolean("auto_scheduled").notNull().default(false),
+    // Revision 0007: the schedule that made an auto-scheduled run.
+    deployment_schedule_id: uuid("deployment_schedule_id"),
   },
   (t) => [
     uniqueIndex("uq_flow_run__flow_id_idempotency_key").on(t.flow_id, t.idempotency_key),
@@ -108,6 +110,10 @@ export const flowRun = pgTable(
     ),
     // Revision 0005.
     index("ix_flow_run__end_time").on(t.end_time),
+    // Revision 0007.
+    index("ix_flow_run__schedule_next")
+      .on(t.deployment_schedule_id, t.next_scheduled_start_time)
+      .where(sql`state_type = 'SCHEDULED'`),
   ],
 );
 
@@ -234,4 +240,64 @@ export const eventResources = pgTable(
     event_id: uuid("event_id").notNull(),
   },
   (t) => [index("ix_event_resources__resource_id_occurred").on(t.resource_id, t.occurred)],
+);
+
+// Revision 0007: deployments and their schedules.
+export const deployment = pgTable(
+  "deployment",
+  {
+    ...base,
+    name: text("name").notNull(),
+    flow_id: uuid("flow_id")
+      .notNull()
+      .references(() => flow.id, { onDelete: "cascade" }),
+    version: text("version"),
+    version_info: json<Json>("version_info"),
+    description: text("description"),
+    paused: boolean("paused").notNull().default(false),
+    status: text("status").notNull().default("NOT_READY"),
+    last_polled: ts("last_polled"),
+    concurrency_limit: integer("concurrency_limit"),
+    concurrency_options: json<Json>("concurrency_options"),
+    global_concurrency_limit_id: uuid("global_concurrency_limit_id"),
+    job_variables: json<Json>("job_variables").notNull().default(sql`'{}'`),
+    parameters: json<Json>("parameters").notNull().default(sql`'{}'`),
+    parameter_openapi_schema: json<Json>("parameter_openapi_schema"),
+    enforce_parameter_schema: boolean("enforce_parameter_schema").notNull().default(true),
+    tags: json<string[]>("tags").notNull().default(sql`'[]'`),
+    labels: json<Json>("labels").notNull().default(sql`'{}'`),
+    work_queue_name: text("work_queue_name"),
+    work_queue_id: uuid("work_queue_id"),
+    path: text("path"),
+    entrypoint: text("entrypoint"),
+    pull_steps: json<Json[]>("pull_steps"),
+    storage_document_id: uuid("storage_document_id"),
+    infrastructure_document_id: uuid("infrastructure_document_id"),
+    created_by: json<Json>("created_by"),
+    updated_by: json<Json>("updated_by"),
+  },
+  (t) => [
+    uniqueIndex("uq_deployment__flow_id_name").on(t.flow_id, t.name),
+    index("ix_deployment__name").on(t.name),
+    index("ix_deployment__updated").on(t.updated),
+  ],
+);
+
+export const deploymentSchedule = pgTable(
+  "deployment_schedule",
+  {
+    ...base,
+    deployment_id: uuid("deployment_id")
+      .notNull()
+      .references(() => deployment.id, { onDelete: "cascade" }),
+    schedule: json<Json>("schedule").notNull(),
+    active: boolean("active").notNull().default(true),
+    max_scheduled_runs: integer("max_scheduled_runs"),
+    parameters: json<Json>("parameters").notNull().default(sql`'{}'`),
+    slug: text("slug"),
+  },
+  (t) => [
+    index("ix_deployment_schedule__deployment_id").on(t.deployment_id),
+    uniqueIndex("uq_deployment_schedule__deployment_id_slug").on(t.deployment_id, t.slug),
+  ],
 );

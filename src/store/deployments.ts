@@ -1,0 +1,425 @@
+// Deployments: upsert on (flow, name), reads, filters, updates with Prefect's schedule rules, deletes,
+// pause/resume and READY/NOT_READY. Every change that makes a deployment's future runs stale deletes its
+// future auto-scheduled runs that have not started (the scheduler makes new ones); nothing else is
+// ever deleted from a run's history.
+import { sql } from "../db/sql-tag.ts";
+import type { Driver, Op, Row } from "../db/driver.ts";
+import { exec, row, rows } from "../db/driver.ts";
+import { TABLE_CODECS } from "../db/rows.ts";
+import { conflict, integrityConflict } from "../core/errors.ts";
+import { nowTimestamp } from "../core/time.ts";
+import { DEPLOYMENT_EVENT_FIELDS, type DeploymentFields, type ScheduleInput } from "../schemas/deployments.ts";
+import { deploymentWhere, orderBy } from "./filters.ts";
+import type { FilterBody, Page } from "./page.ts";
+import { fragmentsFor, list, raw } from "./sql.ts";
+import { deploymentJson, type DeploymentJson, scheduleJson, type ScheduleJson } from "./deployment-shapes.ts";
+import { type SchedulePatch, planScheduleUpdate } from "./deployment-schedule-plan.ts";
+
+export type { DeploymentJson, ScheduleJson };
+
+const DEPLOYMENT = TABLE_CODECS.deployment;
+const SCHEDULE = TABLE_CODECS.deployment_schedule;
+const JSON_COLUMNS = new Set([
+  "version_info",
+  "concurrency_options",
+  "job_variables",
+  "parameters",
+  "parameter_openapi_schema",
+  "tags",
+  "labels",
+  "pull_steps",
+  "created_by",
+  "updated_by",
+]);
+
+/** What a change did, for the event the caller publishes after the commit. */
+export interface DeploymentChange {
+  deployment: DeploymentJson;
+  flowName: string | null;
+  created: boolean;
+  /** The fields whose values changed, with their old and new values (empty: nothing to announce). */
+  updates: Record<string, { from: unknown; to: unknown }>;
+}
+
+/**
+ * Deletes a deployment's runs that are still Scheduled and never ran (not the ones waiting for a
+ * concurrency slot): the auto-scheduled future ones by default, every one with `all`. With `scheduleId`
+ * only that schedule's.
+ */
+export function* deleteScheduledRunsOp(
+  deploymentId: string,
+  opts: { all?: boolean; scheduleId?: string; futureOnly?: boolean } = {},
+): Op<number> {
+  const conds = [
+    sql`deployment_id = ${deploymentId}`,
+    sql`state_type = 'SCHEDULED'`,
+    sql`state_name <> 'AwaitingConcurrencySlot'`,
+    sql`run_count = 0`,
+  ];
+  if (!opts.all) conds.push(sql`auto_scheduled = ${true}`);
+  if (opts.futureOnly ?? !opts.all) conds.push(sql`next_scheduled_start_time > ${nowTimestamp()}`);
+  if (opts.scheduleId) conds.push(sql`deployment_schedule_id = ${opts.scheduleId}`);
+  return yield* exec(sql`DELETE FROM flow_run WHERE ${sql.join(conds, sql` AND `)}`);
+}
+
+export function deploymentsStore(driver: Driver) {
+  const d = fragmentsFor(driver.dialect);
+
+  function* schedulesOf(ids: string[]): Op<Map<string, ScheduleJson[]>> {
+    const out = new Map<string, ScheduleJson[]>(ids.map((id) => [id, []]));
+    if (!ids.length) return out;
+    const rs = yield* rows<Row>(
+      sql`SELECT * FROM deployment_schedule WHERE deployment_id IN (${list(ids)}) ORDER BY created, id`,
+      SCHEDULE,
+    );
+    for (const r of rs) out.get(r.deployment_id as string)?.push(scheduleJson(r));
+    return out;
+  }
+
+  function* shaped(rs: Row[]): Op<DeploymentJson[]> {
+    const schedules = yield* schedulesOf(rs.map((r) => r.id as string));
+    return rs.map((r) => deploymentJson(r, schedules.get(r.id as string) ?? []));
+  }
+
+  function* getOp(id: string): Op<DeploymentJson | null> {
+    const r = yield* row<Row>(sql`SELECT * FROM deployment WHERE id = ${id}`, DEPLOYMENT);
+    return r ? (yield* shaped([r]))[0] : null;
+  }
+
+  function* flowNameOf(flowId: string): Op<string | null> {
+    return (yield* row<{ name: string }>(sql`SELECT name FROM flow WHERE id = ${flowId}`))?.name ?? null;
+  }
+
+  function* insertSchedulesOp(deploymentId: string, schedules: ScheduleInput[], now: string): Op<ScheduleJson[]> {
+    const slugs = schedules.map((s) => s.slug).filter((s): s is string => s !== null);
+    if (new Set(slugs).size !== slugs.length) throw conflict("Schedule slugs must be unique within a deployment.");
+    const out: ScheduleJson[] = [];
+    for (const s of schedules) {
+      const r = yield* row<Row>(
+        sql`INSERT INTO deployment_schedule (id, created, updated, deployment_id, schedule, active, max_scheduled_runs,
+            parameters, slug)
+          VALUES (${Bun.randomUUIDv7()}, ${now}, ${now}, ${deploymentId}, ${d.json(s.schedule)}, ${s.active},
+            ${s.max_scheduled_runs}, ${d.json(s.parameters)}, ${s.slug})
+          ON CONFLICT (deployment_id, slug) DO NOTHING
+          RETURNING *`,
+        SCHEDULE,
+      );
+      if (!r) throw conflict(`A schedule with slug '${s.slug}' already exists for this deployment.`);
+      out.push(scheduleJson(r));
+    }
+    return out;
+  }
+
+  function setsOf(fields: DeploymentFields): ReturnType<typeof sql>[] {
+    const sets = [];
+    for (const [key, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      sets.push(sql`${raw(key)} = ${JSON_COLUMNS.has(key) ? d.json(value) : value}`);
+    }
+    return sets;
+  }
+
+  function changes(before: DeploymentJson | null, after: DeploymentJson): DeploymentChange["updates"] {
+    const updates: DeploymentChange["updates"] = {};
+    if (!before) return updates;
+    const b = before as unknown as Record<string, unknown>;
+    const a = after as unknown as Record<string, unknown>;
+    for (const key of DEPLOYMENT_EVENT_FIELDS) {
+      if (JSON.stringify(b[key] ?? null) !== JSON.stringify(a[key] ?? null))
+        updates[key] = { from: b[key] ?? null, to: a[key] ?? null };
+    }
+    return updates;
+  }
+
+  function* withSystemLabels(flowId: string, labels: Record<string, unknown> | undefined): Op<Record<string, unknown>> {
+    const flow = yield* row<{ labels: Record<string, unknown> }>(sql`SELECT labels FROM flow WHERE id = ${flowId}`);
+    if (!flow) throw integrityConflict();
+    return { ...flow.labels, "prefect.flow.id": flowId, ...(labels ?? {}) };
+  }
+
+  return {
+    /**
+     * Upsert on (flow_id, name): a new deployment (created) or the given fields written over the existing
+     * one, its schedules replaced by the given ones and its future auto-scheduled runs deleted.
+     */
+    create(input: {
+      name: string;
+      flow_id: string;
+      fields: DeploymentFields;
+      schedules: ScheduleInput[];
+    }): Promise<DeploymentChange> {
+      return driver.tx(function* () {
+        const now = nowTimestamp();
+        const labels = yield* withSystemLabels(input.flow_id, input.fields.labels);
+        const fields: DeploymentFields = { ...input.fields, labels };
+        const existing = yield* row<Row>(
+          sql`SELECT * FROM deployment WHERE flow_id = ${input.flow_id} AND name = ${input.name}${d.forUpdate}`,
+          DEPLOYMENT,
+        );
+        let id: string;
+        let before: DeploymentJson | null = null;
+        if (existing) {
+          id = existing.id as string;
+          before = (yield* shaped([existing]))[0];
+          const { created_by: _createdBy, ...rest } = fields;
+          yield* exec(sql`UPDATE deployment SET ${sql.join([sql`updated = ${now}`, ...setsOf(rest)], sql`, `)}
+            WHERE id = ${id}`);
+        } else {
+          id = Bun.randomUUIDv7();
+          const cols = Object.entries(fields).filter(([, v]) => v !== undefined);
+          const names = ["id", "created", "updated", "name", "flow_id", ...cols.map(([k]) => k)];
+          const values = [
+            sql`${id}`,
+            sql`${now}`,
+            sql`${now}`,
+            sql`${input.name}`,
+            sql`${input.flow_id}`,
+            ...cols.map(([k, v]) => (JSON_COLUMNS.has(k) ? d.json(v) : sql`${v}`)),
+          ];
+          const inserted = yield* row<{ id: string }>(sql`
+            INSERT INTO deployment (${raw(names.join(", "))}) VALUES (${sql.join(values, sql`, `)})
+            ON CONFLICT (flow_id, name) DO NOTHING RETURNING id`);
+          // Another writer created it between our read and insert (PostgreSQL): Prefect's answer is an
+          // update, so the caller retries through the existing-row path.
+          if (!inserted) throw conflict("The deployment was created concurrently; retry the request.");
+        }
+        yield* deleteScheduledRunsOp(id);
+        yield* exec(sql`DELETE FROM deployment_schedule WHERE deployment_id = ${id}`);
+        yield* insertSchedulesOp(id, input.schedules, now);
+        const deployment = (yield* getOp(id))!;
+        return {
+          deployment,
+          flowName: yield* flowNameOf(input.flow_id),
+          created: !existing,
+          updates: changes(before, deployment),
+        };
+      });
+    },
+
+    get: (id: string) => driver.read(() => getOp(id)),
+
+    getByName(flowName: string, name: string): Promise<DeploymentJson | null> {
+      return driver.read(function* () {
+        const r = yield* row<Row>(
+          sql`SELECT deployment.* FROM deployment JOIN flow ON flow.id = deployment.flow_id
+            WHERE flow.name = ${flowName} AND deployment.name = ${name}`,
+          DEPLOYMENT,
+        );
+        return r ? (yield* shaped([r]))[0] : null;
+      });
+    },
+
+    filter(body: FilterBody, page: Page): Promise<DeploymentJson[]> {
+      return driver.read(function* () {
+        const rs = yield* rows<Row>(
+          sql`SELECT deployment.* FROM deployment WHERE ${deploymentWhere(body, d)}
+            ORDER BY ${orderBy("deployment", page.sort, "NAME_ASC")} LIMIT ${page.limit} OFFSET ${page.offset}`,
+          DEPLOYMENT,
+        );
+        return yield* shaped(rs);
+      });
+    },
+
+    count(body: FilterBody): Promise<number> {
+      return driver.read(function* () {
+        return (yield* row<{ count: number }>(
+          sql`SELECT count(*) AS count FROM deployment WHERE ${deploymentWhere(body, d)}`,
+        ))!.count;
+      });
+    },
+
+    /**
+     * PATCH: the given fields, then the schedules by Prefect's rules (planScheduleUpdate): by slug when
+     * every existing and given schedule has one, otherwise replaced wholesale. Null when it does not exist.
+     */
+    update(id: string, fields: DeploymentFields, schedules: SchedulePatch[] | null): Promise<DeploymentChange | null> {
+      return driver.tx(function* () {
+        const now = nowTimestamp();
+        const existing = yield* row<Row>(sql`SELECT * FROM deployment WHERE id = ${id}${d.forUpdate}`, DEPLOYMENT);
+        if (!existing) return null;
+        const before = (yield* shaped([existing]))[0];
+        const sets = setsOf(fields);
+        yield* exec(sql`UPDATE deployment SET ${sql.join([sql`updated = ${now}`, ...sets], sql`, `)} WHERE id = ${id}`);
+        yield* deleteScheduledRunsOp(id);
+        if (schedules) {
+          const plan = planScheduleUpdate(before.schedules, schedules);
+          if (plan.replaceAll) {
+            yield* exec(sql`DELETE FROM deployment_schedule WHERE deployment_id = ${id}`);
+            yield* insertSchedulesOp(id, plan.create, now);
+          } else {
+            // Renames first free their old slugs, so a swap of two slugs never trips the unique index.
+            for (const p of plan.patch)
+              if (p.rename) yield* exec(sql`UPDATE deployment_schedule SET slug = NULL WHERE id = ${p.id}`);
+            for (const p of plan.patch) yield* updateScheduleOp(id, p.id, p.fields, now);
+            yield* insertSchedulesOp(id, plan.create, now);
+          }
+        }
+        const deployment = (yield* getOp(id))!;
+        return {
+          deployment,
+          flowName: yield* flowNameOf(deployment.flow_id),
+          created: false,
+          updates: changes(before, deployment),
+        };
+      });
+    },
+
+    /** Pausing deletes every auto-scheduled run that has not started, late ones included (as Prefect). */
+    setPaused(id: string, paused: boolean): Promise<DeploymentChange | null> {
+      return driver.tx(function* () {
+        const before = yield* getOp(id);
+        if (!before) return null;
+        yield* exec(sql`UPDATE deployment SET paused = ${paused}, updated = ${nowTimestamp()} WHERE id = ${id}`);
+        if (paused) yield* deleteScheduledRunsOp(id, { futureOnly: false });
+        const deployment = (yield* getOp(id))!;
+        return {
+          deployment,
+          flowName: yield* flowNameOf(deployment.flow_id),
+          created: false,
+          updates: changes(before, deployment),
+        };
+      });
+    },
+
+    /** Deletes the deployment and every run of it that is still Scheduled; the rest of its runs stay. */
+    delete(id: string): Promise<DeploymentChange | null> {
+      return driver.tx(function* () {
+        const deployment = yield* getOp(id);
+        if (!deployment) return null;
+        yield* deleteScheduledRunsOp(id, { all: true });
+        yield* exec(sql`DELETE FROM deployment WHERE id = ${id}`);
+        return { deployment, flowName: yield* flowNameOf(deployment.flow_id), created: false, updates: {} };
+      });
+    },
+
+    bulkDelete(body: FilterBody, limit: number): Promise<DeploymentChange[]> {
+      return driver.tx(function* () {
+        const rs = yield* rows<Row>(
+          sql`SELECT deployment.* FROM deployment WHERE ${deploymentWhere(body, d)} ORDER BY deployment.id LIMIT ${limit}`,
+          DEPLOYMENT,
+        );
+        const out: DeploymentChange[] = [];
+        for (const deployment of yield* shaped(rs)) {
+          yield* deleteScheduledRunsOp(deployment.id, { all: true });
+          yield* exec(sql`DELETE FROM deployment WHERE id = ${deployment.id}`);
+          out.push({ deployment, flowName: yield* flowNameOf(deployment.flow_id), created: false, updates: {} });
+        }
+        return out;
+      });
+    },
+
+    /**
+     * Marks the deployments polled now and READY; returns the ones that were NOT_READY (they get a
+     * prefect.deployment.ready event).
+     */
+    markReady(ids: string[]): Promise<DeploymentChange[]> {
+      if (!ids.length) return Promise.resolve([]);
+      return driver.tx(function* () {
+        const now = nowTimestamp();
+        const unready = yield* rows<Row>(
+          sql`SELECT * FROM deployment WHERE id IN (${list(ids)}) AND status = 'NOT_READY'`,
+          DEPLOYMENT,
+        );
+        yield* exec(sql`UPDATE deployment SET last_polled = ${now}, status = 'READY' WHERE id IN (${list(ids)})`);
+        const out: DeploymentChange[] = [];
+        for (const r of unready) {
+          const deployment = (yield* getOp(r.id as string))!;
+          out.push({ deployment, flowName: yield* flowNameOf(deployment.flow_id), created: false, updates: {} });
+        }
+        return out;
+      });
+    },
+
+    /** Deployments per flow, 0 for a flow with none (/ui/flows/count-deployments). */
+    countByFlow(flowIds: string[]): Promise<Record<string, number>> {
+      return driver.read(function* () {
+        const out: Record<string, number> = Object.fromEntries(flowIds.map((id) => [id, 0]));
+        if (!flowIds.length) return out;
+        const rs = yield* rows<{ flow_id: string; count: number }>(
+          sql`SELECT flow_id, count(*) AS count FROM deployment WHERE flow_id IN (${list(flowIds)}) GROUP BY flow_id`,
+        );
+        for (const r of rs) out[r.flow_id] = Number(r.count);
+        return out;
+      });
+    },
+
+    /** Each flow's next Scheduled run, null for a flow with none (/ui/flows/next-runs). */
+    nextRunByFlow(flowIds: string[]): Promise<Record<string, Record<string, unknown> | null>> {
+      return driver.read(function* () {
+        const out: Record<string, Record<string, unknown> | null> = Object.fromEntries(flowIds.map((id) => [id, null]));
+        for (const flowId of flowIds) {
+          const r = yield* row<Row>(
+            sql`SELECT id, name, flow_id, state_name, state_type, next_scheduled_start_time FROM flow_run
+              WHERE flow_id = ${flowId} AND state_type = 'SCHEDULED'
+              ORDER BY next_scheduled_start_time ASC LIMIT 1`,
+          );
+          if (r) out[flowId] = { ...r };
+        }
+        return out;
+      });
+    },
+
+    schedules(deploymentId: string): Promise<ScheduleJson[] | null> {
+      return driver.read(function* () {
+        const dep = yield* row(sql`SELECT id FROM deployment WHERE id = ${deploymentId}`);
+        if (!dep) return null;
+        return (yield* schedulesOf([deploymentId])).get(deploymentId) ?? [];
+      });
+    },
+
+    createSchedules(deploymentId: string, schedules: ScheduleInput[]): Promise<ScheduleJson[] | null> {
+      return driver.tx(function* () {
+        const now = nowTimestamp();
+        const dep = yield* row(sql`SELECT id FROM deployment WHERE id = ${deploymentId}${d.forUpdate}`);
+        if (!dep) return null;
+        const created = yield* insertSchedulesOp(deploymentId, schedules, now);
+        yield* exec(sql`UPDATE deployment SET updated = ${now} WHERE id = ${deploymentId}`);
+        return created;
+      });
+    },
+
+    /** False when the deployment or the schedule does not exist. */
+    updateSchedule(deploymentId: string, scheduleId: string, fields: Partial<ScheduleInput>): Promise<boolean> {
+      return driver.tx(function* () {
+        const now = nowTimestamp();
+        if (!(yield* updateScheduleOp(deploymentId, scheduleId, fields, now))) return false;
+        yield* deleteScheduledRunsOp(deploymentId, { scheduleId });
+        yield* exec(sql`UPDATE deployment SET updated = ${now} WHERE id = ${deploymentId}`);
+        return true;
+      });
+    },
+
+    deleteSchedule(deploymentId: string, scheduleId: string): Promise<boolean> {
+      return driver.tx(function* () {
+        const n = yield* exec(
+          sql`DELETE FROM deployment_schedule WHERE id = ${scheduleId} AND deployment_id = ${deploymentId}`,
+        );
+        if (!n) return false;
+        yield* deleteScheduledRunsOp(deploymentId, { scheduleId });
+        yield* exec(sql`UPDATE deployment SET updated = ${nowTimestamp()} WHERE id = ${deploymentId}`);
+        return true;
+      });
+    },
+  };
+
+  function* updateScheduleOp(
+    deploymentId: string,
+    scheduleId: string,
+    fields: Partial<ScheduleInput>,
+    now: string,
+  ): Op<boolean> {
+    const sets = [sql`updated = ${now}`];
+    if (fields.schedule !== undefined) sets.push(sql`schedule = ${d.json(fields.schedule)}`);
+    if (fields.active !== undefined) sets.push(sql`active = ${fields.active}`);
+    if (fields.max_scheduled_runs !== undefined) sets.push(sql`max_scheduled_runs = ${fields.max_scheduled_runs}`);
+    if (fields.parameters !== undefined) sets.push(sql`parameters = ${d.json(fields.parameters)}`);
+    if (fields.slug !== undefined) sets.push(sql`slug = ${fields.slug}`);
+    const n = yield* exec(
+      sql`UPDATE deployment_schedule SET ${sql.join(sets, sql`, `)}
+        WHERE id = ${scheduleId} AND deployment_id = ${deploymentId}`,
+    );
+    return n > 0;
+  }
+}
+
+export type DeploymentsStore = ReturnType<typeof deploymentsStore>;
