@@ -11,6 +11,10 @@ import { flowsStore } from "../store/flows.ts";
 import { dashboardStore } from "../store/dashboard.ts";
 import { runHistoryStore } from "../store/run-history.ts";
 import { runListStore } from "../store/run-list.ts";
+import { deploymentsStore } from "../store/deployments.ts";
+import { schedulerStore } from "../store/scheduler.ts";
+import { deploymentTransitions } from "../orchestration/deployments.ts";
+import { schedulerSettings } from "../services/scheduler.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
 import { dashboardCsrf } from "../ui/csrf.ts";
 import { dashboard } from "../ui/routes.tsx";
@@ -26,6 +30,7 @@ import { errors } from "./errors.ts";
 import { eventsModule } from "./events-module.ts";
 import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
+import { deploymentsApi } from "./deployments.ts";
 import { taskRunsApi } from "./task-runs.ts";
 import { notImplemented } from "./not-implemented.ts";
 import { sameOrigin } from "./same-origin.ts";
@@ -53,9 +58,17 @@ export function createApp(deps: AppDeps) {
     history: runHistoryStore(driver),
     dashboard: dashboardStore(driver),
     runList: runListStore(driver),
+    deployments: deploymentsStore(driver),
+    scheduler: schedulerStore(driver),
     ...events.stores,
   };
   const runTransitions = transitions({ flowRuns: stores.flowRuns, taskRuns: stores.taskRuns, bus });
+  const deploymentChanges = deploymentTransitions({
+    deployments: stores.deployments,
+    runs: runTransitions,
+    bus,
+    limits: { maxScheduledRuns: deps.config.maxScheduledRunsPerSchedule },
+  });
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
     .use(adminApi(deps.config))
@@ -63,6 +76,16 @@ export function createApp(deps: AppDeps) {
     .use(flowsApi({ flows: stores.flows, maxLimit }))
     .use(flowRunsApi({ flowRuns: stores.flowRuns, history: stores.history, transitions: runTransitions, maxLimit }))
     .use(taskRunsApi({ taskRuns: stores.taskRuns, transitions: runTransitions, maxLimit }))
+    .use(
+      deploymentsApi({
+        deployments: stores.deployments,
+        changes: deploymentChanges,
+        flowRuns: stores.flowRuns,
+        scheduler: stores.scheduler,
+        schedulerSettings: () => schedulerSettings(deps.config.services.scheduler),
+        maxLimit,
+      }),
+    )
     .use(concurrencyLeasesApi())
     .use(events.api);
   // Requests served, so the memory trim can tell a burst of load from a quiet spell.
@@ -76,6 +99,7 @@ export function createApp(deps: AppDeps) {
     dashboard: stores.dashboard,
     persister: events.services.persister,
     recorder: events.services.recorder,
+    scheduler: stores.scheduler,
   });
   const stubs = notImplemented(api.routes);
   // Parts that need the finished app read it late: auth the WebSocket routes it ended up with (they
@@ -101,6 +125,7 @@ export function createApp(deps: AppDeps) {
         revision: deps.revision,
         bus,
         transitions: runTransitions,
+        deployments: deploymentChanges,
         stores,
         csrf: dashboardCsrf(),
         services: () => services.statuses(),
@@ -113,6 +138,7 @@ export function createApp(deps: AppDeps) {
     bus,
     services,
     transitions: runTransitions,
+    deployments: deploymentChanges,
     notImplemented: stubs.missing,
   });
 }

@@ -25,7 +25,13 @@ export function flowRunsApi(deps: {
       "/",
       async ({ body }) => {
         // A flow run's name is free text in Prefect (only flow names exclude / % & > <).
-        const { created, run } = await transitions.createFlowRun({ ...body, state: checkedState(body.state, "state") });
+        const { created, run } = await transitions.createFlowRun({
+          ...body,
+          state: checkedState(body.state, "state"),
+          // Only runs made from a deployment carry these; a request does not set them.
+          deployment_version: undefined,
+          work_queue_id: undefined,
+        });
         return json(run, created ? 201 : 200);
       },
       { body: FlowRunCreateModel },

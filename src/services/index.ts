@@ -10,11 +10,13 @@ import type { Transitions } from "../orchestration/transitions.ts";
 import type { LoopKey, ServiceKey, ServicesConfig } from "../settings/server-config.ts";
 import type { DashboardStore } from "../store/dashboard.ts";
 import { runSweepsStore } from "../store/run-sweeps.ts";
+import type { SchedulerStore } from "../store/scheduler.ts";
 import { cleanUpCancellations } from "./cancellation-cleanup.ts";
 import { databaseUpkeep } from "./database-upkeep.ts";
 import type { EventPersister } from "./event-persister.ts";
 import { markLateRuns } from "./late-runs.ts";
 import { failExpiredPauses } from "./pause-expirations.ts";
+import { scheduleDeployments } from "./scheduler.ts";
 import { LoopService, RunningService, stateOf, type Service, type ServiceStatus } from "./service.ts";
 import type { TaskRunRecorder } from "./task-run-recorder.ts";
 
@@ -26,6 +28,7 @@ export interface ServiceDeps {
   dashboard: DashboardStore;
   persister: EventPersister;
   recorder: TaskRunRecorder;
+  scheduler: SchedulerStore;
   /** Requests served so far, for the memory trim (services/database-upkeep.ts). */
   requests?: () => number;
 }
@@ -62,6 +65,20 @@ export function createServices(deps: ServiceDeps) {
     "Cancels the task runs and subflows of cancelled runs; ends runs stuck in Cancelling.",
     cleanUpCancellations({ sweeps, transitions, cancellingTimeoutSeconds: config.cancellingTimeoutSeconds }),
   );
+  const scheduler = loop(
+    "SCHEDULER",
+    "Scheduler",
+    "Creates the next runs of every active deployment schedule.",
+    scheduleDeployments({ scheduler: deps.scheduler, config: config.scheduler }),
+  );
+  const recentScheduler = new LoopService({
+    name: "RecentDeploymentsScheduler",
+    description: "Creates the runs of deployments changed in the last few seconds.",
+    settingKey: "SCHEDULER",
+    enabled: on("SCHEDULER"),
+    loopSeconds: config.scheduler.recentLoopSeconds,
+    runOnce: scheduleDeployments({ scheduler: deps.scheduler, config: config.scheduler, recent: true }),
+  });
   const persister = new RunningService(
     {
       name: "EventPersister",
@@ -85,10 +102,12 @@ export function createServices(deps: ServiceDeps) {
     persister,
     late,
     pauses,
+    recentScheduler,
+    scheduler,
     recorder,
     ...databaseUpkeep({ db: deps.db, dashboard: deps.dashboard, requests: deps.requests }),
   ];
-  return registry(all, config.run, { late, pauses, cancellations, persister, recorder });
+  return registry(all, config.run, { late, pauses, cancellations, persister, recorder, scheduler, recentScheduler });
 }
 
 function registry<N extends Record<string, Service>>(all: Service[], runPrefectServices: boolean, named: N) {

@@ -278,6 +278,15 @@ export const SETTINGS: readonly SettingDef[] = [
     description: "Accepted for compatibility; prefect-lite sends no telemetry.",
   }),
 
+  s({
+    name: "PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS",
+    aliases: ["PREFECT_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS"],
+    type: "int",
+    default: "50",
+    min: 1,
+    description: "The largest max_scheduled_runs a deployment schedule may ask for.",
+  }),
+
   // Server: background services, with the names and defaults of Prefect's services settings.
   ...service(
     "CANCELLATION_CLEANUP",
@@ -308,7 +317,32 @@ export const SETTINGS: readonly SettingDef[] = [
     }),
   ]),
   ...service("PAUSE_EXPIRATIONS", "Fail paused runs whose pause timeout passed.", 5),
-  ...service("SCHEDULER", "Create runs from deployment schedules."),
+  ...service("SCHEDULER", "Create runs from deployment schedules.", 60, [
+    ...[
+      ["DEPLOYMENT_BATCH_SIZE", "int", "100", 1, "How many deployments' schedules one scheduler query reads."],
+      ["MAX_RUNS", "int", "100", 1, "The most future runs the scheduler makes per schedule."],
+      ["MIN_RUNS", "int", "3", 0, "The fewest future runs the scheduler keeps per schedule."],
+      ["MAX_SCHEDULED_TIME", "float", "8640000.0", 1, "Seconds ahead the scheduler may schedule runs (100 days)."],
+      ["MIN_SCHEDULED_TIME", "float", "3600.0", 0, "Seconds ahead the scheduler always schedules runs (1 hour)."],
+      ["INSERT_BATCH_SIZE", "int", "500", 1, "How many runs one scheduler insert writes."],
+      [
+        "RECENT_DEPLOYMENTS_LOOP_SECONDS",
+        "float",
+        "5.0",
+        0.001,
+        "Seconds between passes over recently changed deployments.",
+      ],
+    ].map(([suffix, type, dflt, min, description]) =>
+      s({
+        name: `PREFECT_SERVER_SERVICES_SCHEDULER_${suffix}`,
+        aliases: [`PREFECT_API_SERVICES_SCHEDULER_${suffix}`],
+        type: type as "int" | "float",
+        default: dflt as string,
+        min: min as number,
+        description: description as string,
+      }),
+    ),
+  ]),
   ...service("TASK_RUN_RECORDER", "Record the task runs the SDK reports as events (without it no task run appears)."),
 ];
 

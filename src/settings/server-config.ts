@@ -9,10 +9,11 @@ export const SERVICE_KEYS = [
   "EVENT_PERSISTER",
   "LATE_RUNS",
   "PAUSE_EXPIRATIONS",
+  "SCHEDULER",
   "TASK_RUN_RECORDER",
 ] as const;
 export type ServiceKey = (typeof SERVICE_KEYS)[number];
-export const LOOP_KEYS = ["CANCELLATION_CLEANUP", "LATE_RUNS", "PAUSE_EXPIRATIONS"] as const;
+export const LOOP_KEYS = ["CANCELLATION_CLEANUP", "LATE_RUNS", "PAUSE_EXPIRATIONS", "SCHEDULER"] as const;
 export type LoopKey = (typeof LOOP_KEYS)[number];
 
 /** The services' settings, resolved once. */
@@ -23,6 +24,34 @@ export interface ServicesConfig {
   loopSeconds: Record<LoopKey, number>;
   lateRunsAfterSeconds: number;
   cancellingTimeoutSeconds: number;
+  scheduler: SchedulerConfig;
+}
+
+/** PREFECT_SERVER_SERVICES_SCHEDULER_*: Prefect's scheduler settings, seconds for its timedeltas. */
+export interface SchedulerConfig {
+  deploymentBatchSize: number;
+  maxRuns: number;
+  minRuns: number;
+  maxScheduledSeconds: number;
+  minScheduledSeconds: number;
+  insertBatchSize: number;
+  recentLoopSeconds: number;
+}
+
+const SCHEDULER_KEYS: Record<keyof SchedulerConfig, string> = {
+  deploymentBatchSize: "DEPLOYMENT_BATCH_SIZE",
+  maxRuns: "MAX_RUNS",
+  minRuns: "MIN_RUNS",
+  maxScheduledSeconds: "MAX_SCHEDULED_TIME",
+  minScheduledSeconds: "MIN_SCHEDULED_TIME",
+  insertBatchSize: "INSERT_BATCH_SIZE",
+  recentLoopSeconds: "RECENT_DEPLOYMENTS_LOOP_SECONDS",
+};
+
+function schedulerConfig(get: (name: string) => number): SchedulerConfig {
+  return Object.fromEntries(
+    Object.entries(SCHEDULER_KEYS).map(([k, suffix]) => [k, get(`PREFECT_SERVER_SERVICES_SCHEDULER_${suffix}`)]),
+  ) as unknown as SchedulerConfig;
 }
 
 export interface ServerConfig {
@@ -36,6 +65,8 @@ export interface ServerConfig {
   /** The database as shown to people (password hidden). */
   databaseDisplay: string;
   services: ServicesConfig;
+  /** PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS. */
+  maxScheduledRunsPerSchedule: number;
 }
 
 export function servicesConfigFrom(settings: Settings, run = true): ServicesConfig {
@@ -52,6 +83,7 @@ export function servicesConfigFrom(settings: Settings, run = true): ServicesConf
     cancellingTimeoutSeconds: settings.get<number>(
       "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS",
     ),
+    scheduler: schedulerConfig((name) => settings.get<number>(name)),
   };
 }
 
@@ -70,6 +102,7 @@ export function serverConfigFrom(
     logLevel: settings.get<string>("PREFECT_SERVER_LOGGING_LEVEL"),
     databaseDisplay,
     services: servicesConfigFrom(settings),
+    maxScheduledRunsPerSchedule: settings.get<number>("PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS"),
     ...overrides,
   };
 }
@@ -87,6 +120,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     uiEnabled: true,
     logLevel: "WARNING",
     databaseDisplay: "sqlite (in memory)",
+    maxScheduledRunsPerSchedule: number("PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS"),
     services: {
       run: true,
       enabled: Object.fromEntries(SERVICE_KEYS.map((k) => [k, true])) as ServicesConfig["enabled"],
@@ -95,6 +129,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
       ) as ServicesConfig["loopSeconds"],
       lateRunsAfterSeconds: number("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS"),
       cancellingTimeoutSeconds: number("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS"),
+      scheduler: schedulerConfig(number),
     },
     ...overrides,
   };

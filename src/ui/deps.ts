@@ -13,6 +13,8 @@ import type { DashboardStore } from "../store/dashboard.ts";
 import type { RunHistoryStore } from "../store/run-history.ts";
 import type { RunListStore } from "../store/run-list.ts";
 import type { TaskRunsStore } from "../store/task-runs.ts";
+import type { DeploymentTransitions } from "../orchestration/deployments.ts";
+import type { DeploymentsStore } from "../store/deployments.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
 export interface UiDeps {
@@ -20,6 +22,8 @@ export interface UiDeps {
   revision: string | null;
   bus: EventBus;
   transitions: Transitions;
+  /** Deployment changes (pause, resume, runs from the Run form), which publish their events. */
+  deployments: DeploymentTransitions;
   csrf: DashboardCsrf;
   services: () => Array<ServiceStatus & { state: string }>;
   stores: {
@@ -29,6 +33,7 @@ export interface UiDeps {
     history: RunHistoryStore;
     dashboard: DashboardStore;
     runList: RunListStore;
+    deployments: DeploymentsStore;
     logs: LogsStore;
     events: EventsStore;
   };

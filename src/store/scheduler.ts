@@ -1,0 +1,282 @@
+// The scheduler's reads and writes (Prefect's services/scheduler.py and models/deployments.py
+// schedule_runs): which active schedules of unpaused deployments are short of future runs, and the
+// batched insert of their next runs.
+//
+// A schedule is due when fewer than `minRuns` of its auto-scheduled runs lie ahead, or none reaches
+// `now + minSeconds`. Both questions read a few entries of the partial index on
+// (deployment_schedule_id, next_scheduled_start_time) (migration 0007), so a pass over a thousand
+// schedules that all have their runs reads a few thousand index entries, not every scheduled run.
+//
+// Runs carry Prefect's idempotency key "scheduled <deployment> <schedule> <date>", unique per flow, and
+// are inserted with ON CONFLICT DO NOTHING: a second pass, a restart or a second server inserting the
+// same dates writes nothing.
+import { sql } from "../db/sql-tag.ts";
+import type { Driver, Op } from "../db/driver.ts";
+import { exec, rows } from "../db/driver.ts";
+import { rowCodec } from "../db/rows.ts";
+import * as tables from "../db/schema/pg.ts";
+import { addSeconds, compareTimestamps, nowTimestamp } from "../core/time.ts";
+import { makeDraft } from "../orchestration/states.ts";
+import { type Schedule, parseSchedule, scheduleDates } from "../schedules/index.ts";
+import { runSlug } from "./slugs.ts";
+import { fragmentsFor, raw } from "./sql.ts";
+
+export interface SchedulerSettings {
+  minRuns: number;
+  maxRuns: number;
+  minScheduledSeconds: number;
+  maxScheduledSeconds: number;
+  deploymentBatchSize: number;
+  insertBatchSize: number;
+}
+
+/** A due schedule with the deployment fields its runs copy. */
+interface DueSchedule {
+  id: string;
+  deployment_id: string;
+  schedule: Record<string, unknown>;
+  max_scheduled_runs: number | null;
+  parameters: Record<string, unknown>;
+  slug: string | null;
+  flow_id: string;
+  d_parameters: Record<string, unknown>;
+  d_tags: string[];
+  d_labels: Record<string, unknown>;
+  d_version: string | null;
+  d_work_queue_name: string | null;
+  d_work_queue_id: string | null;
+  d_infrastructure_document_id: string | null;
+}
+
+const DUE_CODEC = rowCodec(tables.deploymentSchedule, {
+  d_parameters: "json",
+  d_tags: "json",
+  d_labels: "json",
+});
+
+/** Prefect names the schedule's class when a schedule has no slug. */
+function className(s: Record<string, unknown>): string {
+  return "interval" in s ? "IntervalSchedule" : "cron" in s ? "CronSchedule" : "RRuleSchedule";
+}
+
+// Parsing a schedule (a cron or rrule compiled, a time zone looked up) costs more than its dates; the
+// same schedules come back every pass.
+const parsed = new Map<string, Schedule>();
+function scheduleOf(json: Record<string, unknown>): Schedule {
+  const key = JSON.stringify(json);
+  let s = parsed.get(key);
+  if (!s) {
+    s = parseSchedule(json, ["schedule"]);
+    if (parsed.size >= 10_000) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(key, s);
+  }
+  return s;
+}
+
+export function schedulerStore(driver: Driver) {
+  const d = fragmentsFor(driver.dialect);
+  const FLOW_RUN_COLUMNS = [
+    "id",
+    "created",
+    "updated",
+    "name",
+    "flow_id",
+    "deployment_id",
+    "deployment_version",
+    "work_queue_name",
+    "work_queue_id",
+    "parameters",
+    "infrastructure_document_id",
+    "idempotency_key",
+    "tags",
+    "labels",
+    "auto_scheduled",
+    "state_id",
+    "state_type",
+    "state_name",
+    "state_timestamp",
+    "next_scheduled_start_time",
+    "expected_start_time",
+    "created_by",
+    "deployment_schedule_id",
+  ].join(", ");
+
+  /** The next batch of due schedules after `after` (by id). `recentSince` keeps recently changed deployments only. */
+  function* dueOp(
+    s: SchedulerSettings,
+    now: string,
+    after: string | null,
+    recentSince: string | null,
+    deploymentId: string | null,
+  ): Op<DueSchedule[]> {
+    const until = addSeconds(now, s.minScheduledSeconds);
+    const offset = Math.max(s.minRuns - 1, 0);
+    const ahead = (from: string) =>
+      sql`SELECT 1 FROM flow_run r WHERE r.deployment_schedule_id = s.id AND r.state_type = 'SCHEDULED'
+        AND r.next_scheduled_start_time >= ${from}`;
+    const conds = [sql`s.active = ${true}`, sql`dep.paused = ${false}`];
+    if (after) conds.push(sql`s.id > ${after}`);
+    if (recentSince) conds.push(sql`dep.updated >= ${recentSince}`);
+    if (deploymentId) conds.push(sql`dep.id = ${deploymentId}`);
+    else
+      conds.push(sql`(NOT EXISTS (${ahead(now)} ORDER BY r.next_scheduled_start_time LIMIT 1 OFFSET ${offset})
+        OR NOT EXISTS (${ahead(until)}))`);
+    return yield* rows<DueSchedule>(
+      sql`SELECT s.id, s.deployment_id, s.schedule, s.max_scheduled_runs, s.parameters, s.slug, dep.flow_id,
+          dep.parameters AS d_parameters, dep.tags AS d_tags, dep.labels AS d_labels, dep.version AS d_version,
+          dep.work_queue_name AS d_work_queue_name, dep.work_queue_id AS d_work_queue_id,
+          dep.infrastructure_document_id AS d_infrastructure_document_id
+        FROM deployment_schedule s JOIN deployment dep ON dep.id = s.deployment_id
+        WHERE ${sql.join(conds, sql` AND `)}
+        ORDER BY s.id LIMIT ${s.deploymentBatchSize}`,
+      DUE_CODEC,
+    );
+  }
+
+  /**
+   * The dates a schedule wants from `start`: at most its maximum, none past `end`, and stopping at the
+   * first date that makes both minimums true (Prefect's _generate_scheduled_flow_runs).
+   */
+  function datesFor(
+    due: DueSchedule,
+    window: { start: string; end: string | null; minRuns: number; maxRuns: number; minSeconds: number },
+  ): string[] {
+    const n = Math.min(window.maxRuns, due.max_scheduled_runs ?? window.maxRuns);
+    let dates: string[];
+    try {
+      dates = scheduleDates(scheduleOf(due.schedule), { start: window.start, end: window.end ?? undefined, n });
+    } catch {
+      // A stored schedule this version cannot compute (it was checked when written): no runs, not a crash.
+      return [];
+    }
+    const until = addSeconds(window.start, window.minSeconds);
+    const out: string[] = [];
+    for (const date of dates) {
+      out.push(date);
+      if (out.length >= window.minRuns && compareTimestamps(date, until) >= 0) break;
+    }
+    return out;
+  }
+
+  function runRows(due: DueSchedule, dates: string[], now: string) {
+    const tags = ["auto-scheduled", ...due.d_tags.filter((t) => t !== "auto-scheduled")];
+    const labels = { ...due.d_labels, "prefect.flow.id": due.flow_id, "prefect.deployment.id": due.deployment_id };
+    const parameters = { ...due.d_parameters, ...due.parameters };
+    const createdBy = { id: due.id, display_value: due.slug ?? className(due.schedule), type: "SCHEDULE" };
+    return dates.map((date) => ({
+      id: Bun.randomUUIDv7(),
+      stateId: Bun.randomUUIDv7(),
+      date,
+      due,
+      tags,
+      labels,
+      parameters,
+      createdBy,
+      now,
+    }));
+  }
+
+  /** Inserts the runs of one batch; returns how many were new. */
+  function* insertOp(batch: ReturnType<typeof runRows>): Op<number> {
+    if (!batch.length) return 0;
+    const values = batch.map(
+      (r) => sql`(${r.id}, ${r.now}, ${r.now}, ${runSlug()}, ${r.due.flow_id}, ${r.due.deployment_id},
+        ${r.due.d_version}, ${r.due.d_work_queue_name}, ${r.due.d_work_queue_id}, ${d.json(r.parameters)},
+        ${r.due.d_infrastructure_document_id},
+        ${`scheduled ${r.due.deployment_id} ${r.due.id} ${r.date}`}, ${d.json(r.tags)}, ${d.json(r.labels)},
+        ${true}, ${r.stateId}, 'SCHEDULED', 'Scheduled', ${r.now}, ${r.date}, ${r.date}, ${d.json(r.createdBy)},
+        ${r.due.id})`,
+    );
+    const inserted = yield* rows<{ id: string }>(
+      sql`INSERT INTO flow_run (${raw(FLOW_RUN_COLUMNS)}) VALUES ${sql.join(values, sql`, `)}
+        ON CONFLICT (flow_id, idempotency_key) DO NOTHING RETURNING id`,
+    );
+    if (!inserted.length) return 0;
+    const fresh = new Set(inserted.map((r) => r.id));
+    const states = batch
+      .filter((r) => fresh.has(r.id))
+      .map((r) => {
+        const draft = makeDraft("SCHEDULED", {
+          message: "Flow run scheduled",
+          state_details: { scheduled_time: r.date, flow_run_id: r.id },
+        });
+        return sql`(${r.stateId}, ${r.now}, ${r.now}, ${r.id}, 'SCHEDULED', ${r.now}, 'Scheduled', ${draft.message},
+          ${d.json(draft.state_details)}, ${d.json(null)})`;
+      });
+    yield* exec(
+      sql`INSERT INTO flow_run_state (id, created, updated, flow_run_id, type, timestamp, name, message, state_details,
+        data) VALUES ${sql.join(states, sql`, `)}`,
+    );
+    return inserted.length;
+  }
+
+  /** Generates and inserts the runs of these due schedules in batches of insertBatchSize. */
+  async function insertFor(
+    due: DueSchedule[],
+    s: SchedulerSettings,
+    window: { start: string; end: string | null; minRuns: number; maxRuns: number; minSeconds: number },
+  ): Promise<number> {
+    const now = nowTimestamp();
+    const pending = due.flatMap((one) => runRows(one, datesFor(one, window), now));
+    let inserted = 0;
+    for (let i = 0; i < pending.length; i += s.insertBatchSize) {
+      const batch = pending.slice(i, i + s.insertBatchSize);
+      inserted += await driver.tx(() => insertOp(batch));
+    }
+    return inserted;
+  }
+
+  return {
+    /**
+     * One scheduler pass: every due schedule, a batch at a time. With `recentSeconds`, only deployments
+     * changed in that window (the fast loop). Returns the number of runs inserted.
+     */
+    async schedule(s: SchedulerSettings, opts: { recentSeconds?: number } = {}): Promise<number> {
+      const start = nowTimestamp();
+      const end = addSeconds(start, s.maxScheduledSeconds);
+      const recentSince = opts.recentSeconds != null ? addSeconds(start, -(opts.recentSeconds + 1)) : null;
+      const window = { start, end, minRuns: s.minRuns, maxRuns: s.maxRuns, minSeconds: s.minScheduledSeconds };
+      let after: string | null = null;
+      let inserted = 0;
+      for (;;) {
+        const due = await driver.read(() => dueOp(s, start, after, recentSince, null));
+        inserted += await insertFor(due, s, window);
+        if (due.length < s.deploymentBatchSize) return inserted;
+        after = due[due.length - 1].id;
+      }
+    },
+
+    /** POST /deployments/{id}/schedule: runs for every active schedule of one deployment, within bounds given. */
+    async scheduleDeployment(
+      deploymentId: string,
+      w: {
+        start: string;
+        end: string | null;
+        minRuns: number;
+        maxRuns: number;
+        minSeconds: number;
+        maxSeconds: number;
+      },
+    ): Promise<number> {
+      const s: SchedulerSettings = {
+        minRuns: w.minRuns,
+        maxRuns: w.maxRuns,
+        minScheduledSeconds: w.minSeconds,
+        maxScheduledSeconds: w.maxSeconds,
+        deploymentBatchSize: 10_000,
+        insertBatchSize: 500,
+      };
+      const due = await driver.read(() => dueOp(s, w.start, null, null, deploymentId));
+      const end = w.end ?? addSeconds(w.start, w.maxSeconds);
+      return insertFor(due, s, {
+        start: w.start,
+        end,
+        minRuns: w.minRuns,
+        maxRuns: w.maxRuns,
+        minSeconds: w.minSeconds,
+      });
+    },
+  };
+}
+
+export type SchedulerStore = ReturnType<typeof schedulerStore>;
