@@ -17,6 +17,8 @@ import { logsStore } from "../store/logs.ts";
 import { eventsApi } from "./events.ts";
 import { eventsWebsockets } from "./events-ws.ts";
 import { logsApi } from "./logs.ts";
+import { logsWebsocket } from "./logs-ws.ts";
+import { LogStream } from "../events/log-stream.ts";
 
 export interface EventsModuleDeps {
   driver: Driver;
@@ -32,10 +34,12 @@ export interface EventsModuleDeps {
 export function eventsModule(deps: EventsModuleDeps) {
   const { driver, bus, authString, maxLimit } = deps;
   const stores = { events: eventsStore(driver), logs: logsStore(driver) };
+  const logStream = new LogStream();
   const persister = new EventPersister(bus, stores.events, deps.persister);
   const recorder = new TaskRunRecorder(bus, driver, deps.recorder);
   const api = new Elysia({ name: "api.events-module" })
-    .use(logsApi({ logs: stores.logs, maxLimit }))
+    .use(logsApi({ logs: stores.logs, maxLimit, stream: logStream }))
+    .use(logsWebsocket({ logs: logStream, authString }))
     .use(eventsApi({ events: stores.events, bus }))
     .use(eventsWebsockets({ bus, events: stores.events, authString }));
   return {

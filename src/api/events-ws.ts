@@ -43,11 +43,11 @@ interface Conn {
   unsubscribe?: () => void;
 }
 
-const offersPrefect = (req: Request) =>
+export const offersPrefect = (req: Request) =>
   (req.headers.get("sec-websocket-protocol") ?? "").split(",").some((p) => p.trim() === "prefect");
 
 /** Elysia has already JSON-parsed text frames that look like JSON; binary frames arrive as buffers. */
-function asObject(message: unknown): Record<string, unknown> | null {
+export function asObject(message: unknown): Record<string, unknown> | null {
   let m = message;
   if (m instanceof Uint8Array) m = Buffer.from(m).toString("utf8");
   if (typeof m === "string") {

@@ -6,6 +6,7 @@ import { invalid } from "../core/errors.ts";
 import { normalizeTimestamp } from "../core/time.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { LogsStore } from "../store/logs.ts";
+import type { LogStream } from "../events/log-stream.ts";
 import { Int32, Uuid, json, objectBody, pageOf } from "./common.ts";
 
 const NullableUuid = t.Optional(t.Union([Uuid, t.Null()]));
@@ -24,7 +25,7 @@ const LogCreate = t.Object(
 );
 
 // Ids are checked here so a malformed one is a 422, not a PostgreSQL cast error.
-export function logsApi(deps: { logs: LogsStore; maxLimit: number }) {
+export function logsApi(deps: { logs: LogsStore; maxLimit: number; stream?: LogStream }) {
   const { logs, maxLimit } = deps;
   return new Elysia({ name: "api.logs", prefix: "/logs" })
     .post(
@@ -51,7 +52,7 @@ export function logsApi(deps: { logs: LogsStore; maxLimit: number }) {
           };
         });
         if (issues.length) throw invalid("Invalid log timestamp", issues);
-        await logs.create(rows);
+        deps.stream?.publish(await logs.create(rows));
         return json(null, 201);
       },
       { body: t.Array(LogCreate) },

@@ -44,22 +44,34 @@ export function logsStore(driver: Driver) {
      * Inserts every log in one transaction, in chunks. Ids are UUIDv7, which Bun makes monotonic, so
      * logs with equal timestamps keep the order they were sent in (the tie-breaker of every sort).
      */
-    create(logs: LogCreate[]): Promise<number> {
-      if (!logs.length) return Promise.resolve(0);
+    /** Stores the batch in one transaction; returns the logs as stored (for the /logs/out stream). */
+    create(logs: LogCreate[]): Promise<Log[]> {
+      if (!logs.length) return Promise.resolve([]);
       const now = nowTimestamp();
+      const made: Log[] = logs.map((l) => ({
+        id: Bun.randomUUIDv7(),
+        created: now,
+        updated: now,
+        name: clean(l.name),
+        level: l.level,
+        message: clean(l.message),
+        timestamp: l.timestamp,
+        flow_run_id: l.flow_run_id ?? null,
+        task_run_id: l.task_run_id ?? null,
+      }));
       return driver.tx(function* () {
-        for (let i = 0; i < logs.length; i += CHUNK) {
-          const values = logs
+        for (let i = 0; i < made.length; i += CHUNK) {
+          const values = made
             .slice(i, i + CHUNK)
             .map(
               (l) =>
-                sql`(${Bun.randomUUIDv7()}, ${now}, ${now}, ${clean(l.name)}, ${l.level}, ${clean(l.message)}, ${l.timestamp}, ${l.flow_run_id ?? null}, ${l.task_run_id ?? null})`,
+                sql`(${l.id}, ${now}, ${now}, ${l.name}, ${l.level}, ${l.message}, ${l.timestamp}, ${l.flow_run_id}, ${l.task_run_id})`,
             );
           yield* exec(sql`
             INSERT INTO log (id, created, updated, name, level, message, timestamp, flow_run_id, task_run_id)
             VALUES ${sql.join(values, sql`, `)}`);
         }
-        return logs.length;
+        return made;
       });
     },
 

@@ -27,7 +27,7 @@ describe.each(DIALECTS)("logs store on $name", ({ url }) => {
       flow_run_id: flowRun,
       task_run_id: i % 2 ? taskRun : null,
     }));
-    expect(await logs().create(batch)).toBe(1203);
+    expect((await logs().create(batch)).length).toBe(1203);
     const all = await logs().filter(
       { logs: { flow_run_id: { any_: [flowRun] } } },
       { limit: 2000, offset: 0, sort: "TIMESTAMP_ASC" },
