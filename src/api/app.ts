@@ -31,6 +31,7 @@ import { eventsModule } from "./events-module.ts";
 import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
+import { automationsApi } from "./automations.ts";
 import { taskRunsApi } from "./task-runs.ts";
 import { notImplemented } from "./not-implemented.ts";
 import { sameOrigin } from "./same-origin.ts";
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps) {
         maxLimit,
       }),
     )
+    .use(automationsApi())
     .use(concurrencyLeasesApi())
     .use(events.api);
   // Requests served, so the memory trim can tell a burst of load from a quiet spell.

@@ -77,14 +77,17 @@ def fresh_pg_database_url() -> str:
 
 
 class Server:
-    def __init__(self, database: str, tmp: Path, extra_env: dict | None = None):
+    def __init__(self, database: str, tmp: Path, extra_env: dict | None = None, url: str | None = None):
         self.database = database
         self.port = free_port()
         self.home = tmp / "server-home"
-        if database == "sqlite":
+        if url is not None:
+            pass  # several servers on one database
+        elif database == "sqlite":
             url = f"sqlite+aiosqlite:///{tmp / 'prefect-lite.db'}"
         else:
             url = fresh_pg_database_url() if AGAINST_PREFECT else fresh_pg_url()
+        self.url = url
         env = {
             "PATH": os.environ["PATH"],
             "HOME": os.environ.get("HOME", "/root"),
