@@ -16,7 +16,7 @@ import {
 import type { DeploymentsStore } from "../store/deployments.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { FlowRunsStore } from "../store/flow-runs.ts";
-import type { SchedulerStore } from "../store/scheduler.ts";
+import type { SchedulerSettings, SchedulerStore } from "../store/scheduler.ts";
 import { checkName, IdParams, json, noContent, objectBody, orNotFound, Uuid } from "./common.ts";
 import { listRoutes } from "./list-routes.ts";
 import { checkedState, checkedTimestamp } from "./run-models.ts";
@@ -35,12 +35,7 @@ export function deploymentsApi(deps: {
   changes: DeploymentTransitions;
   flowRuns: FlowRunsStore;
   scheduler: SchedulerStore;
-  schedulerSettings: () => {
-    minRuns: number;
-    maxRuns: number;
-    minScheduledSeconds: number;
-    maxScheduledSeconds: number;
-  };
+  schedulerSettings: () => SchedulerSettings;
   maxLimit: number;
 }) {
   const { deployments, changes, flowRuns, scheduler, maxLimit } = deps;
@@ -135,14 +130,12 @@ export function deploymentsApi(deps: {
         const deployment = orNotFound(await deployments.get(params.id), "Deployment");
         const s = deps.schedulerSettings();
         const b = objectBody(body);
-        const start = b.start_time ? checkedTimestamp(b.start_time, ["body", "start_time"]) : nowTimestamp();
-        await scheduler.scheduleDeployment(deployment.id, {
-          start,
+        await scheduler.scheduleDeployment(deployment.id, s, {
+          start: b.start_time ? checkedTimestamp(b.start_time, ["body", "start_time"]) : nowTimestamp(),
           end: b.end_time ? checkedTimestamp(b.end_time, ["body", "end_time"]) : null,
           minRuns: b.min_runs ?? s.minRuns,
           maxRuns: b.max_runs ?? s.maxRuns,
           minSeconds: b.min_time ?? s.minScheduledSeconds,
-          maxSeconds: s.maxScheduledSeconds,
         });
         return null;
       },

@@ -226,55 +226,53 @@ export function schedulerStore(driver: Driver) {
     return inserted;
   }
 
+  /** Every due schedule a batch at a time (by id), each batch's runs generated and inserted before the next. */
+  async function pass(
+    s: SchedulerSettings,
+    window: { start: string; end: string | null; minRuns: number; maxRuns: number; minSeconds: number },
+    only: { recentSince?: string | null; deploymentId?: string | null },
+  ): Promise<number> {
+    let after: string | null = null;
+    let inserted = 0;
+    for (;;) {
+      const due = await driver.read(() =>
+        dueOp(s, window.start, after, only.recentSince ?? null, only.deploymentId ?? null),
+      );
+      inserted += await insertFor(due, s, window);
+      if (due.length < s.deploymentBatchSize) return inserted;
+      after = due[due.length - 1].id;
+    }
+  }
+
   return {
     /**
      * One scheduler pass: every due schedule, a batch at a time. With `recentSeconds`, only deployments
      * changed in that window (the fast loop). Returns the number of runs inserted.
      */
-    async schedule(s: SchedulerSettings, opts: { recentSeconds?: number } = {}): Promise<number> {
+    schedule(s: SchedulerSettings, opts: { recentSeconds?: number } = {}): Promise<number> {
       const start = nowTimestamp();
       const end = addSeconds(start, s.maxScheduledSeconds);
       const recentSince = opts.recentSeconds != null ? addSeconds(start, -(opts.recentSeconds + 1)) : null;
-      const window = { start, end, minRuns: s.minRuns, maxRuns: s.maxRuns, minSeconds: s.minScheduledSeconds };
-      let after: string | null = null;
-      let inserted = 0;
-      for (;;) {
-        const due = await driver.read(() => dueOp(s, start, after, recentSince, null));
-        inserted += await insertFor(due, s, window);
-        if (due.length < s.deploymentBatchSize) return inserted;
-        after = due[due.length - 1].id;
-      }
+      return pass(
+        s,
+        { start, end, minRuns: s.minRuns, maxRuns: s.maxRuns, minSeconds: s.minScheduledSeconds },
+        {
+          recentSince,
+        },
+      );
     },
 
-    /** POST /deployments/{id}/schedule: runs for every active schedule of one deployment, within bounds given. */
-    async scheduleDeployment(
+    /**
+     * POST /deployments/{id}/schedule: runs for every active schedule of one deployment within the bounds
+     * given (a backfill when they are in the past), whether or not the scheduler would call it due.
+     */
+    scheduleDeployment(
       deploymentId: string,
-      w: {
-        start: string;
-        end: string | null;
-        minRuns: number;
-        maxRuns: number;
-        minSeconds: number;
-        maxSeconds: number;
-      },
+      s: SchedulerSettings,
+      w: { start: string; end: string | null; minRuns: number; maxRuns: number; minSeconds: number },
     ): Promise<number> {
-      const s: SchedulerSettings = {
-        minRuns: w.minRuns,
-        maxRuns: w.maxRuns,
-        minScheduledSeconds: w.minSeconds,
-        maxScheduledSeconds: w.maxSeconds,
-        deploymentBatchSize: 10_000,
-        insertBatchSize: 500,
-      };
-      const due = await driver.read(() => dueOp(s, w.start, null, null, deploymentId));
-      const end = w.end ?? addSeconds(w.start, w.maxSeconds);
-      return insertFor(due, s, {
-        start: w.start,
-        end,
-        minRuns: w.minRuns,
-        maxRuns: w.maxRuns,
-        minSeconds: w.minSeconds,
-      });
+      const end = w.end ?? addSeconds(w.start, s.maxScheduledSeconds);
+      return pass(s, { ...w, end }, { deploymentId });
     },
   };
 }
