@@ -54,9 +54,12 @@ const PREFECT_422 = {
   ],
 };
 
-/** Create routes (POST on a collection) and set_state answer 201 at run time when they write, 200 when not. */
+/**
+ * Create routes (POST on a collection), set_state and a run made from a deployment answer 201 at run
+ * time when they write, 200 when not (Prefect's create_flow_run_from_deployment sets 201 too).
+ */
 const answers201 = (method: string, path: string) =>
-  method === "post" && (path.endsWith("/") || path.endsWith("/set_state"));
+  method === "post" && (path.endsWith("/") || path.endsWith("/set_state") || path.endsWith("/create_flow_run"));
 
 function adjustOperation(method: string, path: string, op: any) {
   const responses = { ...op.responses };
