@@ -32,7 +32,8 @@ export function Layout({ title, section, csrfToken, children }: PropsWithChildre
           <script src="/static/htmx.min.js" defer></script>
           <script src="/static/app.js" defer></script>
         </head>
-        <body hx-headers={csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : undefined}>
+        {/* htmx 4 does not pass attributes down unless they say ":inherited". */}
+        <body {...{ "hx-headers:inherited": csrfToken ? JSON.stringify({ "X-CSRF-Token": csrfToken }) : undefined }}>
           <a class="skip" href="#main">
             Skip to content
           </a>
