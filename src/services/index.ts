@@ -5,6 +5,7 @@
 // included) stay off and only the web server runs. The upkeep of our own database (WAL checkpoints,
 // planner statistics, folding PostgreSQL's hourly counts) is not a Prefect service and always runs.
 import type { Driver } from "../db/driver.ts";
+import { type Leadership, leadership } from "../db/leader.ts";
 import type { DbHandle } from "../db/open.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
 import type { LoopKey, ServiceKey, ServicesConfig } from "../settings/server-config.ts";
@@ -37,6 +38,9 @@ export function createServices(deps: ServiceDeps) {
   const { config, transitions } = deps;
   const sweeps = runSweepsStore(deps.driver);
   const on = (key: ServiceKey) => config.enabled[key];
+  // One server at a time runs Prefect's loop services on a shared PostgreSQL; the others stand by.
+  const lead = leadership(deps.db, "prefect-loop-services");
+  const leader = () => lead.isLeader();
   const loop = (key: LoopKey, name: string, description: string, runOnce: () => Promise<string | void>) =>
     new LoopService({
       name,
@@ -45,6 +49,7 @@ export function createServices(deps: ServiceDeps) {
       enabled: on(key),
       loopSeconds: config.loopSeconds[key],
       runOnce,
+      leader,
     });
 
   const late = loop(
@@ -78,6 +83,7 @@ export function createServices(deps: ServiceDeps) {
     enabled: on("SCHEDULER"),
     loopSeconds: config.scheduler.recentLoopSeconds,
     runOnce: scheduleDeployments({ scheduler: deps.scheduler, config: config.scheduler, recent: true }),
+    leader,
   });
   const persister = new RunningService(
     {
@@ -107,10 +113,23 @@ export function createServices(deps: ServiceDeps) {
     recorder,
     ...databaseUpkeep({ db: deps.db, dashboard: deps.dashboard, requests: deps.requests }),
   ];
-  return registry(all, config.run, { late, pauses, cancellations, persister, recorder, scheduler, recentScheduler });
+  return registry(all, config.run, lead, {
+    late,
+    pauses,
+    cancellations,
+    persister,
+    recorder,
+    scheduler,
+    recentScheduler,
+  });
 }
 
-function registry<N extends Record<string, Service>>(all: Service[], runPrefectServices: boolean, named: N) {
+function registry<N extends Record<string, Service>>(
+  all: Service[],
+  runPrefectServices: boolean,
+  lead: Leadership,
+  named: N,
+) {
   return {
     ...named,
     all,
@@ -121,6 +140,7 @@ function registry<N extends Record<string, Service>>(all: Service[], runPrefectS
     /** Stops every service, in reverse order; queued events and task runs are written first. */
     async stop(): Promise<void> {
       for (const s of [...all].reverse()) await s.stop();
+      await lead.release();
     },
     /** Every service's status, with the state the settings page shows. */
     statuses(): Array<ServiceStatus & { state: string }> {

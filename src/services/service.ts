@@ -58,6 +58,8 @@ export interface LoopServiceOptions extends ServiceInfo {
   /** Work to do once when the service stops (a last optimize, a last fold). */
   onStop?: () => Promise<void> | void;
   prefectService?: boolean;
+  /** With several servers on one database, only the leader runs the loop (db/leader.ts). */
+  leader?: () => Promise<boolean>;
 }
 
 export class LoopService implements Service {
@@ -126,6 +128,10 @@ export class LoopService implements Service {
     const t0 = performance.now();
     this.stats.lastRunAt = nowTimestamp();
     try {
+      if (this.opts.leader && !(await this.opts.leader())) {
+        this.stats.detail = "standing by: another server on this database runs it";
+        return;
+      }
       const summary = await this.opts.runOnce();
       if (this.stats.lastError) log.info(`${this.name}: running again after: ${this.stats.lastError}`);
       this.stats.lastError = null;

@@ -206,3 +206,24 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe.if(DIALECTS.some((d) => d.name === "pg"))("loop services on a shared PostgreSQL", () => {
+  test("one server leads, the other stands by, and takes over when the leader stops", async () => {
+    const url = await DIALECTS.find((d) => d.name === "pg")!.url();
+    const a = await testApp({}, url);
+    const b = await testApp({}, url);
+    try {
+      await a.app.services.scheduler.runOnce();
+      expect(a.app.services.scheduler.status().detail).toMatch(/run\(s\) scheduled/);
+      await b.app.services.scheduler.runOnce();
+      await b.app.services.late.runOnce();
+      expect(b.app.services.scheduler.status().detail).toMatch(/^standing by/);
+      expect(b.app.services.late.status().detail).toMatch(/^standing by/);
+      await a.close();
+      await b.app.services.scheduler.runOnce();
+      expect(b.app.services.scheduler.status().detail).toMatch(/run\(s\) scheduled/);
+    } finally {
+      await b.close();
+    }
+  });
+});
