@@ -183,7 +183,7 @@ export function deploymentsApi(deps: {
       "/:id/create_flow_run/bulk",
       async ({ params, body }) => {
         if (body.length > BULK_CREATE_LIMIT)
-          throw new AppError("invalid", `Cannot create more than ${BULK_CREATE_LIMIT} flow runs at once.`);
+          throw new AppError("bad_request", `Cannot create more than ${BULK_CREATE_LIMIT} flow runs at once.`);
         orNotFound(await deployments.get(params.id), "Deployment");
         const results = [];
         for (const one of body) {

@@ -166,7 +166,8 @@ export function deploymentsStore(driver: Driver) {
             WHERE id = ${id}`);
         } else {
           id = Bun.randomUUIDv7();
-          const cols = Object.entries(fields).filter(([, v]) => v !== undefined);
+          // Prefect's column defaults to {}: a deployment made without a schema still runs when enforcing.
+          const cols = Object.entries({ parameter_openapi_schema: {}, ...fields }).filter(([, v]) => v !== undefined);
           const names = ["id", "created", "updated", "name", "flow_id", ...cols.map(([k]) => k)];
           const values = [
             sql`${id}`,
@@ -383,7 +384,7 @@ export function deploymentsStore(driver: Driver) {
       return driver.tx(function* () {
         const now = nowTimestamp();
         if (!(yield* updateScheduleOp(deploymentId, scheduleId, fields, now))) return false;
-        yield* deleteScheduledRunsOp(deploymentId, { scheduleId });
+        yield* deleteScheduledRunsOp(deploymentId, { scheduleId, futureOnly: false });
         yield* exec(sql`UPDATE deployment SET updated = ${now} WHERE id = ${deploymentId}`);
         return true;
       });
@@ -395,7 +396,8 @@ export function deploymentsStore(driver: Driver) {
           sql`DELETE FROM deployment_schedule WHERE id = ${scheduleId} AND deployment_id = ${deploymentId}`,
         );
         if (!n) return false;
-        yield* deleteScheduledRunsOp(deploymentId, { scheduleId });
+        // Late runs of the schedule go too, or a runner would still pick them up.
+        yield* deleteScheduledRunsOp(deploymentId, { scheduleId, futureOnly: false });
         yield* exec(sql`UPDATE deployment SET updated = ${nowTimestamp()} WHERE id = ${deploymentId}`);
         return true;
       });

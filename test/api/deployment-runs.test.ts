@@ -309,3 +309,56 @@ describe.each(DIALECTS)("runs from deployments on $name", ({ url }) => {
     });
   });
 });
+
+// Found by review: each failed before its fix (store/deployments.ts, api/deployments.ts).
+describe.each(DIALECTS)("deployment fixes on $name", ({ url }) => {
+  let t: Awaited<ReturnType<typeof testApp>>;
+  let flowId: string;
+  const call = async (method: string, path: string, json?: unknown) => {
+    const r = await t.call(path, { method, json });
+    const text = await r.text();
+    return { status: r.status, body: (text ? JSON.parse(text) : null) as any };
+  };
+  const post = (path: string, json?: unknown) => call("POST", path, json ?? {});
+  const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+  beforeAll(async () => {
+    t = await testApp({}, await url());
+    flowId = (await post("/api/flows/", { name: "fixes" })).body.id;
+  });
+  afterAll(() => t.close());
+
+  test("a deployment created without parameter_openapi_schema stores {} and can be run (enforcement on)", async () => {
+    const d = (await post("/api/deployments/", { flow_id: flowId, name: "no-schema", parameters: { n: 1 } })).body;
+    expect(d.enforce_parameter_schema).toBe(true);
+    expect(d.parameter_openapi_schema).toEqual({});
+    const run = await post(`/api/deployments/${d.id}/create_flow_run`, {});
+    expect(run.status).toBe(201);
+    expect(run.body.parameters).toEqual({ n: 1 });
+  });
+
+  test("create_flow_run/bulk with more than 100 runs is Prefect's 400", async () => {
+    const d = (await post("/api/deployments/", { flow_id: flowId, name: "bulk-limit" })).body;
+    const r = await post(
+      `/api/deployments/${d.id}/create_flow_run/bulk`,
+      Array.from({ length: 101 }, () => ({})),
+    );
+    expect(r.status).toBe(400);
+    expect(r.body.detail).toBe("Cannot create more than 100 flow runs at once.");
+  });
+
+  test("deleting a schedule deletes its late auto-scheduled runs too, so a runner never picks them up", async () => {
+    const d = (
+      await post("/api/deployments/", {
+        flow_id: flowId,
+        name: "late-schedule",
+        schedules: [{ slug: "every-minute", schedule: { interval: 60, anchor_date: inSeconds(-600) } }],
+      })
+    ).body;
+    const window = { start_time: inSeconds(-600), end_time: inSeconds(-30), min_runs: 3, max_runs: 3, min_time: 0 };
+    await post(`/api/deployments/${d.id}/schedule`, window);
+    const poll = async () => (await post("/api/deployments/get_scheduled_flow_runs", { deployment_ids: [d.id] })).body;
+    expect((await poll()).length).toBe(3);
+    expect((await call("DELETE", `/api/deployments/${d.id}/schedules/${d.schedules[0].id}`)).status).toBe(204);
+    expect(await poll()).toEqual([]);
+  });
+});
