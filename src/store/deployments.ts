@@ -7,7 +7,7 @@ import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { TABLE_CODECS } from "../db/rows.ts";
 import { conflict, integrityConflict } from "../core/errors.ts";
-import { nowTimestamp } from "../core/time.ts";
+import { addSeconds, nowTimestamp } from "../core/time.ts";
 import { DEPLOYMENT_EVENT_FIELDS, type DeploymentFields, type ScheduleInput } from "../schemas/deployments.ts";
 import { deploymentWhere, orderBy } from "./filters.ts";
 import type { FilterBody, Page } from "./page.ts";
@@ -61,6 +61,10 @@ export function* deleteScheduledRunsOp(
   if (opts.scheduleId) conds.push(sql`deployment_schedule_id = ${opts.scheduleId}`);
   return yield* exec(sql`DELETE FROM flow_run WHERE ${sql.join(conds, sql` AND `)}`);
 }
+
+/** How stale last_polled may get before a poll writes it again (the foreman's threshold is 60 s). */
+const POLL_WRITE_SECONDS = 5;
+const idsOf = (rs: Array<{ id: string }>) => rs.map((r) => r.id);
 
 export function deploymentsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
@@ -313,10 +317,23 @@ export function deploymentsStore(driver: Driver) {
      * Marks the deployments polled now and READY; returns the ones that were NOT_READY (they get a
      * prefect.deployment.ready event).
      */
-    markReady(ids: string[]): Promise<DeploymentChange[]> {
-      if (!ids.length) return Promise.resolve([]);
+    async markReady(ids: string[]): Promise<DeploymentChange[]> {
+      if (!ids.length) return [];
+      // A runner polls every few seconds: a deployment READY and polled within the last few seconds is
+      // left as it is, so most polls read and never pay a commit.
+      const now = nowTimestamp();
+      const stale = addSeconds(now, -POLL_WRITE_SECONDS);
+      const due = idsOf(
+        await driver.read(function* () {
+          return yield* rows<{ id: string }>(
+            sql`SELECT id FROM deployment WHERE id IN (${list(ids)})
+              AND (status <> 'READY' OR last_polled IS NULL OR last_polled < ${stale})`,
+          );
+        }),
+      );
+      if (!due.length) return [];
       return driver.tx(function* () {
-        const now = nowTimestamp();
+        ids = due;
         const unready = yield* rows<Row>(
           sql`SELECT * FROM deployment WHERE id IN (${list(ids)}) AND status = 'NOT_READY'`,
           DEPLOYMENT,

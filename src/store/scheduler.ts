@@ -73,6 +73,9 @@ function scheduleOf(json: Record<string, unknown>): Schedule {
   return s;
 }
 
+/** Runs inserted by one pass past which PostgreSQL's statistics are refreshed. */
+const ANALYZE_AFTER_RUNS = 10_000;
+
 export function schedulerStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
   const FLOW_RUN_COLUMNS = [
@@ -110,6 +113,9 @@ export function schedulerStore(driver: Driver) {
     deploymentId: string | null,
   ): Op<DueSchedule[]> {
     const until = addSeconds(now, s.minScheduledSeconds);
+    // An OFFSET keeps PostgreSQL from turning the second check into one hashed scan of every future
+    // run (60 ms at 100k runs with stale statistics, against 8 ms as a lookup per schedule).
+    const noHash = d.dialect === "pg" ? sql` OFFSET 0` : sql``;
     const offset = Math.max(s.minRuns - 1, 0);
     const ahead = (from: string) =>
       sql`SELECT 1 FROM flow_run r WHERE r.deployment_schedule_id = s.id AND r.state_type = 'SCHEDULED'
@@ -120,7 +126,7 @@ export function schedulerStore(driver: Driver) {
     if (deploymentId) conds.push(sql`dep.id = ${deploymentId}`);
     else
       conds.push(sql`(NOT EXISTS (${ahead(now)} ORDER BY r.next_scheduled_start_time LIMIT 1 OFFSET ${offset})
-        OR NOT EXISTS (${ahead(until)}))`);
+        OR NOT EXISTS (${ahead(until)}${noHash}))`);
     return yield* rows<DueSchedule>(
       sql`SELECT s.id, s.deployment_id, s.schedule, s.max_scheduled_runs, s.parameters, s.slug, dep.flow_id,
           dep.parameters AS d_parameters, dep.tags AS d_tags, dep.labels AS d_labels, dep.version AS d_version,
@@ -226,6 +232,18 @@ export function schedulerStore(driver: Driver) {
     return inserted;
   }
 
+  /**
+   * After a pass that inserted many runs, PostgreSQL's planner still believes the old row counts until
+   * autovacuum comes round (up to a minute), and meanwhile plans the runners' polls as scans: ANALYZE at
+   * once. SQLite's statistics are the upkeep service's (services/database-upkeep.ts).
+   */
+  async function refreshStatistics(inserted: number): Promise<void> {
+    if (driver.dialect !== "pg" || inserted < ANALYZE_AFTER_RUNS) return;
+    await driver.tx(function* () {
+      yield* exec(sql`ANALYZE flow_run`);
+    });
+  }
+
   /** Every due schedule a batch at a time (by id), each batch's runs generated and inserted before the next. */
   async function pass(
     s: SchedulerSettings,
@@ -249,17 +267,17 @@ export function schedulerStore(driver: Driver) {
      * One scheduler pass: every due schedule, a batch at a time. With `recentSeconds`, only deployments
      * changed in that window (the fast loop). Returns the number of runs inserted.
      */
-    schedule(s: SchedulerSettings, opts: { recentSeconds?: number } = {}): Promise<number> {
+    async schedule(s: SchedulerSettings, opts: { recentSeconds?: number } = {}): Promise<number> {
       const start = nowTimestamp();
       const end = addSeconds(start, s.maxScheduledSeconds);
       const recentSince = opts.recentSeconds != null ? addSeconds(start, -(opts.recentSeconds + 1)) : null;
-      return pass(
+      const inserted = await pass(
         s,
         { start, end, minRuns: s.minRuns, maxRuns: s.maxRuns, minSeconds: s.minScheduledSeconds },
-        {
-          recentSince,
-        },
+        { recentSince },
       );
+      await refreshStatistics(inserted);
+      return inserted;
     },
 
     /**
