@@ -100,15 +100,10 @@ export function deploymentsApi(deps: {
         const before = body.scheduled_before
           ? checkedTimestamp(body.scheduled_before, ["body", "scheduled_before"])
           : null;
-        const runs = await flowRuns.filter(
-          {
-            deployments: { id: { any_: body.deployment_ids } },
-            flow_runs: {
-              state: { type: { any_: ["SCHEDULED"] } },
-              ...(before ? { next_scheduled_start_time: { before_: before } } : {}),
-            },
-          },
-          { limit: Math.min(body.limit ?? maxLimit, maxLimit), offset: 0, sort: "NEXT_SCHEDULED_START_TIME_ASC" },
+        const runs = await flowRuns.scheduledOf(
+          body.deployment_ids,
+          before,
+          Math.min(body.limit ?? maxLimit, maxLimit),
         );
         await changes.markReady(body.deployment_ids);
         return runs;

@@ -130,6 +130,26 @@ export function flowRunsStore(driver: Driver) {
       });
     },
 
+    /**
+     * The runner's and worker's poll: Scheduled runs of these (existing) deployments due by `before`,
+     * soonest first. Reads the partial index on (deployment_id, next start) of Scheduled runs (0007).
+     */
+    scheduledOf(deploymentIds: string[], before: string | null, limit: number): Promise<FlowRunJson[]> {
+      if (!deploymentIds.length || limit <= 0) return Promise.resolve([]);
+      return driver.read(function* () {
+        const now = nowTimestamp();
+        const rs = yield* rows<Row>(
+          sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM}
+            WHERE flow_run.deployment_id IN (SELECT id FROM deployment WHERE id IN (${list(deploymentIds)}))
+              AND flow_run.state_type = 'SCHEDULED'
+              ${before ? sql`AND flow_run.next_scheduled_start_time <= ${before}` : sql``}
+            ORDER BY flow_run.next_scheduled_start_time ASC, flow_run.id ASC LIMIT ${limit}`,
+          RUN_CODEC,
+        );
+        return rs.map((r) => flowRunJson(r, now));
+      });
+    },
+
     count(body: FilterBody): Promise<number> {
       return driver.read(function* () {
         return (yield* row<{ count: number }>(

@@ -101,6 +101,9 @@ export const flowRun = sqliteTable(
     index("ix_flow_run__schedule_next")
       .on(t.deployment_schedule_id, t.next_scheduled_start_time)
       .where(sql`state_type = 'SCHEDULED'`),
+    index("ix_flow_run__deployment_scheduled")
+      .on(t.deployment_id, t.next_scheduled_start_time)
+      .where(sql`state_type = 'SCHEDULED'`),
   ],
 );
 
