@@ -231,6 +231,7 @@ def test_deployment_run_with_a_bad_parameter_is_refused(served_ids, client, serv
     assert len(deployment_runs(client, served_ids["typed"])) == before
 
 
+@pytest.mark.skipif(AGAINST_PREFECT, reason="Prefect answers 409 with the message only; we name the field in a 422")
 def test_bad_parameter_is_a_422_naming_it(served_ids, server):
     import httpx
 
