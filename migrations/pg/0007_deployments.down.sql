@@ -1,4 +1,3 @@
-DROP INDEX ix_flow_run__deployment_scheduled;
 DROP INDEX ix_flow_run__schedule_next;
 ALTER TABLE flow_run DROP COLUMN deployment_schedule_id;
 DROP TABLE deployment_schedule;

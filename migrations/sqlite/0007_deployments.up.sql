@@ -53,6 +53,3 @@ CREATE UNIQUE INDEX uq_deployment_schedule__deployment_id_slug ON deployment_sch
 ALTER TABLE flow_run ADD COLUMN deployment_schedule_id TEXT;
 CREATE INDEX ix_flow_run__schedule_next ON flow_run (deployment_schedule_id, next_scheduled_start_time)
   WHERE state_type = 'SCHEDULED';
--- Runners and workers poll for a few deployments' next Scheduled runs every few seconds.
-CREATE INDEX ix_flow_run__deployment_scheduled ON flow_run (deployment_id, next_scheduled_start_time)
-  WHERE state_type = 'SCHEDULED';

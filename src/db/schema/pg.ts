@@ -114,8 +114,12 @@ export const flowRun = pgTable(
     index("ix_flow_run__schedule_next")
       .on(t.deployment_schedule_id, t.next_scheduled_start_time)
       .where(sql`state_type = 'SCHEDULED'`),
+    // Revision 0008.
     index("ix_flow_run__deployment_scheduled")
       .on(t.deployment_id, t.next_scheduled_start_time)
+      .where(sql`state_type = 'SCHEDULED'`),
+    index("ix_flow_run__flow_scheduled")
+      .on(t.flow_id, t.next_scheduled_start_time)
       .where(sql`state_type = 'SCHEDULED'`),
   ],
 );

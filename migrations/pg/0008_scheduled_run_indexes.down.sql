@@ -1,0 +1,2 @@
+DROP INDEX ix_flow_run__flow_scheduled;
+DROP INDEX ix_flow_run__deployment_scheduled;
