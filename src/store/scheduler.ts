@@ -19,7 +19,7 @@ import { addSeconds, compareTimestamps, nowTimestamp } from "../core/time.ts";
 import { makeDraft } from "../orchestration/states.ts";
 import { type Schedule, parseSchedule, scheduleDates } from "../schedules/index.ts";
 import { runSlug } from "./slugs.ts";
-import { fragmentsFor, raw } from "./sql.ts";
+import { fragmentsFor, list, raw } from "./sql.ts";
 
 export interface SchedulerSettings {
   minRuns: number;
@@ -46,12 +46,16 @@ interface DueSchedule {
   d_work_queue_name: string | null;
   d_work_queue_id: string | null;
   d_infrastructure_document_id: string | null;
+  /** When the deployment and the schedule were last changed, to see whether they changed since. */
+  d_updated: string;
+  updated: string;
 }
 
 const DUE_CODEC = rowCodec(tables.deploymentSchedule, {
   d_parameters: "json",
   d_tags: "json",
   d_labels: "json",
+  d_updated: "timestamp",
 });
 
 /** Prefect names the schedule's class when a schedule has no slug. */
@@ -120,7 +124,8 @@ export function schedulerStore(driver: Driver) {
     const ahead = (from: string) =>
       sql`SELECT 1 FROM flow_run r WHERE r.deployment_schedule_id = s.id AND r.state_type = 'SCHEDULED'
         AND r.next_scheduled_start_time >= ${from}`;
-    const conds = [sql`s.active = ${true}`, sql`dep.paused = ${false}`];
+    // A manual schedule (POST /deployments/{id}/schedule) backfills a paused deployment too, as Prefect's.
+    const conds = [sql`s.active = ${true}`, ...(deploymentId ? [] : [sql`dep.paused = ${false}`])];
     if (after) conds.push(sql`s.id > ${after}`);
     if (recentSince) conds.push(sql`dep.updated >= ${recentSince}`);
     if (deploymentId) conds.push(sql`dep.id = ${deploymentId}`);
@@ -131,7 +136,7 @@ export function schedulerStore(driver: Driver) {
       sql`SELECT s.id, s.deployment_id, s.schedule, s.max_scheduled_runs, s.parameters, s.slug, dep.flow_id,
           dep.parameters AS d_parameters, dep.tags AS d_tags, dep.labels AS d_labels, dep.version AS d_version,
           dep.work_queue_name AS d_work_queue_name, dep.work_queue_id AS d_work_queue_id,
-          dep.infrastructure_document_id AS d_infrastructure_document_id
+          dep.infrastructure_document_id AS d_infrastructure_document_id, dep.updated AS d_updated, s.updated
         FROM deployment_schedule s JOIN deployment dep ON dep.id = s.deployment_id
         WHERE ${sql.join(conds, sql` AND `)}
         ORDER BY s.id LIMIT ${s.deploymentBatchSize}`,
@@ -182,8 +187,28 @@ export function schedulerStore(driver: Driver) {
     }));
   }
 
-  /** Inserts the runs of one batch; returns how many were new. */
-  function* insertOp(batch: ReturnType<typeof runRows>): Op<number> {
+  /**
+   * Inserts the runs of one batch; returns how many were new. The runs were built from a read made
+   * before; a schedule or deployment changed, paused or deleted since keeps none of them (the fast loop
+   * schedules it again from its new state), so a change is never undone by a pass under way. The check
+   * and the insert are one transaction: synchronous on SQLite, and on PostgreSQL the rows are locked
+   * (FOR SHARE) so a concurrent change waits for it or is seen by it.
+   */
+  function* insertOp(all: ReturnType<typeof runRows>, manual: boolean): Op<number> {
+    if (!all.length) return 0;
+    const ids = [...new Set(all.map((r) => r.due.id))];
+    const live = yield* rows<{ id: string; d_updated: string; updated: string }>(
+      sql`SELECT s.id, dep.updated AS d_updated, s.updated FROM deployment_schedule s
+        JOIN deployment dep ON dep.id = s.deployment_id
+        WHERE s.id IN (${list(ids)}) AND s.active = ${true} ${manual ? sql`` : sql`AND dep.paused = ${false}`}
+        ${d.dialect === "pg" ? sql`FOR SHARE OF s, dep` : sql``}`,
+      DUE_CODEC,
+    );
+    const current = new Map(live.map((l) => [l.id, l]));
+    const batch = all.filter((r) => {
+      const l = current.get(r.due.id);
+      return l !== undefined && l.d_updated === r.due.d_updated && l.updated === r.due.updated;
+    });
     if (!batch.length) return 0;
     const values = batch.map(
       (r) => sql`(${r.id}, ${r.now}, ${r.now}, ${runSlug()}, ${r.due.flow_id}, ${r.due.deployment_id},
@@ -217,18 +242,31 @@ export function schedulerStore(driver: Driver) {
   }
 
   /** Generates and inserts the runs of these due schedules in batches of insertBatchSize. */
+  /**
+   * Generates and inserts the runs of these due schedules, insertBatchSize at a time: at most one
+   * schedule's dates and one batch of runs are in memory at once.
+   */
   async function insertFor(
     due: DueSchedule[],
     s: SchedulerSettings,
     window: { start: string; end: string | null; minRuns: number; maxRuns: number; minSeconds: number },
+    manual: boolean,
   ): Promise<number> {
     const now = nowTimestamp();
-    const pending = due.flatMap((one) => runRows(one, datesFor(one, window), now));
     let inserted = 0;
-    for (let i = 0; i < pending.length; i += s.insertBatchSize) {
-      const batch = pending.slice(i, i + s.insertBatchSize);
-      inserted += await driver.tx(() => insertOp(batch));
+    let pending: ReturnType<typeof runRows> = [];
+    const flush = async () => {
+      const batch = pending;
+      pending = [];
+      inserted += await driver.tx(() => insertOp(batch, manual));
+    };
+    for (const one of due) {
+      for (const r of runRows(one, datesFor(one, window), now)) {
+        pending.push(r);
+        if (pending.length >= s.insertBatchSize) await flush();
+      }
     }
+    if (pending.length) await flush();
     return inserted;
   }
 
@@ -256,7 +294,7 @@ export function schedulerStore(driver: Driver) {
       const due = await driver.read(() =>
         dueOp(s, window.start, after, only.recentSince ?? null, only.deploymentId ?? null),
       );
-      inserted += await insertFor(due, s, window);
+      inserted += await insertFor(due, s, window, Boolean(only.deploymentId));
       if (due.length < s.deploymentBatchSize) return inserted;
       after = due[due.length - 1].id;
     }

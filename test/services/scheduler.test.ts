@@ -194,6 +194,41 @@ for (const dialect of DIALECTS) {
       expect(runs).toBe(150 * 5);
     });
 
+    test("a change made while a pass is under way is never undone by it", async () => {
+      const t = await app({ insertBatchSize: 1, deploymentBatchSize: 50 });
+      const d = await deployment(t, {
+        name: "racing",
+        parameters: { x: 1 },
+        schedules: Array.from({ length: 300 }, (_, i) => ({ schedule: { interval: 86_400 + i } })),
+      });
+      const pass = t.app.services.scheduler.runOnce();
+      // The pass inserts a run a transaction; the PATCH lands between two of them.
+      await Bun.sleep(20);
+      const patched = await t.call(`/api/deployments/${d.id}`, { method: "PATCH", json: { parameters: { x: 2 } } });
+      expect(patched.status).toBe(204);
+      await pass;
+      await t.app.services.recentScheduler.runOnce();
+      const runs: Array<{ parameters: { x: number } }> = [];
+      for (let offset = 0; ; offset += 200) {
+        const page = await json(
+          await t.call("/api/flow_runs/filter", {
+            method: "POST",
+            json: { deployments: { id: { any_: [d.id] } }, sort: "EXPECTED_START_TIME_ASC", limit: 200, offset },
+          }),
+        );
+        runs.push(...page);
+        if (page.length < 200) break;
+      }
+      expect(runs.length).toBeGreaterThan(0);
+      expect(runs.filter((r: { parameters: { x: number } }) => r.parameters.x !== 2).length).toBe(0);
+      // Deleting it while a pass is under way leaves none of its runs behind either.
+      const again = t.app.services.scheduler.runOnce();
+      await Bun.sleep(20);
+      await json(await t.call(`/api/deployments/${d.id}`, { method: "DELETE" }));
+      await again;
+      expect(await runsOf(t, d.id)).toEqual([]);
+    });
+
     test("the fast loop schedules only deployments changed in the last few seconds", async () => {
       const t = await app({ recentLoopSeconds: 1 });
       const d = await deployment(t, { name: "recent", schedules: [{ schedule: { interval: 600 } }] });
