@@ -4,7 +4,7 @@
 // /ui/flows/next-runs. Every change goes through the deployment entry point, which publishes the
 // prefect.deployment.* events after the commit.
 import { Elysia, t } from "elysia";
-import { AppError } from "../core/errors.ts";
+import { AppError, invalid } from "../core/errors.ts";
 import type { DeploymentTransitions } from "../orchestration/deployments.ts";
 import {
   DeploymentCreateModel,
@@ -21,13 +21,28 @@ import { checkName, IdParams, json, noContent, objectBody, orNotFound, Uuid } fr
 import { listRoutes } from "./list-routes.ts";
 import { checkedState, checkedTimestamp } from "./run-models.ts";
 import { RunFilters } from "./filter-models.ts";
-import { nowTimestamp } from "../core/time.ts";
+import { MAX_INTERVAL_SECONDS, nowTimestamp } from "../core/time.ts";
 
 /** Prefect's limits for the bulk routes. */
 const BULK_DELETE_LIMIT = 50;
 const BULK_CREATE_LIMIT = 100;
 
 const ScheduleParams = t.Object({ id: Uuid, schedule_id: Uuid });
+
+/** Schedules compute dates between 1700 and 2199 (src/schedules/zone.ts); a window outside is a 422. */
+function scheduleBound(value: string, field: string): string {
+  const ts = checkedTimestamp(value, ["body", field]);
+  if (ts < "1700-01-01" || ts >= "2200-01-01")
+    throw invalid(`${field} must be between the years 1700 and 2199`, [
+      {
+        loc: ["body", field],
+        msg: "Input should be between the years 1700 and 2199",
+        type: "value_error",
+        input: value,
+      },
+    ]);
+  return ts;
+}
 const FlowIdsBody = t.Object({ flow_ids: t.Array(Uuid, { maxItems: 200 }) }, { additionalProperties: true });
 
 export function deploymentsApi(deps: {
@@ -126,8 +141,8 @@ export function deploymentsApi(deps: {
         const s = deps.schedulerSettings();
         const b = objectBody(body);
         await scheduler.scheduleDeployment(deployment.id, s, {
-          start: b.start_time ? checkedTimestamp(b.start_time, ["body", "start_time"]) : nowTimestamp(),
-          end: b.end_time ? checkedTimestamp(b.end_time, ["body", "end_time"]) : null,
+          start: b.start_time ? scheduleBound(b.start_time, "start_time") : nowTimestamp(),
+          end: b.end_time ? scheduleBound(b.end_time, "end_time") : null,
           minRuns: b.min_runs ?? s.minRuns,
           maxRuns: b.max_runs ?? s.maxRuns,
           minSeconds: b.min_time ?? s.minScheduledSeconds,
@@ -141,7 +156,7 @@ export function deploymentsApi(deps: {
             {
               start_time: t.Optional(t.Union([t.String(), t.Null()])),
               end_time: t.Optional(t.Union([t.String(), t.Null()])),
-              min_time: t.Optional(t.Union([t.Number({ minimum: 0 }), t.Null()])),
+              min_time: t.Optional(t.Union([t.Number({ minimum: 0, maximum: MAX_INTERVAL_SECONDS }), t.Null()])),
               min_runs: t.Optional(t.Union([t.Integer({ minimum: 0, maximum: 10_000 }), t.Null()])),
               max_runs: t.Optional(t.Union([t.Integer({ minimum: 0, maximum: 10_000 }), t.Null()])),
             },
@@ -186,8 +201,8 @@ export function deploymentsApi(deps: {
             const { run } = await runFromDeployment(params.id, one);
             results.push({ flow_run_id: run.id, status: "CREATED", error: null });
           } catch (e) {
-            if (!(e instanceof AppError)) throw e;
-            results.push({ flow_run_id: null, status: "FAILED", error: e.message });
+            // As Prefect's: every request gets its result, even when one meets a database error.
+            results.push({ flow_run_id: null, status: "FAILED", error: e instanceof Error ? e.message : String(e) });
           }
         }
         return { results };

@@ -346,6 +346,26 @@ describe.each(DIALECTS)("deployment fixes on $name", ({ url }) => {
     expect(r.body.detail).toBe("Cannot create more than 100 flow runs at once.");
   });
 
+  test("a /schedule window the schedules cannot compute is a 422, never a 500", async () => {
+    const d = (
+      await post("/api/deployments/", { flow_id: flowId, name: "far", schedules: [{ schedule: { interval: 60 } }] })
+    ).body;
+    for (const body of [
+      { min_time: 1e300 },
+      { start_time: "9999-12-31T00:00:00Z" },
+      { end_time: "1200-01-01T00:00:00Z" },
+    ]) {
+      const r = await post(`/api/deployments/${d.id}/schedule`, body);
+      expect({ body, status: r.status }).toEqual({ body, status: 422 });
+    }
+    // A paused deployment is backfilled on request, as Prefect's schedule_runs does.
+    await post(`/api/deployments/${d.id}/pause_deployment`);
+    const window = { start_time: inSeconds(-3600), end_time: inSeconds(-60), min_runs: 5, max_runs: 5, min_time: 0 };
+    expect((await post(`/api/deployments/${d.id}/schedule`, window)).status).toBe(200);
+    const runs = (await post("/api/flow_runs/filter", { deployments: { id: { any_: [d.id] } } })).body;
+    expect(runs.length).toBe(5);
+  });
+
   test("deleting a schedule deletes its late auto-scheduled runs too, so a runner never picks them up", async () => {
     const d = (
       await post("/api/deployments/", {
