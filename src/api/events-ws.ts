@@ -20,6 +20,7 @@ import { log } from "../core/logger.ts";
 // Prefect's close codes.
 const POLICY_VIOLATION = 1008;
 const PROTOCOL_ERROR = 1002;
+const MAX_UNREAD_BYTES = 4 << 20;
 
 export interface EventsWsDeps {
   bus: EventBus;
@@ -32,6 +33,7 @@ export interface EventsWsDeps {
 
 interface Socket {
   id: string;
+  raw: { getBufferedAmount(): number };
   send(data: string): unknown;
   close(code?: number, reason?: string): void;
   data: { request: Request };
@@ -113,7 +115,12 @@ export function eventsWebsockets(deps: EventsWsDeps) {
 
   /** Subscribes first, so nothing published during the backfill is missed, then backfills, then streams. */
   async function stream(ws: Socket, conn: Conn, filter: EventFilter, backfill: boolean) {
-    const send = (e: ReceivedEvent) => ws.send(JSON.stringify({ type: "event", event: eventJson(e) }));
+    // A subscriber that stops reading gets nothing more once this much is unread (as Prefect drops
+    // events for a full subscriber queue), so it costs a bounded amount of memory.
+    const send = (e: ReceivedEvent) => {
+      if (ws.raw.getBufferedAmount() > MAX_UNREAD_BYTES) return;
+      ws.send(JSON.stringify({ type: "event", event: eventJson(e) }));
+    };
     let buffered: ReceivedEvent[] | null = [];
     conn.unsubscribe = bus.subscribe((batch) => {
       for (const e of batch) {

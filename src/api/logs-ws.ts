@@ -9,10 +9,16 @@ import { logFilter } from "../store/filters.ts";
 import { asObject, authFailure, offersPrefect } from "./events-ws.ts";
 
 const POLICY_VIOLATION = 1008;
+/**
+ * Bytes a subscriber may leave unread before its logs are dropped (Prefect drops them when a
+ * subscriber's backlog is full): a client that stops reading costs this much memory, not the stream.
+ */
+const MAX_UNREAD_BYTES = 1 << 20;
 const PROTOCOL_ERROR = 1002;
 
 interface Socket {
   id: string;
+  raw: { getBufferedAmount(): number };
   send(data: string): unknown;
   close(code?: number, reason?: string): void;
   data: { request: Request };
@@ -67,7 +73,10 @@ export function logsWebsocket(deps: { logs: LogStream; authString: string | null
       if (typeof filter === "string") return ws.close(PROTOCOL_ERROR, filter);
       conn.stage = "open";
       conn.unsubscribe = deps.logs.subscribe((batch) => {
-        for (const l of batch) if (logMatches(filter, l)) ws.send(JSON.stringify({ type: "log", log: l }));
+        for (const l of batch) {
+          if (!logMatches(filter, l) || ws.raw.getBufferedAmount() > MAX_UNREAD_BYTES) continue;
+          ws.send(JSON.stringify({ type: "log", log: l }));
+        }
       });
     },
     close(raw) {
