@@ -246,18 +246,10 @@ export const deploymentFilter = resource("deployments", {
   },
   tags: tags("deployment.tags"),
   work_queue_name: anyOnly("deployment.work_queue_name", Str),
+  // Deprecated in Prefect, which accepts it and filters nothing by it.
   concurrency_limit: {
     model: opt(obj({ ge_: opt(Int32), le_: opt(Int32), is_null_: opt(Bool) })),
-    sql: (f) => {
-      const conds: SQL[] = [];
-      if (present(f.ge_)) conds.push(sql`deployment.concurrency_limit >= ${f.ge_}`);
-      if (present(f.le_)) conds.push(sql`deployment.concurrency_limit <= ${f.le_}`);
-      if (present(f.is_null_))
-        conds.push(
-          f.is_null_ ? sql`deployment.concurrency_limit IS NULL` : sql`deployment.concurrency_limit IS NOT NULL`,
-        );
-      return conds;
-    },
+    sql: () => [],
   },
 });
 
@@ -307,6 +299,19 @@ const flowRunConditions = flowRunFilter.conditions;
 const taskRunConditions = taskRunFilter.conditions;
 const logConditions = logFilter.conditions;
 
+/** Whether any field of a filter object says something (operators alone do not). */
+function hasCondition(f: unknown): boolean {
+  if (f === null || f === undefined) return false;
+  if (typeof f !== "object") return true;
+  return Object.entries(f as Json).some(([k, v]) => k !== "operator" && hasCondition(v));
+}
+
+/**
+ * Work pools do not exist yet: a filter that names one matches nothing (Prefect's join to work_pool
+ * finds no row), and one that names none matches as if absent.
+ */
+const namesNoPool = (body: Json) => hasCondition(body.work_pools);
+
 /** The body of POST /flow_runs/filter (and count, paginate, history): conditions on flow_run. */
 export function flowRunWhere(body: Json, d: Fragments): SQL {
   const conds: SQL[] = [];
@@ -319,6 +324,7 @@ export function flowRunWhere(body: Json, d: Fragments): SQL {
     );
   if (body.deployments) conds.push(runsOfDeployments(body.deployments, d));
   if (body.work_pool_queues) conds.push(...workQueueFilter.conditions(body.work_pool_queues, d));
+  if (namesNoPool(body)) conds.push(sql`1 = 0`);
   return and(conds);
 }
 
@@ -367,6 +373,9 @@ export function deploymentWhere(body: Json, d: Fragments): SQL {
     conds.push(sql`deployment.id IN (SELECT flow_run.deployment_id FROM flow_run WHERE ${and(runConds)})`);
   if (body.work_pool_queues?.name?.any_)
     conds.push(sql`deployment.work_queue_name IN (${list(body.work_pool_queues.name.any_)})`);
+  if (body.work_pool_queues?.id?.any_)
+    conds.push(sql`deployment.work_queue_id IN (${list(body.work_pool_queues.id.any_)})`);
+  if (namesNoPool(body)) conds.push(sql`1 = 0`);
   return and(conds);
 }
 

@@ -392,3 +392,38 @@ describe.each(DIALECTS)("deployments API on $name", ({ url }) => {
     expect((await post("/api/deployments/bulk_delete", { deployments: filter, limit: 51 })).status).toBe(422);
   });
 });
+
+describe.each(DIALECTS)("deployment filters without work pools on $name", ({ url }) => {
+  let t: Awaited<ReturnType<typeof testApp>>;
+  const count = async (path: string, json: unknown) => {
+    const r = await t.call(path, { method: "POST", json });
+    expect(r.status).toBe(200);
+    return (await r.json()) as number;
+  };
+  beforeAll(async () => {
+    t = await testApp({}, await url());
+    const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "no-pools" } })).json()) as any;
+    for (const [name, limit] of [
+      ["a", 5],
+      ["b", null],
+    ] as const)
+      await t.call("/api/deployments/", { method: "POST", json: { flow_id: flow.id, name, concurrency_limit: limit } });
+    await t.call("/api/flow_runs/", { method: "POST", json: { flow_id: flow.id } });
+  });
+  afterAll(() => t.close());
+
+  test("a filter naming a work pool matches nothing; one naming none matches as if absent", async () => {
+    expect(await count("/api/deployments/count", {})).toBe(2);
+    expect(await count("/api/deployments/count", { work_pools: { name: { any_: ["nope"] } } })).toBe(0);
+    expect(await count("/api/deployments/count", { work_pools: { operator: "and_" } })).toBe(2);
+    expect(await count("/api/deployments/count", { work_pool_queues: { id: { any_: [crypto.randomUUID()] } } })).toBe(
+      0,
+    );
+    expect(await count("/api/flow_runs/count", { work_pools: { id: { any_: [crypto.randomUUID()] } } })).toBe(0);
+    expect(await count("/api/flow_runs/count", { work_pools: {} })).toBe(1);
+  });
+
+  test("the deprecated concurrency_limit filter is accepted and filters nothing, as Prefect's", async () => {
+    expect(await count("/api/deployments/count", { deployments: { concurrency_limit: { ge_: 5 } } })).toBe(2);
+  });
+});
