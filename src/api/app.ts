@@ -102,6 +102,7 @@ export function createApp(deps: AppDeps) {
     persister: events.services.persister,
     recorder: events.services.recorder,
     scheduler: stores.scheduler,
+    deployments: deploymentChanges,
   });
   const stubs = notImplemented(api.routes);
   // Parts that need the finished app read it late: auth the WebSocket routes it ended up with (they

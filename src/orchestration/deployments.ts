@@ -6,7 +6,7 @@
 // Like transitions.ts this does I/O through the stores it is given; the layering test places it above
 // store/.
 import { AppError, conflict, invalidFields } from "../core/errors.ts";
-import { nowTimestamp } from "../core/time.ts";
+import { addSeconds, nowTimestamp } from "../core/time.ts";
 import type { EventBus } from "../events/bus.ts";
 import { deploymentEvent, type DeploymentEventKind } from "../events/deployment-events.ts";
 import { parseSchedule } from "../schedules/index.ts";
@@ -193,6 +193,13 @@ export function deploymentTransitions(deps: {
 
     async markReady(ids: string[]): Promise<void> {
       publish("ready", await deployments.markReady(ids));
+    },
+
+    /** READY deployments not polled for `timeoutSeconds` become NOT_READY; returns how many. */
+    async markNotReady(timeoutSeconds: number): Promise<number> {
+      const changes = await deployments.markNotReady(addSeconds(nowTimestamp(), -timeoutSeconds));
+      publish("not-ready", changes);
+      return changes.length;
     },
 
     createSchedules(id: string, bodies: DeploymentScheduleCreateBody[]) {

@@ -8,6 +8,7 @@ import type { Driver } from "../db/driver.ts";
 import { type Leadership, leadership } from "../db/leader.ts";
 import type { DbHandle } from "../db/open.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
+import type { DeploymentTransitions } from "../orchestration/deployments.ts";
 import type { LoopKey, ServiceKey, ServicesConfig } from "../settings/server-config.ts";
 import type { DashboardStore } from "../store/dashboard.ts";
 import { runSweepsStore } from "../store/run-sweeps.ts";
@@ -18,6 +19,7 @@ import type { EventPersister } from "./event-persister.ts";
 import { markLateRuns } from "./late-runs.ts";
 import { failExpiredPauses } from "./pause-expirations.ts";
 import { scheduleDeployments } from "./scheduler.ts";
+import { monitorDeployments } from "./foreman.ts";
 import { LoopService, RunningService, stateOf, type Service, type ServiceStatus } from "./service.ts";
 import type { TaskRunRecorder } from "./task-run-recorder.ts";
 
@@ -30,6 +32,7 @@ export interface ServiceDeps {
   persister: EventPersister;
   recorder: TaskRunRecorder;
   scheduler: SchedulerStore;
+  deployments: DeploymentTransitions;
   /** Requests served so far, for the memory trim (services/database-upkeep.ts). */
   requests?: () => number;
 }
@@ -85,6 +88,12 @@ export function createServices(deps: ServiceDeps) {
     runOnce: scheduleDeployments({ scheduler: deps.scheduler, config: config.scheduler, recent: true }),
     leader,
   });
+  const foreman = loop(
+    "FOREMAN",
+    "Foreman",
+    "Marks deployments not ready when nothing has polled for their runs lately.",
+    monitorDeployments({ deployments: deps.deployments, timeoutSeconds: config.deploymentPolledTimeoutSeconds }),
+  );
   const persister = new RunningService(
     {
       name: "EventPersister",
@@ -105,6 +114,7 @@ export function createServices(deps: ServiceDeps) {
   );
   const all: Service[] = [
     cancellations,
+    foreman,
     persister,
     late,
     pauses,
@@ -117,6 +127,7 @@ export function createServices(deps: ServiceDeps) {
     late,
     pauses,
     cancellations,
+    foreman,
     persister,
     recorder,
     scheduler,

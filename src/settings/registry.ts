@@ -306,6 +306,16 @@ export const SETTINGS: readonly SettingDef[] = [
     "EVENT_PERSISTER",
     "Store every event the server receives or emits (for /events/filter, counts and /events/out backfill).",
   ),
+  ...service("FOREMAN", "Mark deployments NOT_READY when nothing has polled for their runs lately.", 15, [
+    s({
+      name: "PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS",
+      aliases: ["PREFECT_API_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS"],
+      type: "int",
+      default: "60",
+      min: 1,
+      description: "A READY deployment not polled for this many seconds becomes NOT_READY.",
+    }),
+  ]),
   ...service("LATE_RUNS", "Mark scheduled runs Late when they miss their start.", 5, [
     s({
       name: "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS",

@@ -7,13 +7,14 @@ import type { Settings } from "./sources.ts";
 export const SERVICE_KEYS = [
   "CANCELLATION_CLEANUP",
   "EVENT_PERSISTER",
+  "FOREMAN",
   "LATE_RUNS",
   "PAUSE_EXPIRATIONS",
   "SCHEDULER",
   "TASK_RUN_RECORDER",
 ] as const;
 export type ServiceKey = (typeof SERVICE_KEYS)[number];
-export const LOOP_KEYS = ["CANCELLATION_CLEANUP", "LATE_RUNS", "PAUSE_EXPIRATIONS", "SCHEDULER"] as const;
+export const LOOP_KEYS = ["CANCELLATION_CLEANUP", "FOREMAN", "LATE_RUNS", "PAUSE_EXPIRATIONS", "SCHEDULER"] as const;
 export type LoopKey = (typeof LOOP_KEYS)[number];
 
 /** The services' settings, resolved once. */
@@ -25,6 +26,8 @@ export interface ServicesConfig {
   lateRunsAfterSeconds: number;
   cancellingTimeoutSeconds: number;
   scheduler: SchedulerConfig;
+  /** PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS. */
+  deploymentPolledTimeoutSeconds: number;
 }
 
 /** PREFECT_SERVER_SERVICES_SCHEDULER_*: Prefect's scheduler settings, seconds for its timedeltas. */
@@ -84,6 +87,9 @@ export function servicesConfigFrom(settings: Settings, run = true): ServicesConf
       "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS",
     ),
     scheduler: schedulerConfig((name) => settings.get<number>(name)),
+    deploymentPolledTimeoutSeconds: settings.get<number>(
+      "PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS",
+    ),
   };
 }
 
@@ -130,6 +136,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
       lateRunsAfterSeconds: number("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS"),
       cancellingTimeoutSeconds: number("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS"),
       scheduler: schedulerConfig(number),
+      deploymentPolledTimeoutSeconds: number("PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS"),
     },
     ...overrides,
   };

@@ -348,6 +348,29 @@ export function deploymentsStore(driver: Driver) {
       });
     },
 
+    /**
+     * The foreman's part for deployments: READY ones not polled since `before` become NOT_READY (the
+     * work-queue side arrives with work pools). Returns them, for the not-ready events.
+     */
+    markNotReady(before: string): Promise<DeploymentChange[]> {
+      return driver.tx(function* () {
+        const stale = yield* rows<Row>(
+          sql`SELECT * FROM deployment WHERE status = 'READY' AND last_polled IS NOT NULL AND last_polled < ${before}
+            ORDER BY id LIMIT 1000${d.forUpdate}`,
+          DEPLOYMENT,
+        );
+        if (!stale.length) return [];
+        const ids = stale.map((r) => r.id as string);
+        yield* exec(sql`UPDATE deployment SET status = 'NOT_READY' WHERE id IN (${list(ids)})`);
+        const out: DeploymentChange[] = [];
+        for (const id of ids) {
+          const deployment = (yield* getOp(id))!;
+          out.push({ deployment, flowName: yield* flowNameOf(deployment.flow_id), created: false, updates: {} });
+        }
+        return out;
+      });
+    },
+
     /** Deployments per flow, 0 for a flow with none (/ui/flows/count-deployments). */
     countByFlow(flowIds: string[]): Promise<Record<string, number>> {
       return driver.read(function* () {
