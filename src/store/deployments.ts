@@ -12,13 +12,13 @@ import { DEPLOYMENT_EVENT_FIELDS, type DeploymentFields, type ScheduleInput } fr
 import { deploymentWhere, orderBy } from "./filters.ts";
 import type { FilterBody, Page } from "./page.ts";
 import { fragmentsFor, list, raw } from "./sql.ts";
-import { deploymentJson, type DeploymentJson, scheduleJson, type ScheduleJson } from "./deployment-shapes.ts";
+import { deploymentJson, type DeploymentJson, type ScheduleJson } from "./deployment-shapes.ts";
+import { deleteScheduledRunsOp, deploymentSchedulesStore, scheduleOps } from "./deployment-schedules.ts";
 import { type SchedulePatch, planScheduleUpdate } from "./deployment-schedule-plan.ts";
 
 export type { DeploymentJson, ScheduleJson };
 
 const DEPLOYMENT = TABLE_CODECS.deployment;
-const SCHEDULE = TABLE_CODECS.deployment_schedule;
 const JSON_COLUMNS = new Set([
   "version_info",
   "concurrency_options",
@@ -41,43 +41,23 @@ export interface DeploymentChange {
   updates: Record<string, { from: unknown; to: unknown }>;
 }
 
-/**
- * Deletes a deployment's runs that are still Scheduled and never ran (not the ones waiting for a
- * concurrency slot): the auto-scheduled future ones by default, every one with `all`. With `scheduleId`
- * only that schedule's.
- */
-export function* deleteScheduledRunsOp(
-  deploymentId: string,
-  opts: { all?: boolean; scheduleId?: string; futureOnly?: boolean } = {},
-): Op<number> {
-  const conds = [
-    sql`deployment_id = ${deploymentId}`,
-    sql`state_type = 'SCHEDULED'`,
-    sql`state_name <> 'AwaitingConcurrencySlot'`,
-    sql`run_count = 0`,
-  ];
-  if (!opts.all) conds.push(sql`auto_scheduled = ${true}`);
-  if (opts.futureOnly ?? !opts.all) conds.push(sql`next_scheduled_start_time > ${nowTimestamp()}`);
-  if (opts.scheduleId) conds.push(sql`deployment_schedule_id = ${opts.scheduleId}`);
-  return yield* exec(sql`DELETE FROM flow_run WHERE ${sql.join(conds, sql` AND `)}`);
-}
-
 /** How stale last_polled may get before a poll writes it again (the foreman's threshold is 60 s). */
 const POLL_WRITE_SECONDS = 5;
 const idsOf = (rs: Array<{ id: string }>) => rs.map((r) => r.id);
 
 export function deploymentsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
+  const { schedulesOf, insertSchedulesOp, updateScheduleOp } = scheduleOps(d);
 
-  function* schedulesOf(ids: string[]): Op<Map<string, ScheduleJson[]>> {
-    const out = new Map<string, ScheduleJson[]>(ids.map((id) => [id, []]));
-    if (!ids.length) return out;
-    const rs = yield* rows<Row>(
-      sql`SELECT * FROM deployment_schedule WHERE deployment_id IN (${list(ids)}) ORDER BY created, id`,
-      SCHEDULE,
-    );
-    for (const r of rs) out.get(r.deployment_id as string)?.push(scheduleJson(r));
-    return out;
+  /** A change to announce: the deployment as it now is, its flow's name, and what changed. */
+  function* changeOf(id: string, before: DeploymentJson | null, created = false): Op<DeploymentChange> {
+    const deployment = (yield* getOp(id))!;
+    return {
+      deployment,
+      flowName: yield* flowNameOf(deployment.flow_id),
+      created,
+      updates: changes(before, deployment),
+    };
   }
 
   function* shaped(rs: Row[]): Op<DeploymentJson[]> {
@@ -92,26 +72,6 @@ export function deploymentsStore(driver: Driver) {
 
   function* flowNameOf(flowId: string): Op<string | null> {
     return (yield* row<{ name: string }>(sql`SELECT name FROM flow WHERE id = ${flowId}`))?.name ?? null;
-  }
-
-  function* insertSchedulesOp(deploymentId: string, schedules: ScheduleInput[], now: string): Op<ScheduleJson[]> {
-    const slugs = schedules.map((s) => s.slug).filter((s): s is string => s !== null);
-    if (new Set(slugs).size !== slugs.length) throw conflict("Schedule slugs must be unique within a deployment.");
-    const out: ScheduleJson[] = [];
-    for (const s of schedules) {
-      const r = yield* row<Row>(
-        sql`INSERT INTO deployment_schedule (id, created, updated, deployment_id, schedule, active, max_scheduled_runs,
-            parameters, slug)
-          VALUES (${Bun.randomUUIDv7()}, ${now}, ${now}, ${deploymentId}, ${d.json(s.schedule)}, ${s.active},
-            ${s.max_scheduled_runs}, ${d.json(s.parameters)}, ${s.slug})
-          ON CONFLICT (deployment_id, slug) DO NOTHING
-          RETURNING *`,
-        SCHEDULE,
-      );
-      if (!r) throw conflict(`A schedule with slug '${s.slug}' already exists for this deployment.`);
-      out.push(scheduleJson(r));
-    }
-    return out;
   }
 
   function setsOf(fields: DeploymentFields): ReturnType<typeof sql>[] {
@@ -142,6 +102,8 @@ export function deploymentsStore(driver: Driver) {
   }
 
   return {
+    ...deploymentSchedulesStore(driver),
+
     /**
      * Upsert on (flow_id, name): a new deployment (created) or the given fields written over the existing
      * one, its schedules replaced by the given ones and its future auto-scheduled runs deleted.
@@ -191,13 +153,7 @@ export function deploymentsStore(driver: Driver) {
         yield* deleteScheduledRunsOp(id);
         yield* exec(sql`DELETE FROM deployment_schedule WHERE deployment_id = ${id}`);
         yield* insertSchedulesOp(id, input.schedules, now);
-        const deployment = (yield* getOp(id))!;
-        return {
-          deployment,
-          flowName: yield* flowNameOf(input.flow_id),
-          created: !existing,
-          updates: changes(before, deployment),
-        };
+        return yield* changeOf(id, before, !existing);
       });
     },
 
@@ -259,13 +215,7 @@ export function deploymentsStore(driver: Driver) {
             yield* insertSchedulesOp(id, plan.create, now);
           }
         }
-        const deployment = (yield* getOp(id))!;
-        return {
-          deployment,
-          flowName: yield* flowNameOf(deployment.flow_id),
-          created: false,
-          updates: changes(before, deployment),
-        };
+        return yield* changeOf(id, before);
       });
     },
 
@@ -276,13 +226,7 @@ export function deploymentsStore(driver: Driver) {
         if (!before) return null;
         yield* exec(sql`UPDATE deployment SET paused = ${paused}, updated = ${nowTimestamp()} WHERE id = ${id}`);
         if (paused) yield* deleteScheduledRunsOp(id, { futureOnly: false });
-        const deployment = (yield* getOp(id))!;
-        return {
-          deployment,
-          flowName: yield* flowNameOf(deployment.flow_id),
-          created: false,
-          updates: changes(before, deployment),
-        };
+        return yield* changeOf(id, before);
       });
     },
 
@@ -292,8 +236,9 @@ export function deploymentsStore(driver: Driver) {
         const deployment = yield* getOp(id);
         if (!deployment) return null;
         yield* deleteScheduledRunsOp(id, { all: true });
+        const change = yield* changeOf(id, null);
         yield* exec(sql`DELETE FROM deployment WHERE id = ${id}`);
-        return { deployment, flowName: yield* flowNameOf(deployment.flow_id), created: false, updates: {} };
+        return change;
       });
     },
 
@@ -304,10 +249,11 @@ export function deploymentsStore(driver: Driver) {
           DEPLOYMENT,
         );
         const out: DeploymentChange[] = [];
-        for (const deployment of yield* shaped(rs)) {
-          yield* deleteScheduledRunsOp(deployment.id, { all: true });
-          yield* exec(sql`DELETE FROM deployment WHERE id = ${deployment.id}`);
-          out.push({ deployment, flowName: yield* flowNameOf(deployment.flow_id), created: false, updates: {} });
+        for (const r of rs) {
+          const id = r.id as string;
+          yield* deleteScheduledRunsOp(id, { all: true });
+          out.push(yield* changeOf(id, null));
+          yield* exec(sql`DELETE FROM deployment WHERE id = ${id}`);
         }
         return out;
       });
@@ -340,10 +286,7 @@ export function deploymentsStore(driver: Driver) {
         );
         yield* exec(sql`UPDATE deployment SET last_polled = ${now}, status = 'READY' WHERE id IN (${list(ids)})`);
         const out: DeploymentChange[] = [];
-        for (const r of unready) {
-          const deployment = (yield* getOp(r.id as string))!;
-          out.push({ deployment, flowName: yield* flowNameOf(deployment.flow_id), created: false, updates: {} });
-        }
+        for (const r of unready) out.push(yield* changeOf(r.id as string, null));
         return out;
       });
     },
@@ -363,10 +306,7 @@ export function deploymentsStore(driver: Driver) {
         const ids = stale.map((r) => r.id as string);
         yield* exec(sql`UPDATE deployment SET status = 'NOT_READY' WHERE id IN (${list(ids)})`);
         const out: DeploymentChange[] = [];
-        for (const id of ids) {
-          const deployment = (yield* getOp(id))!;
-          out.push({ deployment, flowName: yield* flowNameOf(deployment.flow_id), created: false, updates: {} });
-        }
+        for (const id of ids) out.push(yield* changeOf(id, null));
         return out;
       });
     },
@@ -399,69 +339,7 @@ export function deploymentsStore(driver: Driver) {
         return out;
       });
     },
-
-    schedules(deploymentId: string): Promise<ScheduleJson[] | null> {
-      return driver.read(function* () {
-        const dep = yield* row(sql`SELECT id FROM deployment WHERE id = ${deploymentId}`);
-        if (!dep) return null;
-        return (yield* schedulesOf([deploymentId])).get(deploymentId) ?? [];
-      });
-    },
-
-    createSchedules(deploymentId: string, schedules: ScheduleInput[]): Promise<ScheduleJson[] | null> {
-      return driver.tx(function* () {
-        const now = nowTimestamp();
-        const dep = yield* row(sql`SELECT id FROM deployment WHERE id = ${deploymentId}${d.forUpdate}`);
-        if (!dep) return null;
-        const created = yield* insertSchedulesOp(deploymentId, schedules, now);
-        yield* exec(sql`UPDATE deployment SET updated = ${now} WHERE id = ${deploymentId}`);
-        return created;
-      });
-    },
-
-    /** False when the deployment or the schedule does not exist. */
-    updateSchedule(deploymentId: string, scheduleId: string, fields: Partial<ScheduleInput>): Promise<boolean> {
-      return driver.tx(function* () {
-        const now = nowTimestamp();
-        if (!(yield* updateScheduleOp(deploymentId, scheduleId, fields, now))) return false;
-        yield* deleteScheduledRunsOp(deploymentId, { scheduleId, futureOnly: false });
-        yield* exec(sql`UPDATE deployment SET updated = ${now} WHERE id = ${deploymentId}`);
-        return true;
-      });
-    },
-
-    deleteSchedule(deploymentId: string, scheduleId: string): Promise<boolean> {
-      return driver.tx(function* () {
-        const n = yield* exec(
-          sql`DELETE FROM deployment_schedule WHERE id = ${scheduleId} AND deployment_id = ${deploymentId}`,
-        );
-        if (!n) return false;
-        // Late runs of the schedule go too, or a runner would still pick them up.
-        yield* deleteScheduledRunsOp(deploymentId, { scheduleId, futureOnly: false });
-        yield* exec(sql`UPDATE deployment SET updated = ${nowTimestamp()} WHERE id = ${deploymentId}`);
-        return true;
-      });
-    },
   };
-
-  function* updateScheduleOp(
-    deploymentId: string,
-    scheduleId: string,
-    fields: Partial<ScheduleInput>,
-    now: string,
-  ): Op<boolean> {
-    const sets = [sql`updated = ${now}`];
-    if (fields.schedule !== undefined) sets.push(sql`schedule = ${d.json(fields.schedule)}`);
-    if (fields.active !== undefined) sets.push(sql`active = ${fields.active}`);
-    if (fields.max_scheduled_runs !== undefined) sets.push(sql`max_scheduled_runs = ${fields.max_scheduled_runs}`);
-    if (fields.parameters !== undefined) sets.push(sql`parameters = ${d.json(fields.parameters)}`);
-    if (fields.slug !== undefined) sets.push(sql`slug = ${fields.slug}`);
-    const n = yield* exec(
-      sql`UPDATE deployment_schedule SET ${sql.join(sets, sql`, `)}
-        WHERE id = ${scheduleId} AND deployment_id = ${deploymentId}`,
-    );
-    return n > 0;
-  }
 }
 
 export type DeploymentsStore = ReturnType<typeof deploymentsStore>;
