@@ -133,7 +133,8 @@ export function deploymentTransitions(deps: {
         ]);
       const schedules = (body.schedules ?? []).map((s, i) => scheduleInput(s, ["schedules", i], limits));
       const fields = fieldsOf(body);
-      if ((body.enforce_parameter_schema ?? true) && body.parameter_openapi_schema && body.parameters)
+      // As Prefect's DeploymentCreate: checked only when the request itself asks for enforcement.
+      if (body.enforce_parameter_schema === true && body.parameter_openapi_schema && body.parameters)
         checkParameters(body.parameters, body.parameter_openapi_schema, { ignoreRequired: true });
       const input = { name: body.name, flow_id: body.flow_id, fields, schedules };
       let change: DeploymentChange;
