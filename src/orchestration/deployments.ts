@@ -19,7 +19,7 @@ import type {
   DeploymentUpdateBody,
   ScheduleInput,
 } from "../schemas/deployments.ts";
-import { checkParameters } from "../schemas/parameters.ts";
+import { checkParameterSchema, checkParameters } from "../schemas/parameters.ts";
 import type { DeploymentChange, DeploymentJson, DeploymentsStore } from "../store/deployments.ts";
 import type { SchedulePatch } from "../store/deployment-schedule-plan.ts";
 import type { FilterBody } from "../store/page.ts";
@@ -133,6 +133,8 @@ export function deploymentTransitions(deps: {
         ]);
       const schedules = (body.schedules ?? []).map((s, i) => scheduleInput(s, ["schedules", i], limits));
       const fields = fieldsOf(body);
+      // A schema that could stall the server when checked later is refused now (schemas/parameters.ts).
+      if (body.parameter_openapi_schema) checkParameterSchema(body.parameter_openapi_schema);
       // As Prefect's DeploymentCreate: checked only when the request itself asks for enforcement.
       if (body.enforce_parameter_schema === true && body.parameter_openapi_schema && body.parameters)
         checkParameters(body.parameters, body.parameter_openapi_schema, { ignoreRequired: true });
@@ -158,6 +160,7 @@ export function deploymentTransitions(deps: {
         ? body.schedules.map((s, i) => schedulePatch(s, ["schedules", i], limits))
         : null;
       const fields = fieldsOf(body);
+      if (body.parameter_openapi_schema) checkParameterSchema(body.parameter_openapi_schema);
       const enforce = body.enforce_parameter_schema ?? existing.enforce_parameter_schema;
       if (enforce && body.parameters) {
         const schema = body.parameter_openapi_schema ?? existing.parameter_openapi_schema;

@@ -382,3 +382,35 @@ describe.each(DIALECTS)("deployment fixes on $name", ({ url }) => {
     expect(await poll()).toEqual([]);
   });
 });
+
+describe.each(DIALECTS)("hostile parameter schemas on $name", ({ url }) => {
+  let t: Awaited<ReturnType<typeof testApp>>;
+  let flowId: string;
+  beforeAll(async () => {
+    t = await testApp({}, await url());
+    flowId = ((await (await t.call("/api/flows/", { method: "POST", json: { name: "hostile" } })).json()) as any).id;
+  });
+  afterAll(() => t.close());
+
+  test("a schema with a catastrophic pattern is refused when stored, even without parameters", async () => {
+    const schema = {
+      type: "object",
+      properties: { x: { type: "array", items: { type: "string", pattern: "^(\\w+\\s?)*$" } } },
+    };
+    const created = await t.call("/api/deployments/", {
+      method: "POST",
+      json: { flow_id: flowId, name: "redos", parameter_openapi_schema: schema },
+    });
+    expect(created.status).toBe(422);
+    const count = await t.call("/api/deployments/count", { method: "POST", json: {} });
+    expect(await count.json()).toBe(0);
+    const ok = (await (
+      await t.call("/api/deployments/", { method: "POST", json: { flow_id: flowId, name: "fine" } })
+    ).json()) as any;
+    const patched = await t.call(`/api/deployments/${ok.id}`, {
+      method: "PATCH",
+      json: { parameter_openapi_schema: schema },
+    });
+    expect(patched.status).toBe(422);
+  });
+});
