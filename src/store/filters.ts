@@ -371,10 +371,11 @@ export function deploymentWhere(body: Json, d: Fragments): SQL {
     );
   if (runConds.length)
     conds.push(sql`deployment.id IN (SELECT flow_run.deployment_id FROM flow_run WHERE ${and(runConds)})`);
+  // An empty list matches nothing, as everywhere in the grammar.
   if (body.work_pool_queues?.name?.any_)
-    conds.push(sql`deployment.work_queue_name IN (${list(body.work_pool_queues.name.any_)})`);
+    conds.push(anyOf(raw("deployment.work_queue_name"), body.work_pool_queues.name.any_));
   if (body.work_pool_queues?.id?.any_)
-    conds.push(sql`deployment.work_queue_id IN (${list(body.work_pool_queues.id.any_)})`);
+    conds.push(anyOf(raw("deployment.work_queue_id"), body.work_pool_queues.id.any_));
   if (namesNoPool(body)) conds.push(sql`1 = 0`);
   return and(conds);
 }

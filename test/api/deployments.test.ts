@@ -421,6 +421,9 @@ describe.each(DIALECTS)("deployment filters without work pools on $name", ({ url
     );
     expect(await count("/api/flow_runs/count", { work_pools: { id: { any_: [crypto.randomUUID()] } } })).toBe(0);
     expect(await count("/api/flow_runs/count", { work_pools: {} })).toBe(1);
+    // Empty lists match nothing (found by the fuzzer: they were an SQL syntax error, a 500).
+    expect(await count("/api/deployments/count", { work_pool_queues: { id: { any_: [] } } })).toBe(0);
+    expect(await count("/api/deployments/count", { work_pool_queues: { name: { any_: [] } } })).toBe(0);
   });
 
   test("the deprecated concurrency_limit filter is accepted and filters nothing, as Prefect's", async () => {
