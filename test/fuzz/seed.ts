@@ -15,6 +15,11 @@ const POOLS = [
   "doomed_flow_ids",
   "doomed_flow_run_ids",
   "doomed_task_run_ids",
+  "deployment_ids",
+  "deployment_names",
+  "deployment_flow_names",
+  "doomed_deployment_ids",
+  "deployment_schedule_ids",
 ] as const;
 type Pools = Record<(typeof POOLS)[number], string[]>;
 
@@ -67,12 +72,37 @@ async function flowWithRuns(api: string, name: string, states: (string | null)[]
   }
 }
 
+/** Deployments of a seeded flow, each with a schedule, a run made from it, and two for DELETE to take. */
+async function deployments(api: string, pools: Pools) {
+  const flow = await call(api, "POST", "/flows/", { name: "fuzz-deployed" });
+  const schema = { type: "object", properties: { n: { type: "integer", title: "n", position: 0 } } };
+  for (const [i, schedule] of [{ interval: 3600 }, { cron: "0 9 * * *", timezone: "Europe/Paris" }].entries()) {
+    const name = `fuzz-deployment-${i}`;
+    const d = await call(api, "POST", "/deployments/", {
+      flow_id: flow.id,
+      name,
+      tags: ["fuzz"],
+      parameters: { n: i },
+      parameter_openapi_schema: schema,
+      schedules: [{ schedule, slug: `s${i}` }],
+    });
+    pools.deployment_ids.push(d.id);
+    pools.deployment_names.push(name);
+    pools.deployment_schedule_ids.push(d.schedules[0].id);
+    await call(api, "POST", `/deployments/${d.id}/create_flow_run`, { parameters: { n: 5 } });
+  }
+  pools.deployment_flow_names.push("fuzz-deployed");
+  for (const name of ["fuzz-doomed-deployment-a", "fuzz-doomed-deployment-b"])
+    pools.doomed_deployment_ids.push((await call(api, "POST", "/deployments/", { flow_id: flow.id, name })).id);
+}
+
 /** Two flows with runs in several states, two more for DELETE to take, logs and an event. */
 export async function seed(api: string): Promise<Pools> {
   const pools = Object.fromEntries(POOLS.map((p) => [p, []])) as unknown as Pools;
   for (const name of ["fuzz-seed-a", "fuzz-seed-b"])
     await flowWithRuns(api, name, ["RUNNING", "COMPLETED", "FAILED", null], pools, false);
   for (const name of ["fuzz-doomed-a", "fuzz-doomed-b"]) await flowWithRuns(api, name, ["RUNNING", null], pools, true);
+  await deployments(api, pools);
   const resource = { "prefect.resource.id": `prefect.flow-run.${pools.flow_run_ids[0]}` };
   await call(api, "POST", "/events", [
     {
@@ -89,20 +119,34 @@ export async function seed(api: string): Promise<Pools> {
 
 // Which parameter draws from which pool, per operation (schemathesis's include-name-regex, matched
 // against "METHOD /path"). The patterns do not overlap, so each operation has one binding per parameter.
-const BINDINGS: [nameRegex: string, parameter: string, pool: keyof Pools][] = [
-  ["^(GET|PATCH) /flows/\\{id\\}$", "path.id", "flow_ids"],
-  ["^DELETE /flows/\\{id\\}$", "path.id", "doomed_flow_ids"],
-  ["^GET /flows/name/\\{name\\}$", "path.name", "flow_names"],
-  ["^(GET|PATCH|POST|PUT) /flow_runs/\\{id\\}", "path.id", "flow_run_ids"],
-  ["^DELETE /flow_runs/\\{id\\}$", "path.id", "doomed_flow_run_ids"],
-  ["^(GET|PATCH|POST|PUT) /task_runs/\\{id\\}", "path.id", "task_run_ids"],
-  ["^DELETE /task_runs/\\{id\\}$", "path.id", "doomed_task_run_ids"],
-  ["^GET /flow_run_states/\\{id\\}$", "path.id", "flow_run_state_ids"],
-  ["^GET /task_run_states/\\{id\\}$", "path.id", "task_run_state_ids"],
-  ["^GET /flow_run_states/$", "query.flow_run_id", "flow_run_ids"],
-  ["^GET /task_run_states/$", "query.task_run_id", "task_run_ids"],
-  ["^POST /flow_runs/$", "body.flow_id", "flow_ids"],
-  ["^POST /task_runs/$", "body.flow_run_id", "flow_run_ids"],
+const BINDINGS: [nameRegex: string, ...bindings: Array<[parameter: string, pool: keyof Pools]>][] = [
+  ["^(GET|PATCH) /flows/\\{id\\}$", ["path.id", "flow_ids"]],
+  ["^DELETE /flows/\\{id\\}$", ["path.id", "doomed_flow_ids"]],
+  ["^GET /flows/name/\\{name\\}$", ["path.name", "flow_names"]],
+  ["^(GET|PATCH|POST|PUT) /flow_runs/\\{id\\}", ["path.id", "flow_run_ids"]],
+  ["^DELETE /flow_runs/\\{id\\}$", ["path.id", "doomed_flow_run_ids"]],
+  ["^(GET|PATCH|POST|PUT) /task_runs/\\{id\\}", ["path.id", "task_run_ids"]],
+  ["^DELETE /task_runs/\\{id\\}$", ["path.id", "doomed_task_run_ids"]],
+  ["^GET /flow_run_states/\\{id\\}$", ["path.id", "flow_run_state_ids"]],
+  ["^GET /task_run_states/\\{id\\}$", ["path.id", "task_run_state_ids"]],
+  ["^GET /flow_run_states/$", ["query.flow_run_id", "flow_run_ids"]],
+  ["^GET /task_run_states/$", ["query.task_run_id", "task_run_ids"]],
+  ["^POST /flow_runs/$", ["body.flow_id", "flow_ids"]],
+  ["^POST /task_runs/$", ["body.flow_run_id", "flow_run_ids"]],
+  ["^POST /deployments/$", ["body.flow_id", "flow_ids"]],
+  ["^(GET|PATCH) /deployments/\\{id\\}$", ["path.id", "deployment_ids"]],
+  ["^DELETE /deployments/\\{id\\}$", ["path.id", "doomed_deployment_ids"]],
+  ["^(GET|POST) /deployments/\\{id\\}/", ["path.id", "deployment_ids"]],
+  [
+    "^(PATCH|DELETE) /deployments/\\{id\\}/schedules/\\{schedule_id\\}$",
+    ["path.id", "deployment_ids"],
+    ["path.schedule_id", "deployment_schedule_ids"],
+  ],
+  [
+    "^GET /deployments/name/\\{flow_name\\}/\\{deployment_name\\}$",
+    ["path.flow_name", "deployment_flow_names"],
+    ["path.deployment_name", "deployment_names"],
+  ],
 ];
 
 /** schemathesis.toml: the pools as dictionaries, drawn 70% of the time (made-up ids still get tried). */
@@ -111,13 +155,9 @@ export function schemathesisConfig(pools: Pools): string {
   const lines: string[] = [];
   for (const [name, values] of Object.entries(pools))
     lines.push(`[dictionaries.${name}]`, `values = [${values.map(str).join(", ")}]`, "");
-  for (const [regex, parameter, pool] of BINDINGS) {
-    lines.push(
-      "[[operations]]",
-      `include-name-regex = ${str(regex)}`,
-      `parameters = { ${str(parameter)} = { dictionary = ${str(pool)}, probability = 0.7 } }`,
-      "",
-    );
+  for (const [regex, ...bindings] of BINDINGS) {
+    const parameters = bindings.map(([p, pool]) => `${str(p)} = { dictionary = ${str(pool)}, probability = 0.7 }`);
+    lines.push("[[operations]]", `include-name-regex = ${str(regex)}`, `parameters = { ${parameters.join(", ")} }`, "");
   }
   return lines.join("\n");
 }
