@@ -32,6 +32,7 @@ import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
 import { automationsApi } from "./automations.ts";
+import { collectionsApi } from "./collections.ts";
 import { taskRunsApi } from "./task-runs.ts";
 import { notImplemented } from "./not-implemented.ts";
 import { sameOrigin } from "./same-origin.ts";
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(automationsApi())
+    .use(collectionsApi())
     .use(concurrencyLeasesApi())
     .use(events.api);
   // Requests served, so the memory trim can tell a burst of load from a quiet spell.

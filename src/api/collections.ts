@@ -12,7 +12,8 @@ import COLLECTION_VIEWS from "./collection-views.json" with { type: "json" };
 
 /**
  * Prefect's KNOWN_VIEWS (prefect/server/api/collections.py). The SDK ships data for some of them only;
- * for the rest Prefect's route, unable to reach the registry, fails with its generic 500.
+ * for the rest Prefect's route, unable to reach the registry, fails with its generic 500. Ours answers
+ * a 404 that says so: never a 500, and not a 503 the SDK would retry in vain.
  */
 export const KNOWN_VIEWS: readonly string[] = [
   "aggregate-block-metadata",
@@ -36,7 +37,7 @@ export function collectionsApi() {
       if (body !== undefined) return new Response(body, { headers: { "content-type": "application/json" } });
       if (!KNOWN_VIEWS.includes(view)) throw new AppError("not_found", `View ${view} not found in registry`);
       log.debug(`Collection view ${view} has no data in the prefect SDK and prefect-lite does not fetch it`);
-      return jsonResponse({ exception_message: "Internal Server Error" }, 500);
+      throw new AppError("not_found", `View ${view} has no data offline`);
     },
     { params: t.Object({ view: t.String() }) },
   );

@@ -52,7 +52,7 @@ describe("GET /api/collections/views/{view}", async () => {
     }
   });
 
-  test("a known view the SDK ships no data for fails as Prefect's offline server does", async () => {
+  test("a known view the SDK ships no data for is a 404 that says so (Prefect's offline server: a 500)", async () => {
     const embedded = Object.keys(JSON.parse(readFileSync(COMMITTED, "utf8")));
     const missing = KNOWN_VIEWS.filter((v) => !embedded.includes(v));
     expect(missing).toEqual(["aggregate-block-metadata", "aggregate-flow-metadata", "demo-flows"]);
@@ -60,8 +60,8 @@ describe("GET /api/collections/views/{view}", async () => {
       const res = await t.call(`/api/collections/views/${view}`);
       expect({ view, status: res.status, body: await res.json() }).toEqual({
         view,
-        status: 500,
-        body: { exception_message: "Internal Server Error" },
+        status: 404,
+        body: { detail: `View ${view} has no data offline` },
       });
     }
   });
