@@ -162,13 +162,17 @@ export function deploymentTransitions(deps: {
       const fields = fieldsOf(body);
       if (body.parameter_openapi_schema) checkParameterSchema(body.parameter_openapi_schema);
       const enforce = body.enforce_parameter_schema ?? existing.enforce_parameter_schema;
-      if (enforce && body.parameters) {
-        const schema = body.parameter_openapi_schema ?? existing.parameter_openapi_schema;
+      // As Prefect's update: the parameters after the change against the schema after it (an empty
+      // schema in the body means "keep the one stored").
+      if (enforce && (body.parameters || body.parameter_openapi_schema)) {
+        const given = body.parameter_openapi_schema;
+        const schema = given && Object.keys(given).length ? given : existing.parameter_openapi_schema;
+        const parameters = body.parameters ?? existing.parameters;
         if (!schema || typeof schema !== "object")
           throw conflict(
             "Error updating deployment: Cannot update parameters because parameter schema enforcement is enabled and the deployment does not have a valid parameter schema.",
           );
-        checkParameters(body.parameters, schema, { ignoreRequired: true });
+        checkParameters(parameters, schema, { ignoreRequired: true });
       }
       const change = await deployments.update(id, fields, schedules);
       if (!change) return false;

@@ -414,3 +414,34 @@ describe.each(DIALECTS)("hostile parameter schemas on $name", ({ url }) => {
     expect(patched.status).toBe(422);
   });
 });
+
+describe.each(DIALECTS)("PATCH re-checks stored parameters against a new schema on $name", ({ url }) => {
+  let t: Awaited<ReturnType<typeof testApp>>;
+  beforeAll(async () => {
+    t = await testApp({}, await url());
+  });
+  afterAll(() => t.close());
+
+  test("a new schema the stored parameters do not fit is refused; a fitting one is stored", async () => {
+    const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "rechecked" } })).json()) as any;
+    const d = (await (
+      await t.call("/api/deployments/", {
+        method: "POST",
+        json: { flow_id: flow.id, name: "d", parameters: { n: "text" }, enforce_parameter_schema: true },
+      })
+    ).json()) as any;
+    const strict = { type: "object", properties: { n: { type: "integer" } } };
+    const refused = await t.call(`/api/deployments/${d.id}`, {
+      method: "PATCH",
+      json: { parameter_openapi_schema: strict },
+    });
+    expect(refused.status).toBe(422);
+    const same = (await (await t.call(`/api/deployments/${d.id}`)).json()) as any;
+    expect(same.parameter_openapi_schema).toEqual({});
+    const both = await t.call(`/api/deployments/${d.id}`, {
+      method: "PATCH",
+      json: { parameter_openapi_schema: strict, parameters: { n: 3 } },
+    });
+    expect(both.status).toBe(204);
+  });
+});
