@@ -6,6 +6,12 @@ import { Nullable, Obj, Uuid } from "./common.ts";
 import { FlowRunPolicy, Labels, StateCreateModel } from "./runs.ts";
 import type { StateCreate } from "../orchestration/states.ts";
 
+/**
+ * The most schedules one request may carry: far past any real deployment (the scheduler is tested with
+ * thousands), and a bound on how long one upsert holds SQLite's writer.
+ */
+export const MAX_SCHEDULES = 10_000;
+
 const opt = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Optional(Nullable(s));
 const PositiveInt = t.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
 const Str = t.String();
@@ -64,7 +70,7 @@ export const DeploymentCreateModel = t.Object(
     name: t.String({ minLength: 1 }),
     flow_id: Uuid,
     paused: t.Optional(t.Boolean()),
-    schedules: t.Optional(t.Array(DeploymentScheduleCreateModel)),
+    schedules: t.Optional(t.Array(DeploymentScheduleCreateModel, { maxItems: MAX_SCHEDULES })),
     enforce_parameter_schema: t.Optional(t.Boolean()),
     parameters: t.Optional(Obj),
     labels: t.Optional(Labels),
@@ -77,7 +83,7 @@ export const DeploymentCreateModel = t.Object(
 export const DeploymentUpdateModel = t.Object(
   {
     paused: t.Optional(t.Boolean()),
-    schedules: opt(t.Array(DeploymentScheduleUpdateModel)),
+    schedules: opt(t.Array(DeploymentScheduleUpdateModel, { maxItems: MAX_SCHEDULES })),
     enforce_parameter_schema: opt(t.Boolean()),
     parameters: opt(Obj),
     labels: t.Optional(Labels),
