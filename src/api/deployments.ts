@@ -229,6 +229,8 @@ export function deploymentsApi(deps: {
     .patch(
       "/:id/schedules/:schedule_id",
       async ({ params, body }) => {
+        // Prefect names what is missing: the deployment first, then its schedule.
+        orNotFound(await deployments.get(params.id), "Deployment");
         orNotFound((await changes.updateSchedule(params.id, params.schedule_id, body)) || null, "Schedule");
         return noContent();
       },
@@ -237,6 +239,7 @@ export function deploymentsApi(deps: {
     .delete(
       "/:id/schedules/:schedule_id",
       async ({ params }) => {
+        orNotFound(await deployments.get(params.id), "Deployment");
         orNotFound((await changes.deleteSchedule(params.id, params.schedule_id)) || null, "Schedule");
         return noContent();
       },

@@ -445,3 +445,26 @@ describe.each(DIALECTS)("PATCH re-checks stored parameters against a new schema 
     expect(both.status).toBe(204);
   });
 });
+
+describe.each(DIALECTS)("schedule routes name what is missing on $name", ({ url }) => {
+  let t: Awaited<ReturnType<typeof testApp>>;
+  beforeAll(async () => {
+    t = await testApp({}, await url());
+  });
+  afterAll(() => t.close());
+
+  test("a missing deployment is 'Deployment not found', a missing schedule 'Schedule not found'", async () => {
+    const flow = (await (await t.call("/api/flows/", { method: "POST", json: { name: "named" } })).json()) as any;
+    const d = (await (
+      await t.call("/api/deployments/", { method: "POST", json: { flow_id: flow.id, name: "d" } })
+    ).json()) as any;
+    const missing = crypto.randomUUID();
+    for (const method of ["PATCH", "DELETE"]) {
+      const json = method === "PATCH" ? { active: false } : undefined;
+      const noDeployment = await t.call(`/api/deployments/${missing}/schedules/${missing}`, { method, json });
+      expect([noDeployment.status, ((await noDeployment.json()) as any).detail]).toEqual([404, "Deployment not found"]);
+      const noSchedule = await t.call(`/api/deployments/${d.id}/schedules/${missing}`, { method, json });
+      expect([noSchedule.status, ((await noSchedule.json()) as any).detail]).toEqual([404, "Schedule not found"]);
+    }
+  });
+});
