@@ -31,6 +31,7 @@ export function flowRunsApi(deps: {
           // Only runs made from a deployment carry these; a request does not set them.
           deployment_version: undefined,
           work_queue_id: undefined,
+          from_deployment: undefined,
         });
         return json(run, created ? 201 : 200);
       },

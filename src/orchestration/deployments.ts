@@ -271,6 +271,7 @@ export function deploymentTransitions(deps: {
         job_variables: body.job_variables ?? {},
         deployment_id: deployment.id,
         deployment_version: deployment.version,
+        from_deployment: true,
       });
     },
   };

@@ -170,6 +170,8 @@ export type FlowRunCreate = Omit<Static<typeof FlowRunCreateModel>, "state"> & {
   /** Set by the server for runs made from a deployment, never taken from a request. */
   deployment_version?: string | null;
   work_queue_id?: string | null;
+  /** A run made from its deployment: created only while the deployment still exists (one transaction). */
+  from_deployment?: boolean;
 };
 export type FlowRunUpdate = Omit<Static<typeof FlowRunUpdateModel>, "name"> & { name?: string };
 export type TaskRunCreate = Omit<Static<typeof TaskRunCreateModel>, "state"> & { state?: StateCreate | null };

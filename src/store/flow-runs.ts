@@ -3,7 +3,7 @@ import type { SQL } from "drizzle-orm";
 import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
-import { integrityConflict } from "../core/errors.ts";
+import { AppError, integrityConflict } from "../core/errors.ts";
 import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
 import { flowRunWhere, orderBy } from "./filters.ts";
 import type { FilterBody, Page } from "./page.ts";
@@ -85,6 +85,12 @@ export function flowRunsStore(driver: Driver) {
           sql`SELECT id, labels FROM flow WHERE id = ${input.flow_id}`,
         );
         if (!flow) throw integrityConflict();
+        if (input.from_deployment) {
+          const deployment = yield* row(
+            sql`SELECT id FROM deployment WHERE id = ${input.deployment_id ?? null}${d.dialect === "pg" ? sql` FOR SHARE` : sql``}`,
+          );
+          if (!deployment) throw new AppError("not_found", "Deployment not found");
+        }
         const id = Bun.randomUUIDv7();
         const labels = { ...flow.labels, ...(input.labels ?? {}), "prefect.flow.id": input.flow_id };
         const inserted = yield* row<{ id: string }>(sql`
