@@ -10,7 +10,8 @@ import { IdParams, json, noContent, orNotFound, Uuid } from "./common.ts";
 import { RunFilters } from "./filter-models.ts";
 import { listRoutes } from "./list-routes.ts";
 import { FlowRunCreateModel, FlowRunUpdateModel, Labels } from "../schemas/runs.ts";
-import { checkedState, SetStateBody, setStateHandler } from "./run-models.ts";
+import { checkedState, clientVersionOf, orchestrationResponse, SetStateBody, setStateHandler } from "./run-models.ts";
+import { Obj } from "../schemas/common.ts";
 
 export function flowRunsApi(deps: {
   flowRuns: FlowRunsStore;
@@ -66,6 +67,23 @@ export function flowRunsApi(deps: {
       params: IdParams,
       body: SetStateBody,
     })
+    .post(
+      "/:id/resume",
+      async ({ params, request }) => {
+        const r = orNotFound(
+          await transitions.resumeFlowRun(params.id, { clientVersion: clientVersionOf(request.headers) }),
+          "Flow run",
+        );
+        if (r.kind === "transition") return orchestrationResponse(r.outcome);
+        const details = { type: r.kind === "abort" ? "abort_details" : "reject_details", reason: r.reason };
+        const status = r.kind === "abort" ? "ABORT" : "REJECT";
+        return json({ state: r.kind === "reject" ? r.state : null, status, details }, 200);
+      },
+      {
+        params: IdParams,
+        body: t.Optional(t.Object({ run_input: t.Optional(t.Union([Obj, t.Null()])) }, { additionalProperties: true })),
+      },
+    )
     .use(listRoutes("api.flow-runs", flowRuns, SORT_NAMES.flow_run, maxLimit))
     .post("/history", ({ body }) => history.flowRunHistory(body), { body: HistoryBody });
 

@@ -11,7 +11,7 @@ import type { FlowRunCreate, FlowRunsStore, TransitionOutcome } from "../store/f
 import type { SetStateOutcome } from "../store/run-states.ts";
 import type { TaskRunCreate, TaskRunsStore } from "../store/task-runs.ts";
 import type { PolicyName } from "./policies.ts";
-import { isTerminal, type StateCreate, type StateType } from "./states.ts";
+import { isTerminal, type State, type StateCreate, type StateType } from "./states.ts";
 import { nowTimestamp } from "../core/time.ts";
 
 export interface TransitionOptions {
@@ -78,6 +78,28 @@ export function transitions(deps: TransitionDeps) {
      * infrastructure. A run without a deployment has none to stop, so it ends Cancelled at once.
      * False when the run does not exist or has already finished.
      */
+    /**
+     * POST /flow_runs/{id}/resume (Prefect's resume_flow_run): a Paused run goes back to Running, or to
+     * Scheduled "Resuming" when its pause tore the process down (pause_reschedule: a suspended run is
+     * started again by its deployment's infrastructure). Anything but Paused is an ABORT, as Prefect's. A
+     * pause waiting for typed input needs the run-input store, which does not exist yet: its schema is
+     * "not found", as Prefect answers when it is missing. Null when the run does not exist.
+     */
+    async resumeFlowRun(id: string, opts: TransitionOptions = {}): Promise<ResumeOutcome | null> {
+      const run = await flowRuns.get(id);
+      if (!run) return null;
+      const state = run.state;
+      if (!state || state.type !== "PAUSED")
+        return { kind: "abort", reason: "Cannot resume a flow run that is not paused." };
+      if (state.state_details?.run_input_keyset)
+        return { kind: "reject", state, reason: "Run input schema not found." };
+      const proposed: StateCreate = state.state_details?.pause_reschedule
+        ? { type: "SCHEDULED", name: "Resuming", state_details: { scheduled_time: nowTimestamp() } }
+        : { type: "RUNNING" };
+      const outcome = await setFlowRunState(id, proposed, { clientVersion: opts.clientVersion });
+      return outcome ? { kind: "transition", outcome } : null;
+    },
+
     async cancelFlowRun(id: string, message: string): Promise<boolean> {
       const run = await flowRuns.get(id);
       if (!run || isTerminal(run.state_type as StateType)) return false;
@@ -89,3 +111,9 @@ export function transitions(deps: TransitionDeps) {
 }
 
 export type Transitions = ReturnType<typeof transitions>;
+
+/** What a resume did: nothing (abort, reject, with the reason) or a transition. */
+export type ResumeOutcome =
+  | { kind: "abort"; reason: string }
+  | { kind: "reject"; state: State; reason: string }
+  | { kind: "transition"; outcome: TransitionOutcome };
