@@ -89,8 +89,7 @@ export function transitions(deps: TransitionDeps) {
       const run = await flowRuns.get(id);
       if (!run) return null;
       const state = run.state;
-      if (!state || state.type !== "PAUSED")
-        return { kind: "abort", reason: "Cannot resume a flow run that is not paused." };
+      if (state?.type !== "PAUSED") return { kind: "abort", reason: "Cannot resume a flow run that is not paused." };
       if (state.state_details?.run_input_keyset)
         return { kind: "reject", state, reason: "Run input schema not found." };
       const proposed: StateCreate = state.state_details?.pause_reschedule
