@@ -60,6 +60,28 @@ export function deploymentsStore(driver: Driver) {
     };
   }
 
+  /**
+   * Changes of many deployments at once (ready, not ready, bulk delete) with no field updates: their
+   * rows, schedules and flow names in three statements, however many there are.
+   */
+  function* changesOf(ids: string[]): Op<DeploymentChange[]> {
+    if (!ids.length) return [];
+    const rs = yield* rows<Row>(sql`SELECT * FROM deployment WHERE id IN (${list(ids)}) ORDER BY id`, DEPLOYMENT);
+    const deployments = yield* shaped(rs);
+    const flowIds = [...new Set(deployments.map((x) => x.flow_id))];
+    const names = new Map(
+      (yield* rows<{ id: string; name: string }>(sql`SELECT id, name FROM flow WHERE id IN (${list(flowIds)})`)).map(
+        (f) => [f.id, f.name],
+      ),
+    );
+    return deployments.map((deployment) => ({
+      deployment,
+      flowName: names.get(deployment.flow_id) ?? null,
+      created: false,
+      updates: {},
+    }));
+  }
+
   function* shaped(rs: Row[]): Op<DeploymentJson[]> {
     const schedules = yield* schedulesOf(rs.map((r) => r.id as string));
     return rs.map((r) => deploymentJson(r, schedules.get(r.id as string) ?? []));
@@ -244,18 +266,15 @@ export function deploymentsStore(driver: Driver) {
 
     bulkDelete(body: FilterBody, limit: number): Promise<DeploymentChange[]> {
       return driver.tx(function* () {
-        const rs = yield* rows<Row>(
-          sql`SELECT deployment.* FROM deployment WHERE ${deploymentWhere(body, d)} ORDER BY deployment.id LIMIT ${limit}`,
-          DEPLOYMENT,
+        const ids = idsOf(
+          yield* rows<{ id: string }>(
+            sql`SELECT deployment.id FROM deployment WHERE ${deploymentWhere(body, d)} ORDER BY deployment.id LIMIT ${limit}`,
+          ),
         );
-        const out: DeploymentChange[] = [];
-        for (const r of rs) {
-          const id = r.id as string;
-          yield* deleteScheduledRunsOp(id, { all: true });
-          out.push(yield* changeOf(id, null));
-          yield* exec(sql`DELETE FROM deployment WHERE id = ${id}`);
-        }
-        return out;
+        const gone = yield* changesOf(ids);
+        for (const id of ids) yield* deleteScheduledRunsOp(id, { all: true });
+        if (ids.length) yield* exec(sql`DELETE FROM deployment WHERE id IN (${list(ids)})`);
+        return gone;
       });
     },
 
@@ -280,14 +299,11 @@ export function deploymentsStore(driver: Driver) {
       if (!due.length) return [];
       return driver.tx(function* () {
         ids = due;
-        const unready = yield* rows<Row>(
-          sql`SELECT * FROM deployment WHERE id IN (${list(ids)}) AND status = 'NOT_READY'`,
-          DEPLOYMENT,
+        const unready = yield* rows<{ id: string }>(
+          sql`SELECT id FROM deployment WHERE id IN (${list(ids)}) AND status = 'NOT_READY'`,
         );
         yield* exec(sql`UPDATE deployment SET last_polled = ${now}, status = 'READY' WHERE id IN (${list(ids)})`);
-        const out: DeploymentChange[] = [];
-        for (const r of unready) out.push(yield* changeOf(r.id as string, null));
-        return out;
+        return yield* changesOf(idsOf(unready));
       });
     },
 
@@ -297,17 +313,15 @@ export function deploymentsStore(driver: Driver) {
      */
     markNotReady(before: string): Promise<DeploymentChange[]> {
       return driver.tx(function* () {
-        const stale = yield* rows<Row>(
-          sql`SELECT * FROM deployment WHERE status = 'READY' AND last_polled IS NOT NULL AND last_polled < ${before}
-            ORDER BY id LIMIT 1000${d.forUpdate}`,
-          DEPLOYMENT,
+        const ids = idsOf(
+          yield* rows<{ id: string }>(
+            sql`SELECT id FROM deployment WHERE status = 'READY' AND last_polled IS NOT NULL AND last_polled < ${before}
+              ORDER BY id LIMIT 1000${d.forUpdate}`,
+          ),
         );
-        if (!stale.length) return [];
-        const ids = stale.map((r) => r.id as string);
+        if (!ids.length) return [];
         yield* exec(sql`UPDATE deployment SET status = 'NOT_READY' WHERE id IN (${list(ids)})`);
-        const out: DeploymentChange[] = [];
-        for (const id of ids) out.push(yield* changeOf(id, null));
-        return out;
+        return yield* changesOf(ids);
       });
     },
 
@@ -328,14 +342,16 @@ export function deploymentsStore(driver: Driver) {
     nextRunByFlow(flowIds: string[]): Promise<Record<string, Record<string, unknown> | null>> {
       return driver.read(function* () {
         const out: Record<string, Record<string, unknown> | null> = Object.fromEntries(flowIds.map((id) => [id, null]));
-        for (const flowId of flowIds) {
-          const r = yield* row<Row>(
-            sql`SELECT id, name, flow_id, state_name, state_type, next_scheduled_start_time FROM flow_run
-              WHERE flow_id = ${flowId} AND state_type = 'SCHEDULED'
-              ORDER BY next_scheduled_start_time ASC LIMIT 1`,
-          );
-          if (r) out[flowId] = { ...r };
-        }
+        if (!flowIds.length) return out;
+        // One statement: per flow, its soonest Scheduled run from the partial index (revision 0008).
+        const rs = yield* rows<Row>(
+          sql`SELECT id, name, flow_id, state_name, state_type, next_scheduled_start_time FROM flow_run
+            WHERE id IN (
+              SELECT (SELECT r.id FROM flow_run r WHERE r.flow_id = flow.id AND r.state_type = 'SCHEDULED'
+                ORDER BY r.next_scheduled_start_time ASC LIMIT 1)
+              FROM flow WHERE flow.id IN (${list(flowIds)}))`,
+        );
+        for (const r of rs) out[r.flow_id as string] = { ...r };
         return out;
       });
     },
