@@ -2,24 +2,18 @@
 //   /events/in   every SDK process streams one Event per text frame (no acknowledgements; resends after
 //                a reconnect are deduplicated downstream by event id);
 //   /events/out  a client sends an EventFilter, gets stored matches from the last 15 minutes, then live ones.
-// Handshake: the client offers subprotocol `prefect`, which we echo; its first message must be
-// {"type":"auth","token":…} and is answered {"type":"auth_success"} — the token is checked only when the
-// server has PREFECT_SERVER_API_AUTH_STRING. Without the subprotocol a client is served in Prefect's legacy
-// mode (no handshake) unless auth is configured. Bun answers pings itself, and its default maximum
-// message size (16 MB) is above Prefect's 1.5 MB event limit.
+// Both start with the `prefect` subprotocol's handshake (prefect-socket.ts). Bun answers pings itself,
+// and its default maximum message size (16 MB) is above Prefect's 1.5 MB event limit.
 import { Elysia } from "elysia";
 import { AppError } from "../core/errors.ts";
-import { safeEqual } from "../core/safe-equal.ts";
 import type { EventBus, ReceivedEvent } from "../events/bus.ts";
 import { eventJson, parseEvent } from "../events/schema.ts";
 import { addSeconds, nowTimestamp } from "../core/time.ts";
 import { eventMatches, parseEventFilter, type EventFilter } from "../store/event-filters.ts";
 import type { EventsStore } from "../store/events.ts";
 import { log } from "../core/logger.ts";
+import { asObject, type Conn, PROTOCOL_ERROR, prefectSockets, type Socket } from "./prefect-socket.ts";
 
-// Prefect's close codes.
-const POLICY_VIOLATION = 1008;
-const PROTOCOL_ERROR = 1002;
 const MAX_UNREAD_BYTES = 4 << 20;
 
 export interface EventsWsDeps {
@@ -31,87 +25,11 @@ export interface EventsWsDeps {
   backfillPageSize?: number;
 }
 
-interface Socket {
-  id: string;
-  raw: { getBufferedAmount(): number };
-  send(data: string): unknown;
-  close(code?: number, reason?: string): void;
-  data: { request: Request };
-}
-
-interface Conn {
-  stage: "auth" | "filter" | "open";
-  closed: boolean;
-  unsubscribe?: () => void;
-}
-
-export const offersPrefect = (req: Request) =>
-  (req.headers.get("sec-websocket-protocol") ?? "").split(",").some((p) => p.trim() === "prefect");
-
-/** Elysia has already JSON-parsed text frames that look like JSON; binary frames arrive as buffers. */
-export function asObject(message: unknown): Record<string, unknown> | null {
-  let m = message;
-  if (m instanceof Uint8Array) m = Buffer.from(m).toString("utf8");
-  if (typeof m === "string") {
-    try {
-      m = JSON.parse(m);
-    } catch {
-      return null;
-    }
-  }
-  return typeof m === "object" && m !== null && !Array.isArray(m) ? (m as Record<string, unknown>) : null;
-}
-
-/** The reason the auth message is refused, or null when it passes. */
-export function authFailure(message: Record<string, unknown> | null, authString: string | null): string | null {
-  if (message?.type !== "auth") return "Expected 'auth' message";
-  if (!authString) return null;
-  const token = message.token;
-  if (!token) return "Auth required but no token provided";
-  return typeof token === "string" && safeEqual(token, authString) ? null : "Invalid token";
-}
-
 export function eventsWebsockets(deps: EventsWsDeps) {
   const { bus, events, authString } = deps;
   const backfillSeconds = deps.backfillSeconds ?? 15 * 60;
   const pageSize = deps.backfillPageSize ?? 250;
-  const conns = new Map<string, Conn>();
-
-  const upgrade = (ctx: { request: Request; set: { headers: Record<string, string | number> } }) => {
-    if (offersPrefect(ctx.request)) ctx.set.headers["sec-websocket-protocol"] = "prefect";
-  };
-
-  const open = (ws: Socket, next: Conn["stage"]) => {
-    const conn: Conn = { stage: offersPrefect(ws.data.request) ? "auth" : next, closed: false };
-    conns.set(ws.id, conn);
-    if (conn.stage !== "auth" && authString) {
-      conn.closed = true;
-      ws.close(PROTOCOL_ERROR, "'prefect' subprotocol required when auth is configured");
-    }
-  };
-
-  /** Handles the auth stage; true when the message was consumed by it. */
-  const handshake = (ws: Socket, conn: Conn, message: unknown, next: Conn["stage"]): boolean => {
-    if (conn.stage !== "auth") return false;
-    const failure = authFailure(asObject(message), authString);
-    if (failure) {
-      conn.closed = true;
-      ws.close(POLICY_VIOLATION, failure);
-    } else {
-      conn.stage = next;
-      ws.send(JSON.stringify({ type: "auth_success" }));
-    }
-    return true;
-  };
-
-  const close = (ws: Socket) => {
-    const conn = conns.get(ws.id);
-    if (conn) {
-      conn.closed = true;
-      conn.unsubscribe?.();
-    }
-    conns.delete(ws.id);
-  };
+  const { conns, upgrade, open, handshake, close } = prefectSockets(authString);
 
   /** Subscribes first, so nothing published during the backfill is missed, then backfills, then streams. */
   async function stream(ws: Socket, conn: Conn, filter: EventFilter, backfill: boolean) {

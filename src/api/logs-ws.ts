@@ -6,28 +6,13 @@ import { Elysia } from "elysia";
 import { normalizeTimestamp } from "../core/time.ts";
 import { type LogFilterJson, logMatches, type LogStream } from "../events/log-stream.ts";
 import { logFilter } from "../store/filters.ts";
-import { asObject, authFailure, offersPrefect } from "./events-ws.ts";
+import { asObject, PROTOCOL_ERROR, prefectSockets, type Socket } from "./prefect-socket.ts";
 
-const POLICY_VIOLATION = 1008;
 /**
  * Bytes a subscriber may leave unread before its logs are dropped (Prefect drops them when a
  * subscriber's backlog is full): a client that stops reading costs this much memory, not the stream.
  */
 const MAX_UNREAD_BYTES = 1 << 20;
-const PROTOCOL_ERROR = 1002;
-
-interface Socket {
-  id: string;
-  raw: { getBufferedAmount(): number };
-  send(data: string): unknown;
-  close(code?: number, reason?: string): void;
-  data: { request: Request };
-}
-
-interface Conn {
-  stage: "auth" | "filter" | "open";
-  unsubscribe?: () => void;
-}
 
 /** The filter with its timestamps normalised, or the reason it is refused. */
 function parseLogFilter(raw: unknown): LogFilterJson | string {
@@ -45,44 +30,26 @@ function parseLogFilter(raw: unknown): LogFilterJson | string {
 }
 
 export function logsWebsocket(deps: { logs: LogStream; authString: string | null }) {
-  const conns = new Map<string, Conn>();
+  const { conns, upgrade, open, handshake, close } = prefectSockets(deps.authString);
   return new Elysia({ name: "api.logs-ws" }).ws("/logs/out", {
-    upgrade(ctx) {
-      if (offersPrefect(ctx.request)) ctx.set.headers["sec-websocket-protocol"] = "prefect";
-    },
-    open(raw) {
-      const ws = raw as unknown as Socket;
-      const legacy = !offersPrefect(ws.data.request);
-      if (legacy && deps.authString) return ws.close(PROTOCOL_ERROR, "'prefect' subprotocol required");
-      conns.set(ws.id, { stage: legacy ? "filter" : "auth" });
-    },
+    upgrade,
+    open: (ws) => open(ws as unknown as Socket, "filter"),
     message(raw, message) {
       const ws = raw as unknown as Socket;
       const conn = conns.get(ws.id);
-      if (!conn) return;
+      if (!conn || conn.closed || handshake(ws, conn, message, "filter") || conn.stage !== "filter") return;
       const m = asObject(message);
-      if (conn.stage === "auth") {
-        const failure = authFailure(m, deps.authString);
-        if (failure) return ws.close(POLICY_VIOLATION, failure);
-        conn.stage = "filter";
-        return void ws.send(JSON.stringify({ type: "auth_success" }));
-      }
-      if (conn.stage !== "filter") return;
       if (m?.type !== "filter") return ws.close(PROTOCOL_ERROR, "Expected 'filter' message");
       const filter = parseLogFilter(m.filter);
       if (typeof filter === "string") return ws.close(PROTOCOL_ERROR, filter);
       conn.stage = "open";
       conn.unsubscribe = deps.logs.subscribe((batch) => {
         for (const l of batch) {
-          if (!logMatches(filter, l) || ws.raw.getBufferedAmount() > MAX_UNREAD_BYTES) continue;
+          if (conn.closed || !logMatches(filter, l) || ws.raw.getBufferedAmount() > MAX_UNREAD_BYTES) continue;
           ws.send(JSON.stringify({ type: "log", log: l }));
         }
       });
     },
-    close(raw) {
-      const ws = raw as unknown as Socket;
-      conns.get(ws.id)?.unsubscribe?.();
-      conns.delete(ws.id);
-    },
+    close: (ws) => close(ws as unknown as Socket),
   });
 }
