@@ -261,6 +261,49 @@ describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
+  test("a deployment the real SDK registered shows its schedule and runs from the form, typed", async () => {
+    // The SDK makes the schema (pydantic's, with positions and defaults) and the schedule itself.
+    const dir = tempHome();
+    const script = join(dir, "sdk_flows.py");
+    await Bun.write(
+      script,
+      [
+        "from prefect import flow",
+        "@flow(name='sdk-made')",
+        "def sdk_made(count: int, label: str = 'x', loud: bool = False):",
+        "    return count",
+        "if __name__ == '__main__':",
+        "    print('@@' + str(sdk_made.to_deployment(name='by-sdk', cron='30 9 * * *').apply()))",
+      ].join("\n"),
+    );
+    const python = resolve(import.meta.dir, "..", "..", ".venv", "bin", "python");
+    const applied = Bun.spawnSync([python, script], {
+      cwd: dir,
+      env: { ...process.env, PREFECT_API_URL: `${server.base}/api`, PREFECT_HOME: join(dir, "home") },
+    });
+    const out = applied.stdout.toString();
+    expect({ exit: applied.exitCode, err: applied.exitCode ? applied.stderr.toString().slice(-2000) : "" }).toEqual({
+      exit: 0,
+      err: "",
+    });
+    const id = out.split("@@")[1].trim();
+    const { page: p, errors } = await page(`/deployments/${id}`);
+    await p.getByText("by-sdk").first().waitFor();
+    expect(await p.locator("main").innerText()).toContain("09:30");
+    await p.getByRole("button", { name: "Run" }).click();
+    const form = p.locator("#run-form");
+    await form.waitFor();
+    expect(await form.locator("[name='param:label']").inputValue()).toBe("x");
+    await form.locator("[name='param:count']").fill("4");
+    await form.locator("[name='param:loud']").selectOption("true");
+    await form.getByRole("button", { name: "Start run" }).click();
+    await p.waitForURL(/\/runs\/[0-9a-f-]{36}\?notice=/);
+    const run = await api(`/flow_runs/${new URL(p.url()).pathname.split("/").at(-1)}`);
+    expect(run.deployment_id).toBe(id);
+    expect(run.parameters).toEqual({ count: 4, label: "x", loud: true });
+    expect(errors).toEqual([]);
+  });
+
   test("pause and resume the deployment and a schedule after confirming; declining changes nothing", async () => {
     const asked: string[] = [];
     const declined = await browser.newPage();
