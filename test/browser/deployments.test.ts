@@ -289,7 +289,7 @@ describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
     const id = out.split("@@")[1].trim();
     const { page: p, errors } = await page(`/deployments/${id}`);
     await p.getByText("by-sdk").first().waitFor();
-    expect(await p.locator("main").innerText()).toContain("09:30");
+    expect(await p.locator("main").textContent()).toContain("09:30");
     await p.getByRole("button", { name: "Run" }).click();
     const form = p.locator("#run-form");
     await form.waitFor();
