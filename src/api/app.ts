@@ -14,6 +14,10 @@ import { runListStore } from "../store/run-list.ts";
 import { deploymentsStore } from "../store/deployments.ts";
 import { schedulerStore } from "../store/scheduler.ts";
 import { deploymentTransitions } from "../orchestration/deployments.ts";
+import { workPoolTransitions } from "../orchestration/work-pools.ts";
+import { workPoolRunsStore } from "../store/work-pool-runs.ts";
+import { workPoolsStore } from "../store/work-pools.ts";
+import { workQueuesStore } from "../store/work-queues.ts";
 import { schedulerSettings } from "../services/scheduler.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
 import { dashboardCsrf } from "../ui/csrf.ts";
@@ -34,6 +38,8 @@ import { deploymentsApi } from "./deployments.ts";
 import { automationsApi } from "./automations.ts";
 import { collectionsApi } from "./collections.ts";
 import { taskRunsApi } from "./task-runs.ts";
+import { workPoolsApi } from "./work-pools.ts";
+import { workQueuesApi } from "./work-queues.ts";
 import { notImplemented } from "./not-implemented.ts";
 import { sameOrigin } from "./same-origin.ts";
 import { securityHeaders } from "./security-headers.ts";
@@ -62,6 +68,9 @@ export function createApp(deps: AppDeps) {
     runList: runListStore(driver),
     deployments: deploymentsStore(driver),
     scheduler: schedulerStore(driver),
+    workPools: workPoolsStore(driver),
+    workQueues: workQueuesStore(driver),
+    workPoolRuns: workPoolRunsStore(driver),
     ...events.stores,
   };
   const runTransitions = transitions({ flowRuns: stores.flowRuns, taskRuns: stores.taskRuns, bus });
@@ -70,6 +79,14 @@ export function createApp(deps: AppDeps) {
     runs: runTransitions,
     bus,
     limits: { maxScheduledRuns: deps.config.maxScheduledRunsPerSchedule },
+  });
+  const workPoolChanges = workPoolTransitions({
+    pools: stores.workPools,
+    queues: stores.workQueues,
+    poolRuns: stores.workPoolRuns,
+    deploymentsStore: stores.deployments,
+    deployments: deploymentChanges,
+    bus,
   });
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
@@ -88,6 +105,16 @@ export function createApp(deps: AppDeps) {
         maxLimit,
       }),
     )
+    .use(
+      workPoolsApi({
+        pools: stores.workPools,
+        queues: stores.workQueues,
+        flowRuns: stores.flowRuns,
+        changes: workPoolChanges,
+        maxLimit,
+      }),
+    )
+    .use(workQueuesApi({ queues: stores.workQueues, changes: workPoolChanges, maxLimit }))
     .use(automationsApi())
     .use(collectionsApi())
     .use(concurrencyLeasesApi())
@@ -104,7 +131,7 @@ export function createApp(deps: AppDeps) {
     persister: events.services.persister,
     recorder: events.services.recorder,
     scheduler: stores.scheduler,
-    deployments: deploymentChanges,
+    workPools: workPoolChanges,
   });
   const stubs = notImplemented(api.routes);
   // Parts that need the finished app read it late: auth the WebSocket routes it ended up with (they
@@ -144,6 +171,7 @@ export function createApp(deps: AppDeps) {
     services,
     transitions: runTransitions,
     deployments: deploymentChanges,
+    workPools: workPoolChanges,
     notImplemented: stubs.missing,
   });
 }

@@ -10,6 +10,7 @@ import {
   taskRunFilter,
   workQueueFilter,
 } from "../store/filters.ts";
+import { workPoolFilter } from "../store/work-pool-filters.ts";
 
 const opt = <T extends TSchema>(s: T) => t.Optional(t.Union([s, t.Null()]));
 const obj = (props: Record<string, TSchema>) => t.Object(props, { additionalProperties: true });
@@ -27,7 +28,7 @@ export const RunFilters = {
   flow_runs: flowRunFilter.model,
   task_runs: taskRunFilter.model,
   deployments: deploymentFilter.model,
-  work_pools: opt(obj({})),
+  work_pools: workPoolFilter.model,
   work_pool_queues: workQueueFilter.model,
   work_queues: opt(obj({})),
 };

@@ -13,6 +13,10 @@ export interface FlowRunEventInput {
     parent_task_run_id: string | null;
     deployment_id: string | null;
     work_queue_name: string | null;
+    work_queue_id?: string | null;
+    work_pool_id?: string | null;
+    work_pool_name?: string | null;
+    work_pool_type?: string | null;
   };
   flowName: string | null;
   initial: State | null;
@@ -42,11 +46,19 @@ export function flowRunStateEvent(e: FlowRunEventInput): ReceivedEvent {
       "prefect.resource.id": `prefect.deployment.${run.deployment_id}`,
       "prefect.resource.role": "deployment",
     });
-  if (run.work_queue_name)
+  // Workers watch for prefect.flow-run.Cancelling related to their pool (contract §8.1).
+  if (run.work_queue_id && run.work_queue_name)
     related.push({
-      "prefect.resource.id": `prefect.work-queue.${run.work_queue_name}`,
-      "prefect.resource.role": "work-queue",
+      "prefect.resource.id": `prefect.work-queue.${run.work_queue_id}`,
       "prefect.resource.name": run.work_queue_name,
+      "prefect.resource.role": "work-queue",
+    });
+  if (run.work_pool_id)
+    related.push({
+      "prefect.resource.id": `prefect.work-pool.${run.work_pool_id}`,
+      "prefect.resource.name": run.work_pool_name ?? "",
+      "prefect.resource.role": "work-pool",
+      "prefect.work-pool.type": run.work_pool_type ?? "",
     });
   if (run.parent_task_run_id)
     related.push({

@@ -25,9 +25,6 @@ import type { SchedulePatch } from "../store/deployment-schedule-plan.ts";
 import type { FilterBody } from "../store/page.ts";
 import type { Transitions } from "./transitions.ts";
 
-/** Prefect's name for the pool of legacy agents; naming it means "no work pool". */
-const DEFAULT_AGENT_WORK_POOL_NAME = "default-agent-pool";
-
 export interface DeploymentLimits {
   /** PREFECT_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS: the most runs one schedule may ask for. */
   maxScheduledRuns: number;
@@ -68,11 +65,6 @@ function checkMaxRuns(value: number | null | undefined, path: Array<string | num
     ]);
 }
 
-/** Until work pools exist, naming one (other than the legacy agents' pool) is Prefect's 404. */
-function checkWorkPool(name: string | null | undefined) {
-  if (name && name !== DEFAULT_AGENT_WORK_POOL_NAME) throw new AppError("not_found", `Work pool "${name}" not found.`);
-}
-
 /** The columns a create or update body sets (only those it names, for an update). */
 function fieldsOf(body: DeploymentCreateBody | DeploymentUpdateBody): DeploymentFields {
   const f: DeploymentFields = {};
@@ -90,6 +82,7 @@ function fieldsOf(body: DeploymentCreateBody | DeploymentUpdateBody): Deployment
     "enforce_parameter_schema",
     "tags",
     "work_queue_name",
+    "work_pool_name",
     "path",
     "entrypoint",
     "pull_steps",
@@ -122,7 +115,6 @@ export function deploymentTransitions(deps: {
   return {
     /** Upsert on (flow, name); `created` tells 201 from 200. */
     async create(body: DeploymentCreateBody): Promise<{ deployment: DeploymentJson; created: boolean }> {
-      checkWorkPool(body.work_pool_name);
       if (body.concurrency_limit && body.global_concurrency_limit_id)
         throw invalidFields("A deployment cannot have both a concurrency limit and a global concurrency limit.", [
           {
@@ -155,7 +147,6 @@ export function deploymentTransitions(deps: {
     async update(id: string, body: DeploymentUpdateBody): Promise<boolean> {
       const existing = await deployments.get(id);
       if (!existing) return false;
-      checkWorkPool(body.work_pool_name);
       const schedules = body.schedules
         ? body.schedules.map((s, i) => schedulePatch(s, ["schedules", i], limits))
         : null;
@@ -241,11 +232,15 @@ export function deploymentTransitions(deps: {
           );
         checkParameters(parameters, schema);
       }
-      if (body.work_queue_name && body.work_queue_name !== deployment.work_queue_name)
-        throw new AppError(
-          "bad_request",
-          `Cannot create flow run in work queue ${body.work_queue_name} because deployment ${id} is not associated with a work pool. Please remove work_pool_name and try again.`,
-        );
+      let queue = { work_queue_name: deployment.work_queue_name, work_queue_id: deployment.work_queue_id };
+      if (body.work_queue_name) {
+        if (!deployment.work_pool_name)
+          throw new AppError(
+            "bad_request",
+            `Cannot create flow run in work queue ${body.work_queue_name} because deployment ${id} is not associated with a work pool. Please remove work_pool_name and try again.`,
+          );
+        queue = await deployments.queueIn(deployment.work_pool_name, body.work_queue_name);
+      }
       const tags = [...new Set([...deployment.tags, ...(body.tags ?? [])])];
       const labels = {
         ...deployment.labels,
@@ -266,8 +261,7 @@ export function deploymentTransitions(deps: {
         tags,
         labels: labels as Record<string, string>,
         idempotency_key: body.idempotency_key ?? null,
-        work_queue_name: deployment.work_queue_name,
-        work_queue_id: deployment.work_queue_id,
+        ...queue,
         job_variables: body.job_variables ?? {},
         deployment_id: deployment.id,
         deployment_version: deployment.version,

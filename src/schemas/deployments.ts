@@ -146,6 +146,8 @@ export type DeploymentFields = Partial<{
   labels: Record<string, unknown>;
   work_queue_name: string | null;
   work_queue_id: string | null;
+  /** Not a column: the pool the deployment's queue is found in (store/work-queue-placement.ts). */
+  work_pool_name: string | null;
   path: string | null;
   entrypoint: string | null;
   pull_steps: Array<Record<string, unknown>> | null;

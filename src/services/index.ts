@@ -8,7 +8,7 @@ import type { Driver } from "../db/driver.ts";
 import { type Leadership, leadership } from "../db/leader.ts";
 import type { DbHandle } from "../db/open.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
-import type { DeploymentTransitions } from "../orchestration/deployments.ts";
+import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
 import type { LoopKey, ServiceKey, ServicesConfig } from "../settings/server-config.ts";
 import type { DashboardStore } from "../store/dashboard.ts";
 import { runSweepsStore } from "../store/run-sweeps.ts";
@@ -19,7 +19,7 @@ import type { EventPersister } from "./event-persister.ts";
 import { markLateRuns } from "./late-runs.ts";
 import { failExpiredPauses } from "./pause-expirations.ts";
 import { scheduleDeployments } from "./scheduler.ts";
-import { monitorDeployments } from "./foreman.ts";
+import { monitorWorkerHealth } from "./foreman.ts";
 import { LoopService, RunningService, stateOf, type Service, type ServiceStatus } from "./service.ts";
 import type { TaskRunRecorder } from "./task-run-recorder.ts";
 
@@ -32,7 +32,7 @@ export interface ServiceDeps {
   persister: EventPersister;
   recorder: TaskRunRecorder;
   scheduler: SchedulerStore;
-  deployments: DeploymentTransitions;
+  workPools: WorkPoolTransitions;
   /** Requests served so far, for the memory trim (services/database-upkeep.ts). */
   requests?: () => number;
 }
@@ -91,8 +91,8 @@ export function createServices(deps: ServiceDeps) {
   const foreman = loop(
     "FOREMAN",
     "Foreman",
-    "Marks deployments not ready when nothing has polled for their runs lately.",
-    monitorDeployments({ deployments: deps.deployments, timeoutSeconds: config.deploymentPolledTimeoutSeconds }),
+    "Marks silent workers offline, and pools, queues and deployments nothing polls not ready.",
+    monitorWorkerHealth({ workPools: deps.workPools, config: config.foreman }),
   );
   const persister = new RunningService(
     {

@@ -306,7 +306,31 @@ export const SETTINGS: readonly SettingDef[] = [
     "EVENT_PERSISTER",
     "Store every event the server receives or emits (for /events/filter, counts and /events/out backfill).",
   ),
-  ...service("FOREMAN", "Mark deployments NOT_READY when nothing has polled for their runs lately.", 15, [
+  ...service("FOREMAN", "Mark workers OFFLINE, and pools, queues and deployments NOT_READY, when they go quiet.", 15, [
+    s({
+      name: "PREFECT_SERVER_SERVICES_FOREMAN_INACTIVITY_HEARTBEAT_MULTIPLE",
+      aliases: ["PREFECT_API_SERVICES_FOREMAN_INACTIVITY_HEARTBEAT_MULTIPLE"],
+      type: "int",
+      default: "3",
+      min: 1,
+      description: "A worker silent for this many of its heartbeat intervals goes OFFLINE.",
+    }),
+    s({
+      name: "PREFECT_SERVER_SERVICES_FOREMAN_FALLBACK_HEARTBEAT_INTERVAL_SECONDS",
+      aliases: ["PREFECT_API_SERVICES_FOREMAN_FALLBACK_HEARTBEAT_INTERVAL_SECONDS"],
+      type: "int",
+      default: "30",
+      min: 1,
+      description: "The heartbeat interval assumed for a worker that did not send one.",
+    }),
+    s({
+      name: "PREFECT_SERVER_SERVICES_FOREMAN_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS",
+      aliases: ["PREFECT_API_SERVICES_FOREMAN_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS"],
+      type: "int",
+      default: "60",
+      min: 1,
+      description: "A READY work queue not polled for this many seconds becomes NOT_READY.",
+    }),
     s({
       name: "PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS",
       aliases: ["PREFECT_API_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS"],

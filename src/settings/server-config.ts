@@ -26,9 +26,23 @@ export interface ServicesConfig {
   lateRunsAfterSeconds: number;
   cancellingTimeoutSeconds: number;
   scheduler: SchedulerConfig;
-  /** PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS. */
-  deploymentPolledTimeoutSeconds: number;
+  /** PREFECT_SERVER_SERVICES_FOREMAN_*: when workers, pools, queues and deployments stop being ready. */
+  foreman: ForemanConfig;
 }
+
+export interface ForemanConfig {
+  inactivityHeartbeatMultiple: number;
+  fallbackHeartbeatIntervalSeconds: number;
+  deploymentLastPolledTimeoutSeconds: number;
+  workQueueLastPolledTimeoutSeconds: number;
+}
+
+const foremanConfig = (n: (name: string) => number): ForemanConfig => ({
+  inactivityHeartbeatMultiple: n("PREFECT_SERVER_SERVICES_FOREMAN_INACTIVITY_HEARTBEAT_MULTIPLE"),
+  fallbackHeartbeatIntervalSeconds: n("PREFECT_SERVER_SERVICES_FOREMAN_FALLBACK_HEARTBEAT_INTERVAL_SECONDS"),
+  deploymentLastPolledTimeoutSeconds: n("PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS"),
+  workQueueLastPolledTimeoutSeconds: n("PREFECT_SERVER_SERVICES_FOREMAN_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS"),
+});
 
 /** PREFECT_SERVER_SERVICES_SCHEDULER_*: Prefect's scheduler settings, seconds for its timedeltas. */
 export interface SchedulerConfig {
@@ -87,9 +101,7 @@ export function servicesConfigFrom(settings: Settings, run = true): ServicesConf
       "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS",
     ),
     scheduler: schedulerConfig((name) => settings.get<number>(name)),
-    deploymentPolledTimeoutSeconds: settings.get<number>(
-      "PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS",
-    ),
+    foreman: foremanConfig((name) => settings.get<number>(name)),
   };
 }
 
@@ -136,7 +148,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
       lateRunsAfterSeconds: number("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS"),
       cancellingTimeoutSeconds: number("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS"),
       scheduler: schedulerConfig(number),
-      deploymentPolledTimeoutSeconds: number("PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS"),
+      foreman: foremanConfig(number),
     },
     ...overrides,
   };

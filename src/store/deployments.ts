@@ -15,6 +15,7 @@ import { fragmentsFor, list, raw } from "./sql.ts";
 import { deploymentJson, type DeploymentJson, type ScheduleJson } from "./deployment-shapes.ts";
 import { deleteScheduledRunsOp, deploymentSchedulesStore, scheduleOps } from "./deployment-schedules.ts";
 import { type SchedulePatch, planScheduleUpdate } from "./deployment-schedule-plan.ts";
+import { placeOp } from "./work-queue-placement.ts";
 
 export type { DeploymentJson, ScheduleJson };
 
@@ -84,7 +85,22 @@ export function deploymentsStore(driver: Driver) {
 
   function* shaped(rs: Row[]): Op<DeploymentJson[]> {
     const schedules = yield* schedulesOf(rs.map((r) => r.id as string));
-    return rs.map((r) => deploymentJson(r, schedules.get(r.id as string) ?? []));
+    const queues = yield* queuesOf(rs);
+    return rs.map((r) => {
+      const q = queues.get(r.work_queue_id as string);
+      const dep = deploymentJson(r, schedules.get(r.id as string) ?? []);
+      // Prefect answers the queue's and pool's names from the queue the deployment points at.
+      return q ? { ...dep, work_queue_name: q.queue, work_pool_name: q.pool } : dep;
+    });
+  }
+
+  function* queuesOf(rs: Row[]): Op<Map<string, { queue: string; pool: string }>> {
+    const ids = [...new Set(rs.map((r) => r.work_queue_id as string | null).filter((x): x is string => !!x))];
+    if (!ids.length) return new Map();
+    const found = yield* rows<{ id: string; queue: string; pool: string }>(sql`
+      SELECT work_queue.id, work_queue.name AS queue, work_pool.name AS pool
+      FROM work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id WHERE work_queue.id IN (${list(ids)})`);
+    return new Map(found.map((f) => [f.id, { queue: f.queue, pool: f.pool }]));
   }
 
   function* getOp(id: string): Op<DeploymentJson | null> {
@@ -99,7 +115,7 @@ export function deploymentsStore(driver: Driver) {
   function setsOf(fields: DeploymentFields): ReturnType<typeof sql>[] {
     const sets = [];
     for (const [key, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
+      if (value === undefined || key === "work_pool_name") continue;
       sets.push(sql`${raw(key)} = ${JSON_COLUMNS.has(key) ? d.json(value) : value}`);
     }
     return sets;
@@ -115,6 +131,13 @@ export function deploymentsStore(driver: Driver) {
         updates[key] = { from: b[key] ?? null, to: a[key] ?? null };
     }
     return updates;
+  }
+
+  /** The fields with the queue they place the deployment in (Prefect's rules: work-queue-placement.ts). */
+  function* placedOp(fields: DeploymentFields, now: string): Op<DeploymentFields> {
+    const { work_pool_name, ...rest } = fields;
+    const placement = yield* placeOp(d, work_pool_name, rest.work_queue_name, now);
+    return placement ? { ...rest, ...placement } : rest;
   }
 
   function* withSystemLabels(flowId: string, labels: Record<string, unknown> | undefined): Op<Record<string, unknown>> {
@@ -139,7 +162,7 @@ export function deploymentsStore(driver: Driver) {
       return driver.tx(function* () {
         const now = nowTimestamp();
         const labels = yield* withSystemLabels(input.flow_id, input.fields.labels);
-        const fields: DeploymentFields = { ...input.fields, labels };
+        const fields: DeploymentFields = yield* placedOp({ ...input.fields, labels }, now);
         const existing = yield* row<Row>(
           sql`SELECT * FROM deployment WHERE flow_id = ${input.flow_id} AND name = ${input.name}${d.forUpdate}`,
           DEPLOYMENT,
@@ -221,7 +244,7 @@ export function deploymentsStore(driver: Driver) {
         const existing = yield* row<Row>(sql`SELECT * FROM deployment WHERE id = ${id}${d.forUpdate}`, DEPLOYMENT);
         if (!existing) return null;
         const before = (yield* shaped([existing]))[0];
-        const sets = setsOf(fields);
+        const sets = setsOf(yield* placedOp(fields, now));
         yield* exec(sql`UPDATE deployment SET ${sql.join([sql`updated = ${now}`, ...sets], sql`, `)} WHERE id = ${id}`);
         yield* deleteScheduledRunsOp(id);
         if (schedules) {
@@ -311,6 +334,23 @@ export function deploymentsStore(driver: Driver) {
      * The foreman's part for deployments: READY ones not polled since `before` become NOT_READY (the
      * work-queue side arrives with work pools). Returns them, for the not-ready events.
      */
+    /** The named queue of a pool, made when missing (a run asked for a queue of its deployment's pool). */
+    queueIn(poolName: string, queueName: string) {
+      return driver.tx(function* () {
+        return (yield* placeOp(d, poolName, queueName, nowTimestamp()))!;
+      });
+    },
+
+    /** The deployments placed in these queues (a worker polled them), for markReady. */
+    inQueues(queueIds: string[]): Promise<string[]> {
+      if (!queueIds.length) return Promise.resolve([]);
+      return driver.read(function* () {
+        return idsOf(
+          yield* rows<{ id: string }>(sql`SELECT id FROM deployment WHERE work_queue_id IN (${list(queueIds)})`),
+        );
+      });
+    },
+
     markNotReady(before: string): Promise<DeploymentChange[]> {
       return driver.tx(function* () {
         const ids = idsOf(

@@ -16,11 +16,20 @@ export const STATE_JOIN_COLUMNS =
  * SELECT list and join for a run table aliased as its own name, with its state table aliased `st`;
  * `columns` (default: all of the run's) replaces the run's own part of the list.
  */
+/**
+ * A flow run's work pool, through its queue (Prefect answers work_pool_id/name from that relationship and
+ * names the pool in the run's events): two primary-key lookups per row.
+ */
+const POOL_COLUMNS = "run_wp.id AS work_pool_id, run_wp.name AS work_pool_name, run_wp.type AS work_pool_type";
+const POOL_JOIN =
+  "LEFT JOIN work_queue run_wq ON run_wq.id = flow_run.work_queue_id LEFT JOIN work_pool run_wp ON run_wp.id = run_wq.work_pool_id";
+
 export function runSelect(kind: "flow_run" | "task_run", columns = `${kind}.*`) {
   const state = kind === "flow_run" ? "flow_run_state" : "task_run_state";
+  const pool = kind === "flow_run";
   return {
-    columns: raw(`${columns}, ${STATE_JOIN_COLUMNS}`),
-    from: sql`${raw(kind)} LEFT JOIN ${raw(state)} st ON st.id = ${raw(kind)}.state_id`,
+    columns: raw(`${columns}, ${STATE_JOIN_COLUMNS}${pool ? `, ${POOL_COLUMNS}` : ""}`),
+    from: sql`${raw(kind)} LEFT JOIN ${raw(state)} st ON st.id = ${raw(kind)}.state_id${raw(pool ? ` ${POOL_JOIN}` : "")}`,
     /** The run table's columns and the state's under their state_* names. */
     codec: RUN_CODECS[kind],
   };
@@ -150,8 +159,8 @@ export function flowRunJson(row: Row, now: string) {
     infrastructure_document_id: r.infrastructure_document_id ?? null,
     infrastructure_pid: r.infrastructure_pid ?? null,
     created_by: r.created_by ?? null,
-    work_pool_id: null,
-    work_pool_name: null,
+    work_pool_id: (row.work_pool_id as string | null) ?? null,
+    work_pool_name: (row.work_pool_name as string | null) ?? null,
     state: stateOf(row),
     job_variables: r.job_variables ?? {},
   };

@@ -56,6 +56,7 @@ const SNAPSHOT: Record<RunKind, ReturnType<typeof runSelect>> = {
       "flow_id",
       "tags",
       "work_queue_name",
+      "work_queue_id",
     ])}, (SELECT flow.name FROM flow WHERE flow.id = flow_run.flow_id) AS flow_name`,
   ),
   task_run: runSelect(

@@ -13,7 +13,12 @@ for (const dialect of DIALECTS) {
 
     test("unpolled READY deployments become NOT_READY, once; a poll makes them READY again", async () => {
       const t = await testApp(
-        { services: { ...baseConfig.services, deploymentPolledTimeoutSeconds: 1 } },
+        {
+          services: {
+            ...baseConfig.services,
+            foreman: { ...baseConfig.services.foreman, deploymentLastPolledTimeoutSeconds: 1 },
+          },
+        },
         await dialect.url(),
       );
       close = t.close;
@@ -42,7 +47,9 @@ for (const dialect of DIALECTS) {
       await t.app.services.foreman.runOnce();
       const notReady = events.filter((e) => e.event === "prefect.deployment.not-ready");
       expect(notReady.map((e) => e.resource["prefect.resource.id"])).toEqual([`prefect.deployment.${polled.id}`]);
-      expect(t.app.services.foreman.status().detail).toBe("0 deployment(s) marked not ready");
+      expect(t.app.services.foreman.status().detail).toBe(
+        "0 worker(s) offline, 0 pool(s), 0 queue(s) and 0 deployment(s) not ready",
+      );
 
       await poll();
       expect(await status(polled.id)).toBe("READY");

@@ -108,6 +108,13 @@ export const flowRun = sqliteTable(
     index("ix_flow_run__flow_scheduled")
       .on(t.flow_id, t.next_scheduled_start_time)
       .where(sql`state_type = 'SCHEDULED'`),
+    // Revision 0009.
+    index("ix_flow_run__work_queue_scheduled")
+      .on(t.work_queue_id, t.next_scheduled_start_time)
+      .where(sql`state_type = 'SCHEDULED'`),
+    index("ix_flow_run__work_queue_active")
+      .on(t.work_queue_id)
+      .where(sql`state_type IN ('PENDING', 'RUNNING', 'CANCELLING')`),
   ],
 );
 
@@ -273,6 +280,8 @@ export const deployment = sqliteTable(
     uniqueIndex("uq_deployment__flow_id_name").on(t.flow_id, t.name),
     index("ix_deployment__name").on(t.name),
     index("ix_deployment__updated").on(t.updated),
+    // Revision 0009.
+    index("ix_deployment__work_queue_id").on(t.work_queue_id),
   ],
 );
 
@@ -292,5 +301,66 @@ export const deploymentSchedule = sqliteTable(
   (t) => [
     index("ix_deployment_schedule__deployment_id").on(t.deployment_id),
     uniqueIndex("uq_deployment_schedule__deployment_id_slug").on(t.deployment_id, t.slug),
+  ],
+);
+
+// Revision 0009: work pools, their queues and workers.
+export const workPool = sqliteTable(
+  "work_pool",
+  {
+    ...base,
+    name: text("name").notNull(),
+    description: text("description"),
+    type: text("type").notNull(),
+    base_job_template: json<Json>("base_job_template").notNull().default(sql`'{}'`),
+    is_paused: integer("is_paused", { mode: "boolean" }).notNull().default(false),
+    default_queue_id: text("default_queue_id"),
+    concurrency_limit: integer("concurrency_limit"),
+    status: text("status").notNull().default("NOT_READY"),
+    last_transitioned_status_at: ts("last_transitioned_status_at"),
+    last_status_event_id: text("last_status_event_id"),
+    storage_configuration: json<Json>("storage_configuration").notNull().default(sql`'{}'`),
+  },
+  (t) => [uniqueIndex("uq_work_pool__name").on(t.name), index("ix_work_pool__type").on(t.type)],
+);
+
+export const workQueue = sqliteTable(
+  "work_queue",
+  {
+    ...base,
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    is_paused: integer("is_paused", { mode: "boolean" }).notNull().default(false),
+    concurrency_limit: integer("concurrency_limit"),
+    priority: integer("priority").notNull(),
+    last_polled: ts("last_polled"),
+    status: text("status").notNull().default("NOT_READY"),
+    filter: json<Json>("filter"),
+    work_pool_id: text("work_pool_id")
+      .notNull()
+      .references(() => workPool.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    uniqueIndex("uq_work_queue__work_pool_id_name").on(t.work_pool_id, t.name),
+    index("ix_work_queue__work_pool_id_priority").on(t.work_pool_id, t.priority),
+    index("ix_work_queue__name").on(t.name),
+  ],
+);
+
+export const worker = sqliteTable(
+  "worker",
+  {
+    ...base,
+    name: text("name").notNull(),
+    work_pool_id: text("work_pool_id")
+      .notNull()
+      .references(() => workPool.id, { onDelete: "cascade" }),
+    last_heartbeat_time: ts("last_heartbeat_time").notNull(),
+    heartbeat_interval_seconds: integer("heartbeat_interval_seconds"),
+    status: text("status").notNull().default("OFFLINE"),
+  },
+  (t) => [
+    uniqueIndex("uq_worker__work_pool_id_name").on(t.work_pool_id, t.name),
+    index("ix_worker__work_pool_id_last_heartbeat_time").on(t.work_pool_id, t.last_heartbeat_time),
   ],
 );

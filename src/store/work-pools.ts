@@ -1,0 +1,340 @@
+import { addSeconds, diffSeconds, nowTimestamp } from "../core/time.ts";
+import type { Driver, Op, Row } from "../db/driver.ts";
+import { exec, row, rows } from "../db/driver.ts";
+import { sql } from "../db/sql-tag.ts";
+import type { WorkPoolInput, WorkPoolPatch, WorkQueueInput } from "../schemas/work-pools.ts";
+import type { FilterBody, Page } from "./page.ts";
+import { fragmentsFor, list, raw } from "./sql.ts";
+import { workerWhere, workPoolWhere } from "./work-pool-filters.ts";
+import {
+  AGENT_POOL_TYPE,
+  SLOT_STATES,
+  type WorkerJson,
+  workerJson,
+  type WorkPoolJson,
+  workPoolJson,
+} from "./work-pool-shapes.ts";
+import { agentsPoolOp, insertPoolOp, poolRowOp } from "./work-pool-ops.ts";
+import {
+  activeSlotsOp,
+  detachQueuesOp,
+  insertQueueOp,
+  poolRefOf,
+  type QueueChange,
+  queueByIdOp,
+  queuesJsonOp,
+} from "./work-queues.ts";
+
+/** Prefect links a pool's status event to the previous one when that came less than 10 minutes before. */
+const FOLLOWS_WITHIN_SECONDS = 600;
+const SLOTS = list([...SLOT_STATES]);
+
+/** A pool change: before (null: created) and after; `status` when the status changed. */
+export interface PoolChange {
+  before: WorkPoolJson | null;
+  after: WorkPoolJson;
+  status: { eventId: string; occurred: string; follows: string | null } | null;
+  /** The pool's queues, when it was created (its default queue) or deleted (all of them). */
+  queues: QueueChange[];
+}
+
+/** Runs holding one of a pool's slots, for pools with a limit. */
+export function* poolSlotsOp(poolIds: string[]): Op<Map<string, number>> {
+  if (!poolIds.length) return new Map();
+  const rs = yield* rows<{ work_pool_id: string; n: number }>(sql`
+    SELECT wq.work_pool_id, count(*) AS n FROM flow_run JOIN work_queue wq ON wq.id = flow_run.work_queue_id
+    WHERE wq.work_pool_id IN (${list(poolIds)}) AND flow_run.state_type IN (${SLOTS}) GROUP BY wq.work_pool_id`);
+  return new Map(rs.map((r) => [r.work_pool_id, Number(r.n)]));
+}
+
+function* poolsJsonOp(rs: Row[]): Op<WorkPoolJson[]> {
+  const slots = yield* poolSlotsOp(rs.filter((r) => r.concurrency_limit !== null).map((r) => r.id as string));
+  return rs.map((r) => workPoolJson(r, slots.get(r.id as string) ?? 0));
+}
+
+export function workPoolsStore(driver: Driver) {
+  const d = fragmentsFor(driver.dialect);
+
+  function* jsonOf(id: string): Op<WorkPoolJson> {
+    return (yield* poolsJsonOp([(yield* poolRowOp(sql`id = ${id}`, d))!]))[0]!;
+  }
+
+  /** Writes a status (and the bookkeeping of its event) when it differs from the pool's. */
+  function* setStatusOp(pool: Row, status: string, now: string): Op<PoolChange["status"]> {
+    if (pool.status === status || pool.type === AGENT_POOL_TYPE) return null;
+    const eventId = Bun.randomUUIDv7();
+    const last = pool.last_transitioned_status_at as string | null;
+    const follows =
+      last && last >= addSeconds(now, -FOLLOWS_WITHIN_SECONDS) ? (pool.last_status_event_id as string | null) : null;
+    yield* exec(sql`
+      UPDATE work_pool SET status = ${status}, last_status_event_id = ${eventId},
+        last_transitioned_status_at = ${now}, updated = ${now}
+      WHERE id = ${pool.id as string}`);
+    return { eventId, occurred: now, follows };
+  }
+
+  function* hasOnlineWorkerOp(poolId: string): Op<boolean> {
+    return Boolean(
+      yield* row(sql`SELECT 1 FROM worker WHERE work_pool_id = ${poolId} AND status = ${"ONLINE"} LIMIT 1`),
+    );
+  }
+
+  return {
+    create(input: WorkPoolInput): Promise<PoolChange> {
+      return driver.tx(function* () {
+        const now = nowTimestamp();
+        const { pool, queue } = yield* insertPoolOp(d, input, now);
+        const eventId = Bun.randomUUIDv7();
+        yield* exec(sql`
+          UPDATE work_pool SET last_status_event_id = ${eventId}, last_transitioned_status_at = ${now}
+          WHERE id = ${pool.id as string}`);
+        const after = (yield* poolsJsonOp([pool]))[0]!;
+        const [q] = yield* queuesJsonOp([{ ...queue, work_pool_name: pool.name, work_pool_type: pool.type }]);
+        const ref = { id: after.id, name: after.name, type: after.type };
+        return {
+          before: null,
+          after,
+          status: { eventId, occurred: now, follows: null },
+          queues: [{ before: null, after: q!, pool: ref }],
+        };
+      });
+    },
+
+    getByName(name: string): Promise<WorkPoolJson | null> {
+      return driver.read(function* () {
+        const r = yield* poolRowOp(sql`name = ${name}`, d);
+        return r ? (yield* poolsJsonOp([r]))[0]! : null;
+      });
+    },
+
+    get(id: string): Promise<WorkPoolJson | null> {
+      return driver.read(function* () {
+        const r = yield* poolRowOp(sql`id = ${id}`, d);
+        return r ? (yield* poolsJsonOp([r]))[0]! : null;
+      });
+    },
+
+    filter(body: FilterBody, page: Page): Promise<WorkPoolJson[]> {
+      return driver.read(function* () {
+        const rs = yield* rows<Row>(sql`
+          SELECT * FROM work_pool WHERE ${workPoolWhere(body, d)}
+          ORDER BY name LIMIT ${page.limit} OFFSET ${page.offset}`);
+        return yield* poolsJsonOp(rs);
+      });
+    },
+
+    count(body: FilterBody): Promise<number> {
+      return driver.read(function* () {
+        const r = yield* row<{ count: number }>(
+          sql`SELECT count(*) AS count FROM work_pool WHERE ${workPoolWhere(body, d)}`,
+        );
+        return Number(r!.count);
+      });
+    },
+
+    /**
+     * Writes the named fields. Pausing makes the pool PAUSED; unpausing makes it READY when a worker is
+     * online and NOT_READY otherwise (Prefect recomputes it on every is_paused: false).
+     */
+    update(name: string, patch: WorkPoolPatch): Promise<PoolChange | null> {
+      return driver.tx(function* () {
+        const current = yield* poolRowOp(sql`name = ${name}`, d, true);
+        if (!current) return null;
+        const id = current.id as string;
+        const before = (yield* poolsJsonOp([current]))[0]!;
+        const now = nowTimestamp();
+        const sets = [sql`updated = ${now}`];
+        for (const key of ["description", "concurrency_limit", "is_paused"] as const)
+          if (patch[key] !== undefined) sets.push(sql`${raw(key)} = ${patch[key]}`);
+        for (const key of ["base_job_template", "storage_configuration"] as const)
+          if (patch[key] !== undefined) sets.push(sql`${raw(key)} = ${d.json(patch[key])}`);
+        yield* exec(sql`UPDATE work_pool SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`);
+        let status: PoolChange["status"] = null;
+        if (patch.is_paused !== undefined) {
+          const next = patch.is_paused ? "PAUSED" : (yield* hasOnlineWorkerOp(id)) ? "READY" : "NOT_READY";
+          status = yield* setStatusOp(current, next, now);
+        }
+        return { before, after: yield* jsonOf(id), status, queues: [] };
+      });
+    },
+
+    /** Deletes the pool with its queues and workers; their runs and deployments keep only queue names. */
+    delete(name: string): Promise<PoolChange | null> {
+      return driver.tx(function* () {
+        const current = yield* poolRowOp(sql`name = ${name}`, d, true);
+        if (!current) return null;
+        const id = current.id as string;
+        const before = (yield* poolsJsonOp([current]))[0]!;
+        const queueRows = yield* rows<Row>(sql`
+          SELECT work_queue.*, ${current.name as string} AS work_pool_name, ${current.type as string} AS work_pool_type
+          FROM work_queue WHERE work_pool_id = ${id} ORDER BY priority`);
+        const queues = yield* queuesJsonOp(queueRows);
+        yield* detachQueuesOp(queues.map((q) => q.id));
+        yield* exec(sql`DELETE FROM work_pool WHERE id = ${id}`);
+        const ref = { id, name: before.name, type: before.type };
+        return { before, after: before, status: null, queues: queues.map((q) => ({ before: q, after: q, pool: ref })) };
+      });
+    },
+
+    /** Upserts the worker ONLINE; a NOT_READY pool becomes READY. Null when the pool does not exist. */
+    /** Null when the pool does not exist; `change` when its status changed. */
+    heartbeat(
+      poolName: string,
+      workerName: string,
+      intervalSeconds: number | null,
+    ): Promise<{ change: PoolChange | null } | null> {
+      return driver.tx(function* () {
+        const pool = yield* poolRowOp(sql`name = ${poolName}`, d);
+        if (!pool) return null;
+        const now = nowTimestamp();
+        const interval = intervalSeconds === null ? sql`worker.heartbeat_interval_seconds` : sql`${intervalSeconds}`;
+        yield* exec(sql`
+          INSERT INTO worker (id, created, updated, name, work_pool_id, last_heartbeat_time, heartbeat_interval_seconds, status)
+          VALUES (${Bun.randomUUIDv7()}, ${now}, ${now}, ${workerName}, ${pool.id as string}, ${now}, ${intervalSeconds}, ${"ONLINE"})
+          ON CONFLICT (work_pool_id, name) DO UPDATE SET
+            last_heartbeat_time = ${now}, updated = ${now}, status = ${"ONLINE"}, heartbeat_interval_seconds = ${interval}`);
+        if (pool.status !== "NOT_READY") return { change: null };
+        const before = (yield* poolsJsonOp([pool]))[0]!;
+        const status = yield* setStatusOp(pool, "READY", now);
+        return { change: status ? { before, after: yield* jsonOf(pool.id as string), status, queues: [] } : null };
+      });
+    },
+
+    /**
+     * The top-level POST /work_queues/: a queue in the pool with this id (null: none), or with no id in
+     * the legacy agents' pool (made when missing; its "default" queue is returned as it is).
+     */
+    createQueueAnywhere(poolId: string | null, input: WorkQueueInput): Promise<QueueChange | null> {
+      return driver.tx(function* () {
+        const now = nowTimestamp();
+        const pool = poolId ? yield* poolRowOp(sql`id = ${poolId}`, d, true) : yield* agentsPoolOp(d, now);
+        if (!pool) return null;
+        const ref = { id: pool.id as string, name: pool.name as string, type: pool.type as string };
+        if (!poolId && input.name === "default" && pool.default_queue_id) {
+          const q = (yield* queueByIdOp(pool.default_queue_id as string))!;
+          const json = (yield* queuesJsonOp([q]))[0]!;
+          return { before: json, after: json, pool: poolRefOf(q) };
+        }
+        const q = yield* insertQueueOp(d, ref, input, now);
+        return { before: null, after: (yield* queuesJsonOp([q]))[0]!, pool: ref };
+      });
+    },
+
+    /**
+     * POST /work_pools/{name}/concurrency_status: slots held in the pool and per queue (a page of queues),
+     * with up to `flowRunLimit` of each queue's slot-holding runs, longest-held first. Null: no pool.
+     */
+    concurrencyStatus(poolName: string, p: { page: number; limit: number; flowRunLimit: number }) {
+      return driver.read(function* () {
+        const pool = yield* poolRowOp(sql`name = ${poolName}`, d);
+        if (!pool) return null;
+        const poolId = pool.id as string;
+        const count = Number(
+          (yield* row<{ n: number }>(sql`SELECT count(*) AS n FROM work_queue WHERE work_pool_id = ${poolId}`))!.n,
+        );
+        const page = yield* rows<{ id: string; name: string; concurrency_limit: number | null }>(sql`
+          SELECT id, name, concurrency_limit FROM work_queue WHERE work_pool_id = ${poolId}
+          ORDER BY priority, name LIMIT ${p.limit} OFFSET ${(p.page - 1) * p.limit}`);
+        const held = yield* activeSlotsOp(
+          (yield* rows<{ id: string }>(sql`SELECT id FROM work_queue WHERE work_pool_id = ${poolId}`)).map((r) => r.id),
+        );
+        const now = nowTimestamp();
+        const queuesOut = [];
+        for (const q of page) {
+          const runs = p.flowRunLimit
+            ? yield* rows<Row>(sql`
+                SELECT id, name, state_type, state_name, start_time, state_timestamp FROM flow_run
+                WHERE work_queue_id = ${q.id} AND state_type IN (${SLOTS})
+                ORDER BY state_timestamp LIMIT ${p.flowRunLimit}`)
+            : [];
+          queuesOut.push({
+            queue_id: q.id,
+            queue_name: q.name,
+            active_slots: held.get(q.id) ?? 0,
+            concurrency_limit: q.concurrency_limit,
+            flow_runs: runs.map((r) => ({
+              id: r.id,
+              name: r.name,
+              state_type: r.state_type ?? null,
+              state_name: r.state_name ?? null,
+              start_time: r.start_time ?? null,
+              state_timestamp: r.state_timestamp ?? null,
+              time_in_current_state: r.state_timestamp ? `PT${diffSeconds(now, r.state_timestamp as string)}S` : null,
+            })),
+            flow_run_count: held.get(q.id) ?? 0,
+          });
+        }
+        return {
+          active_slots: [...held.values()].reduce((a, b) => a + b, 0),
+          concurrency_limit: (pool.concurrency_limit as number | null) ?? null,
+          queues: queuesOut,
+          count,
+          limit: p.limit,
+          pages: p.limit > 0 ? Math.ceil(count / p.limit) : 0,
+          page: p.page,
+        };
+      });
+    },
+
+    /** A pool's workers, latest heartbeat first (null: no such pool). */
+    workers(poolName: string, body: FilterBody, page: Page): Promise<WorkerJson[] | null> {
+      return driver.read(function* () {
+        const pool = yield* poolRowOp(sql`name = ${poolName}`, d);
+        if (!pool) return null;
+        const rs = yield* rows<Row>(sql`
+          SELECT * FROM worker WHERE work_pool_id = ${pool.id as string} AND ${workerWhere(body, d)}
+          ORDER BY last_heartbeat_time DESC, name LIMIT ${page.limit} OFFSET ${page.offset}`);
+        return rs.map(workerJson);
+      });
+    },
+
+    /** Null: no such pool; false: no such worker. */
+    deleteWorker(poolName: string, workerName: string): Promise<boolean | null> {
+      return driver.tx(function* () {
+        const pool = yield* poolRowOp(sql`name = ${poolName}`, d);
+        if (!pool) return null;
+        return (
+          (yield* exec(sql`DELETE FROM worker WHERE work_pool_id = ${pool.id as string} AND name = ${workerName}`)) > 0
+        );
+      });
+    },
+
+    /** The foreman's first rule: ONLINE workers silent for `multiple` × their interval go OFFLINE. */
+    markWorkersOffline(multiple: number, fallbackSeconds: number, now = nowTimestamp()): Promise<number> {
+      return driver.tx(function* () {
+        const online = yield* rows<{
+          id: string;
+          last_heartbeat_time: string;
+          heartbeat_interval_seconds: number | null;
+        }>(sql`SELECT id, last_heartbeat_time, heartbeat_interval_seconds FROM worker WHERE status = ${"ONLINE"}`);
+        const silent = online
+          .filter(
+            (w) =>
+              w.last_heartbeat_time < addSeconds(now, -(w.heartbeat_interval_seconds ?? fallbackSeconds) * multiple),
+          )
+          .map((w) => w.id);
+        if (silent.length) yield* exec(sql`UPDATE worker SET status = ${"OFFLINE"} WHERE id IN (${list(silent)})`);
+        return silent.length;
+      });
+    },
+
+    /** The foreman's second rule: READY pools with no ONLINE worker become NOT_READY. */
+    markPoolsNotReady(now = nowTimestamp()): Promise<PoolChange[]> {
+      return driver.tx(function* () {
+        const idle = yield* rows<Row>(sql`
+          SELECT * FROM work_pool WHERE status = ${"READY"}
+            AND NOT EXISTS (SELECT 1 FROM worker WHERE worker.work_pool_id = work_pool.id AND worker.status = ${"ONLINE"})
+          ORDER BY name`);
+        const out: PoolChange[] = [];
+        for (const pool of idle) {
+          const before = (yield* poolsJsonOp([pool]))[0]!;
+          const status = yield* setStatusOp(pool, "NOT_READY", now);
+          if (status) out.push({ before, after: yield* jsonOf(pool.id as string), status, queues: [] });
+        }
+        return out;
+      });
+    },
+  };
+}
+
+export type WorkPoolsStore = ReturnType<typeof workPoolsStore>;
