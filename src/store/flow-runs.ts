@@ -70,6 +70,10 @@ export function flowRunsStore(driver: Driver) {
       parent_task_run_id: s.parent_task_run_id as string | null,
       deployment_id: s.deployment_id as string | null,
       work_queue_name: s.work_queue_name as string | null,
+      work_queue_id: s.work_queue_id as string | null,
+      work_pool_id: s.work_pool_id as string | null,
+      work_pool_name: s.work_pool_name as string | null,
+      work_pool_type: s.work_pool_type as string | null,
     };
     return { ...outcome, run, flowName: (s.flow_name as string | null) ?? null };
   }
