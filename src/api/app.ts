@@ -79,6 +79,7 @@ export function createApp(deps: AppDeps) {
     runs: runTransitions,
     bus,
     limits: { maxScheduledRuns: deps.config.maxScheduledRunsPerSchedule },
+    pools: stores.workPools,
   });
   const workPoolChanges = workPoolTransitions({
     pools: stores.workPools,

@@ -20,6 +20,7 @@ import type {
   ScheduleInput,
 } from "../schemas/deployments.ts";
 import { checkParameterSchema, checkParameters } from "../schemas/parameters.ts";
+import { jobVariableIssue } from "../schemas/work-pools.ts";
 import type { DeploymentChange, DeploymentJson, DeploymentsStore } from "../store/deployments.ts";
 import type { SchedulePatch } from "../store/deployment-schedule-plan.ts";
 import type { FilterBody } from "../store/page.ts";
@@ -100,8 +101,18 @@ export function deploymentTransitions(deps: {
   runs: Transitions;
   bus: EventBus;
   limits: DeploymentLimits;
+  /** The pools deployments name, for their job variables' check. */
+  pools: { getByName(name: string): Promise<{ base_job_template: Record<string, unknown> } | null> };
 }) {
-  const { deployments, runs, bus, limits } = deps;
+  const { deployments, runs, bus, limits, pools } = deps;
+
+  /** Prefect's check of job variables against the named pool's template (a 409 when they do not fit). */
+  async function checkJobVariables(poolName: string | null | undefined, jobVariables: unknown, verb: string) {
+    if (!poolName) return;
+    const pool = await pools.getByName(poolName);
+    const issue = pool && jobVariableIssue(jobVariables, pool.base_job_template);
+    if (issue) throw conflict(`Error ${verb} deployment: ${issue}`);
+  }
 
   const publish = (kind: DeploymentEventKind, changes: DeploymentChange[]) => {
     const now = nowTimestamp();
@@ -130,6 +141,7 @@ export function deploymentTransitions(deps: {
       // As Prefect's DeploymentCreate: checked only when the request itself asks for enforcement.
       if (body.enforce_parameter_schema === true && body.parameter_openapi_schema && body.parameters)
         checkParameters(body.parameters, body.parameter_openapi_schema, { ignoreRequired: true });
+      await checkJobVariables(body.work_pool_name, body.job_variables, "creating");
       const input = { name: body.name, flow_id: body.flow_id, fields, schedules };
       let change: DeploymentChange;
       try {
@@ -152,6 +164,7 @@ export function deploymentTransitions(deps: {
         : null;
       const fields = fieldsOf(body);
       if (body.parameter_openapi_schema) checkParameterSchema(body.parameter_openapi_schema);
+      if (body.job_variables) await checkJobVariables(body.work_pool_name, body.job_variables, "updating");
       const enforce = body.enforce_parameter_schema ?? existing.enforce_parameter_schema;
       // As Prefect's update: the parameters after the change against the schema after it (an empty
       // schema in the body means "keep the one stored").

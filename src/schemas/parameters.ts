@@ -15,7 +15,7 @@ import type { AST } from "@eslint-community/regexpp";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { analyse } from "scslre";
-import { invalidFields } from "../core/errors.ts";
+import { AppError, invalidFields, isFieldIssues } from "../core/errors.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -302,8 +302,17 @@ function validatorFor(schema: Schema): ValidateFunction {
  * The same refusal as checkParameters gives for a hostile schema, without compiling it: for storing a
  * parameter_openapi_schema that comes without parameters to check.
  */
-export function checkParameterSchema(schema: Schema): void {
-  vetSchema(schema, JSON.stringify(schema));
+export function checkParameterSchema(schema: Schema, field?: Array<string | number>): void {
+  try {
+    vetSchema(schema, JSON.stringify(schema));
+  } catch (e) {
+    // Another schema than a deployment's (a work pool's job variables): named by its own field.
+    if (!field || !(e instanceof AppError) || !isFieldIssues(e.detail)) throw e;
+    throw invalidFields(
+      e.message.replace("Invalid parameter schema", "Invalid schema"),
+      e.detail.fields.map((f) => ({ ...f, path: [...field, ...f.path.slice(1)] })),
+    );
+  }
 }
 
 /** How many compiled validators are kept, and their schemas' text (for tests). */

@@ -4,6 +4,7 @@
 import { type Static, t } from "elysia";
 import { invalidFields } from "../core/errors.ts";
 import { Nullable, Obj, Uuid } from "./common.ts";
+import { checkParameterSchema, parameterIssues } from "./parameters.ts";
 
 const opt = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Optional(Nullable(s));
 const Limit = t.Integer({ minimum: 0, maximum: 2 ** 31 - 1 });
@@ -144,6 +145,8 @@ export function checkBaseJobTemplate(v: Record<string, unknown>, path: Array<str
   const used = new Set<string>();
   for (const template of Object.values(config))
     for (const m of JSON.stringify(template ?? null).matchAll(PLACEHOLDER)) used.add(m[1]!);
+  // Deployments' job variables are checked against it: a schema that would stall that is refused now.
+  checkParameterSchema(variables, [...path, "variables"]);
   const props = isObj(variables.properties) ? variables.properties : {};
   const missing = [...used].filter((n) => !n.startsWith("prefect.") && !(n in props));
   if (missing.length)
@@ -151,4 +154,17 @@ export function checkBaseJobTemplate(v: Record<string, unknown>, path: Array<str
       "The variables specified in the job configuration template must be present as properties in the " +
         `variables schema. Your job configuration uses the following undeclared variable(s): ${missing.join(" ,")}.`,
     );
+}
+
+/**
+ * Prefect's check_valid_configuration: a deployment's job variables against its pool's variables schema,
+ * required keys aside (the pool's defaults fill them). A mismatch is Prefect's 409.
+ */
+export function jobVariableIssue(jobVariables: unknown, template: Record<string, unknown>): string | null {
+  const schema = template.variables;
+  if (!schema || typeof schema !== "object" || Array.isArray(schema)) return null;
+  const [first] = parameterIssues(jobVariables ?? {}, schema as Record<string, unknown>, true);
+  if (!first) return null;
+  const where = first.path.length ? `Validation failed for field '${first.path.join(".")}'.` : "Validation failed.";
+  return `${where} Failure reason: ${first.message}`;
 }

@@ -87,6 +87,16 @@ describe.each(DIALECTS)("work pools API on $name", ({ url }) => {
     });
     expect(undeclared.status).toBe(422);
     expect(JSON.stringify(undeclared.body)).toContain("undeclared variable(s): nope");
+    // A variables schema that would stall every deployment's check is refused when stored.
+    const hostile = await post("/api/work_pools/", {
+      name: "t",
+      base_job_template: {
+        job_configuration: { x: "{{ x }}" },
+        variables: { properties: { x: { type: "string", pattern: "^(a+)+$" } } },
+      },
+    });
+    expect(hostile.status).toBe(422);
+    expect(JSON.stringify(hostile.body)).toContain("base_job_template");
     expect((await post("/api/work_pools/count")).body).toBe(before);
     expect(await call("PATCH", "/api/work_pools/alpha", { concurrency_limit: -3 })).toMatchObject({ status: 422 });
     expect(await call("GET", "/api/work_pools/missing")).toEqual({
@@ -271,6 +281,35 @@ describe.each(DIALECTS)("work pools API on $name", ({ url }) => {
     expect((await call("GET", "/api/work_pools/placed/queues/made-on-demand")).status).toBe(200);
     const r = await post("/api/deployments/", { flow_id: flow.id, name: "d3", work_pool_name: "nowhere" });
     expect(r).toEqual({ status: 404, body: { detail: 'Work pool "nowhere" not found.' } });
+    // Job variables must fit the pool's template (Prefect's 409); required keys come from its defaults.
+    await pool("templated", {
+      base_job_template: { ...TEMPLATE, variables: { ...TEMPLATE.variables, required: ["command"] } },
+    });
+    const ok = await post("/api/deployments/", {
+      flow_id: flow.id,
+      name: "d4",
+      work_pool_name: "templated",
+      job_variables: { env: {} },
+    });
+    expect(ok.status).toBe(201);
+    const bad = await post("/api/deployments/", {
+      flow_id: flow.id,
+      name: "d5",
+      work_pool_name: "templated",
+      job_variables: { command: 5 },
+    });
+    expect(bad).toEqual({
+      status: 409,
+      body: {
+        detail: "Error creating deployment: Validation failed for field 'command'. Failure reason: must be string",
+      },
+    });
+    const patched = await call("PATCH", `/api/deployments/${ok.body.id}`, {
+      work_pool_name: "templated",
+      job_variables: { env: 1 },
+    });
+    expect(patched.status).toBe(409);
+    expect((await post("/api/deployments/filter", { deployments: { name: { any_: ["d5"] } } })).body).toEqual([]);
     // A run of the deployment, and one asked into another queue of its pool.
     const run = (await post(`/api/deployments/${onDefault.id}/create_flow_run`)).body;
     expect(run).toMatchObject({ work_pool_id: p.id, work_pool_name: "placed", work_queue_name: "default" });
