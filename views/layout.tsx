@@ -4,7 +4,7 @@ import type { PropsWithChildren } from "@kitajs/html";
 export interface LayoutProps {
   title: string;
   /** Which nav entry is current. */
-  section?: "dashboard" | "runs" | "flows" | "deployments" | "events" | "settings";
+  section?: "dashboard" | "runs" | "flows" | "deployments" | "work-pools" | "events" | "settings";
   /** The dashboard's CSRF token: htmx sends it as a header on every request it makes. */
   csrfToken?: string;
 }
@@ -14,6 +14,7 @@ const NAV: Array<[LayoutProps["section"], string, string]> = [
   ["runs", "/runs", "Flow runs"],
   ["flows", "/flows", "Flows"],
   ["deployments", "/deployments", "Deployments"],
+  ["work-pools", "/work-pools", "Work pools"],
   ["events", "/events", "Events"],
   ["settings", "/settings", "Settings"],
 ];

@@ -159,6 +159,7 @@ export function createApp(deps: AppDeps) {
         bus,
         transitions: runTransitions,
         deployments: deploymentChanges,
+        workPools: workPoolChanges,
         stores,
         csrf: dashboardCsrf(),
         services: () => services.statuses(),

@@ -276,6 +276,21 @@ export function workPoolsStore(driver: Driver) {
       });
     },
 
+    /** For the dashboard: each pool's ONLINE workers and the runs holding its slots (limit or not). */
+    summaries(poolIds: string[]): Promise<Map<string, { onlineWorkers: number; activeSlots: number }>> {
+      return driver.read(function* () {
+        if (!poolIds.length) return new Map();
+        const slots = yield* poolSlotsOp(poolIds);
+        const online = yield* rows<{ work_pool_id: string; n: number }>(sql`
+          SELECT work_pool_id, count(*) AS n FROM worker
+          WHERE work_pool_id IN (${list(poolIds)}) AND status = ${"ONLINE"} GROUP BY work_pool_id`);
+        const workers = new Map(online.map((r) => [r.work_pool_id, Number(r.n)]));
+        return new Map(
+          poolIds.map((id) => [id, { onlineWorkers: workers.get(id) ?? 0, activeSlots: slots.get(id) ?? 0 }]),
+        );
+      });
+    },
+
     /** A pool's workers, latest heartbeat first (null: no such pool). */
     workers(poolName: string, body: FilterBody, page: Page): Promise<WorkerJson[] | null> {
       return driver.read(function* () {

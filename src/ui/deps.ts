@@ -15,6 +15,9 @@ import type { RunListStore } from "../store/run-list.ts";
 import type { TaskRunsStore } from "../store/task-runs.ts";
 import type { DeploymentTransitions } from "../orchestration/deployments.ts";
 import type { DeploymentsStore } from "../store/deployments.ts";
+import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
+import type { WorkPoolsStore } from "../store/work-pools.ts";
+import type { WorkQueuesStore } from "../store/work-queues.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
 export interface UiDeps {
@@ -24,6 +27,8 @@ export interface UiDeps {
   transitions: Transitions;
   /** Deployment changes (pause, resume, runs from the Run form), which publish their events. */
   deployments: DeploymentTransitions;
+  /** Work pool and queue changes (pause, resume, limits, priorities), which publish their events. */
+  workPools: WorkPoolTransitions;
   csrf: DashboardCsrf;
   services: () => Array<ServiceStatus & { state: string }>;
   stores: {
@@ -34,6 +39,8 @@ export interface UiDeps {
     dashboard: DashboardStore;
     runList: RunListStore;
     deployments: DeploymentsStore;
+    workPools: WorkPoolsStore;
+    workQueues: WorkQueuesStore;
     logs: LogsStore;
     events: EventsStore;
   };

@@ -1,4 +1,4 @@
-// The dashboard: static assets, the about page, and the run, flow and deployment pages. Routes gather
+// The dashboard: static assets, the about page, and the run, flow, deployment and work pool pages. Routes gather
 // data through the stores and render views; nothing here touches SQL.
 import { Elysia } from "elysia";
 import { AboutPage } from "../../views/pages/about.tsx";
@@ -10,6 +10,7 @@ import { flowPages } from "./flows.tsx";
 import { html } from "./html.ts";
 import { runPages } from "./runs.tsx";
 import { STATIC_FILES } from "./static.ts";
+import { workPoolPages } from "./work-pools.tsx";
 import { assetResponse } from "../core/responses.ts";
 
 export function dashboard(deps: UiDeps) {
@@ -34,5 +35,6 @@ export function dashboard(deps: UiDeps) {
     .use(runPages(deps))
     .use(flowPages(deps))
     .use(deploymentPages(deps))
+    .use(workPoolPages(deps))
     .use(eventPages(deps));
 }

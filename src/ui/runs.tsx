@@ -18,6 +18,7 @@ import {
 import type { FlowRunJson } from "../store/run-shapes.ts";
 import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
+import { withFlowNames as namedRuns } from "./run-names.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -38,24 +39,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function runPages(deps: UiDeps) {
   const { stores, csrf } = deps;
 
-  /** Adds flow names, and deployment names to runs made from one, with a query each. */
-  async function withFlowNames(runs: FlowRunJson[]) {
-    const ids = [...new Set(runs.map((r) => r.flow_id))];
-    const depIds = [...new Set(runs.flatMap((r) => (r.deployment_id ? [r.deployment_id] : [])))];
-    const [flows, deployments] = await Promise.all([
-      ids.length ? stores.flows.filter({ flows: { id: { any_: ids } } }, { limit: ids.length, offset: 0 }) : [],
-      depIds.length
-        ? stores.deployments.filter({ deployments: { id: { any_: depIds } } }, { limit: depIds.length, offset: 0 })
-        : [],
-    ]);
-    const names = new Map(flows.map((f) => [f.id, f.name]));
-    const depNames = new Map(deployments.map((d) => [d.id, d.name]));
-    return runs.map((r) => ({
-      ...r,
-      flowName: names.get(r.flow_id) ?? null,
-      deploymentName: r.deployment_id ? (depNames.get(r.deployment_id) ?? null) : null,
-    }));
-  }
+  const withFlowNames = (runs: FlowRunJson[]) => namedRuns(stores, runs);
 
   // The dashboard forces its transitions, as Prefect's UI does.
   const transition = (id: string, state: StateCreate) => deps.transitions.setFlowRunState(id, state, { force: true });

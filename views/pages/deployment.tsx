@@ -9,6 +9,7 @@ import { RunsTable, type RunRow } from "../components/runs-table.tsx";
 import { ScheduleList, type ScheduleRow } from "../components/schedule-list.tsx";
 import { Tags } from "../components/tags.tsx";
 import { Time } from "../components/time.tsx";
+import { PoolAndQueue } from "../components/work-status.tsx";
 import { Layout } from "../layout.tsx";
 
 export interface DeploymentDetail {
@@ -23,6 +24,7 @@ export interface DeploymentDetail {
   parameters: Record<string, unknown>;
   entrypoint: string | null;
   path: string | null;
+  work_pool_name: string | null;
   work_queue_name: string | null;
   enforce_parameter_schema: boolean;
   created: string;
@@ -79,8 +81,7 @@ export function DeploymentPage(p: DeploymentPageProps) {
           <dd>{d.path ? <code safe>{d.path}</code> : <span class="muted">—</span>}</dd>
           <dt>Version</dt>
           <dd safe>{d.version ?? "—"}</dd>
-          <dt>Work queue</dt>
-          <dd safe>{d.work_queue_name ?? "—"}</dd>
+          <PoolAndQueue pool={d.work_pool_name} queue={d.work_queue_name} />
           <dt>Last polled</dt>
           <dd>
             <Time ts={d.last_polled} />

@@ -7,6 +7,7 @@ import { StateBadge } from "../components/state-badge.tsx";
 import { StateTimeline, type StateRow } from "../components/state-timeline.tsx";
 import { Tags } from "../components/tags.tsx";
 import { Time, formatDuration } from "../components/time.tsx";
+import { PoolAndQueue } from "../components/work-status.tsx";
 import { Layout } from "../layout.tsx";
 
 export interface TaskRow {
@@ -26,6 +27,8 @@ export interface FlowRunPageProps {
     end_time: string | null;
     deployment_id: string | null;
     parent_task_run_id: string | null;
+    work_pool_name: string | null;
+    work_queue_name: string | null;
   };
   flowName: string;
   states: StateRow[];
@@ -102,6 +105,7 @@ export function FlowRunPage(p: FlowRunPageProps) {
           </dd>
           <dt>Duration</dt>
           <dd safe>{formatDuration(r.estimated_run_time)}</dd>
+          <PoolAndQueue pool={r.work_pool_name} queue={r.work_queue_name} />
           <dt>Run count</dt>
           <dd safe>{String(r.run_count)}</dd>
           <dt>Tags</dt>
