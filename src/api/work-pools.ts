@@ -59,6 +59,13 @@ export function pollWindow(b: Record<string, unknown>, limit: number) {
   return { before: ts("scheduled_before"), after: ts("scheduled_after"), limit };
 }
 
+/** A queue update with its name checked and last_polled as a stored timestamp. */
+export function queuePatchOf(body: typeof WorkQueueUpdateModel.static) {
+  if (body.name) checkName(body.name);
+  if (body.last_polled === undefined || body.last_polled === null) return body;
+  return { ...body, last_polled: checkedTimestamp(body.last_polled, ["body", "last_polled"]) };
+}
+
 export function workPoolsApi(deps: {
   pools: WorkPoolsStore;
   queues: WorkQueuesStore;
@@ -144,8 +151,7 @@ export function workPoolsApi(deps: {
       "/:name/queues/:queue",
       async ({ params, body }) => {
         const q = await queueOf(nameOf(params.name), nameOf(params.queue));
-        if (body.name) checkName(body.name);
-        await changes.updateQueue(q.id, body);
+        await changes.updateQueue(q.id, queuePatchOf(body));
         return noContent();
       },
       { body: WorkQueueUpdateModel },

@@ -7,7 +7,7 @@ import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
 import { WorkQueueCreateModel, WorkQueueUpdateModel } from "../schemas/work-pools.ts";
 import type { WorkQueuesStore } from "../store/work-queues.ts";
 import { checkName, IdParams, json, noContent, objectBody, pageOf } from "./common.ts";
-import { pollWindow, QueuesFilterBody } from "./work-pools.ts";
+import { pollWindow, QueuesFilterBody, queuePatchOf } from "./work-pools.ts";
 
 const missing = () => new AppError("not_found", "work queue not found");
 const GetRunsBody = t.Optional(
@@ -41,8 +41,7 @@ export function workQueuesApi(deps: { queues: WorkQueuesStore; changes: WorkPool
     .patch(
       "/:id",
       async ({ params, body }) => {
-        if (body.name) checkName(body.name);
-        if (!(await changes.updateQueue(params.id, body)))
+        if (!(await changes.updateQueue(params.id, queuePatchOf(body))))
           throw new AppError("not_found", `Work Queue ${params.id} not found`);
         return noContent();
       },

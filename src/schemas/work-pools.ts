@@ -17,6 +17,16 @@ const StorageConfiguration = t.Object(
     bundle_execution_step: opt(Obj),
     default_result_storage_block_id: opt(Uuid),
   },
+  // Prefect's WorkPoolStorageConfiguration forbids other keys.
+  { additionalProperties: false },
+);
+
+/** Prefect's deprecated QueueFilter (tag-based queues): stored and returned, never used. */
+const QueueFilter = t.Object(
+  {
+    tags: opt(t.Array(t.String(), { maxItems: 1_000 })),
+    deployment_ids: opt(t.Array(Uuid, { maxItems: 1_000 })),
+  },
   { additionalProperties: true },
 );
 
@@ -52,7 +62,7 @@ export const WorkQueueCreateModel = t.Object(
     concurrency_limit: opt(Limit),
     priority: opt(Priority),
     // Deprecated tag-based queues: stored and returned, never used to select runs (as in Prefect 3).
-    filter: opt(Obj),
+    filter: opt(QueueFilter),
     // Only the top-level /work_queues route takes the pool by id.
     work_pool_id: opt(Uuid),
   },
@@ -67,7 +77,7 @@ export const WorkQueueUpdateModel = t.Object(
     concurrency_limit: opt(Limit),
     priority: opt(Priority),
     last_polled: opt(t.String()),
-    filter: opt(Obj),
+    filter: opt(QueueFilter),
   },
   { additionalProperties: true },
 );

@@ -20,6 +20,13 @@ const POOLS = [
   "deployment_flow_names",
   "doomed_deployment_ids",
   "deployment_schedule_ids",
+  "work_pool_names",
+  "doomed_work_pool_names",
+  "work_queue_names",
+  "doomed_work_queue_names",
+  "work_queue_ids",
+  "doomed_work_queue_ids",
+  "worker_names",
 ] as const;
 type Pools = Record<(typeof POOLS)[number], string[]>;
 
@@ -96,6 +103,41 @@ async function deployments(api: string, pools: Pools) {
     pools.doomed_deployment_ids.push((await call(api, "POST", "/deployments/", { flow_id: flow.id, name })).id);
 }
 
+/**
+ * Two work pools with the same queue and worker names in each (a queue route draws its pool and its queue
+ * separately), a deployment in each, and a pool and queues for DELETE to take.
+ */
+async function workPools(api: string, pools: Pools) {
+  const flow = await call(api, "POST", "/flows/", { name: "fuzz-pooled" });
+  for (const [i, name] of ["fuzz-pool-a", "fuzz-pool-b"].entries()) {
+    const pool = await call(api, "POST", "/work_pools/", { name, type: "process", concurrency_limit: 5 + i });
+    pools.work_pool_names.push(name);
+    pools.work_queue_ids.push(pool.default_queue_id);
+    const q = await call(api, "POST", `/work_pools/${name}/queues`, { name: "fuzz-queue", concurrency_limit: 2 });
+    pools.work_queue_ids.push(q.id);
+    for (const doomed of ["fuzz-doomed-queue-a", "fuzz-doomed-queue-b"]) {
+      const dq = await call(api, "POST", `/work_pools/${name}/queues`, { name: doomed });
+      pools.doomed_work_queue_ids.push(dq.id);
+    }
+    await call(api, "POST", `/work_pools/${name}/workers/heartbeat`, {
+      name: "fuzz-worker",
+      heartbeat_interval_seconds: 30,
+    });
+    const d = await call(api, "POST", "/deployments/", {
+      flow_id: flow.id,
+      name: `fuzz-pooled-${i}`,
+      work_pool_name: name,
+      work_queue_name: "fuzz-queue",
+    });
+    await call(api, "POST", `/deployments/${d.id}/create_flow_run`, {});
+  }
+  pools.work_queue_names.push("default", "fuzz-queue");
+  pools.doomed_work_queue_names.push("fuzz-doomed-queue-a", "fuzz-doomed-queue-b");
+  pools.worker_names.push("fuzz-worker");
+  await call(api, "POST", "/work_pools/", { name: "fuzz-doomed-pool", type: "process" });
+  pools.doomed_work_pool_names.push("fuzz-doomed-pool");
+}
+
 /** Two flows with runs in several states, two more for DELETE to take, logs and an event. */
 export async function seed(api: string): Promise<Pools> {
   const pools = Object.fromEntries(POOLS.map((p) => [p, []])) as unknown as Pools;
@@ -103,6 +145,7 @@ export async function seed(api: string): Promise<Pools> {
     await flowWithRuns(api, name, ["RUNNING", "COMPLETED", "FAILED", null], pools, false);
   for (const name of ["fuzz-doomed-a", "fuzz-doomed-b"]) await flowWithRuns(api, name, ["RUNNING", null], pools, true);
   await deployments(api, pools);
+  await workPools(api, pools);
   const resource = { "prefect.resource.id": `prefect.flow-run.${pools.flow_run_ids[0]}` };
   await call(api, "POST", "/events", [
     {
@@ -147,6 +190,28 @@ const BINDINGS: [nameRegex: string, ...bindings: Array<[parameter: string, pool:
     ["path.flow_name", "deployment_flow_names"],
     ["path.deployment_name", "deployment_names"],
   ],
+  ["^(GET|PATCH) /work_pools/\\{name\\}$", ["path.name", "work_pool_names"]],
+  ["^DELETE /work_pools/\\{name\\}$", ["path.name", "doomed_work_pool_names"]],
+  ["^POST /work_pools/\\{name\\}/", ["path.name", "work_pool_names"]],
+  ["^POST /work_pools/\\{work_pool_name\\}/(queues|workers)", ["path.work_pool_name", "work_pool_names"]],
+  [
+    "^(GET|PATCH) /work_pools/\\{work_pool_name\\}/queues/\\{name\\}$",
+    ["path.work_pool_name", "work_pool_names"],
+    ["path.name", "work_queue_names"],
+  ],
+  [
+    "^DELETE /work_pools/\\{work_pool_name\\}/queues/\\{name\\}$",
+    ["path.work_pool_name", "work_pool_names"],
+    ["path.name", "doomed_work_queue_names"],
+  ],
+  [
+    "^DELETE /work_pools/\\{work_pool_name\\}/workers/\\{name\\}$",
+    ["path.work_pool_name", "work_pool_names"],
+    ["path.name", "worker_names"],
+  ],
+  ["^(GET|PATCH|POST) /work_queues/\\{id\\}", ["path.id", "work_queue_ids"]],
+  ["^DELETE /work_queues/\\{id\\}$", ["path.id", "doomed_work_queue_ids"]],
+  ["^GET /work_queues/name/\\{name\\}$", ["path.name", "work_queue_names"]],
 ];
 
 /** schemathesis.toml: the pools as dictionaries, drawn 70% of the time (made-up ids still get tried). */
