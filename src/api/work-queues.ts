@@ -55,6 +55,23 @@ export function workQueuesApi(deps: { queues: WorkQueuesStore; changes: WorkPool
       },
       { params: IdParams },
     )
+    .post(
+      "/:id/concurrency_status",
+      async ({ params, body }) => {
+        const b = objectBody(body);
+        const status = await queues.concurrencyStatus(params.id, b.page ?? 1, Math.min(b.limit ?? maxLimit, maxLimit));
+        return status ?? Promise.reject(new AppError("not_found", "Work queue not found."));
+      },
+      {
+        params: IdParams,
+        body: t.Optional(
+          t.Object(
+            { page: t.Optional(t.Integer({ minimum: 1 })), limit: t.Optional(t.Integer({ minimum: 0 })) },
+            { additionalProperties: true },
+          ),
+        ),
+      },
+    )
     .get("/:id/status", async ({ params }) => (await queues.status(params.id)) ?? Promise.reject(missing()), {
       params: IdParams,
     })

@@ -1,4 +1,9 @@
-import { addSeconds, diffSeconds, nowTimestamp } from "../core/time.ts";
+// Work pools and their workers: a pool is made with its default queue; its status follows Prefect's
+// rules (PAUSED while paused, otherwise READY while a worker is ONLINE, NOT_READY when none is); a
+// worker's heartbeat upserts it ONLINE and wakes a NOT_READY pool; the foreman's passes mark silent
+// workers OFFLINE and pools without online workers NOT_READY. Every change returns the pool before and
+// after (and the id of its status event) so the caller announces it after the commit.
+import { addSeconds, nowTimestamp } from "../core/time.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { sql } from "../db/sql-tag.ts";
@@ -18,6 +23,7 @@ import { agentsPoolOp, insertPoolOp, poolRowOp } from "./work-pool-ops.ts";
 import {
   activeSlotsOp,
   detachQueuesOp,
+  slotHoldersOp,
   insertQueueOp,
   poolRefOf,
   type QueueChange,
@@ -241,26 +247,13 @@ export function workPoolsStore(driver: Driver) {
         const now = nowTimestamp();
         const queuesOut = [];
         for (const q of page) {
-          const runs = p.flowRunLimit
-            ? yield* rows<Row>(sql`
-                SELECT id, name, state_type, state_name, start_time, state_timestamp FROM flow_run
-                WHERE work_queue_id = ${q.id} AND state_type IN (${SLOTS})
-                ORDER BY state_timestamp LIMIT ${p.flowRunLimit}`)
-            : [];
+          const runs = p.flowRunLimit ? yield* slotHoldersOp(q.id, p.flowRunLimit, 0, now) : [];
           queuesOut.push({
             queue_id: q.id,
             queue_name: q.name,
             active_slots: held.get(q.id) ?? 0,
             concurrency_limit: q.concurrency_limit,
-            flow_runs: runs.map((r) => ({
-              id: r.id,
-              name: r.name,
-              state_type: r.state_type ?? null,
-              state_name: r.state_name ?? null,
-              start_time: r.start_time ?? null,
-              state_timestamp: r.state_timestamp ?? null,
-              time_in_current_state: r.state_timestamp ? `PT${diffSeconds(now, r.state_timestamp as string)}S` : null,
-            })),
+            flow_runs: runs,
             flow_run_count: held.get(q.id) ?? 0,
           });
         }

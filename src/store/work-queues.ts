@@ -3,7 +3,7 @@
 // pause and priority rules, deleted (never a pool's default queue), polled (READY) and left unpolled
 // (NOT_READY). Runs and deployments of a deleted queue keep their queue's name and lose its id.
 import { conflict, integrityConflict } from "../core/errors.ts";
-import { addSeconds, nowTimestamp } from "../core/time.ts";
+import { addSeconds, diffSeconds, nowTimestamp } from "../core/time.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { sql } from "../db/sql-tag.ts";
@@ -48,6 +48,24 @@ export function* activeSlotsOp(queueIds: string[]): Op<Map<string, number>> {
     SELECT work_queue_id, count(*) AS n FROM flow_run
     WHERE work_queue_id IN (${list(queueIds)}) AND state_type IN (${SLOTS}) GROUP BY work_queue_id`);
   return new Map(rs.map((r) => [r.work_queue_id, Number(r.n)]));
+}
+
+/** A page of the runs holding a queue's slots, longest-held first, as Prefect's FlowRunSlotSummary. */
+export function* slotHoldersOp(queueId: string, limit: number, offset: number, now: string) {
+  const rs = yield* rows<Row>(sql`
+    SELECT id, name, state_type, state_name, start_time, state_timestamp FROM flow_run
+    WHERE work_queue_id = ${queueId} AND state_type IN (${SLOTS})
+    ORDER BY state_timestamp, id LIMIT ${limit} OFFSET ${offset}`);
+  return rs.map((r) => ({
+    id: r.id as string,
+    name: r.name as string,
+    state_type: (r.state_type as string | null) ?? null,
+    state_name: (r.state_name as string | null) ?? null,
+    start_time: (r.start_time as string | null) ?? null,
+    state_timestamp: (r.state_timestamp as string | null) ?? null,
+    // A timedelta, as Pydantic writes one.
+    time_in_current_state: r.state_timestamp ? `PT${diffSeconds(now, r.state_timestamp as string)}S` : null,
+  }));
 }
 
 /** Queue rows (with their pool's name and type) as JSON, active_slots where a limit is set. */
@@ -163,6 +181,26 @@ export function workQueuesStore(driver: Driver) {
       return driver.read(function* () {
         const r = yield* queueByNameOp(poolName, name);
         return r ? (yield* queuesJsonOp([r]))[0]! : null;
+      });
+    },
+
+    /** POST /work_queues/{id}/concurrency_status: its slot holders, a page at a time (null: no queue). */
+    concurrencyStatus(id: string, page: number, limit: number) {
+      return driver.read(function* () {
+        const q = yield* row<{ concurrency_limit: number | null }>(
+          sql`SELECT concurrency_limit FROM work_queue WHERE id = ${id}`,
+        );
+        if (!q) return null;
+        const count = (yield* activeSlotsOp([id])).get(id) ?? 0;
+        return {
+          active_slots: count,
+          concurrency_limit: q.concurrency_limit ?? null,
+          flow_runs: yield* slotHoldersOp(id, limit, (page - 1) * limit, nowTimestamp()),
+          count,
+          limit,
+          pages: limit > 0 ? Math.ceil(count / limit) : 0,
+          page,
+        };
       });
     },
 

@@ -99,8 +99,20 @@ describe.each(DIALECTS)("work pool polling on $name", ({ url }) => {
     expect(await poll(name)).toEqual([]);
     await setState(a.id, "CANCELLING");
     expect(await poll(name)).toEqual([]);
+    const qid = deployments.default!.work_queue_id;
+    const status = (await post(`/api/work_queues/${qid}/concurrency_status`, { limit: 5 })).body;
+    expect(status).toMatchObject({ active_slots: 1, count: 1, limit: 5, pages: 1, page: 1 });
+    expect(status.flow_runs).toMatchObject([{ id: a.id, state_type: "CANCELLING" }]);
+    const poolStatus = (await post(`/api/work_pools/${name}/concurrency_status`)).body;
+    expect(poolStatus).toMatchObject({ active_slots: 1, concurrency_limit: 1, count: 1 });
+    expect(poolStatus.queues).toMatchObject([{ queue_id: qid, active_slots: 1, flow_runs: [{ id: a.id }] }]);
     await setState(a.id, "CANCELLED");
     expect(ids(await poll(name))).toEqual([b.id]);
+    expect((await post(`/api/work_queues/${qid}/concurrency_status`)).body).toMatchObject({
+      active_slots: 0,
+      flow_runs: [],
+    });
+    expect((await post(`/api/work_queues/${crypto.randomUUID()}/concurrency_status`)).status).toBe(404);
 
     const q = await setup({ capped: 1, open: 2 });
     await post(`/api/work_pools/${q.name}/queues/capped`, {});
