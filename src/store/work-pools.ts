@@ -200,8 +200,11 @@ export function workPoolsStore(driver: Driver) {
           ON CONFLICT (work_pool_id, name) DO UPDATE SET
             last_heartbeat_time = ${now}, updated = ${now}, status = ${"ONLINE"}, heartbeat_interval_seconds = ${interval}`);
         if (pool.status !== "NOT_READY") return { change: null };
-        const before = (yield* poolsJsonOp([pool]))[0]!;
-        const status = yield* setStatusOp(pool, "READY", now);
+        // Several workers of a waking pool beat at once (PostgreSQL): one of them announces it.
+        const locked = (yield* poolRowOp(sql`id = ${pool.id as string}`, d, true))!;
+        if (locked.status !== "NOT_READY") return { change: null };
+        const before = (yield* poolsJsonOp([locked]))[0]!;
+        const status = yield* setStatusOp(locked, "READY", now);
         return { change: status ? { before, after: yield* jsonOf(pool.id as string), status, queues: [] } : null };
       });
     },

@@ -347,6 +347,16 @@ describe.each(DIALECTS)("work pools API on $name", ({ url }) => {
     });
   });
 
+  test("many workers waking a pool at once: READY once, one event", async () => {
+    const p = await pool("crowd");
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post("/api/work_pools/crowd/workers/heartbeat", { name: `w${i}` })),
+    );
+    expect((await call("GET", "/api/work_pools/crowd")).body.status).toBe("READY");
+    expect(eventsOf(`prefect.work-pool.${p.id}`).filter((e) => e === "prefect.work-pool.ready")).toHaveLength(1);
+    expect((await post("/api/work_pools/crowd/workers/filter")).body).toHaveLength(20);
+  });
+
   test("workers: heartbeat upserts, delete, refusals", async () => {
     await pool("wk");
     expect(
