@@ -1,47 +1,18 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join, resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { startServer, tempHome } from "../support/binary.ts";
-import { HAVE_CHROMIUM, launch } from "../support/browser.ts";
+import { tempHome } from "../support/binary.ts";
+import { HAVE_CHROMIUM } from "../support/browser.ts";
+import { SHOTS, useDashboard } from "../support/dashboard.ts";
 
-const SHOTS = resolve(import.meta.dir, "..", "..", "test-output", "screenshots");
 const PYTHON = resolve(import.meta.dir, "..", "..", ".venv", "bin", "python");
-type J = Record<string, any>;
 
 describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
-  let api: (path: string, init?: { method?: string; json?: unknown }) => Promise<J>;
+  const dash = useDashboard();
+  const { api, page } = dash;
   let flowId: string;
   const ids: Record<string, string> = {};
 
-  async function page(path: string, opts: { width?: number } = {}): Promise<{ page: Page; errors: string[] }> {
-    const p = await browser.newPage({ viewport: { width: opts.width ?? 1280, height: 900 } });
-    const errors: string[] = [];
-    p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    p.on("pageerror", (e) => errors.push(String(e)));
-    p.on("dialog", (d) => {
-      if (d.type() === "confirm") return d.accept();
-      errors.push(`unexpected ${d.type()}: ${d.message()}`);
-      return d.dismiss();
-    });
-    await p.goto(server.base + path);
-    return { page: p, errors };
-  }
-
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" });
-    browser = await launch();
-    api = async (path, init = {}) => {
-      const r = await fetch(`${server.base}/api${path}`, {
-        method: init.method ?? "GET",
-        headers: { "content-type": "application/json" },
-        body: init.json === undefined ? undefined : JSON.stringify(init.json),
-      });
-      return r.status === 204 ? {} : ((await r.json()) as J);
-    };
     // Hostile text where users control it: a flow name with quotes, tags and log lines with markup.
     flowId = (await api("/flows/", { method: "POST", json: { name: `etl "x" onmouseover=alert(1)` } })).id;
     for (let i = 0; i < 55; i++) {
@@ -74,12 +45,6 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     });
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    server?.proc.kill("SIGTERM");
-    await server?.proc.exited;
-  });
-
   test("every page loads without console errors, and hostile names stay text", async () => {
     const paths: Array<[string, string]> = [
       ["dashboard", "/?window=24h"],
@@ -90,14 +55,7 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
       ["settings", "/settings"],
       ["events", "/events"],
     ];
-    for (const [name, path] of paths) {
-      const { page: p, errors } = await page(path);
-      await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-      expect({ name, errors }).toEqual({ name, errors: [] });
-      expect(await p.locator("script:not([src])").count()).toBe(0);
-      expect(await p.locator("img").count()).toBe(0);
-      await p.close();
-    }
+    await dash.expectCleanPages(paths, "img");
     const { page: runs } = await page("/runs");
     expect(await runs.getByText("<script>alert(1)</script>").first().isVisible()).toBe(true);
     const { page: run } = await page(`/runs/${ids.running}`);
@@ -112,7 +70,7 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     await p.getByRole("link", { name: "Next →" }).click();
     await p.waitForURL(/page=2/);
     await p.waitForFunction(() => document.querySelectorAll("table.runs tbody tr").length === 6);
-    await p.goto(`${server.base}/runs?since=all`);
+    await p.goto(`${dash.base}/runs?since=all`);
     await p.selectOption("select[name=state]", "FAILED");
     await p.waitForFunction(() => document.querySelectorAll("table.runs tbody tr").length === 11);
     expect((await names()).every((n) => /^run-\d\d$/.test(n))).toBe(true);
@@ -122,14 +80,14 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
   });
 
   test("dark mode is readable, and Tab reaches the filters and the run links with a visible focus ring", async () => {
-    const ctx = await browser.newContext({ colorScheme: "dark", viewport: { width: 1280, height: 900 } });
+    const ctx = await dash.browser.newContext({ colorScheme: "dark", viewport: { width: 1280, height: 900 } });
     const luminance = (rgb: string) => {
       const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? []).map(Number);
       return 0.2126 * r + 0.7152 * g + 0.0722 * b;
     };
     for (const path of ["/?window=7d", "/runs?since=all"]) {
       const p = await ctx.newPage();
-      await p.goto(server.base + path);
+      await p.goto(dash.base + path);
       const { bg, fg, cardFg } = await p.evaluate(() => ({
         bg: getComputedStyle(document.body).backgroundColor,
         fg: getComputedStyle(document.body).color,
@@ -145,7 +103,7 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     }
     // Keyboard only: Tab from the top reaches the search box, the state filter, a run link and Next.
     const p = await ctx.newPage();
-    await p.goto(`${server.base}/runs?since=all`);
+    await p.goto(`${dash.base}/runs?since=all`);
     const reached = new Set<string>();
     let ring = "";
     for (let i = 0; i < 400 && reached.size < 4; i++) {
@@ -199,21 +157,9 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
   });
 
   test("the cancel button asks first (under script-src 'self'); declining changes nothing", async () => {
-    const p = await browser.newPage();
-    const errors: string[] = [];
-    p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    const asked: string[] = [];
-    p.on("dialog", (d) => {
-      asked.push(d.message());
-      return d.dismiss();
-    });
-    await p.goto(`${server.base}/runs/${ids.running}`);
-    await p.getByRole("button", { name: "Cancel run" }).click();
-    await p.waitForTimeout(300);
-    expect(asked).toEqual(["Cancel this flow run?"]);
+    const declined = await dash.decline(`/runs/${ids.running}`, "Cancel run");
+    expect(declined).toEqual({ asked: ["Cancel this flow run?"], errors: [] });
     expect((await api(`/flow_runs/${ids.running}`)).state).toMatchObject({ type: "RUNNING" });
-    expect(errors).toEqual([]);
-    await p.close();
   });
 
   test("the API docs page renders Swagger UI from the binary, without console errors", async () => {
@@ -245,13 +191,7 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
   });
 
   test("a form without the CSRF token is refused", async () => {
-    const r = await fetch(`${server.base}/runs/${ids["run-2"]}/cancel`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html" },
-      body: "csrf=forged",
-      redirect: "manual",
-    });
-    expect(r.status).toBe(403);
+    expect(await dash.postForged(`/runs/${ids["run-2"]}/cancel`)).toBe(403);
   });
 
   test("JavaScript shipped to the browser stays under 60 kB gzipped on every page", async () => {
@@ -270,7 +210,7 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
       );
       let bytes = Bun.gzipSync(new TextEncoder().encode(handlers)).length;
       for (const s of scripts) {
-        const text = s.src ? await (await fetch(new URL(s.src, server.base))).text() : s.text;
+        const text = s.src ? await (await fetch(new URL(s.src, dash.base))).text() : s.text;
         bytes += Bun.gzipSync(new TextEncoder().encode(text)).length;
       }
       expect({ path, under: bytes <= 60 * 1024 }).toEqual({ path, under: true });
@@ -280,10 +220,7 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
 
   test("phone width has no horizontal page scroll", async () => {
     for (const path of ["/", "/runs", `/runs/${ids["run-3"]}`]) {
-      const { page: p } = await page(path, { width: 390 });
-      const overflow = await p.evaluate(
-        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-      );
+      const { page: p, overflow } = await dash.phoneOverflow(path);
       await p.screenshot({ path: join(SHOTS, `phone${path.replaceAll("/", "-") || "-home"}.png`), fullPage: true });
       expect({ path, overflow }).toEqual({ path, overflow: 0 });
     }
@@ -300,7 +237,7 @@ def f(): return [double(i) for i in range(3)]
 f()
 `;
     const r = Bun.spawnSync([PYTHON, "-c", code], {
-      env: { ...process.env, PREFECT_API_URL: `${server.base}/api`, PREFECT_HOME: tempHome() },
+      env: { ...process.env, PREFECT_API_URL: `${dash.base}/api`, PREFECT_HOME: tempHome() },
       stdout: "pipe",
       stderr: "pipe",
     });

@@ -1,15 +1,11 @@
 // The dashboard's deployment pages in Chromium, against the compiled binary: seeded through the API as a
 // client would, driven as a user would (the Run button, confirmations), checked through the API.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join, resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
 import { parameterIssues } from "../../src/schemas/parameters.ts";
-import { startServer, tempHome } from "../support/binary.ts";
-import { HAVE_CHROMIUM, launch } from "../support/browser.ts";
-
-const SHOTS = resolve(import.meta.dir, "..", "..", "test-output", "screenshots");
-type J = Record<string, any>;
+import { tempHome } from "../support/binary.ts";
+import { HAVE_CHROMIUM } from "../support/browser.ts";
+import { type J, unexpectedErrors, useDashboard } from "../support/dashboard.ts";
 
 // Hostile text wherever users control it. Flow and deployment names refuse < > / % &, so quotes there.
 const FLOW = `etl "x" onmouseover=alert(1)`;
@@ -31,49 +27,18 @@ const SCHEMA = {
 };
 
 describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
-  let api: (path: string, init?: { method?: string; json?: unknown }) => Promise<J>;
+  const dash = useDashboard();
+  const { api, page } = dash;
   let flowId: string;
   /** Scheduled every hour and every day at 09:00 in Paris; parameters with a schema; hostile text. */
   let scheduled: J;
   /** No schedules, so nothing but the Run form ever makes its runs. */
   let manual: J;
 
-  async function page(path: string, opts: { confirm?: string[] } = {}): Promise<{ page: Page; errors: string[] }> {
-    const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    p.on("pageerror", (e) => errors.push(String(e)));
-    p.on("dialog", (d) => {
-      if (d.type() === "confirm") {
-        opts.confirm?.push(d.message());
-        return d.accept();
-      }
-      errors.push(`unexpected ${d.type()}: ${d.message()}`);
-      return d.dismiss();
-    });
-    await p.goto(server.base + path);
-    return { page: p, errors };
-  }
-
   const runsOf = (id: string) =>
     api("/flow_runs/filter", { method: "POST", json: { deployments: { id: { any_: [id] } }, sort: "ID_DESC" } });
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" });
-    browser = await launch();
-    api = async (path, init = {}) => {
-      const r = await fetch(`${server.base}/api${path}`, {
-        method: init.method ?? "GET",
-        headers: { "content-type": "application/json" },
-        body: init.json === undefined ? undefined : JSON.stringify(init.json),
-      });
-      const body = r.status === 204 ? {} : ((await r.json()) as J);
-      if (r.status >= 400) throw new Error(`${init.method ?? "GET"} ${path}: ${r.status} ${JSON.stringify(body)}`);
-      return body;
-    };
     flowId = (await api("/flows/", { method: "POST", json: { name: FLOW } })).id;
     scheduled = await api("/deployments/", {
       method: "POST",
@@ -119,12 +84,6 @@ describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
     });
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    server?.proc.kill("SIGTERM");
-    await server?.proc.exited;
-  });
-
   test("the deployment pages load without console errors, and hostile names stay text", async () => {
     const paths: Array<[string, string]> = [
       ["deployments", "/deployments"],
@@ -134,14 +93,7 @@ describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
       ["runs-of-deployment", `/runs?deployment=${manual.id}&since=all`],
       ["dashboard-upcoming", "/?window=24h"],
     ];
-    for (const [name, path] of paths) {
-      const { page: p, errors } = await page(path);
-      await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-      expect({ name, errors }).toEqual({ name, errors: [] });
-      expect({ name, scripts: await p.locator("script:not([src])").count() }).toEqual({ name, scripts: 0 });
-      expect({ name, imgs: await p.locator("img, b, i").count() }).toEqual({ name, imgs: 0 });
-      await p.close();
-    }
+    await dash.expectCleanPages(paths, "img, b, i");
     const { page: list } = await page("/deployments");
     const row = list.locator("table.deployments tbody tr", { hasText: "nightly 'q'" });
     expect(await row.getByRole("link", { name: DEPLOYMENT }).isVisible()).toBe(true);
@@ -177,11 +129,7 @@ describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
 
     // Phone width: no horizontal page scroll, the Run form open included.
     for (const path of ["/deployments", `/deployments/${scheduled.id}/run`]) {
-      const p = await browser.newPage({ viewport: { width: 390, height: 800 } });
-      await p.goto(server.base + path);
-      const overflow = await p.evaluate(
-        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-      );
+      const { page: p, overflow } = await dash.phoneOverflow(path);
       expect({ path, overflow }).toEqual({ path, overflow: 0 });
       await p.close();
     }
@@ -231,7 +179,7 @@ describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
 
     expect((await runsOf(manual.id)).length).toBe(before);
     // Chromium logs every 4xx response it fetched; the three refusals are the 422s asked for, nothing else.
-    expect(errors.filter((e) => !/status of 422 \(Unprocessable Entity\)/.test(e))).toEqual([]);
+    expect(unexpectedErrors(errors)).toEqual([]);
     expect(errors.length).toBe(3);
   });
 
@@ -255,7 +203,7 @@ describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
     expect(typeof run.parameters.flag).toBe("boolean");
     expect(run.state.type).toBe("SCHEDULED");
     // Without JavaScript the form is a page of its own and posts back the same way.
-    const r = await fetch(`${server.base}/deployments/${manual.id}/run`, { headers: { accept: "text/html" } });
+    const r = await fetch(`${dash.base}/deployments/${manual.id}/run`, { headers: { accept: "text/html" } });
     expect(r.status).toBe(200);
     expect(await r.text()).toContain('id="run-form"');
     expect(errors).toEqual([]);
@@ -279,7 +227,7 @@ describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
     const python = resolve(import.meta.dir, "..", "..", ".venv", "bin", "python");
     const applied = Bun.spawnSync([python, script], {
       cwd: dir,
-      env: { ...process.env, PREFECT_API_URL: `${server.base}/api`, PREFECT_HOME: join(dir, "home") },
+      env: { ...process.env, PREFECT_API_URL: `${dash.base}/api`, PREFECT_HOME: join(dir, "home") },
     });
     const out = applied.stdout.toString();
     expect({ exit: applied.exitCode, err: applied.exitCode ? applied.stderr.toString().slice(-2000) : "" }).toEqual({
@@ -305,18 +253,12 @@ describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
   });
 
   test("pause and resume the deployment and a schedule after confirming; declining changes nothing", async () => {
-    const asked: string[] = [];
-    const declined = await browser.newPage();
-    declined.on("dialog", (d) => {
-      asked.push(d.message());
-      return d.dismiss();
+    const declined = await dash.decline(`/deployments/${scheduled.id}`, "Pause deployment");
+    expect(declined).toEqual({
+      asked: ["Pause this deployment? Its scheduled runs that have not started are deleted."],
+      errors: [],
     });
-    await declined.goto(`${server.base}/deployments/${scheduled.id}`);
-    await declined.getByRole("button", { name: "Pause deployment" }).click();
-    await declined.waitForTimeout(300);
-    expect(asked).toEqual(["Pause this deployment? Its scheduled runs that have not started are deleted."]);
     expect((await api(`/deployments/${scheduled.id}`)).paused).toBe(false);
-    await declined.close();
 
     const confirmed: string[] = [];
     const { page: p, errors } = await page(`/deployments/${scheduled.id}`, { confirm: confirmed });
@@ -383,18 +325,13 @@ describe.if(HAVE_CHROMIUM)("deployment pages in Chromium", () => {
   });
 
   test("unknown deployments and forged forms are refused", async () => {
-    const missing = await fetch(`${server.base}/deployments/00000000-0000-4000-8000-000000000000`, {
+    const missing = await fetch(`${dash.base}/deployments/00000000-0000-4000-8000-000000000000`, {
       headers: { accept: "text/html" },
     });
     expect(missing.status).toBe(404);
     for (const action of ["pause", "run", `schedules/${scheduled.schedules[0].id}/pause`]) {
-      const r = await fetch(`${server.base}/deployments/${scheduled.id}/${action}`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html" },
-        body: "csrf=forged&param%3An=1",
-        redirect: "manual",
-      });
-      expect({ action, status: r.status }).toEqual({ action, status: 403 });
+      const status = await dash.postForged(`/deployments/${scheduled.id}/${action}`, "&param%3An=1");
+      expect({ action, status }).toEqual({ action, status: 403 });
     }
     expect((await api(`/deployments/${scheduled.id}`)).paused).toBe(false);
   });

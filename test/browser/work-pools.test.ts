@@ -1,15 +1,10 @@
 // The dashboard's work pool pages in Chromium, against the compiled binary: seeded through the API as a
 // worker and a client would, driven as a user would (confirmations, the limit and priority forms),
 // checked through the API.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { startServer, tempHome } from "../support/binary.ts";
-import { HAVE_CHROMIUM, launch } from "../support/browser.ts";
-
-const SHOTS = resolve(import.meta.dir, "..", "..", "test-output", "screenshots");
-type J = Record<string, any>;
+import { beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { HAVE_CHROMIUM } from "../support/browser.ts";
+import { type J, SHOTS, unexpectedErrors, useDashboard } from "../support/dashboard.ts";
 
 // Names refuse / % & > <, so quotes, spaces and non-ASCII there; markup wherever else users write text.
 const POOL = `etl "pool" 'q' ✓ ünï`;
@@ -41,47 +36,16 @@ const poolPath = (name: string) => `/work-pools/${encodeURIComponent(name)}`;
 const queuePath = (pool: string, queue: string) => `${poolPath(pool)}/queues/${encodeURIComponent(queue)}`;
 
 describe.if(HAVE_CHROMIUM)("work pool pages in Chromium", () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let browser: Browser;
-  let api: (path: string, init?: { method?: string; json?: unknown }) => Promise<J>;
+  const dash = useDashboard();
+  const { api, page } = dash;
   let deployment: J;
   let scheduledRun: J;
   let runningRun: J;
-
-  async function page(path: string, opts: { confirm?: string[] } = {}): Promise<{ page: Page; errors: string[] }> {
-    const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    p.on("pageerror", (e) => errors.push(String(e)));
-    p.on("dialog", (d) => {
-      if (d.type() === "confirm") {
-        opts.confirm?.push(d.message());
-        return d.accept();
-      }
-      errors.push(`unexpected ${d.type()}: ${d.message()}`);
-      return d.dismiss();
-    });
-    await p.goto(server.base + path);
-    return { page: p, errors };
-  }
 
   const pool = (name = POOL) => api(`/work_pools/${encodeURIComponent(name)}`);
   const queue = (name = QUEUE) => api(`/work_pools/${encodeURIComponent(POOL)}/queues/${encodeURIComponent(name)}`);
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    server = await startServer({ PREFECT_HOME: tempHome(), PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:" });
-    browser = await launch();
-    api = async (path, init = {}) => {
-      const r = await fetch(`${server.base}/api${path}`, {
-        method: init.method ?? "GET",
-        headers: { "content-type": "application/json" },
-        body: init.json === undefined ? undefined : JSON.stringify(init.json),
-      });
-      const body = r.status === 204 ? {} : ((await r.json()) as J);
-      if (r.status >= 400) throw new Error(`${init.method ?? "GET"} ${path}: ${r.status} ${JSON.stringify(body)}`);
-      return body;
-    };
     await api("/work_pools/", {
       method: "POST",
       json: { name: POOL, type: "process", description: POOL_DESCRIPTION, base_job_template: TEMPLATE },
@@ -111,12 +75,6 @@ describe.if(HAVE_CHROMIUM)("work pool pages in Chromium", () => {
     });
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    server?.proc.kill("SIGTERM");
-    await server?.proc.exited;
-  });
-
   test("the pages load without console errors, and hostile text stays text", async () => {
     const paths: Array<[string, string]> = [
       ["work-pools", "/work-pools"],
@@ -126,14 +84,7 @@ describe.if(HAVE_CHROMIUM)("work pool pages in Chromium", () => {
       ["deployment-in-pool", `/deployments/${deployment.id}`],
       ["run-in-pool", `/runs/${runningRun.id}`],
     ];
-    for (const [name, path] of paths) {
-      const { page: p, errors } = await page(path);
-      await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-      expect({ name, errors }).toEqual({ name, errors: [] });
-      expect({ name, scripts: await p.locator("script:not([src])").count() }).toEqual({ name, scripts: 0 });
-      expect({ name, tags: await p.locator("main img, main b, main i").count() }).toEqual({ name, tags: 0 });
-      await p.close();
-    }
+    await dash.expectCleanPages(paths, "main img, main b, main i");
 
     const { page: list } = await page("/work-pools");
     expect(await list.locator("nav[aria-label=Main] a[aria-current=page]").textContent()).toBe("Work pools");
@@ -193,11 +144,7 @@ describe.if(HAVE_CHROMIUM)("work pool pages in Chromium", () => {
 
     // Phone width: no horizontal page scroll.
     for (const path of ["/work-pools", poolPath(POOL), queuePath(POOL, QUEUE)]) {
-      const phone = await browser.newPage({ viewport: { width: 390, height: 800 } });
-      await phone.goto(server.base + path);
-      const overflow = await phone.evaluate(
-        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-      );
+      const { page: phone, overflow } = await dash.phoneOverflow(path);
       expect({ path, overflow }).toEqual({ path, overflow: 0 });
       await phone.close();
     }
@@ -221,18 +168,12 @@ describe.if(HAVE_CHROMIUM)("work pool pages in Chromium", () => {
   });
 
   test("pause and resume the pool after confirming; declining changes nothing", async () => {
-    const asked: string[] = [];
-    const declined = await browser.newPage();
-    declined.on("dialog", (d) => {
-      asked.push(d.message());
-      return d.dismiss();
+    const declined = await dash.decline(poolPath(POOL), "Pause work pool");
+    expect(declined).toEqual({
+      asked: ["Pause this work pool? Its workers get no runs from it until it is resumed."],
+      errors: [],
     });
-    await declined.goto(server.base + poolPath(POOL));
-    await declined.getByRole("button", { name: "Pause work pool" }).click();
-    await declined.waitForTimeout(300);
-    expect(asked).toEqual(["Pause this work pool? Its workers get no runs from it until it is resumed."]);
     expect((await pool()).is_paused).toBe(false);
-    await declined.close();
 
     const confirmed: string[] = [];
     const { page: p, errors } = await page(poolPath(POOL), { confirm: confirmed });
@@ -290,7 +231,7 @@ describe.if(HAVE_CHROMIUM)("work pool pages in Chromium", () => {
     await p.getByText("Concurrency limit removed.").waitFor();
     expect((await pool()).concurrency_limit).toBeNull();
     // Chromium logs each refused page load; those are the 422s asked for, nothing else.
-    expect(errors.filter((e) => !/status of 422 \(Unprocessable Entity\)/.test(e))).toEqual([]);
+    expect(unexpectedErrors(errors)).toEqual([]);
   });
 
   test("a queue: pause and resume, priority and limit saved together or not at all", async () => {
@@ -345,12 +286,12 @@ describe.if(HAVE_CHROMIUM)("work pool pages in Chromium", () => {
       "Resume this work queue? Workers pick up its runs again.",
       ...Array(5).fill("Change this work queue's priority and concurrency limit?"),
     ]);
-    expect(errors.filter((e) => !/status of 422 \(Unprocessable Entity\)/.test(e))).toEqual([]);
+    expect(unexpectedErrors(errors)).toEqual([]);
   });
 
   test("unknown pools and queues are not found, and forged forms change nothing", async () => {
     for (const path of [poolPath("no such pool"), queuePath(POOL, "no such queue"), queuePath("nope", "default")]) {
-      const r = await fetch(server.base + path, { headers: { accept: "text/html" } });
+      const r = await fetch(dash.base + path, { headers: { accept: "text/html" } });
       expect({ path, status: r.status }).toEqual({ path, status: 404 });
     }
     const before = { pool: await pool(), queue: await queue() };
@@ -360,13 +301,7 @@ describe.if(HAVE_CHROMIUM)("work pool pages in Chromium", () => {
       [`${queuePath(POOL, QUEUE)}/pause`, ""],
       [`${queuePath(POOL, QUEUE)}/settings`, "&priority=1&concurrency_limit=1"],
     ]) {
-      const r = await fetch(server.base + path, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html" },
-        body: `csrf=forged${form}`,
-        redirect: "manual",
-      });
-      expect({ path, status: r.status }).toEqual({ path, status: 403 });
+      expect({ path, status: await dash.postForged(path, form) }).toEqual({ path, status: 403 });
     }
     const after = { pool: await pool(), queue: await queue() };
     expect(after.pool.updated).toBe(before.pool.updated);

@@ -1,6 +1,9 @@
 // A pool's base job template, readably: the variables a deployment or run may set (their type, default
 // and description, required ones marked), then the job configuration those variables fill in, and the
 // whole template as JSON for copying. Every value is text, whatever markup it holds.
+import { Note } from "./note.tsx";
+import { Table } from "./table.tsx";
+
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -51,42 +54,24 @@ export function JobTemplate({ template }: { template: Json }) {
     <div class="job-template">
       <h3 class="small">Variables</h3>
       {variables.length ? (
-        <div class="table-wrap">
-          <table class="variables">
-            <thead>
-              <tr>
-                <th scope="col">Variable</th>
-                <th scope="col">Type</th>
-                <th scope="col">Default</th>
-                <th scope="col">Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {variables.map((v) => (
-                <tr>
-                  <td>
-                    <code safe>{v.name}</code>
-                    {v.required ? <span class="error-text"> (required)</span> : ""}
-                    {v.title ? (
-                      <div class="muted small" safe>
-                        {v.title}
-                      </div>
-                    ) : (
-                      ""
-                    )}
-                  </td>
-                  <td class="small" safe>
-                    {v.type}
-                  </td>
-                  <td>{v.default === null ? <span class="muted">—</span> : <code safe>{v.default}</code>}</td>
-                  <td class="small" style="white-space:pre-wrap" safe>
-                    {v.description ?? ""}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table class="variables" columns={["Variable", "Type", "Default", "Description"]}>
+          {variables.map((v) => (
+            <tr>
+              <td>
+                <code safe>{v.name}</code>
+                {v.required ? <span class="error-text"> (required)</span> : ""}
+                <Note text={v.title} />
+              </td>
+              <td class="small" safe>
+                {v.type}
+              </td>
+              <td>{v.default === null ? <span class="muted">—</span> : <code safe>{v.default}</code>}</td>
+              <td class="small" style="white-space:pre-wrap" safe>
+                {v.description ?? ""}
+              </td>
+            </tr>
+          ))}
+        </Table>
       ) : (
         <p class="muted">No variables.</p>
       )}

@@ -1,5 +1,6 @@
 // A deployment's schedules: each in words, whether it is active, its next few dates, and a pause or
 // resume button that asks first.
+import { PauseButton } from "./actions.tsx";
 import { Time } from "./time.tsx";
 
 export interface ScheduleRow {
@@ -27,17 +28,13 @@ export function ScheduleList(p: {
               <strong safe>{s.description}</strong>{" "}
               <span class={`badge state-${s.active ? "completed" : "paused"}`}>{s.active ? "Active" : "Paused"}</span>
             </span>
-            <form
-              method="post"
-              action={`/deployments/${p.deploymentId}/schedules/${s.id}/${s.active ? "pause" : "resume"}`}
-              class="inline"
-              data-confirm={s.active ? "Pause this schedule?" : "Resume this schedule?"}
-            >
-              <input type="hidden" name="csrf" value={p.csrfToken} />
-              <button type="submit" class={s.active ? "danger" : undefined}>
-                {s.active ? "Pause schedule" : "Resume schedule"}
-              </button>
-            </form>
+            <PauseButton
+              href={`/deployments/${p.deploymentId}/schedules/${s.id}`}
+              paused={!s.active}
+              noun="schedule"
+              confirm={{ pause: "Pause this schedule?", resume: "Resume this schedule?" }}
+              csrfToken={p.csrfToken}
+            />
           </div>
           {s.next.length ? (
             <p class="muted small" style="margin:.25rem 0 0">

@@ -4,6 +4,28 @@
 export const poolHref = (pool: string) => `/work-pools/${encodeURIComponent(pool)}`;
 export const queueHref = (pool: string, queue: string) => `${poolHref(pool)}/queues/${encodeURIComponent(queue)}`;
 
+/** What a pool's and a queue's status pill and slot count read. */
+export interface WorkState {
+  status: string | null;
+  is_paused: boolean;
+  concurrency_limit: number | null;
+}
+
+/** A work pool as its list row and its page both show it. */
+export interface WorkPoolFields extends WorkState {
+  name: string;
+  type: string;
+  description: string | null;
+}
+
+/** A work queue as its pool's queue table and its own page both show it. */
+export interface WorkQueueFields extends WorkState {
+  name: string;
+  description: string;
+  priority: number;
+  last_polled: string | null;
+}
+
 const LABELS: Record<string, [kind: string, label: string]> = {
   READY: ["completed", "Ready"],
   NOT_READY: ["none", "Not ready"],

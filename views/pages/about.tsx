@@ -1,3 +1,5 @@
+import { Note } from "../components/note.tsx";
+import { Table } from "../components/table.tsx";
 import { formatDuration, Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
 
@@ -44,56 +46,36 @@ export function AboutPage(p: AboutProps) {
       </section>
       <section class="card" aria-labelledby="svc-h">
         <h2 id="svc-h">Services</h2>
-        <div class="table-wrap">
-          <table class="services">
-            <thead>
-              <tr>
-                <th scope="col">Service</th>
-                <th scope="col">State</th>
-                <th scope="col">Every</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Took</th>
-                <th scope="col">Last error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.services.map((s) => (
-                <tr data-service={s.name}>
-                  <th scope="row">
-                    <span safe>{s.name}</span>
-                    <div class="muted small" safe>
-                      {s.description}
-                    </div>
-                  </th>
-                  <td class="service-state" safe>
-                    {s.state}
-                  </td>
-                  <td safe>{s.loopSeconds === null ? "—" : formatDuration(s.loopSeconds)}</td>
-                  <td>
-                    <Time ts={s.lastRunAt} />
-                    {s.detail ? (
-                      <div class="muted small" safe>
-                        {s.detail}
-                      </div>
-                    ) : (
-                      ""
-                    )}
-                  </td>
-                  <td safe>{s.lastDurationMs === null ? "—" : formatDuration(s.lastDurationMs / 1000)}</td>
-                  <td class="service-error">
-                    {s.lastError ? (
-                      <span class="error-text" safe>
-                        {s.lastError}
-                      </span>
-                    ) : (
-                      <span class="muted">—</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table class="services" columns={["Service", "State", "Every", "Last run", "Took", "Last error"]}>
+          {p.services.map((s) => (
+            <tr data-service={s.name}>
+              <th scope="row">
+                <span safe>{s.name}</span>
+                <div class="muted small" safe>
+                  {s.description}
+                </div>
+              </th>
+              <td class="service-state" safe>
+                {s.state}
+              </td>
+              <td safe>{s.loopSeconds === null ? "—" : formatDuration(s.loopSeconds)}</td>
+              <td>
+                <Time ts={s.lastRunAt} />
+                <Note text={s.detail} />
+              </td>
+              <td safe>{s.lastDurationMs === null ? "—" : formatDuration(s.lastDurationMs / 1000)}</td>
+              <td class="service-error">
+                {s.lastError ? (
+                  <span class="error-text" safe>
+                    {s.lastError}
+                  </span>
+                ) : (
+                  <span class="muted">—</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
         <p class="muted small">
           Prefect's services follow their <code>PREFECT_SERVER_SERVICES_&lt;NAME&gt;_ENABLED</code> settings and stay
           off with <code>--no-services</code>; the database upkeep always runs.

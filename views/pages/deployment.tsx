@@ -1,9 +1,9 @@
 // A deployment's page: what it runs and with which parameters, its schedules with their next dates,
 // pause/resume, its upcoming and recent runs, and the Run form.
+import { ActionsCard, PauseButton } from "../components/actions.tsx";
 import { DeploymentStatus } from "../components/deployment-status.tsx";
-import { DetailHeader } from "../components/detail-header.tsx";
+import { Description, DetailHeader, IdFacts } from "../components/detail-header.tsx";
 import { Empty } from "../components/empty.tsx";
-import { Flash } from "../components/flash.tsx";
 import { RunForm, type RunFormProps } from "../components/run-form.tsx";
 import { RunsTable, type RunRow } from "../components/runs-table.tsx";
 import { ScheduleList, type ScheduleRow } from "../components/schedule-list.tsx";
@@ -61,13 +61,7 @@ export function DeploymentPage(p: DeploymentPageProps) {
         <p>
           <DeploymentStatus status={d.status} paused={d.paused} />
         </p>
-        {d.description ? (
-          <p class="description" style="white-space:pre-wrap" safe>
-            {d.description}
-          </p>
-        ) : (
-          ""
-        )}
+        <Description text={d.description} />
         <dl class="facts">
           <dt>Flow</dt>
           <dd>
@@ -94,19 +88,10 @@ export function DeploymentPage(p: DeploymentPageProps) {
           <dd>
             <a href={runsLink(d.id)} safe>{`${p.runCount} →`}</a>
           </dd>
-          <dt>Updated</dt>
-          <dd>
-            <Time ts={d.updated} />
-          </dd>
-          <dt>ID</dt>
-          <dd>
-            <code safe>{d.id}</code>
-          </dd>
+          <IdFacts id={d.id} updated={d.updated} />
         </dl>
       </DetailHeader>
-      <Flash notice={p.notice} />
-      <section class="card actions" aria-labelledby="actions-h">
-        <h2 id="actions-h">Actions</h2>
+      <ActionsCard notice={p.notice}>
         <form
           method="get"
           action={`/deployments/${d.id}/run`}
@@ -116,23 +101,18 @@ export function DeploymentPage(p: DeploymentPageProps) {
         >
           <button type="submit">Run</button>
         </form>
-        <form
-          method="post"
-          action={`/deployments/${d.id}/${d.paused ? "resume" : "pause"}`}
-          class="inline"
-          data-confirm={
-            d.paused
-              ? "Resume this deployment? Its schedules start making runs again."
-              : "Pause this deployment? Its scheduled runs that have not started are deleted."
-          }
-        >
-          <input type="hidden" name="csrf" value={p.csrfToken} />
-          <button type="submit" class={d.paused ? undefined : "danger"}>
-            {d.paused ? "Resume deployment" : "Pause deployment"}
-          </button>
-        </form>
+        <PauseButton
+          href={`/deployments/${d.id}`}
+          paused={d.paused}
+          noun="deployment"
+          confirm={{
+            pause: "Pause this deployment? Its scheduled runs that have not started are deleted.",
+            resume: "Resume this deployment? Its schedules start making runs again.",
+          }}
+          csrfToken={p.csrfToken}
+        />
         <div id="run-panel">{p.runForm ? <RunForm {...p.runForm} /> : ""}</div>
-      </section>
+      </ActionsCard>
       <div class="grid-2">
         <section class="card" aria-labelledby="sched-h">
           <h2 id="sched-h">Schedules</h2>

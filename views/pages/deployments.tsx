@@ -3,6 +3,7 @@ import { DeploymentStatus } from "../components/deployment-status.tsx";
 import { Empty } from "../components/empty.tsx";
 import { Pagination } from "../components/pagination.tsx";
 import { RunBars, type RunBar } from "../components/run-bars.tsx";
+import { Table } from "../components/table.tsx";
 import { Tags } from "../components/tags.tsx";
 import { Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
@@ -31,64 +32,52 @@ export function DeploymentsTable({
   showFlow?: boolean;
 }) {
   return (
-    <div class="table-wrap">
-      <table class="deployments">
-        <thead>
-          <tr>
-            <th scope="col">Deployment</th>
-            {showFlow ? <th scope="col">Flow</th> : ""}
-            <th scope="col">Schedules</th>
-            <th scope="col">Status</th>
-            <th scope="col">Next run</th>
-            <th scope="col">Last runs</th>
-            <th scope="col">Tags</th>
-          </tr>
-        </thead>
-        <tbody>
-          {deployments.map((d) => (
-            <tr>
-              <td>
-                <a href={`/deployments/${d.id}`} safe>
-                  {d.name}
-                </a>
-              </td>
-              {showFlow ? (
-                <td>
-                  <a href={`/flows/${d.flow_id}`} safe>
-                    {d.flowName ?? d.flow_id.slice(0, 8)}
-                  </a>
-                </td>
-              ) : (
-                ""
-              )}
-              <td>
-                {d.schedules.length ? (
-                  d.schedules.map((s) => (
-                    <div class="small" safe>
-                      {s}
-                    </div>
-                  ))
-                ) : (
-                  <span class="muted">None</span>
-                )}
-              </td>
-              <td>
-                <DeploymentStatus status={d.status} paused={d.paused} />
-              </td>
-              <td>
-                <Time ts={d.nextRun} />
-              </td>
-              <td>
-                <RunBars runs={d.lastRuns} label={`Last ${d.lastRuns.length} runs of ${d.name}`} />
-              </td>
-              <td>
-                <Tags tags={d.tags} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      class="deployments"
+      columns={["Deployment", ...(showFlow ? ["Flow"] : []), "Schedules", "Status", "Next run", "Last runs", "Tags"]}
+    >
+      {deployments.map((d) => (
+        <tr>
+          <td>
+            <a href={`/deployments/${d.id}`} safe>
+              {d.name}
+            </a>
+          </td>
+          {showFlow ? (
+            <td>
+              <a href={`/flows/${d.flow_id}`} safe>
+                {d.flowName ?? d.flow_id.slice(0, 8)}
+              </a>
+            </td>
+          ) : (
+            ""
+          )}
+          <td>
+            {d.schedules.length ? (
+              d.schedules.map((s) => (
+                <div class="small" safe>
+                  {s}
+                </div>
+              ))
+            ) : (
+              <span class="muted">None</span>
+            )}
+          </td>
+          <td>
+            <DeploymentStatus status={d.status} paused={d.paused} />
+          </td>
+          <td>
+            <Time ts={d.nextRun} />
+          </td>
+          <td>
+            <RunBars runs={d.lastRuns} label={`Last ${d.lastRuns.length} runs of ${d.name}`} />
+          </td>
+          <td>
+            <Tags tags={d.tags} />
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 

@@ -1,6 +1,7 @@
 import { Empty } from "../components/empty.tsx";
 import { Flash } from "../components/flash.tsx";
 import { Pagination } from "../components/pagination.tsx";
+import { Table } from "../components/table.tsx";
 import { Time } from "../components/time.tsx";
 import { WindowSelect } from "../components/window-select.tsx";
 import { Layout } from "../layout.tsx";
@@ -45,34 +46,23 @@ export function EventsPage(p: {
       </form>
       <Flash error={p.error} />
       {p.events.length ? (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Occurred</th>
-                <th scope="col">Event</th>
-                <th scope="col">Resource</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.events.map((e) => (
-                <tr>
-                  <td>
-                    <Time ts={e.occurred} />
-                  </td>
-                  <td>
-                    <a href={`/events/${e.id}`} safe>
-                      {e.event}
-                    </a>
-                  </td>
-                  <td>
-                    <code safe>{e.resource["prefect.resource.name"] ?? e.resource["prefect.resource.id"] ?? ""}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={["Occurred", "Event", "Resource"]}>
+          {p.events.map((e) => (
+            <tr>
+              <td>
+                <Time ts={e.occurred} />
+              </td>
+              <td>
+                <a href={`/events/${e.id}`} safe>
+                  {e.event}
+                </a>
+              </td>
+              <td>
+                <code safe>{e.resource["prefect.resource.name"] ?? e.resource["prefect.resource.id"] ?? ""}</code>
+              </td>
+            </tr>
+          ))}
+        </Table>
       ) : (
         <Empty title="No events match" hint="Events arrive from running flows and from state changes." />
       )}

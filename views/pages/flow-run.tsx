@@ -1,10 +1,11 @@
-import { DetailHeader } from "../components/detail-header.tsx";
+import { ActionsCard, PostButton } from "../components/actions.tsx";
+import { DetailHeader, IdFacts } from "../components/detail-header.tsx";
 import { Empty } from "../components/empty.tsx";
-import { Flash } from "../components/flash.tsx";
 import { LEVELS, Logs, type LogLine } from "../components/logs.tsx";
 import { RunsTable, type RunRow } from "../components/runs-table.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
 import { StateTimeline, type StateRow } from "../components/state-timeline.tsx";
+import { Table } from "../components/table.tsx";
 import { Tags } from "../components/tags.tsx";
 import { Time, formatDuration } from "../components/time.tsx";
 import { PoolAndQueue } from "../components/work-status.tsx";
@@ -112,30 +113,28 @@ export function FlowRunPage(p: FlowRunPageProps) {
           <dd>
             <Tags tags={r.tags} none="—" />
           </dd>
-          <dt>ID</dt>
-          <dd>
-            <code safe>{r.id}</code>
-          </dd>
+          <IdFacts id={r.id} />
         </dl>
       </DetailHeader>
-      <Flash notice={p.notice} />
-      <section class="card actions" aria-labelledby="actions-h">
-        <h2 id="actions-h">Actions</h2>
+      <ActionsCard notice={p.notice}>
         {!terminal ? (
-          <form method="post" action={`/runs/${r.id}/cancel`} class="inline" data-confirm="Cancel this flow run?">
-            <input type="hidden" name="csrf" value={p.csrfToken} />
-            <button type="submit" class="danger">
-              Cancel run
-            </button>
-          </form>
+          <PostButton
+            action={`/runs/${r.id}/cancel`}
+            confirm="Cancel this flow run?"
+            label="Cancel run"
+            danger
+            csrfToken={p.csrfToken}
+          />
         ) : (
           ""
         )}
         {r.deployment_id && terminal ? (
-          <form method="post" action={`/runs/${r.id}/retry`} class="inline" data-confirm="Retry this flow run?">
-            <input type="hidden" name="csrf" value={p.csrfToken} />
-            <button type="submit">Retry</button>
-          </form>
+          <PostButton
+            action={`/runs/${r.id}/retry`}
+            confirm="Retry this flow run?"
+            label="Retry"
+            csrfToken={p.csrfToken}
+          />
         ) : (
           ""
         )}
@@ -173,7 +172,7 @@ export function FlowRunPage(p: FlowRunPageProps) {
             ""
           )}
         </form>
-      </section>
+      </ActionsCard>
       <div class="grid-2">
         <section class="card" aria-labelledby="states-h">
           <h2 id="states-h">State timeline</h2>
@@ -193,36 +192,24 @@ export function FlowRunPage(p: FlowRunPageProps) {
         {p.tasks.length ? (
           <>
             <Gantt tasks={p.tasks} />
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Task run</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Start</th>
-                    <th scope="col">Duration</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {p.tasks.map((t) => (
-                    <tr>
-                      <td>
-                        <a href={`/task-runs/${t.id}`} safe>
-                          {t.name}
-                        </a>
-                      </td>
-                      <td>
-                        <StateBadge type={t.state_type} name={t.state_name} />
-                      </td>
-                      <td>
-                        <Time ts={t.start_time} />
-                      </td>
-                      <td safe>{formatDuration(t.estimated_run_time)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table columns={["Task run", "State", "Start", "Duration"]}>
+              {p.tasks.map((t) => (
+                <tr>
+                  <td>
+                    <a href={`/task-runs/${t.id}`} safe>
+                      {t.name}
+                    </a>
+                  </td>
+                  <td>
+                    <StateBadge type={t.state_type} name={t.state_name} />
+                  </td>
+                  <td>
+                    <Time ts={t.start_time} />
+                  </td>
+                  <td safe>{formatDuration(t.estimated_run_time)}</td>
+                </tr>
+              ))}
+            </Table>
           </>
         ) : (
           <Empty title="No task runs recorded" />

@@ -1,8 +1,9 @@
-import { DetailHeader } from "../components/detail-header.tsx";
+import { DetailHeader, IdFacts } from "../components/detail-header.tsx";
 import { Empty } from "../components/empty.tsx";
 import { HistoryChart, type HistoryBucket } from "../components/history-chart.tsx";
 import { Pagination } from "../components/pagination.tsx";
 import { RunsTable, type RunRow } from "../components/runs-table.tsx";
+import { Table } from "../components/table.tsx";
 import { Tags } from "../components/tags.tsx";
 import { Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
@@ -26,34 +27,23 @@ export function FlowsPage(p: { flows: FlowRow[]; q: string; page: number; hasNex
         <button type="submit">Filter</button>
       </form>
       {p.flows.length ? (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Flow</th>
-                <th scope="col">Created</th>
-                <th scope="col">Tags</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.flows.map((f) => (
-                <tr>
-                  <td>
-                    <a href={`/flows/${f.id}`} safe>
-                      {f.name}
-                    </a>
-                  </td>
-                  <td>
-                    <Time ts={f.created} />
-                  </td>
-                  <td>
-                    <Tags tags={f.tags} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={["Flow", "Created", "Tags"]}>
+          {p.flows.map((f) => (
+            <tr>
+              <td>
+                <a href={`/flows/${f.id}`} safe>
+                  {f.name}
+                </a>
+              </td>
+              <td>
+                <Time ts={f.created} />
+              </td>
+              <td>
+                <Tags tags={f.tags} />
+              </td>
+            </tr>
+          ))}
+        </Table>
       ) : (
         <Empty title="No flows yet" hint="A flow appears here the first time it runs against this server." />
       )}
@@ -81,10 +71,7 @@ export function FlowPage(p: {
           </dd>
           <dt>Runs</dt>
           <dd safe>{String(p.runCount)}</dd>
-          <dt>ID</dt>
-          <dd>
-            <code safe>{p.flow.id}</code>
-          </dd>
+          <IdFacts id={p.flow.id} />
         </dl>
       </DetailHeader>
       <section class="card" aria-labelledby="deps-h">

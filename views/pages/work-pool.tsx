@@ -1,39 +1,35 @@
 // A work pool's page: its type, status and slots; pause/resume and its concurrency limit (asked first,
 // problems shown by the field); its queues by priority, its workers by last heartbeat, the runs waiting
 // in it and the runs holding its slots, and its base job template.
-import { DetailHeader } from "../components/detail-header.tsx";
+import { ActionsCard, PauseButton } from "../components/actions.tsx";
+import { Description, DetailHeader, IdFacts } from "../components/detail-header.tsx";
 import { Empty } from "../components/empty.tsx";
-import { Flash } from "../components/flash.tsx";
 import { JobTemplate } from "../components/job-template.tsx";
 import { LimitForm, type NumberField } from "../components/limit-form.tsx";
+import { Note } from "../components/note.tsx";
 import { PoolRuns } from "../components/pool-runs.tsx";
 import type { RunRow } from "../components/runs-table.tsx";
+import { Table } from "../components/table.tsx";
 import { Time } from "../components/time.tsx";
-import { poolHref, queueHref, SlotUsage, WorkStatus } from "../components/work-status.tsx";
+import {
+  poolHref,
+  queueHref,
+  SlotUsage,
+  type WorkPoolFields,
+  type WorkQueueFields,
+  WorkStatus,
+} from "../components/work-status.tsx";
 import { Layout } from "../layout.tsx";
 
-export interface WorkPoolDetail {
+export interface WorkPoolDetail extends WorkPoolFields {
   id: string;
-  name: string;
-  type: string;
-  description: string | null;
-  status: string | null;
-  is_paused: boolean;
-  concurrency_limit: number | null;
   base_job_template: Record<string, unknown>;
   created: string;
   updated: string;
 }
 
-export interface PoolQueueRow {
-  name: string;
-  description: string;
-  priority: number;
-  status: string | null;
-  is_paused: boolean;
-  concurrency_limit: number | null;
+export interface PoolQueueRow extends WorkQueueFields {
   activeSlots: number;
-  last_polled: string | null;
   isDefault: boolean;
 }
 
@@ -60,79 +56,48 @@ export interface WorkPoolPageProps {
 
 export function QueuesTable({ pool, queues }: { pool: string; queues: PoolQueueRow[] }) {
   return (
-    <div class="table-wrap">
-      <table class="queues">
-        <thead>
-          <tr>
-            <th scope="col">Priority</th>
-            <th scope="col">Work queue</th>
-            <th scope="col">Status</th>
-            <th scope="col">Concurrency</th>
-            <th scope="col">Last polled</th>
-          </tr>
-        </thead>
-        <tbody>
-          {queues.map((q) => (
-            <tr>
-              <td safe>{String(q.priority)}</td>
-              <td>
-                <a href={queueHref(pool, q.name)} safe>
-                  {q.name}
-                </a>
-                {q.isDefault ? <span class="muted small"> (default)</span> : ""}
-                {q.description ? (
-                  <div class="muted small description" safe>
-                    {q.description}
-                  </div>
-                ) : (
-                  ""
-                )}
-              </td>
-              <td>
-                <WorkStatus status={q.status} paused={q.is_paused} />
-              </td>
-              <td>
-                <SlotUsage active={q.activeSlots} limit={q.concurrency_limit} />
-              </td>
-              <td>
-                <Time ts={q.last_polled} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table class="queues" columns={["Priority", "Work queue", "Status", "Concurrency", "Last polled"]}>
+      {queues.map((q) => (
+        <tr>
+          <td safe>{String(q.priority)}</td>
+          <td>
+            <a href={queueHref(pool, q.name)} safe>
+              {q.name}
+            </a>
+            {q.isDefault ? <span class="muted small"> (default)</span> : ""}
+            <Note text={q.description} class="description" />
+          </td>
+          <td>
+            <WorkStatus status={q.status} paused={q.is_paused} />
+          </td>
+          <td>
+            <SlotUsage active={q.activeSlots} limit={q.concurrency_limit} />
+          </td>
+          <td>
+            <Time ts={q.last_polled} />
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
 function WorkersTable({ workers }: { workers: WorkerRow[] }) {
   return (
-    <div class="table-wrap">
-      <table class="workers">
-        <thead>
-          <tr>
-            <th scope="col">Worker</th>
-            <th scope="col">Status</th>
-            <th scope="col">Last heartbeat</th>
-            <th scope="col">Heartbeat every</th>
-          </tr>
-        </thead>
-        <tbody>
-          {workers.map((w) => (
-            <tr>
-              <td safe>{w.name}</td>
-              <td>
-                <WorkStatus status={w.status} />
-              </td>
-              <td>
-                <Time ts={w.last_heartbeat_time} />
-              </td>
-              <td safe>{w.heartbeat_interval_seconds === null ? "—" : `${w.heartbeat_interval_seconds}s`}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table class="workers" columns={["Worker", "Status", "Last heartbeat", "Heartbeat every"]}>
+      {workers.map((w) => (
+        <tr>
+          <td safe>{w.name}</td>
+          <td>
+            <WorkStatus status={w.status} />
+          </td>
+          <td>
+            <Time ts={w.last_heartbeat_time} />
+          </td>
+          <td safe>{w.heartbeat_interval_seconds === null ? "—" : `${w.heartbeat_interval_seconds}s`}</td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -145,13 +110,7 @@ export function WorkPoolPage(p: WorkPoolPageProps) {
         <p>
           <WorkStatus status={w.status} paused={w.is_paused} />
         </p>
-        {w.description ? (
-          <p class="description" style="white-space:pre-wrap" safe>
-            {w.description}
-          </p>
-        ) : (
-          ""
-        )}
+        <Description text={w.description} />
         <dl class="facts">
           <dt>Type</dt>
           <dd>
@@ -165,34 +124,20 @@ export function WorkPoolPage(p: WorkPoolPageProps) {
           <dd safe>{String(p.onlineWorkers)}</dd>
           <dt>Queues</dt>
           <dd safe>{String(p.queues.length)}</dd>
-          <dt>Updated</dt>
-          <dd>
-            <Time ts={w.updated} />
-          </dd>
-          <dt>ID</dt>
-          <dd>
-            <code safe>{w.id}</code>
-          </dd>
+          <IdFacts id={w.id} updated={w.updated} />
         </dl>
       </DetailHeader>
-      <Flash notice={p.notice} />
-      <section class="card actions" aria-labelledby="actions-h">
-        <h2 id="actions-h">Actions</h2>
-        <form
-          method="post"
-          action={`${href}/${w.is_paused ? "resume" : "pause"}`}
-          class="inline"
-          data-confirm={
-            w.is_paused
-              ? "Resume this work pool? Its workers pick up runs again."
-              : "Pause this work pool? Its workers get no runs from it until it is resumed."
-          }
-        >
-          <input type="hidden" name="csrf" value={p.csrfToken} />
-          <button type="submit" class={w.is_paused ? undefined : "danger"}>
-            {w.is_paused ? "Resume work pool" : "Pause work pool"}
-          </button>
-        </form>
+      <ActionsCard notice={p.notice}>
+        <PauseButton
+          href={href}
+          paused={w.is_paused}
+          noun="work pool"
+          confirm={{
+            pause: "Pause this work pool? Its workers get no runs from it until it is resumed.",
+            resume: "Resume this work pool? Its workers pick up runs again.",
+          }}
+          csrfToken={p.csrfToken}
+        />
         <LimitForm
           id="pool-limit"
           action={`${href}/limit`}
@@ -201,7 +146,7 @@ export function WorkPoolPage(p: WorkPoolPageProps) {
           submit="Save limit"
           csrfToken={p.csrfToken}
         />
-      </section>
+      </ActionsCard>
       <section class="card" aria-labelledby="queues-h">
         <h2 id="queues-h">Work queues</h2>
         {p.queues.length ? <QueuesTable pool={w.name} queues={p.queues} /> : <Empty title="No work queues" />}

@@ -1,25 +1,18 @@
 // A work queue's page: its pool, priority, status and health, slots in use against its limit;
 // pause/resume and its priority and limit (asked first, problems shown by the field, nothing written
 // unless every field is right); the deployments that send runs to it and its waiting and running runs.
-import { DetailHeader } from "../components/detail-header.tsx";
+import { ActionsCard, PauseButton } from "../components/actions.tsx";
+import { Description, DetailHeader, IdFacts } from "../components/detail-header.tsx";
 import { Empty } from "../components/empty.tsx";
-import { Flash } from "../components/flash.tsx";
 import { LimitForm, type NumberField } from "../components/limit-form.tsx";
 import { PoolRuns } from "../components/pool-runs.tsx";
 import type { RunRow } from "../components/runs-table.tsx";
 import { Time } from "../components/time.tsx";
-import { poolHref, queueHref, SlotUsage, WorkStatus } from "../components/work-status.tsx";
+import { poolHref, queueHref, SlotUsage, type WorkQueueFields, WorkStatus } from "../components/work-status.tsx";
 import { Layout } from "../layout.tsx";
 
-export interface WorkQueueDetail {
+export interface WorkQueueDetail extends WorkQueueFields {
   id: string;
-  name: string;
-  description: string;
-  priority: number;
-  status: string | null;
-  is_paused: boolean;
-  concurrency_limit: number | null;
-  last_polled: string | null;
   created: string;
   updated: string;
 }
@@ -55,13 +48,7 @@ export function WorkQueuePage(p: WorkQueuePageProps) {
           <WorkStatus status={q.status} paused={q.is_paused} />
           {p.pool.is_paused ? <span class="muted small"> (its work pool is paused)</span> : ""}
         </p>
-        {q.description ? (
-          <p class="description" style="white-space:pre-wrap" safe>
-            {q.description}
-          </p>
-        ) : (
-          ""
-        )}
+        <Description text={q.description} />
         <dl class="facts">
           <dt>Work pool</dt>
           <dd>
@@ -84,34 +71,20 @@ export function WorkQueuePage(p: WorkQueuePageProps) {
           </dd>
           <dt>Late runs</dt>
           <dd safe>{String(p.lateRuns)}</dd>
-          <dt>Updated</dt>
-          <dd>
-            <Time ts={q.updated} />
-          </dd>
-          <dt>ID</dt>
-          <dd>
-            <code safe>{q.id}</code>
-          </dd>
+          <IdFacts id={q.id} updated={q.updated} />
         </dl>
       </DetailHeader>
-      <Flash notice={p.notice} />
-      <section class="card actions" aria-labelledby="actions-h">
-        <h2 id="actions-h">Actions</h2>
-        <form
-          method="post"
-          action={`${href}/${q.is_paused ? "resume" : "pause"}`}
-          class="inline"
-          data-confirm={
-            q.is_paused
-              ? "Resume this work queue? Workers pick up its runs again."
-              : "Pause this work queue? Workers get no runs from it until it is resumed."
-          }
-        >
-          <input type="hidden" name="csrf" value={p.csrfToken} />
-          <button type="submit" class={q.is_paused ? undefined : "danger"}>
-            {q.is_paused ? "Resume work queue" : "Pause work queue"}
-          </button>
-        </form>
+      <ActionsCard notice={p.notice}>
+        <PauseButton
+          href={href}
+          paused={q.is_paused}
+          noun="work queue"
+          confirm={{
+            pause: "Pause this work queue? Workers get no runs from it until it is resumed.",
+            resume: "Resume this work queue? Workers pick up its runs again.",
+          }}
+          csrfToken={p.csrfToken}
+        />
         <LimitForm
           id="queue-settings"
           action={`${href}/settings`}
@@ -120,7 +93,7 @@ export function WorkQueuePage(p: WorkQueuePageProps) {
           submit="Save"
           csrfToken={p.csrfToken}
         />
-      </section>
+      </ActionsCard>
       <section class="card" aria-labelledby="deployments-h">
         <h2 id="deployments-h">Deployments</h2>
         {p.deployments.length ? (
