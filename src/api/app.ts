@@ -85,7 +85,6 @@ export function createApp(deps: AppDeps) {
     pools: stores.workPools,
     queues: stores.workQueues,
     poolRuns: stores.workPoolRuns,
-    deploymentsStore: stores.deployments,
     deployments: deploymentChanges,
     bus,
   });

@@ -26,7 +26,6 @@ import {
   type WorkQueuePatch,
   type WorkQueueUpdateBody,
 } from "../schemas/work-pools.ts";
-import type { DeploymentsStore } from "../store/deployments.ts";
 import type { ScheduledQuery, WorkPoolRunsStore } from "../store/work-pool-runs.ts";
 import type { PoolChange, WorkPoolsStore } from "../store/work-pools.ts";
 import type { QueueChange, WorkQueuesStore } from "../store/work-queues.ts";
@@ -66,11 +65,10 @@ export function workPoolTransitions(deps: {
   pools: WorkPoolsStore;
   queues: WorkQueuesStore;
   poolRuns: WorkPoolRunsStore;
-  deploymentsStore: DeploymentsStore;
   deployments: DeploymentTransitions;
   bus: EventBus;
 }) {
-  const { pools, queues, poolRuns, deploymentsStore, deployments, bus } = deps;
+  const { pools, queues, poolRuns, deployments, bus } = deps;
 
   const queueEvents = (kind: "created" | "updated" | "deleted", changes: QueueChange[], now: string) =>
     changes.map((c) => workQueueEvent(kind, c.after, c.pool, now));
@@ -204,25 +202,25 @@ export function workPoolTransitions(deps: {
       return true;
     },
 
-    /** Marks queues polled (READY when they were NOT_READY) and their deployments READY. */
-    async markPolled(queueIds: string[]) {
-      const ready = await queues.markPolled(queueIds);
+    /** Marks polled queues (READY when they were NOT_READY) and their deployments READY. */
+    async markPolled(due: { queues: string[]; deployments: string[] }) {
+      const ready = due.queues.length ? await queues.markPolled(due.queues) : [];
       const now = nowTimestamp();
       if (ready.length) bus.publish(ready.map((c) => workQueueEvent("status", c.after, c.pool, now)));
-      await deployments.markReady(await deploymentsStore.inQueues(queueIds));
+      if (due.deployments.length) await deployments.markReady(due.deployments);
     },
 
     /** A worker's poll of a pool (POST /work_pools/{name}/get_scheduled_flow_runs). */
     async poll(poolName: string, queueNames: string[] | null, q: ScheduledQuery) {
-      const { runs, polledQueueIds } = await poolRuns.scheduled(poolName, queueNames, q);
-      await this.markPolled(polledQueueIds);
+      const { runs, due } = await poolRuns.scheduled(poolName, queueNames, q);
+      await this.markPolled(due);
       return runs;
     },
 
     /** The legacy queue poll; the dashboard's reads (`fromUi`) are not polls. Null: no such queue. */
     async queueRuns(id: string, q: ScheduledQuery, fromUi: boolean) {
       const runs = await poolRuns.queueRuns(id, q);
-      if (runs && !fromUi) await this.markPolled([id]);
+      if (runs && !fromUi) await this.markPolled(await queues.pollsDue([id]));
       return runs;
     },
 

@@ -341,16 +341,6 @@ export function deploymentsStore(driver: Driver) {
       });
     },
 
-    /** The deployments placed in these queues (a worker polled them), for markReady. */
-    inQueues(queueIds: string[]): Promise<string[]> {
-      if (!queueIds.length) return Promise.resolve([]);
-      return driver.read(function* () {
-        return idsOf(
-          yield* rows<{ id: string }>(sql`SELECT id FROM deployment WHERE work_queue_id IN (${list(queueIds)})`),
-        );
-      });
-    },
-
     markNotReady(before: string): Promise<DeploymentChange[]> {
       return driver.tx(function* () {
         const ids = idsOf(

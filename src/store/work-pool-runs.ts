@@ -11,7 +11,7 @@ import { sql } from "../db/sql-tag.ts";
 import { type FlowRunJson, flowRunJson, runSelect } from "./run-shapes.ts";
 import { list } from "./sql.ts";
 import { poolSlotsOp } from "./work-pools.ts";
-import { activeSlotsOp, queueByIdOp, type QueueChange } from "./work-queues.ts";
+import { activeSlotsOp, pollsDueOp, queueByIdOp, type QueueChange } from "./work-queues.ts";
 
 const { columns: RUN_COLUMNS, from: RUN_FROM, codec: RUN_CODEC } = runSelect("flow_run");
 
@@ -95,14 +95,15 @@ function* dueRunsOp(budgets: Array<{ queue: QueueRow; n: number }>, q: Scheduled
 export function workPoolRunsStore(driver: Driver) {
   return {
     /**
-     * A worker's poll of a pool, or of the named queues in it. Returns the handed-out runs and the queues
-     * that were polled (for READY). Unknown pools and queues are Prefect's 404s.
+     * A worker's poll of a pool, or of the named queues in it. Returns the handed-out runs and what the
+     * poll has to mark READY (usually nothing: see pollsDueOp). Unknown pools and queues are Prefect's
+     * 404s.
      */
     scheduled(
       poolName: string,
       queueNames: string[] | null,
       q: ScheduledQuery,
-    ): Promise<{ runs: WorkerFlowRun[]; polledQueueIds: string[] }> {
+    ): Promise<{ runs: WorkerFlowRun[]; due: { queues: string[]; deployments: string[] } }> {
       return driver.read(function* () {
         const pool = yield* row<Row>(sql`SELECT * FROM work_pool WHERE name = ${poolName}`);
         if (!pool) throw new AppError("not_found", `Work pool "${poolName}" not found.`);
@@ -129,7 +130,10 @@ export function workPoolRunsStore(driver: Driver) {
             work_queue_id: r.work_queue_id as string,
             flow_run: flowRunJson(r, now),
           })),
-          polledQueueIds: queues.map((x) => x.id),
+          due: yield* pollsDueOp(
+            queues.map((x) => x.id),
+            now,
+          ),
         };
       });
     },

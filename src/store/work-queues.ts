@@ -2,6 +2,7 @@
 // the others down so priorities stay unique), read by id or by pool and name, updated with Prefect's
 // pause and priority rules, deleted (never a pool's default queue), polled (READY) and left unpolled
 // (NOT_READY). Runs and deployments of a deleted queue keep their queue's name and lose its id.
+import type { SQL } from "drizzle-orm";
 import { conflict, integrityConflict } from "../core/errors.ts";
 import { addSeconds, diffSeconds, nowTimestamp } from "../core/time.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
@@ -9,7 +10,7 @@ import { exec, row, rows } from "../db/driver.ts";
 import { sql } from "../db/sql-tag.ts";
 import type { WorkQueueInput, WorkQueuePatch } from "../schemas/work-pools.ts";
 import type { FilterBody, Page } from "./page.ts";
-import { type Fragments, fragmentsFor, list } from "./sql.ts";
+import { type Fragments, fragmentsFor, list, raw } from "./sql.ts";
 import { workQueueWhere } from "./work-pool-filters.ts";
 import {
   DEFAULT_AGENT_WORK_POOL_NAME,
@@ -21,8 +22,11 @@ import {
 
 /** Prefect's WORK_QUEUE_LAST_POLLED_TIMEOUT: a queue polled this recently is READY when unpaused. */
 export const QUEUE_POLLED_RECENTLY_SECONDS = 60;
-/** How stale last_polled may get before a poll writes it again (the foreman's threshold is 60 s). */
-const POLL_WRITE_SECONDS = 5;
+/**
+ * How stale last_polled may get before a poll writes it again (the foreman's threshold is 60 s): most
+ * of a fleet's polls read and never pay a commit.
+ */
+export const POLL_WRITE_SECONDS = 5;
 
 const QUEUE_COLUMNS = sql`work_queue.*, work_pool.name AS work_pool_name, work_pool.type AS work_pool_type`;
 const QUEUE_FROM = sql`work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id`;
@@ -136,6 +140,21 @@ export function* insertQueueOp(d: Fragments, pool: PoolRef, input: WorkQueueInpu
       ${input.filter === null ? null : d.json(input.filter)}, ${pool.id})`);
   if (input.priority != null) yield* reorderOp(pool.id, new Map([[id, input.priority]]));
   return (yield* queueByIdOp(id))!;
+}
+
+/**
+ * What a poll of these queues has to write: the queues NOT_READY or not marked polled for a few
+ * seconds, and the same of the deployments placed in them. Usually nothing.
+ */
+export function* pollsDueOp(queueIds: string[], now: string): Op<{ queues: string[]; deployments: string[] }> {
+  if (!queueIds.length) return { queues: [], deployments: [] };
+  const stale = addSeconds(now, -POLL_WRITE_SECONDS);
+  const due = (table: string, ready: SQL, key: string) =>
+    rows<{ id: string }>(sql`SELECT id FROM ${raw(table)} WHERE ${raw(key)} IN (${list(queueIds)})
+      AND (${ready} OR last_polled IS NULL OR last_polled < ${stale}) ORDER BY id`);
+  const queues = yield* due("work_queue", sql`status = 'NOT_READY'`, "id");
+  const deployments = yield* due("deployment", sql`status <> 'READY'`, "work_queue_id");
+  return { queues: queues.map((r) => r.id), deployments: deployments.map((r) => r.id) };
 }
 
 /** Clears a queue's id from the runs and deployments that name it (Prefect's ON DELETE SET NULL). */
@@ -307,27 +326,29 @@ export function workQueuesStore(driver: Driver) {
     },
 
     /**
-     * A poll of these queues: last_polled is now (written at most every few seconds), and the NOT_READY
-     * ones become READY. Returns those, for their status events.
+     * A poll of these queues (pollsDueOp's): last_polled is now, and the NOT_READY ones become READY.
+     * Returns those, for their status events.
      */
     markPolled(queueIds: string[], now = nowTimestamp()): Promise<QueueChange[]> {
       if (!queueIds.length) return Promise.resolve([]);
       return driver.tx(function* () {
-        const stale = addSeconds(now, -POLL_WRITE_SECONDS);
         const ready = yield* rows<{ id: string }>(sql`
           SELECT id FROM work_queue WHERE id IN (${list(queueIds)}) AND status = ${"NOT_READY"} ORDER BY id`);
-        yield* exec(sql`
-          UPDATE work_queue SET last_polled = ${now}
-          WHERE id IN (${list(queueIds)}) AND (last_polled IS NULL OR last_polled < ${stale})`);
-        if (!ready.length) return [];
         const ids = ready.map((r) => r.id);
         const before = new Map<string, WorkQueueJson>();
         for (const id of ids) before.set(id, (yield* queuesJsonOp([(yield* queueByIdOp(id))!]))[0]!);
-        yield* exec(sql`UPDATE work_queue SET status = ${"READY"}, last_polled = ${now} WHERE id IN (${list(ids)})`);
+        yield* exec(sql`UPDATE work_queue SET last_polled = ${now} WHERE id IN (${list(queueIds)})`);
+        if (!ids.length) return [];
+        yield* exec(sql`UPDATE work_queue SET status = ${"READY"} WHERE id IN (${list(ids)})`);
         const out: QueueChange[] = [];
         for (const id of ids) out.push(yield* changeOf(id, before.get(id)!));
         return out;
       });
+    },
+
+    /** What a legacy poll of one queue has to write (pollsDueOp). */
+    pollsDue(queueIds: string[]) {
+      return driver.read(() => pollsDueOp(queueIds, nowTimestamp()));
     },
 
     /** The foreman's rule: READY queues not polled for `timeoutSeconds` become NOT_READY. */
