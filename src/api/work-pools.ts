@@ -34,8 +34,10 @@ const PollBody = body({
   scheduled_after: opt(t.String()),
   limit: opt(t.Integer({ minimum: 0 })),
 });
+/** A page far past any pool's queues, and still an exact offset on both databases. */
+export const Page = t.Integer({ minimum: 1, maximum: 1_000_000 });
 const ConcurrencyStatusBody = body({
-  page: opt(t.Integer({ minimum: 1 })),
+  page: opt(Page),
   limit: opt(t.Integer({ minimum: 0 })),
   flow_run_limit: opt(t.Integer({ minimum: 0, maximum: 200 })),
 });

@@ -7,7 +7,7 @@ import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
 import { WorkQueueCreateModel, WorkQueueUpdateModel } from "../schemas/work-pools.ts";
 import type { WorkQueuesStore } from "../store/work-queues.ts";
 import { checkName, IdParams, json, noContent, objectBody, pageOf } from "./common.ts";
-import { pollWindow, QueuesFilterBody, queuePatchOf } from "./work-pools.ts";
+import { Page, pollWindow, QueuesFilterBody, queuePatchOf } from "./work-pools.ts";
 
 const missing = () => new AppError("not_found", "work queue not found");
 const GetRunsBody = t.Optional(
@@ -66,7 +66,7 @@ export function workQueuesApi(deps: { queues: WorkQueuesStore; changes: WorkPool
         params: IdParams,
         body: t.Optional(
           t.Object(
-            { page: t.Optional(t.Integer({ minimum: 1 })), limit: t.Optional(t.Integer({ minimum: 0 })) },
+            { page: t.Optional(Page), limit: t.Optional(t.Integer({ minimum: 0 })) },
             { additionalProperties: true },
           ),
         ),

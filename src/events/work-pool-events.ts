@@ -113,3 +113,14 @@ export function workQueueEvent(
     { payload: kind === "updated" && updates ? { updated_fields: Object.keys(updates), updates } : {} },
   );
 }
+
+/** The created events of pools and queues made on the way (placing a deployment, a legacy queue). */
+export function madeEvents(
+  made: { pools: WorkPoolJson[]; queues: Array<{ queue: WorkQueueJson; pool: PoolRef }> },
+  now: string,
+): ReceivedEvent[] {
+  return [
+    ...made.queues.map((q) => workQueueEvent("created", q.queue, q.pool, now)),
+    ...made.pools.map((p) => workPoolEvent("created", p, now)),
+  ];
+}

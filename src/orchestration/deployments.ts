@@ -9,6 +9,7 @@ import { AppError, conflict, invalidFields } from "../core/errors.ts";
 import { addSeconds, nowTimestamp } from "../core/time.ts";
 import type { EventBus } from "../events/bus.ts";
 import { deploymentEvent, type DeploymentEventKind } from "../events/deployment-events.ts";
+import { madeEvents } from "../events/work-pool-events.ts";
 import { parseSchedule } from "../schedules/index.ts";
 import type {
   DeploymentCreateBody,
@@ -119,6 +120,8 @@ export function deploymentTransitions(deps: {
     bus.publish(changes.map((c) => deploymentEvent(kind, c, now)));
   };
   const announce = (c: DeploymentChange) => {
+    const made = madeEvents(c.made, nowTimestamp());
+    if (made.length) bus.publish(made);
     if (c.created) publish("created", [c]);
     else if (Object.keys(c.updates).length) publish("updated", [c]);
   };
@@ -252,7 +255,9 @@ export function deploymentTransitions(deps: {
             "bad_request",
             `Cannot create flow run in work queue ${body.work_queue_name} because deployment ${id} is not associated with a work pool. Please remove work_pool_name and try again.`,
           );
-        queue = await deployments.queueIn(deployment.work_pool_name, body.work_queue_name);
+        const placed = await deployments.queueIn(deployment.work_pool_name, body.work_queue_name);
+        bus.publish(madeEvents(placed.made, nowTimestamp()));
+        queue = placed.placement;
       }
       const tags = [...new Set([...deployment.tags, ...(body.tags ?? [])])];
       const labels = {

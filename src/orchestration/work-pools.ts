@@ -10,6 +10,7 @@ import { nowTimestamp } from "../core/time.ts";
 import type { EventBus, ReceivedEvent } from "../events/bus.ts";
 import {
   changedFields,
+  madeEvents,
   POOL_EVENT_FIELDS,
   QUEUE_EVENT_FIELDS,
   workPoolEvent,
@@ -169,10 +170,11 @@ export function workPoolTransitions(deps: {
 
     /** The top-level POST /work_queues/: in the pool given by id, or the legacy agents' pool. */
     async createQueueAnywhere(body: WorkQueueCreateBody) {
-      const change = await pools.createQueueAnywhere(body.work_pool_id ?? null, queueInput(body));
-      if (!change) throw new AppError("not_found", `Work pool ${body.work_pool_id} not found.`);
-      if (!change.before) bus.publish(queueEvents("created", [change], nowTimestamp()));
-      return change.after;
+      const done = await pools.createQueueAnywhere(body.work_pool_id ?? null, queueInput(body));
+      if (!done) throw new AppError("not_found", `Work pool ${body.work_pool_id} not found.`);
+      const now = nowTimestamp();
+      bus.publish([...queueEvents("created", [done.change], now), ...madeEvents(done.made, now)]);
+      return done.change.after;
     },
 
     /** Null when there is no such queue. */

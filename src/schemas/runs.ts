@@ -121,6 +121,8 @@ export const FlowRunCreateModel = t.Object(
     labels: t.Optional(Labels),
     idempotency_key: t.Optional(Nullable(t.String())),
     work_queue_name: t.Optional(Nullable(t.String())),
+    // The pool whose queue (work_queue_name, or its default queue) the run is placed in.
+    work_pool_name: t.Optional(Nullable(t.String())),
     job_variables: t.Optional(Nullable(Obj)),
     deployment_id: t.Optional(Nullable(Uuid)),
     created_by: t.Optional(Nullable(CreatedBy)),

@@ -8,7 +8,8 @@ import { checkParameterSchema, parameterIssues } from "./parameters.ts";
 
 const opt = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Optional(Nullable(s));
 const Limit = t.Integer({ minimum: 0, maximum: 2 ** 31 - 1 });
-const Priority = t.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
+// Far below PostgreSQL's integer maximum, so shifting the other queues down never overflows it.
+const Priority = t.Integer({ minimum: 1, maximum: 1_000_000_000 });
 const Name = t.String({ minLength: 1, maxLength: 1_000 });
 
 const StorageConfiguration = t.Object(
@@ -155,8 +156,14 @@ export function checkBaseJobTemplate(v: Record<string, unknown>, path: Array<str
   const used = new Set<string>();
   for (const template of Object.values(config))
     for (const m of JSON.stringify(template ?? null).matchAll(PLACEHOLDER)) used.add(m[1]!);
-  // Deployments' job variables are checked against it: a schema that would stall that is refused now.
+  // Deployments' job variables are checked against it: a schema that would stall that, or that does
+  // not compile, is refused now rather than at every deployment.
   checkParameterSchema(variables, [...path, "variables"]);
+  try {
+    parameterIssues({}, variables, true);
+  } catch (e) {
+    fail(`The variables schema of the \`base_job_template\` is not a valid JSON schema: ${(e as Error).message}`);
+  }
   const props = isObj(variables.properties) ? variables.properties : {};
   const missing = [...used].filter((n) => !n.startsWith("prefect.") && !(n in props));
   if (missing.length)

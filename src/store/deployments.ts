@@ -15,7 +15,8 @@ import { fragmentsFor, list, raw } from "./sql.ts";
 import { deploymentJson, type DeploymentJson, type ScheduleJson } from "./deployment-shapes.ts";
 import { deleteScheduledRunsOp, deploymentSchedulesStore, scheduleOps } from "./deployment-schedules.ts";
 import { type SchedulePatch, planScheduleUpdate } from "./deployment-schedule-plan.ts";
-import { placeOp } from "./work-queue-placement.ts";
+import type { Made } from "./work-pool-shapes.ts";
+import { nothingMade, placeOp } from "./work-queue-placement.ts";
 
 export type { DeploymentJson, ScheduleJson };
 
@@ -40,6 +41,8 @@ export interface DeploymentChange {
   created: boolean;
   /** The fields whose values changed, with their old and new values (empty: nothing to announce). */
   updates: Record<string, { from: unknown; to: unknown }>;
+  /** Queues (and the agents' pool) the change made to place the deployment. */
+  made: Made;
 }
 
 /** How stale last_polled may get before a poll writes it again (the foreman's threshold is 60 s). */
@@ -51,13 +54,19 @@ export function deploymentsStore(driver: Driver) {
   const { schedulesOf, insertSchedulesOp, updateScheduleOp } = scheduleOps(d);
 
   /** A change to announce: the deployment as it now is, its flow's name, and what changed. */
-  function* changeOf(id: string, before: DeploymentJson | null, created = false): Op<DeploymentChange> {
+  function* changeOf(
+    id: string,
+    before: DeploymentJson | null,
+    created = false,
+    made = nothingMade(),
+  ): Op<DeploymentChange> {
     const deployment = (yield* getOp(id))!;
     return {
       deployment,
       flowName: yield* flowNameOf(deployment.flow_id),
       created,
       updates: changes(before, deployment),
+      made,
     };
   }
 
@@ -80,6 +89,7 @@ export function deploymentsStore(driver: Driver) {
       flowName: names.get(deployment.flow_id) ?? null,
       created: false,
       updates: {},
+      made: nothingMade(),
     }));
   }
 
@@ -134,9 +144,9 @@ export function deploymentsStore(driver: Driver) {
   }
 
   /** The fields with the queue they place the deployment in (Prefect's rules: work-queue-placement.ts). */
-  function* placedOp(fields: DeploymentFields, now: string): Op<DeploymentFields> {
+  function* placedOp(fields: DeploymentFields, now: string, made: Made): Op<DeploymentFields> {
     const { work_pool_name, ...rest } = fields;
-    const placement = yield* placeOp(d, work_pool_name, rest.work_queue_name, now);
+    const placement = yield* placeOp(d, work_pool_name, rest.work_queue_name, now, made);
     return placement ? { ...rest, ...placement } : rest;
   }
 
@@ -162,7 +172,8 @@ export function deploymentsStore(driver: Driver) {
       return driver.tx(function* () {
         const now = nowTimestamp();
         const labels = yield* withSystemLabels(input.flow_id, input.fields.labels);
-        const fields: DeploymentFields = yield* placedOp({ ...input.fields, labels }, now);
+        const made = nothingMade();
+        const fields: DeploymentFields = yield* placedOp({ ...input.fields, labels }, now, made);
         const existing = yield* row<Row>(
           sql`SELECT * FROM deployment WHERE flow_id = ${input.flow_id} AND name = ${input.name}${d.forUpdate}`,
           DEPLOYMENT,
@@ -198,7 +209,7 @@ export function deploymentsStore(driver: Driver) {
         yield* deleteScheduledRunsOp(id);
         yield* exec(sql`DELETE FROM deployment_schedule WHERE deployment_id = ${id}`);
         yield* insertSchedulesOp(id, input.schedules, now);
-        return yield* changeOf(id, before, !existing);
+        return yield* changeOf(id, before, !existing, made);
       });
     },
 
@@ -244,7 +255,8 @@ export function deploymentsStore(driver: Driver) {
         const existing = yield* row<Row>(sql`SELECT * FROM deployment WHERE id = ${id}${d.forUpdate}`, DEPLOYMENT);
         if (!existing) return null;
         const before = (yield* shaped([existing]))[0];
-        const sets = setsOf(yield* placedOp(fields, now));
+        const made = nothingMade();
+        const sets = setsOf(yield* placedOp(fields, now, made));
         yield* exec(sql`UPDATE deployment SET ${sql.join([sql`updated = ${now}`, ...sets], sql`, `)} WHERE id = ${id}`);
         yield* deleteScheduledRunsOp(id);
         if (schedules) {
@@ -260,7 +272,7 @@ export function deploymentsStore(driver: Driver) {
             yield* insertSchedulesOp(id, plan.create, now);
           }
         }
-        return yield* changeOf(id, before);
+        return yield* changeOf(id, before, false, made);
       });
     },
 
@@ -330,16 +342,18 @@ export function deploymentsStore(driver: Driver) {
       });
     },
 
-    /**
-     * The foreman's part for deployments: READY ones not polled since `before` become NOT_READY (the
-     * work-queue side arrives with work pools). Returns them, for the not-ready events.
-     */
     /** The named queue of a pool, made when missing (a run asked for a queue of its deployment's pool). */
     queueIn(poolName: string, queueName: string) {
       return driver.tx(function* () {
-        return (yield* placeOp(d, poolName, queueName, nowTimestamp()))!;
+        const made = nothingMade();
+        return { placement: (yield* placeOp(d, poolName, queueName, nowTimestamp(), made))!, made };
       });
     },
+
+    /**
+     * The foreman's part for deployments: READY ones not polled since `before` become NOT_READY.
+     * Returns them, for the not-ready events.
+     */
 
     markNotReady(before: string): Promise<DeploymentChange[]> {
       return driver.tx(function* () {

@@ -15,6 +15,7 @@ import { fragmentsFor, list, raw, type Fragments } from "./sql.ts";
 
 import type { FlowRunCreate, FlowRunUpdate } from "../schemas/runs.ts";
 import { TABLE_CODECS } from "../db/rows.ts";
+import { findPlacementOp } from "./work-queue-placement.ts";
 
 export type { FlowRunCreate, FlowRunUpdate };
 
@@ -95,6 +96,11 @@ export function flowRunsStore(driver: Driver) {
           );
           if (!deployment) throw new AppError("not_found", "Deployment not found");
         }
+        // Prefect's create_flow_run places a run naming a pool in that pool's queue (or its default).
+        const placed =
+          !input.from_deployment && input.work_pool_name
+            ? yield* findPlacementOp(d, input.work_pool_name, input.work_queue_name)
+            : { work_queue_id: input.work_queue_id ?? null, work_queue_name: input.work_queue_name ?? null };
         const id = Bun.randomUUIDv7();
         const labels = { ...flow.labels, ...(input.labels ?? {}), "prefect.flow.id": input.flow_id };
         const inserted = yield* row<{ id: string }>(sql`
@@ -104,9 +110,9 @@ export function flowRunsStore(driver: Driver) {
           VALUES (${id}, ${now}, ${now}, ${input.name || runSlug()}, ${input.flow_id}, ${input.flow_version ?? null},
             ${d.json(input.parameters ?? {})}, ${d.json(input.context ?? {})}, ${input.parent_task_run_id ?? null},
             ${input.infrastructure_document_id ?? null}, ${d.json(input.empirical_policy ?? {})}, ${d.json(input.tags ?? [])},
-            ${d.json(labels)}, ${input.idempotency_key ?? null}, ${input.work_queue_name ?? null}, ${d.json(input.job_variables ?? {})},
+            ${d.json(labels)}, ${input.idempotency_key ?? null}, ${placed.work_queue_name}, ${d.json(input.job_variables ?? {})},
             ${input.deployment_id ?? null}, ${d.json(input.created_by ?? null)}, ${input.deployment_version ?? null},
-            ${input.work_queue_id ?? null})
+            ${placed.work_queue_id})
           ON CONFLICT (flow_id, idempotency_key) DO NOTHING
           RETURNING id`);
         if (!inserted) {

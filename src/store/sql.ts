@@ -22,6 +22,11 @@ export interface Fragments {
   forUpdate: SQL;
   /** The same, for a query that joins other tables: only `table`'s row is locked. */
   forUpdateOf(table: string): SQL;
+  /**
+   * A lock that still lets other transactions insert rows referencing this one (PostgreSQL's foreign
+   * key checks take KEY SHARE, which FOR UPDATE blocks: a worker's heartbeat against a locked pool).
+   */
+  forNoKeyUpdate: SQL;
   /** A timestamp column or parameter as float seconds since the epoch. */
   epoch(value: SQL): SQL;
   /**
@@ -55,6 +60,7 @@ const sqlite: Fragments = {
   startsWith: (c, t) => sql`${c} LIKE ${`${escapeLike(t)}%`} ESCAPE '\\'`,
   forUpdate: sql``,
   forUpdateOf: () => sql``,
+  forNoKeyUpdate: sql``,
   epoch: (v) => sql`unixepoch(${v}, 'subsec')`,
   groupKey: (c) => sql`+${c}`,
 };
@@ -69,6 +75,7 @@ const pg: Fragments = {
   startsWith: (c, t) => sql`${c} ILIKE ${`${escapeLike(t)}%`}`,
   forUpdate: sql` FOR UPDATE`,
   forUpdateOf: (table) => sql.raw(` FOR UPDATE OF ${table}`),
+  forNoKeyUpdate: sql` FOR NO KEY UPDATE`,
   epoch: (v) => sql`extract(epoch from ${v})::float8`,
   groupKey: (c) => c,
 };

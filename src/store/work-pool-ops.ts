@@ -7,11 +7,11 @@ import { exec, row } from "../db/driver.ts";
 import { sql } from "../db/sql-tag.ts";
 import type { WorkPoolInput } from "../schemas/work-pools.ts";
 import type { Fragments } from "./sql.ts";
-import { AGENT_POOL_TYPE, DEFAULT_AGENT_WORK_POOL_NAME } from "./work-pool-shapes.ts";
+import { AGENT_POOL_TYPE, DEFAULT_AGENT_WORK_POOL_NAME, type PoolRef } from "./work-pool-shapes.ts";
 import { insertQueueOp } from "./work-queues.ts";
 
 export function* poolRowOp(where: ReturnType<typeof sql>, d: Fragments, lock = false): Op<Row | null> {
-  return (yield* row<Row>(sql`SELECT * FROM work_pool WHERE ${where}${lock ? d.forUpdate : sql``}`)) ?? null;
+  return (yield* row<Row>(sql`SELECT * FROM work_pool WHERE ${where}${lock ? d.forNoKeyUpdate : sql``}`)) ?? null;
 }
 
 /** A new pool and its default queue; a taken name is Prefect's 409. */
@@ -43,11 +43,12 @@ export function* insertPoolOp(d: Fragments, input: WorkPoolInput, now: string): 
   return { pool: (yield* poolRowOp(sql`id = ${id}`, d))!, queue };
 }
 
-/** The legacy agents' pool (made when missing), locked for the rest of the transaction. */
-export function* agentsPoolOp(d: Fragments, now: string): Op<Row> {
+/** The legacy agents' pool (made when missing, with its default queue), locked for the transaction. */
+export function* agentsPoolOp(d: Fragments, now: string): Op<{ pool: Row; ref: PoolRef; made: boolean; queue?: Row }> {
+  const refOf = (r: Row): PoolRef => ({ id: r.id as string, name: r.name as string, type: r.type as string });
   const found = yield* poolRowOp(sql`name = ${DEFAULT_AGENT_WORK_POOL_NAME}`, d, true);
-  if (found) return found;
-  return (yield* insertPoolOp(
+  if (found) return { pool: found, ref: refOf(found), made: false };
+  const { pool, queue } = yield* insertPoolOp(
     d,
     {
       name: DEFAULT_AGENT_WORK_POOL_NAME,
@@ -59,5 +60,6 @@ export function* agentsPoolOp(d: Fragments, now: string): Op<Row> {
       storage_configuration: {},
     },
     now,
-  )).pool;
+  );
+  return { pool, ref: refOf(pool), made: true, queue };
 }

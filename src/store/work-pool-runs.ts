@@ -38,19 +38,26 @@ interface QueueRow {
 
 export type { QueueChange };
 
-/** The queues a poll reads, with how many runs each may hand out now. */
-function* budgetsOp(pool: Row, queues: QueueRow[], limit: number): Op<Array<{ queue: QueueRow; n: number }>> {
-  if (pool.is_paused) return [];
+interface Budgets {
+  /** The most runs the poll may hand out in all (its limit, within the pool's free slots). */
+  total: number;
+  /** The queues it reads, by priority, with how many runs each may hand out. */
+  queues: Array<{ queue: QueueRow; n: number }>;
+}
+
+function* budgetsOp(pool: Row, queues: QueueRow[], limit: number): Op<Budgets> {
+  const none = { total: 0, queues: [] };
+  if (pool.is_paused) return none;
   const open = queues.filter((q) => !q.is_paused);
   let poolFree = limit;
   if (pool.concurrency_limit !== null) {
     const held = (yield* poolSlotsOp([pool.id as string])).get(pool.id as string) ?? 0;
     poolFree = Math.min(limit, Math.max(0, Number(pool.concurrency_limit) - held));
   }
-  if (poolFree <= 0) return [];
+  if (poolFree <= 0) return none;
   const limited = open.filter((q) => q.concurrency_limit !== null).map((q) => q.id);
   const held = yield* activeSlotsOp(limited);
-  return open
+  const budgets = open
     .map((queue) => ({
       queue,
       n:
@@ -59,10 +66,12 @@ function* budgetsOp(pool: Row, queues: QueueRow[], limit: number): Op<Array<{ qu
           : Math.min(poolFree, Math.max(0, queue.concurrency_limit - (held.get(queue.id) ?? 0))),
     }))
     .filter((b) => b.n > 0);
+  return { total: poolFree, queues: budgets };
 }
 
 /** Each queue's soonest due runs (at most its budget), in one statement of per-queue index reads. */
-function* dueRunsOp(budgets: Array<{ queue: QueueRow; n: number }>, q: ScheduledQuery): Op<Row[]> {
+function* dueRunsOp(b: Budgets, q: ScheduledQuery): Op<Row[]> {
+  const budgets = b.queues;
   if (!budgets.length) return [];
   const window = sql`${q.before ? sql`AND next_scheduled_start_time <= ${q.before}` : sql``}
     ${q.after ? sql`AND next_scheduled_start_time >= ${q.after}` : sql``}`;
@@ -82,7 +91,7 @@ function* dueRunsOp(budgets: Array<{ queue: QueueRow; n: number }>, q: Scheduled
       a.next_scheduled_start_time.localeCompare(b.next_scheduled_start_time) ||
       a.id.localeCompare(b.id),
   );
-  const ids = picked.slice(0, Math.max(...budgets.map((b) => b.n))).map((r) => r.id);
+  const ids = picked.slice(0, b.total).map((r) => r.id);
   if (!ids.length) return [];
   const full = yield* rows<Row>(
     sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id IN (${list(ids)})`,
@@ -120,9 +129,7 @@ export function workPoolRunsStore(driver: Driver) {
           });
           queues = [...new Set(queues)].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
         }
-        const budgets = yield* budgetsOp(pool, queues, q.limit);
-        const total = budgets.length ? Math.min(q.limit, Math.max(...budgets.map((b) => b.n))) : 0;
-        const picked = (yield* dueRunsOp(budgets, q)).slice(0, total);
+        const picked = yield* dueRunsOp(yield* budgetsOp(pool, queues, q.limit), q);
         const now = nowTimestamp();
         return {
           runs: picked.map((r) => ({

@@ -4,6 +4,11 @@ import type { Row } from "../db/driver.ts";
 
 /** The run states that hold a pool's or a queue's concurrency slot. */
 export const SLOT_STATES = ["PENDING", "RUNNING", "CANCELLING"] as const;
+/**
+ * The same as SQL literals: SQLite plans a statement once for every value a parameter may take, so
+ * only literals let it use an index on (work_queue_id, state_type) or one WHERE state_type IN (…).
+ */
+export const SLOT_STATES_SQL = SLOT_STATES.map((s) => `'${s}'`).join(", ");
 
 /** Prefect's type for the pool of legacy agents: no status rules apply to it. */
 export const AGENT_POOL_TYPE = "prefect-agent";
@@ -77,4 +82,10 @@ export interface PoolRef {
   id: string;
   name: string;
   type: string;
+}
+
+/** Pools and queues made on the way (by placing a deployment or a legacy queue), for their events. */
+export interface Made {
+  pools: WorkPoolJson[];
+  queues: Array<{ queue: WorkQueueJson; pool: PoolRef }>;
 }

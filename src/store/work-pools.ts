@@ -13,11 +13,13 @@ import { fragmentsFor, list, raw } from "./sql.ts";
 import { workerWhere, workPoolWhere } from "./work-pool-filters.ts";
 import {
   AGENT_POOL_TYPE,
-  SLOT_STATES,
+  SLOT_STATES_SQL,
   type WorkerJson,
   workerJson,
+  type Made,
   type WorkPoolJson,
   workPoolJson,
+  workQueueJson,
 } from "./work-pool-shapes.ts";
 import { agentsPoolOp, insertPoolOp, poolRowOp } from "./work-pool-ops.ts";
 import {
@@ -25,7 +27,6 @@ import {
   detachQueuesOp,
   slotHoldersOp,
   insertQueueOp,
-  poolRefOf,
   type QueueChange,
   queueByIdOp,
   queuesJsonOp,
@@ -33,7 +34,7 @@ import {
 
 /** Prefect links a pool's status event to the previous one when that came less than 10 minutes before. */
 const FOLLOWS_WITHIN_SECONDS = 600;
-const SLOTS = list([...SLOT_STATES]);
+const SLOTS = raw(SLOT_STATES_SQL);
 
 /** A pool change: before (null: created) and after; `status` when the status changed. */
 export interface PoolChange {
@@ -65,18 +66,22 @@ export function workPoolsStore(driver: Driver) {
     return (yield* poolsJsonOp([(yield* poolRowOp(sql`id = ${id}`, d))!]))[0]!;
   }
 
-  /** Writes a status (and the bookkeeping of its event) when it differs from the pool's. */
+  /**
+   * Moves the pool from the status read to `status` (with the bookkeeping of its event), only if it
+   * still has the status read: of two transactions racing for the same change (PostgreSQL) one makes
+   * it. The UPDATE's own row lock never waits on the KEY SHARE a worker's insert holds on the pool.
+   */
   function* setStatusOp(pool: Row, status: string, now: string): Op<PoolChange["status"]> {
-    if (pool.status === status || pool.type === AGENT_POOL_TYPE) return null;
+    if (pool.status === status) return null;
     const eventId = Bun.randomUUIDv7();
     const last = pool.last_transitioned_status_at as string | null;
     const follows =
       last && last >= addSeconds(now, -FOLLOWS_WITHIN_SECONDS) ? (pool.last_status_event_id as string | null) : null;
-    yield* exec(sql`
+    const moved = yield* row(sql`
       UPDATE work_pool SET status = ${status}, last_status_event_id = ${eventId},
         last_transitioned_status_at = ${now}, updated = ${now}
-      WHERE id = ${pool.id as string}`);
-    return { eventId, occurred: now, follows };
+      WHERE id = ${pool.id as string} AND status = ${pool.status as string} RETURNING id`);
+    return moved ? { eventId, occurred: now, follows } : null;
   }
 
   function* hasOnlineWorkerOp(poolId: string): Op<boolean> {
@@ -156,7 +161,8 @@ export function workPoolsStore(driver: Driver) {
           if (patch[key] !== undefined) sets.push(sql`${raw(key)} = ${d.json(patch[key])}`);
         yield* exec(sql`UPDATE work_pool SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`);
         let status: PoolChange["status"] = null;
-        if (patch.is_paused !== undefined) {
+        // Prefect's pause rule leaves the legacy agents' pools alone.
+        if (patch.is_paused !== undefined && current.type !== AGENT_POOL_TYPE) {
           const next = patch.is_paused ? "PAUSED" : (yield* hasOnlineWorkerOp(id)) ? "READY" : "NOT_READY";
           status = yield* setStatusOp(current, next, now);
         }
@@ -200,11 +206,9 @@ export function workPoolsStore(driver: Driver) {
           ON CONFLICT (work_pool_id, name) DO UPDATE SET
             last_heartbeat_time = ${now}, updated = ${now}, status = ${"ONLINE"}, heartbeat_interval_seconds = ${interval}`);
         if (pool.status !== "NOT_READY") return { change: null };
-        // Several workers of a waking pool beat at once (PostgreSQL): one of them announces it.
-        const locked = (yield* poolRowOp(sql`id = ${pool.id as string}`, d, true))!;
-        if (locked.status !== "NOT_READY") return { change: null };
-        const before = (yield* poolsJsonOp([locked]))[0]!;
-        const status = yield* setStatusOp(locked, "READY", now);
+        // Several workers of a waking pool beat at once: setStatusOp lets one of them announce it.
+        const before = (yield* poolsJsonOp([pool]))[0]!;
+        const status = yield* setStatusOp(pool, "READY", now);
         return { change: status ? { before, after: yield* jsonOf(pool.id as string), status, queues: [] } : null };
       });
     },
@@ -213,19 +217,33 @@ export function workPoolsStore(driver: Driver) {
      * The top-level POST /work_queues/: a queue in the pool with this id (null: none), or with no id in
      * the legacy agents' pool (made when missing; its "default" queue is returned as it is).
      */
-    createQueueAnywhere(poolId: string | null, input: WorkQueueInput): Promise<QueueChange | null> {
+    createQueueAnywhere(
+      poolId: string | null,
+      input: WorkQueueInput,
+    ): Promise<{ change: QueueChange; made: Made } | null> {
       return driver.tx(function* () {
         const now = nowTimestamp();
-        const pool = poolId ? yield* poolRowOp(sql`id = ${poolId}`, d, true) : yield* agentsPoolOp(d, now);
+        const made: Made = { pools: [], queues: [] };
+        let pool: Row | null;
+        if (poolId) pool = yield* poolRowOp(sql`id = ${poolId}`, d, true);
+        else {
+          const agents = yield* agentsPoolOp(d, now);
+          pool = agents.pool;
+          // Prefect answers "default" with the queue the agents' pool was just made with.
+          if (agents.made && input.name === "default") {
+            const json = (yield* queuesJsonOp([(yield* queueByIdOp(agents.queue!.id as string))!]))[0]!;
+            made.pools.push(workPoolJson(agents.pool));
+            return { change: { before: null, after: json, pool: agents.ref }, made };
+          }
+          if (agents.made) {
+            made.pools.push(workPoolJson(agents.pool));
+            made.queues.push({ queue: workQueueJson(agents.queue!), pool: agents.ref });
+          }
+        }
         if (!pool) return null;
         const ref = { id: pool.id as string, name: pool.name as string, type: pool.type as string };
-        if (!poolId && input.name === "default" && pool.default_queue_id) {
-          const q = (yield* queueByIdOp(pool.default_queue_id as string))!;
-          const json = (yield* queuesJsonOp([q]))[0]!;
-          return { before: json, after: json, pool: poolRefOf(q) };
-        }
         const q = yield* insertQueueOp(d, ref, input, now);
-        return { before: null, after: (yield* queuesJsonOp([q]))[0]!, pool: ref };
+        return { change: { before: null, after: (yield* queuesJsonOp([q]))[0]!, pool: ref }, made };
       });
     },
 
@@ -318,14 +336,16 @@ export function workPoolsStore(driver: Driver) {
           last_heartbeat_time: string;
           heartbeat_interval_seconds: number | null;
         }>(sql`SELECT id, last_heartbeat_time, heartbeat_interval_seconds FROM worker WHERE status = ${"ONLINE"}`);
-        const silent = online
-          .filter(
-            (w) =>
-              w.last_heartbeat_time < addSeconds(now, -(w.heartbeat_interval_seconds ?? fallbackSeconds) * multiple),
-          )
-          .map((w) => w.id);
-        if (silent.length) yield* exec(sql`UPDATE worker SET status = ${"OFFLINE"} WHERE id IN (${list(silent)})`);
-        return silent.length;
+        const silent = online.filter(
+          (w) => w.last_heartbeat_time < addSeconds(now, -(w.heartbeat_interval_seconds ?? fallbackSeconds) * multiple),
+        );
+        // Each one only if it has not beaten since it was read (a heartbeat in between wins).
+        let n = 0;
+        for (const w of silent)
+          n += yield* exec(sql`
+            UPDATE worker SET status = ${"OFFLINE"}
+            WHERE id = ${w.id} AND status = ${"ONLINE"} AND last_heartbeat_time = ${w.last_heartbeat_time}`);
+        return n;
       });
     },
 

@@ -15,7 +15,7 @@ import { workQueueWhere } from "./work-pool-filters.ts";
 import {
   DEFAULT_AGENT_WORK_POOL_NAME,
   type PoolRef,
-  SLOT_STATES,
+  SLOT_STATES_SQL,
   type WorkQueueJson,
   workQueueJson,
 } from "./work-pool-shapes.ts";
@@ -30,7 +30,7 @@ export const POLL_WRITE_SECONDS = 5;
 
 const QUEUE_COLUMNS = sql`work_queue.*, work_pool.name AS work_pool_name, work_pool.type AS work_pool_type`;
 const QUEUE_FROM = sql`work_queue JOIN work_pool ON work_pool.id = work_queue.work_pool_id`;
-const SLOTS = list([...SLOT_STATES]);
+const SLOTS = raw(SLOT_STATES_SQL);
 
 /** What a queue change did: the queue before and after, and its pool, for the caller's events. */
 export interface QueueChange {
@@ -77,6 +77,13 @@ export function* queuesJsonOp(rs: Row[]): Op<WorkQueueJson[]> {
   const limited = rs.filter((r) => r.concurrency_limit !== null).map((r) => r.id as string);
   const slots = yield* activeSlotsOp(limited);
   return rs.map((r) => workQueueJson(r, slots.get(r.id as string) ?? 0));
+}
+
+/** Locks the pool of a queue (priority changes and deletes renumber its queues one at a time). */
+function* lockPoolOfQueueOp(d: Fragments, queueId: string): Op<void> {
+  yield* row(
+    sql`SELECT id FROM work_pool WHERE id = (SELECT work_pool_id FROM work_queue WHERE id = ${queueId})${d.forNoKeyUpdate}`,
+  );
 }
 
 export function* queueByIdOp(id: string): Op<Row | null> {
@@ -181,7 +188,7 @@ export function workQueuesStore(driver: Driver) {
     create(poolName: string, input: WorkQueueInput): Promise<QueueChange | null> {
       return driver.tx(function* () {
         const pool = yield* row<PoolRef>(
-          sql`SELECT id, name, type FROM work_pool WHERE name = ${poolName}${d.forUpdate}`,
+          sql`SELECT id, name, type FROM work_pool WHERE name = ${poolName}${d.forNoKeyUpdate}`,
         );
         if (!pool) return null;
         const r = yield* insertQueueOp(d, pool, input, nowTimestamp());
@@ -223,12 +230,19 @@ export function workQueuesStore(driver: Driver) {
       });
     },
 
-    /** GET /work_queues/name/{name}: the agents' pool's queue of that name, else any queue of it. */
+    /**
+     * GET /work_queues/name/{name}: the agents' pool's queue of that name; only while that pool does
+     * not exist (a database from before pools), any queue of that name.
+     */
     getLegacyByName(name: string): Promise<WorkQueueJson | null> {
       return driver.read(function* () {
+        const agents = yield* row<{ id: string }>(
+          sql`SELECT id FROM work_pool WHERE name = ${DEFAULT_AGENT_WORK_POOL_NAME}`,
+        );
+        const where = agents ? sql`work_queue.work_pool_id = ${agents.id}` : sql`1 = 1`;
         const r = yield* row<Row>(sql`
-          SELECT ${QUEUE_COLUMNS} FROM ${QUEUE_FROM} WHERE work_queue.name = ${name}
-          ORDER BY CASE WHEN work_pool.name = ${DEFAULT_AGENT_WORK_POOL_NAME} THEN 0 ELSE 1 END, work_queue.id LIMIT 1`);
+          SELECT ${QUEUE_COLUMNS} FROM ${QUEUE_FROM} WHERE work_queue.name = ${name} AND ${where}
+          ORDER BY work_queue.id LIMIT 1`);
         return r ? (yield* queuesJsonOp([r]))[0]! : null;
       });
     },
@@ -279,6 +293,7 @@ export function workQueuesStore(driver: Driver) {
      */
     update(id: string, patch: WorkQueuePatch): Promise<QueueChange | null> {
       return driver.tx(function* () {
+        yield* lockPoolOfQueueOp(d, id);
         const current = yield* queueByIdOp(id);
         if (!current) return null;
         const before = (yield* queuesJsonOp([current]))[0]!;
@@ -313,6 +328,7 @@ export function workQueuesStore(driver: Driver) {
     /** Deletes a queue (null: none); a pool's default queue cannot go (Prefect's error). */
     delete(id: string): Promise<QueueChange | null> {
       return driver.tx(function* () {
+        yield* lockPoolOfQueueOp(d, id);
         const r = yield* queueByIdOp(id);
         if (!r) return null;
         const isDefault = yield* row(sql`SELECT 1 FROM work_pool WHERE default_queue_id = ${id}`);

@@ -128,6 +128,16 @@ describe.each(DIALECTS)("work pool polling on $name", ({ url }) => {
     expect(ids(await poll(q.name))).toEqual([c2.id, o1.id]);
   });
 
+  test("queues with limits of their own: each hands out within its own, the poll all of them", async () => {
+    const { name, deployments } = await setup({ a: 1, b: 2, c: 3 });
+    for (const q of ["a", "b", "c"])
+      await call("PATCH", `/api/work_pools/${name}/queues/${q}`, { concurrency_limit: 1 });
+    const rs = [];
+    for (const q of ["a", "b", "c"]) rs.push(await run(deployments[q]!, -10), await run(deployments[q]!, -5));
+    expect(ids(await poll(name, { work_queue_names: ["a", "b", "c"] }))).toEqual([rs[0]!.id, rs[2]!.id, rs[4]!.id]);
+    expect(ids(await poll(name))).toEqual([rs[0]!.id, rs[2]!.id, rs[4]!.id]);
+  });
+
   test("paused pools and queues hand out nothing; in-process retries are never handed out", async () => {
     const { name, deployments } = await setup({ a: 1, b: 2 });
     const ra = await run(deployments.a!, -10);

@@ -349,12 +349,93 @@ describe.each(DIALECTS)("work pools API on $name", ({ url }) => {
 
   test("many workers waking a pool at once: READY once, one event", async () => {
     const p = await pool("crowd");
-    await Promise.all(
+    const beats = await Promise.all(
       Array.from({ length: 20 }, (_, i) => post("/api/work_pools/crowd/workers/heartbeat", { name: `w${i}` })),
     );
+    // PostgreSQL: the waking one's status write must not deadlock with the others' worker inserts.
+    expect(beats.map((b) => b.status)).toEqual(Array(20).fill(204));
     expect((await call("GET", "/api/work_pools/crowd")).body.status).toBe("READY");
     expect(eventsOf(`prefect.work-pool.${p.id}`).filter((e) => e === "prefect.work-pool.ready")).toHaveLength(1);
     expect((await post("/api/work_pools/crowd/workers/filter")).body).toHaveLength(20);
+  });
+
+  test("concurrent priority changes and deletes in one pool all land, priorities unique", async () => {
+    await pool("busy");
+    for (const q of ["a", "b", "c", "d", "e"]) await post("/api/work_pools/busy/queues", { name: q });
+    const done = await Promise.all([
+      ...["a", "b", "c", "d"].map((q) => call("PATCH", `/api/work_pools/busy/queues/${q}`, { priority: 1 })),
+      call("DELETE", "/api/work_pools/busy/queues/e"),
+    ]);
+    expect(done.map((r) => r.status)).toEqual(Array(5).fill(204));
+    const priorities = (await queuesOf("busy")).map(([, p]) => p);
+    expect(new Set(priorities).size).toBe(priorities.length);
+    expect(priorities).toHaveLength(5);
+  });
+
+  test("the agents' pool: made by a legacy queue with its events, READY on a heartbeat; bad bodies", async () => {
+    const before = events.length;
+    // (The agents' pool may exist from an earlier test: then only the queue is new.)
+    const existed = (await call("GET", "/api/work_pools/default-agent-pool")).status === 200;
+    const q = await post("/api/work_queues/", { name: "legacy-2" });
+    expect(q.status).toBe(201);
+    const made = events.slice(before).map((e) => e.event);
+    expect(made).toContain("prefect.work-queue.created");
+    if (!existed) expect(made).toContain("prefect.work-pool.created");
+    expect((await post("/api/work_queues/", { name: "default" })).status).toBe(409);
+    expect((await post("/api/work_pools/default-agent-pool/workers/heartbeat", { name: "agent" })).status).toBe(204);
+    expect((await call("GET", "/api/work_pools/default-agent-pool")).body.status).toBe("READY");
+    // Only the agents' pool's queues answer the legacy lookup by name.
+    await post("/api/work_pools/alpha/queues", { name: "only-in-alpha" });
+    expect((await call("GET", "/api/work_queues/name/only-in-alpha")).status).toBe(404);
+    expect((await post("/api/work_pools/alpha/queues", { name: "huge", priority: 2 ** 31 - 1 })).status).toBe(422);
+    expect((await post("/api/work_pools/alpha/concurrency_status", { page: 1e18 })).status).toBe(422);
+    const qid = q.body.id;
+    expect((await post(`/api/work_queues/${qid}/concurrency_status`, { page: 1e18 })).status).toBe(422);
+    const badSchema = await post("/api/work_pools/", {
+      name: "bad-schema",
+      base_job_template: {
+        job_configuration: { x: "{{ x }}" },
+        variables: { properties: { x: { type: "nonsense" } } },
+      },
+    });
+    expect(badSchema.status).toBe(422);
+    expect(JSON.stringify(badSchema.body)).toContain("not a valid JSON schema");
+  });
+
+  test("a queue a deployment makes is announced; POST /flow_runs/ with work_pool_name is placed", async () => {
+    const p = await pool("implicit");
+    const flow = (await post("/api/flows/", { name: "implicit-flow" })).body;
+    const before = events.length;
+    const d = (
+      await post("/api/deployments/", {
+        flow_id: flow.id,
+        name: "implicit",
+        work_pool_name: "implicit",
+        work_queue_name: "made-here",
+      })
+    ).body;
+    const created = events.slice(before).filter((e) => e.event === "prefect.work-queue.created");
+    expect(created.map((e) => e.resource["prefect.resource.id"])).toEqual([`prefect.work-queue.${d.work_queue_id}`]);
+    expect(created[0]!.related[0]).toMatchObject({ "prefect.resource.id": `prefect.work-pool.${p.id}` });
+    const run = await post("/api/flow_runs/", { flow_id: flow.id, work_pool_name: "implicit" });
+    expect(run.body).toMatchObject({
+      work_pool_name: "implicit",
+      work_queue_name: "default",
+      work_queue_id: p.default_queue_id,
+    });
+    const named = await post("/api/flow_runs/", {
+      flow_id: flow.id,
+      work_pool_name: "implicit",
+      work_queue_name: "made-here",
+    });
+    expect(named.body).toMatchObject({ work_queue_id: d.work_queue_id });
+    expect(await post("/api/flow_runs/", { flow_id: flow.id, work_pool_name: "nope" })).toEqual({
+      status: 404,
+      body: { detail: 'Work pool "nope" not found.' },
+    });
+    expect(
+      (await post("/api/flow_runs/", { flow_id: flow.id, work_pool_name: "implicit", work_queue_name: "zz" })).body,
+    ).toEqual({ detail: "Work pool queue 'implicit/zz' not found." });
   });
 
   test("workers: heartbeat upserts, delete, refusals", async () => {

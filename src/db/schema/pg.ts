@@ -125,9 +125,8 @@ export const flowRun = pgTable(
     index("ix_flow_run__work_queue_scheduled")
       .on(t.work_queue_id, t.next_scheduled_start_time)
       .where(sql`state_type = 'SCHEDULED'`),
-    index("ix_flow_run__work_queue_active")
-      .on(t.work_queue_id)
-      .where(sql`state_type IN ('PENDING', 'RUNNING', 'CANCELLING')`),
+    // Revision 0010.
+    index("ix_flow_run__work_queue_id_state_type").on(t.work_queue_id, t.state_type),
   ],
 );
 
