@@ -31,6 +31,7 @@ import type { ScheduledQuery, WorkPoolRunsStore } from "../store/work-pool-runs.
 import type { PoolChange, WorkPoolsStore } from "../store/work-pools.ts";
 import type { QueueChange, WorkQueuesStore } from "../store/work-queues.ts";
 import type { DeploymentTransitions } from "./deployments.ts";
+import { Handouts } from "./handouts.ts";
 
 /** Prefect reserves pool names starting with "prefect" (any case) for its own pools. */
 const isReserved = (name: string) => name.toLowerCase().startsWith("prefect");
@@ -98,6 +99,15 @@ export function workPoolTransitions(deps: {
     if (c.before && c.before.status !== c.after.status) events.push(workQueueEvent("status", c.after, c.pool, now));
     if (events.length) bus.publish(events);
   }
+
+  // Runs handed out moments ago go to the next pollers only after the others; a run that changes
+  // state is no longer Scheduled, so it leaves the record at once.
+  const handouts = new Handouts();
+  bus.subscribe((events) => {
+    if (!handouts.size) return;
+    for (const e of events)
+      if (e.event.startsWith("prefect.flow-run.")) handouts.drop(e.resource["prefect.resource.id"]!.slice(17));
+  });
 
   const notFound = (name: string) => new AppError("not_found", `Work pool "${name}" not found.`);
 
@@ -214,7 +224,7 @@ export function workPoolTransitions(deps: {
 
     /** A worker's poll of a pool (POST /work_pools/{name}/get_scheduled_flow_runs). */
     async poll(poolName: string, queueNames: string[] | null, q: ScheduledQuery) {
-      const { runs, due } = await poolRuns.scheduled(poolName, queueNames, q);
+      const { runs, due } = await poolRuns.scheduled(poolName, queueNames, { ...q, recent: handouts });
       await this.markPolled(due);
       return runs;
     },

@@ -25,7 +25,15 @@ export interface ScheduledQuery {
   before: string | null;
   after: string | null;
   limit: number;
+  /**
+   * Runs other pollers were handed moments ago, answered after the others, and where this poll's own
+   * picks are recorded (orchestration/handouts.ts).
+   */
+  recent?: { has(runId: string): boolean; countIn(queueId: string): number; add(runId: string, queueId: string): void };
 }
+
+/** The most extra runs a queue's read takes to look past those handed out lately. */
+const MAX_LOOK_PAST = 500;
 
 interface QueueRow {
   id: string;
@@ -41,12 +49,16 @@ export type { QueueChange };
 interface Budgets {
   /** The most runs the poll may hand out in all (its limit, within the pool's free slots). */
   total: number;
-  /** The queues it reads, by priority, with how many runs each may hand out. */
-  queues: Array<{ queue: QueueRow; n: number }>;
+  /**
+   * The queues it reads, by priority, with how many runs each may hand out, and whether they may be
+   * spread over pollers: only where no limit counts slots (two workers starting two different runs of
+   * a queue with one free slot would both be let in; handed the same run, one is ABORTed).
+   */
+  queues: Array<{ queue: QueueRow; n: number; spread: boolean }>;
 }
 
 function* budgetsOp(pool: Row, queues: QueueRow[], limit: number): Op<Budgets> {
-  const none = { total: 0, queues: [] };
+  const none: Budgets = { total: 0, queues: [] };
   if (pool.is_paused) return none;
   const open = queues.filter((q) => !q.is_paused);
   let poolFree = limit;
@@ -60,6 +72,7 @@ function* budgetsOp(pool: Row, queues: QueueRow[], limit: number): Op<Budgets> {
   const budgets = open
     .map((queue) => ({
       queue,
+      spread: pool.concurrency_limit === null && queue.concurrency_limit === null,
       n:
         queue.concurrency_limit === null
           ? poolFree
@@ -69,29 +82,74 @@ function* budgetsOp(pool: Row, queues: QueueRow[], limit: number): Op<Budgets> {
   return { total: poolFree, queues: budgets };
 }
 
-/** Each queue's soonest due runs (at most its budget), in one statement of per-queue index reads. */
-function* dueRunsOp(b: Budgets, q: ScheduledQuery): Op<Row[]> {
-  const budgets = b.queues;
-  if (!budgets.length) return [];
+type Candidate = { id: string; work_queue_id: string };
+
+/**
+ * The runs to hand out: queue by queue in priority order, each queue's soonest due runs within its
+ * budget, first those no other poller was handed lately, then (only if the poll still has room) those.
+ * A queue is read again, further, while what it read was all handed out to pollers that read it at the
+ * same time (PostgreSQL serves polls concurrently); the choice and its record happen with no await
+ * between them, so two polls never both pick one run as "not handed out". Usually one statement for
+ * all the queues.
+ */
+function* pickRunsOp(b: Budgets, q: ScheduledQuery): Op<string[]> {
   const window = sql`${q.before ? sql`AND next_scheduled_start_time <= ${q.before}` : sql``}
     ${q.after ? sql`AND next_scheduled_start_time >= ${q.after}` : sql``}`;
-  const parts = budgets.map(
-    (b) => sql`SELECT * FROM (SELECT id, work_queue_id, next_scheduled_start_time FROM flow_run
-      WHERE work_queue_id = ${b.queue.id} AND state_type = 'SCHEDULED' ${window}
+  const select = (queueId: string, limit: number) => sql`SELECT * FROM (SELECT id, work_queue_id FROM flow_run
+      WHERE work_queue_id = ${queueId} AND state_type = 'SCHEDULED' ${window}
         AND coalesce(empirical_policy ->> 'retry_type', '') <> 'in_process'
-      ORDER BY next_scheduled_start_time, id LIMIT ${b.n}) q`,
+      ORDER BY next_scheduled_start_time, id LIMIT ${limit}) q`;
+  const past = (qb: Budgets["queues"][number]) =>
+    qb.spread ? Math.min(MAX_LOOK_PAST, q.recent?.countIn(qb.queue.id) ?? 0) : 0;
+  // Every queue's candidates in one statement (one round trip on PostgreSQL).
+  const limits = b.queues.map((qb) => Math.min(qb.n, b.total) + past(qb));
+  const first = yield* rows<Candidate>(
+    sql.join(
+      b.queues.map((qb, i) => select(qb.queue.id, limits[i]!)),
+      sql` UNION ALL `,
+    ),
   );
-  const picked = yield* rows<{ id: string; work_queue_id: string; next_scheduled_start_time: string }>(
-    sql.join(parts, sql` UNION ALL `),
-  );
-  const rank = new Map(budgets.map((b, i) => [b.queue.id, i]));
-  picked.sort(
-    (a, b) =>
-      rank.get(a.work_queue_id)! - rank.get(b.work_queue_id)! ||
-      a.next_scheduled_start_time.localeCompare(b.next_scheduled_start_time) ||
-      a.id.localeCompare(b.id),
-  );
-  const ids = picked.slice(0, b.total).map((r) => r.id);
+  const byQueue = new Map<string, Candidate[]>();
+  for (const r of first) byQueue.set(r.work_queue_id, [...(byQueue.get(r.work_queue_id) ?? []), r]);
+  const picked: Candidate[] = [];
+  const passedOver: Array<{ left: number; runs: Candidate[] }> = [];
+  let room = b.total;
+  for (const [i, qb] of b.queues.entries()) {
+    if (room <= 0) break;
+    const want = Math.min(qb.n, room);
+    const mine = new Set<string>();
+    let runs = byQueue.get(qb.queue.id) ?? [];
+    let limit = limits[i]!;
+    for (let attempt = 0; ; attempt++) {
+      for (const r of runs) {
+        if (mine.size >= want) break;
+        if (mine.has(r.id) || (qb.spread && q.recent?.has(r.id))) continue;
+        mine.add(r.id);
+        picked.push(r);
+        if (qb.spread) q.recent?.add(r.id, r.work_queue_id);
+      }
+      // Read further only while concurrent polls took all this one read and the queue has more.
+      if (mine.size >= want || runs.length < limit || attempt >= 3) break;
+      limit = want + past(qb);
+      runs = yield* rows<Candidate>(select(qb.queue.id, limit));
+    }
+    room -= mine.size;
+    passedOver.push({ left: want - mine.size, runs: runs.filter((r) => !mine.has(r.id)) });
+  }
+  // Room left: the runs other pollers are starting, as Prefect hands them (the PENDING race decides).
+  for (const p of passedOver) {
+    for (const r of p.runs.slice(0, Math.min(p.left, room))) {
+      picked.push(r);
+      room--;
+    }
+  }
+  return picked.map((r) => r.id);
+}
+
+/** The chosen runs as flow-run rows, in the order chosen. */
+function* dueRunsOp(b: Budgets, q: ScheduledQuery): Op<Row[]> {
+  if (!b.queues.length) return [];
+  const ids = yield* pickRunsOp(b, q);
   if (!ids.length) return [];
   const full = yield* rows<Row>(
     sql`SELECT ${RUN_COLUMNS} FROM ${RUN_FROM} WHERE flow_run.id IN (${list(ids)})`,
@@ -114,11 +172,20 @@ export function workPoolRunsStore(driver: Driver) {
       q: ScheduledQuery,
     ): Promise<{ runs: WorkerFlowRun[]; due: { queues: string[]; deployments: string[] } }> {
       return driver.read(function* () {
-        const pool = yield* row<Row>(sql`SELECT * FROM work_pool WHERE name = ${poolName}`);
-        if (!pool) throw new AppError("not_found", `Work pool "${poolName}" not found.`);
-        const all = yield* rows<QueueRow>(sql`
-          SELECT id, name, priority, is_paused, concurrency_limit, status FROM work_queue
-          WHERE work_pool_id = ${pool.id as string} ORDER BY priority, name`);
+        // The pool and its queues in one statement (a pool always has its default queue).
+        const joined = yield* rows<Row>(sql`
+          SELECT work_pool.id AS pool_id, work_pool.is_paused AS pool_paused,
+            work_pool.concurrency_limit AS pool_limit, work_queue.id, work_queue.name, work_queue.priority,
+            work_queue.is_paused, work_queue.concurrency_limit, work_queue.status
+          FROM work_pool LEFT JOIN work_queue ON work_queue.work_pool_id = work_pool.id
+          WHERE work_pool.name = ${poolName} ORDER BY work_queue.priority, work_queue.name`);
+        if (!joined.length) throw new AppError("not_found", `Work pool "${poolName}" not found.`);
+        const pool: Row = {
+          id: joined[0]!.pool_id,
+          is_paused: joined[0]!.pool_paused === true || joined[0]!.pool_paused === 1,
+          concurrency_limit: joined[0]!.pool_limit ?? null,
+        };
+        const all = joined.filter((r) => r.id !== null) as unknown as QueueRow[];
         let queues = all;
         if (queueNames?.length) {
           const byName = new Map(all.map((x) => [x.name, x]));

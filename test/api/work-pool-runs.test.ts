@@ -87,10 +87,28 @@ describe.each(DIALECTS)("work pool polling on $name", ({ url }) => {
     expect(ids(await poll(name, { scheduled_before: addSeconds(nowTimestamp(), 7200) }))).toContain(future.id);
   });
 
+  test("concurrent pollers are handed different runs first; nothing is ever hidden", async () => {
+    const { name, deployments } = await setup({ a: 1, b: 2 });
+    const a = [await run(deployments.a!, -40), await run(deployments.a!, -30)];
+    const b = [await run(deployments.b!, -20), await run(deployments.b!, -10)];
+    const first = ids(await poll(name, { limit: 2 }));
+    const second = ids(await poll(name, { limit: 2 }));
+    expect(first).toEqual([a[0]!.id, a[1]!.id]);
+    expect(second).toEqual([b[0]!.id, b[1]!.id]);
+    // Every run handed out lately: the order is Prefect's again, all of them in the answer.
+    expect(ids(await poll(name))).toEqual([...a, ...b].map((r) => r.id));
+    // A run another poller moved on leaves the record; a new one comes before the handed-out ones.
+    await setState(a[0]!.id, "PENDING");
+    const late = await run(deployments.b!, -5);
+    expect(ids(await poll(name, { limit: 1 }))).toEqual([late.id]);
+  });
+
   test("a pool limit of 1: the second run waits until the first ends; queue limits count their own runs", async () => {
     const { name, deployments } = await setup({ default: 1 }, { concurrency_limit: 1 });
     const a = await run(deployments.default!, -20);
     const b = await run(deployments.default!, -10);
+    expect(ids(await poll(name))).toEqual([a.id]);
+    // Under a limit, a second poller is handed the same run (not the next one), so only one starts.
     expect(ids(await poll(name))).toEqual([a.id]);
     expect((await setState(a.id, "PENDING")).status).toBe(201);
     expect(await poll(name)).toEqual([]);
