@@ -333,11 +333,15 @@ export function deploymentsStore(driver: Driver) {
       );
       if (!due.length) return [];
       return driver.tx(function* () {
-        ids = due;
-        const unready = yield* rows<{ id: string }>(
-          sql`SELECT id FROM deployment WHERE id IN (${list(ids)}) AND status = 'NOT_READY'`,
+        // Polls arriving together mark the same deployments: each marks those no other one is marking.
+        const locked = yield* rows<{ id: string; status: string }>(
+          sql`SELECT id, status FROM deployment WHERE id IN (${list(due)}) ORDER BY id${d.skipLocked}`,
         );
-        yield* exec(sql`UPDATE deployment SET last_polled = ${now}, status = 'READY' WHERE id IN (${list(ids)})`);
+        if (!locked.length) return [];
+        const unready = locked.filter((r) => r.status === "NOT_READY");
+        yield* exec(
+          sql`UPDATE deployment SET last_polled = ${now}, status = 'READY' WHERE id IN (${list(idsOf(locked))})`,
+        );
         return yield* changesOf(idsOf(unready));
       });
     },

@@ -27,6 +27,8 @@ export interface Fragments {
    * key checks take KEY SHARE, which FOR UPDATE blocks: a worker's heartbeat against a locked pool).
    */
   forNoKeyUpdate: SQL;
+  /** Lock what is free and leave what another transaction holds (a poll marking rows another poll is marking). */
+  skipLocked: SQL;
   /** A timestamp column or parameter as float seconds since the epoch. */
   epoch(value: SQL): SQL;
   /**
@@ -61,6 +63,7 @@ const sqlite: Fragments = {
   forUpdate: sql``,
   forUpdateOf: () => sql``,
   forNoKeyUpdate: sql``,
+  skipLocked: sql``,
   epoch: (v) => sql`unixepoch(${v}, 'subsec')`,
   groupKey: (c) => sql`+${c}`,
 };
@@ -76,6 +79,7 @@ const pg: Fragments = {
   forUpdate: sql` FOR UPDATE`,
   forUpdateOf: (table) => sql.raw(` FOR UPDATE OF ${table}`),
   forNoKeyUpdate: sql` FOR NO KEY UPDATE`,
+  skipLocked: sql` FOR NO KEY UPDATE SKIP LOCKED`,
   epoch: (v) => sql`extract(epoch from ${v})::float8`,
   groupKey: (c) => c,
 };

@@ -32,6 +32,9 @@ import {
   queuesJsonOp,
 } from "./work-queues.ts";
 
+/** How stale a worker's last_heartbeat_time may get before a heartbeat writes it again. */
+export const HEARTBEAT_WRITE_SECONDS = 5;
+
 /** Prefect links a pool's status event to the previous one when that came less than 10 minutes before. */
 const FOLLOWS_WITHIN_SECONDS = 600;
 const SLOTS = raw(SLOT_STATES_SQL);
@@ -190,15 +193,25 @@ export function workPoolsStore(driver: Driver) {
 
     /** Upserts the worker ONLINE; a NOT_READY pool becomes READY. Null when the pool does not exist. */
     /** Null when the pool does not exist; `change` when its status changed. */
-    heartbeat(
+    async heartbeat(
       poolName: string,
       workerName: string,
       intervalSeconds: number | null,
     ): Promise<{ change: PoolChange | null } | null> {
+      const now = nowTimestamp();
+      // A worker that beat a moment ago, ONLINE, in a pool already awake, changes nothing worth a
+      // commit: the foreman allows it 3 intervals of silence (90 s for the SDK's 30 s).
+      const fresh = await driver.read(function* () {
+        return yield* row<{ n: number }>(sql`
+          SELECT 1 AS n FROM worker JOIN work_pool ON work_pool.id = worker.work_pool_id
+          WHERE work_pool.name = ${poolName} AND worker.name = ${workerName} AND worker.status = 'ONLINE'
+            AND work_pool.status <> 'NOT_READY' AND worker.last_heartbeat_time > ${addSeconds(now, -HEARTBEAT_WRITE_SECONDS)}
+            AND ${intervalSeconds === null ? sql`1 = 1` : sql`worker.heartbeat_interval_seconds = ${intervalSeconds}`}`);
+      });
+      if (fresh) return { change: null };
       return driver.tx(function* () {
         const pool = yield* poolRowOp(sql`name = ${poolName}`, d);
         if (!pool) return null;
-        const now = nowTimestamp();
         const interval = intervalSeconds === null ? sql`worker.heartbeat_interval_seconds` : sql`${intervalSeconds}`;
         yield* exec(sql`
           INSERT INTO worker (id, created, updated, name, work_pool_id, last_heartbeat_time, heartbeat_interval_seconds, status)

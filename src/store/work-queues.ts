@@ -2,7 +2,6 @@
 // the others down so priorities stay unique), read by id or by pool and name, updated with Prefect's
 // pause and priority rules, deleted (never a pool's default queue), polled (READY) and left unpolled
 // (NOT_READY). Runs and deployments of a deleted queue keep their queue's name and lose its id.
-import type { SQL } from "drizzle-orm";
 import { conflict, integrityConflict } from "../core/errors.ts";
 import { addSeconds, diffSeconds, nowTimestamp } from "../core/time.ts";
 import type { Driver, Op, Row } from "../db/driver.ts";
@@ -156,12 +155,19 @@ export function* insertQueueOp(d: Fragments, pool: PoolRef, input: WorkQueueInpu
 export function* pollsDueOp(queueIds: string[], now: string): Op<{ queues: string[]; deployments: string[] }> {
   if (!queueIds.length) return { queues: [], deployments: [] };
   const stale = addSeconds(now, -POLL_WRITE_SECONDS);
-  const due = (table: string, ready: SQL, key: string) =>
-    rows<{ id: string }>(sql`SELECT id FROM ${raw(table)} WHERE ${raw(key)} IN (${list(queueIds)})
-      AND (${ready} OR last_polled IS NULL OR last_polled < ${stale}) ORDER BY id`);
-  const queues = yield* due("work_queue", sql`status = 'NOT_READY'`, "id");
-  const deployments = yield* due("deployment", sql`status <> 'READY'`, "work_queue_id");
-  return { queues: queues.map((r) => r.id), deployments: deployments.map((r) => r.id) };
+  const ids = list(queueIds);
+  const due = yield* rows<{ kind: string; id: string }>(sql`
+    SELECT 'queue' AS kind, id FROM work_queue WHERE id IN (${ids})
+      AND (status = 'NOT_READY' OR last_polled IS NULL OR last_polled < ${stale})
+    UNION ALL
+    SELECT 'deployment' AS kind, id FROM deployment WHERE work_queue_id IN (${ids})
+      AND (status <> 'READY' OR last_polled IS NULL OR last_polled < ${stale})`);
+  const of = (kind: string) =>
+    due
+      .filter((r) => r.kind === kind)
+      .map((r) => r.id)
+      .sort();
+  return { queues: of("queue"), deployments: of("deployment") };
 }
 
 /** Clears a queue's id from the runs and deployments that name it (Prefect's ON DELETE SET NULL). */
@@ -348,12 +354,14 @@ export function workQueuesStore(driver: Driver) {
     markPolled(queueIds: string[], now = nowTimestamp()): Promise<QueueChange[]> {
       if (!queueIds.length) return Promise.resolve([]);
       return driver.tx(function* () {
-        const ready = yield* rows<{ id: string }>(sql`
-          SELECT id FROM work_queue WHERE id IN (${list(queueIds)}) AND status = ${"NOT_READY"} ORDER BY id`);
-        const ids = ready.map((r) => r.id);
+        // Polls arriving together mark the same queues: each marks those no other one is marking.
+        const locked = yield* rows<{ id: string; status: string }>(sql`
+          SELECT id, status FROM work_queue WHERE id IN (${list(queueIds)}) ORDER BY id${d.skipLocked}`);
+        if (!locked.length) return [];
+        const ids = locked.filter((r) => r.status === "NOT_READY").map((r) => r.id);
         const before = new Map<string, WorkQueueJson>();
         for (const id of ids) before.set(id, (yield* queuesJsonOp([(yield* queueByIdOp(id))!]))[0]!);
-        yield* exec(sql`UPDATE work_queue SET last_polled = ${now} WHERE id IN (${list(queueIds)})`);
+        yield* exec(sql`UPDATE work_queue SET last_polled = ${now} WHERE id IN (${list(locked.map((r) => r.id))})`);
         if (!ids.length) return [];
         yield* exec(sql`UPDATE work_queue SET status = ${"READY"} WHERE id IN (${list(ids)})`);
         const out: QueueChange[] = [];
