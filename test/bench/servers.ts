@@ -2,10 +2,22 @@
 // server, each on SQLite (its own file) and on PostgreSQL (its own database in one throwaway cluster the
 // harness starts). Start (timed to the first 200 on /api/health), stop, pause/resume (SIGSTOP/SIGCONT, so
 // a server that is not being measured takes no CPU), RSS and CPU of the process tree, migrations.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { cpuSeconds, cpuTreeSeconds, descendants, freePort, log, ROOT, rssTreeMb, sleep } from "./util.ts";
+import { join, resolve } from "node:path";
+import {
+  buildBinaryInto,
+  cpuSeconds,
+  cpuTreeSeconds,
+  descendants,
+  freePort,
+  loadAvg,
+  log,
+  machine,
+  ROOT,
+  rssTreeMb,
+  sleep,
+} from "./util.ts";
 
 export type ServerName = "lite-sqlite" | "lite-pg" | "prefect-sqlite" | "prefect-pg";
 export const ALL_SERVERS: ServerName[] = ["lite-sqlite", "prefect-sqlite", "lite-pg", "prefect-pg"];
@@ -394,3 +406,77 @@ export function installCleanupHandlers() {
 
 export const logServerStart = (s: RunningServer) =>
   log(`${s.name} up on :${s.port} in ${(s.startMs / 1000).toFixed(2)} s (pid ${s.pid})`);
+
+/**
+ * The side-by-side run the on-demand benches share: for each dialect, prefect-lite then Prefect (as
+ * asked), `side` on a fresh work directory and one PostgreSQL cluster, then the report written as
+ * `<name>-latest.md` and `.json` in `out` (default test-output/bench). A side that throws is a note in
+ * the report, not the end of the run.
+ */
+export async function runSides<R>(o: {
+  name: string;
+  out?: string;
+  bin?: string;
+  keep?: boolean;
+  dialects: Array<"sqlite" | "pg">;
+  lite: boolean;
+  prefect: boolean;
+  config: Record<string, unknown>;
+  /** The report's notes, which a failing side adds to. */
+  notes: string[];
+  side: (server: ServerName, work: string, pg: PgCluster | null) => Promise<R>;
+  report: (results: R[], meta: Record<string, unknown>) => string;
+}): Promise<never> {
+  installCleanupHandlers();
+  const outDir = resolve(o.out ?? join(ROOT, "test-output", "bench"));
+  mkdirSync(outDir, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), `pl-bench-${o.name}-`));
+  if (!o.keep) process.on("exit", () => rmSync(work, { recursive: true, force: true }));
+  const t0 = Date.now();
+  const git = (...args: string[]) =>
+    Bun.spawnSync(["git", ...args], { cwd: ROOT })
+      .stdout.toString()
+      .trim();
+  const dirty = git("status", "--porcelain", "src", "migrations") !== "";
+  const meta: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    config: o.config,
+    machine: machine(),
+    loadAvgStart: loadAvg(),
+    liteCommit: `${git("rev-parse", "--short", "HEAD")}${dirty ? " + uncommitted changes" : ""}`,
+  };
+  const results: R[] = [];
+  const { notes } = o;
+  let pg: PgCluster | null = null;
+  try {
+    if (o.lite) setLiteBin(o.bin ? resolve(o.bin) : buildBinaryInto(work));
+    if (o.dialects.includes("pg")) {
+      pg = await startPg();
+      log(`PostgreSQL on :${pg.port}`);
+    }
+    for (const d of o.dialects) {
+      for (const impl of [...(o.lite ? ["lite"] : []), ...(o.prefect ? ["prefect"] : [])]) {
+        const server = `${impl}-${d}` as ServerName;
+        log(`=== ${server} ===`);
+        try {
+          results.push(await o.side(server, work, pg));
+        } catch (e) {
+          const msg = `${server} failed: ${(e as Error).stack ?? (e as Error).message}`;
+          log(msg);
+          notes.push(msg.slice(0, 800));
+        }
+      }
+    }
+  } finally {
+    cleanupAll();
+    if (!o.keep) rmSync(work, { recursive: true, force: true });
+    else log(`kept ${work}`);
+  }
+  meta.loadAvgEnd = loadAvg();
+  meta.elapsedS = (Date.now() - t0) / 1000;
+  const md = o.report(results, meta);
+  writeFileSync(join(outDir, `${o.name}-latest.md`), `${md}\n`);
+  writeFileSync(join(outDir, `${o.name}-latest.json`), `${JSON.stringify({ meta, notes, results }, null, 2)}\n`);
+  console.log(md);
+  process.exit(0);
+}

@@ -33,16 +33,13 @@
 // The workers run in this process, on the same cores as the server and the database (the machine's core
 // count is in the report). Writes test-output/bench/workers-latest.{md,json}. 127.0.0.1 only; every
 // server, the PostgreSQL cluster and the temp directories go at the end (or on SIGINT).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   api,
-  cleanupAll,
   dropDb,
   freshDb,
-  installCleanupHandlers,
   logServerStart,
   migrate,
   pgAvailable,
@@ -51,11 +48,10 @@ import {
   type RunningServer,
   type ServerName,
   serverLogProblems,
-  setLiteBin,
-  startPg,
   startServer,
+  runSides,
 } from "./servers.ts";
-import { buildBinaryInto, fmt, loadAvg, log, machine, median, percentile, ROOT, sleep } from "./util.ts";
+import { fmt, loadAvg, log, type machine, median, percentile, sleep } from "./util.ts";
 
 const { values } = parseArgs({
   options: {
@@ -788,52 +784,16 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
 
 // ---------------------------------------------------------------------------------------------------
 
-installCleanupHandlers();
-const outDir = resolve(values.out ?? join(ROOT, "test-output", "bench"));
-mkdirSync(outDir, { recursive: true });
-const work = mkdtempSync(join(tmpdir(), "pl-bench-workers-"));
-if (!values.keep) process.on("exit", () => rmSync(work, { recursive: true, force: true }));
-const t0 = Date.now();
-const gitCommit = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT }).stdout.toString().trim();
-const gitDirty =
-  Bun.spawnSync(["git", "status", "--porcelain", "src", "migrations"], { cwd: ROOT }).stdout.toString().trim() !== "";
-const meta: Record<string, unknown> = {
-  date: new Date().toISOString(),
+await runSides({
+  name: "workers",
+  out: values.out,
+  bin: values.bin,
+  keep: values.keep,
+  dialects,
+  lite: withLite,
+  prefect: withPrefect,
   config: { ...cfg, pacedRuns, pacedPerS, dialects, withPrefect, withLite },
-  machine: machine(),
-  loadAvgStart: loadAvg(),
-  liteCommit: `${gitCommit}${gitDirty ? " + uncommitted changes" : ""}`,
-};
-const results: SideResult[] = [];
-let pg: PgCluster | null = null;
-try {
-  if (withLite) setLiteBin(values.bin ? resolve(values.bin) : buildBinaryInto(work));
-  if (dialects.includes("pg")) {
-    pg = await startPg();
-    log(`PostgreSQL on :${pg.port}`);
-  }
-  for (const d of dialects) {
-    for (const impl of [...(withLite ? ["lite"] : []), ...(withPrefect ? ["prefect"] : [])]) {
-      const server = `${impl}-${d}` as ServerName;
-      log(`=== ${server} ===`);
-      try {
-        results.push(await side(server, work, pg));
-      } catch (e) {
-        const msg = `${server} failed: ${(e as Error).stack ?? (e as Error).message}`;
-        log(msg);
-        notes.push(msg.slice(0, 800));
-      }
-    }
-  }
-} finally {
-  cleanupAll();
-  if (!values.keep) rmSync(work, { recursive: true, force: true });
-  else log(`kept ${work}`);
-}
-meta.loadAvgEnd = loadAvg();
-meta.elapsedS = (Date.now() - t0) / 1000;
-const md = report(results, meta);
-writeFileSync(join(outDir, "workers-latest.md"), `${md}\n`);
-writeFileSync(join(outDir, "workers-latest.json"), `${JSON.stringify({ meta, notes, results }, null, 2)}\n`);
-console.log(md);
-process.exit(0);
+  notes,
+  side,
+  report,
+});
