@@ -3,7 +3,7 @@
 // legacy queue of that name in the agents' pool (both made when missing); a pool set to null → no
 // queue. An unknown pool is Prefect's 404. What placement makes is recorded in `made`, so the caller
 // announces it (prefect.work-queue.created, prefect.work-pool.created) after the commit.
-import { AppError } from "../core/errors.ts";
+import { AppError, invalidFields } from "../core/errors.ts";
 import type { Op, Row } from "../db/driver.ts";
 import { row } from "../db/driver.ts";
 import { sql } from "../db/sql-tag.ts";
@@ -33,6 +33,11 @@ export function* queueInPoolOp(d: Fragments, pool: PoolRef, queueName: string, n
     sql`SELECT id, name FROM work_queue WHERE work_pool_id = ${pool.id} AND name = ${queueName}`,
   );
   if (found) return { work_queue_id: found.id, work_queue_name: found.name } satisfies Placement;
+  // Prefect's queue names: the characters that break URLs are refused before a queue is made of one.
+  if (/[/%&><]/.test(queueName))
+    throw invalidFields(`Work queue name "${queueName}" contains an invalid character.`, [
+      { path: ["work_queue_name"], msg: "Name must not contain any of: / % & > <", type: "value_error" },
+    ]);
   const q: Row = yield* insertQueueOp(
     d,
     pool,
@@ -67,7 +72,8 @@ export function* placeOp(
   }
   if (poolName === null) return { work_queue_id: null, work_queue_name: queueName ?? null };
   if (queueName === undefined) return null;
-  if (queueName === null) return { work_queue_id: null, work_queue_name: null };
+  // As Prefect: an empty queue name places nothing.
+  if (!queueName) return { work_queue_id: null, work_queue_name: queueName };
   const agents = yield* agentsPoolOp(d, now);
   if (agents.made) {
     made.pools.push(workPoolJson(agents.pool));

@@ -279,6 +279,17 @@ describe.each(DIALECTS)("work pools API on $name", ({ url }) => {
     const onNew = await deploy({ name: "d2", work_pool_name: "placed", work_queue_name: "made-on-demand" });
     expect(onNew).toMatchObject({ work_pool_name: "placed", work_queue_name: "made-on-demand" });
     expect((await call("GET", "/api/work_pools/placed/queues/made-on-demand")).status).toBe(200);
+    // Queues are never made with an empty or unsafe name (the fuzzer's find).
+    const empty = await post("/api/deployments/", { flow_id: flow.id, name: "d-empty", work_queue_name: "" });
+    expect(empty.body).toMatchObject({ work_queue_id: null, work_pool_name: null });
+    const unsafe = await post("/api/deployments/", {
+      flow_id: flow.id,
+      name: "d-unsafe",
+      work_pool_name: "placed",
+      work_queue_name: "a/b",
+    });
+    expect(unsafe.status).toBe(422);
+    expect((await post("/api/work_queues/filter", { work_queues: { name: { any_: ["", "a/b"] } } })).body).toEqual([]);
     const r = await post("/api/deployments/", { flow_id: flow.id, name: "d3", work_pool_name: "nowhere" });
     expect(r).toEqual({ status: 404, body: { detail: 'Work pool "nowhere" not found.' } });
     // Job variables must fit the pool's template (Prefect's 409); required keys come from its defaults.
