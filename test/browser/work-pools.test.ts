@@ -2,7 +2,8 @@
 // worker and a client would, driven as a user would (confirmations, the limit and priority forms),
 // checked through the API.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { tempHome } from "../support/binary.ts";
 import { HAVE_CHROMIUM } from "../support/browser.ts";
 import { type J, SHOTS, unexpectedErrors, useDashboard } from "../support/dashboard.ts";
 
@@ -287,6 +288,55 @@ describe.if(HAVE_CHROMIUM)("work pool pages in Chromium", () => {
       ...Array(5).fill("Change this work queue's priority and concurrency limit?"),
     ]);
     expect(unexpectedErrors(errors)).toEqual([]);
+  });
+
+  test("a pool the real CLI made and a deployment the real SDK put in it show on their pages", async () => {
+    // The CLI fills in the process worker's own base job template; the SDK places the deployment.
+    const dir = tempHome();
+    const venv = resolve(import.meta.dir, "..", "..", ".venv", "bin");
+    const env = { ...process.env, PREFECT_API_URL: `${dash.base}/api`, PREFECT_HOME: join(dir, "home") };
+    const made = Bun.spawnSync([join(venv, "prefect"), "work-pool", "create", "sdk-pool", "-t", "process"], {
+      cwd: dir,
+      env,
+    });
+    expect({ exit: made.exitCode, err: made.exitCode ? made.stderr.toString().slice(-2000) : "" }).toEqual({
+      exit: 0,
+      err: "",
+    });
+    await Bun.write(
+      join(dir, "sdk_flow.py"),
+      ["from prefect import flow", "@flow(name='sdk-pooled')", "def sdk_pooled():", "    return 1"].join("\n"),
+    );
+    const script = join(dir, "deploy.py");
+    await Bun.write(
+      script,
+      [
+        "from prefect import flow",
+        "d = flow.from_source(source='.', entrypoint='sdk_flow.py:sdk_pooled')",
+        "print('@@' + str(d.deploy(name='in-sdk-pool', work_pool_name='sdk-pool', work_queue_name='sdk-q', print_next_steps=False)))",
+      ].join("\n"),
+    );
+    const deployed = Bun.spawnSync([join(venv, "python"), script], { cwd: dir, env });
+    expect({ exit: deployed.exitCode, err: deployed.exitCode ? deployed.stderr.toString().slice(-2000) : "" }).toEqual({
+      exit: 0,
+      err: "",
+    });
+    const id = deployed.stdout.toString().split("@@")[1]!.trim();
+
+    const { page: p, errors } = await page(poolPath("sdk-pool"));
+    await p.locator("table.variables").waitFor();
+    const variables = await p.locator("table.variables").textContent();
+    for (const name of ["command", "env", "working_dir", "stream_output"]) expect(variables).toContain(name);
+    expect(await p.locator("main").textContent()).toContain("sdk-q");
+    const { page: d, errors: depErrors } = await page(`/deployments/${id}`);
+    await d.getByText("in-sdk-pool").first().waitFor();
+    expect(await d.getByRole("link", { name: "sdk-pool", exact: true }).first().getAttribute("href")).toBe(
+      poolPath("sdk-pool"),
+    );
+    expect(await d.getByRole("link", { name: "sdk-q", exact: true }).first().getAttribute("href")).toBe(
+      queuePath("sdk-pool", "sdk-q"),
+    );
+    expect([...errors, ...depErrors]).toEqual([]);
   });
 
   test("unknown pools and queues are not found, and forged forms change nothing", async () => {
