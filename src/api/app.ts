@@ -109,7 +109,6 @@ export function createApp(deps: AppDeps) {
       workPoolsApi({
         pools: stores.workPools,
         queues: stores.workQueues,
-        flowRuns: stores.flowRuns,
         changes: workPoolChanges,
         maxLimit,
       }),

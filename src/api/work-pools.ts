@@ -13,7 +13,6 @@ import {
   WorkQueueCreateModel,
   WorkQueueUpdateModel,
 } from "../schemas/work-pools.ts";
-import type { FlowRunsStore } from "../store/flow-runs.ts";
 import { workerFilter, workPoolFilter, workQueueTableFilter } from "../store/work-pool-filters.ts";
 import type { WorkPoolsStore } from "../store/work-pools.ts";
 import type { WorkQueuesStore } from "../store/work-queues.ts";
@@ -71,7 +70,6 @@ export function queuePatchOf(body: typeof WorkQueueUpdateModel.static) {
 export function workPoolsApi(deps: {
   pools: WorkPoolsStore;
   queues: WorkQueuesStore;
-  flowRuns: FlowRunsStore;
   changes: WorkPoolTransitions;
   maxLimit: number;
 }) {

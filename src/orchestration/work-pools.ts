@@ -30,19 +30,13 @@ import {
 import type { ScheduledQuery, WorkPoolRunsStore } from "../store/work-pool-runs.ts";
 import type { PoolChange, WorkPoolsStore } from "../store/work-pools.ts";
 import type { QueueChange, WorkQueuesStore } from "../store/work-queues.ts";
+import type { ForemanConfig } from "../settings/server-config.ts";
 import type { DeploymentTransitions } from "./deployments.ts";
 import { Handouts } from "./handouts.ts";
 
 /** Prefect reserves pool names starting with "prefect" (any case) for its own pools. */
 const isReserved = (name: string) => name.toLowerCase().startsWith("prefect");
 const RESERVED = "Work pools starting with 'Prefect' are reserved for internal use.";
-
-export interface ForemanSettings {
-  inactivityHeartbeatMultiple: number;
-  fallbackHeartbeatIntervalSeconds: number;
-  workQueueLastPolledTimeoutSeconds: number;
-  deploymentLastPolledTimeoutSeconds: number;
-}
 
 function queueInput(body: WorkQueueCreateBody): WorkQueueInput {
   return {
@@ -237,7 +231,7 @@ export function workPoolTransitions(deps: {
     },
 
     /** The foreman's pass (Prefect's monitor_worker_health); returns what it changed. */
-    async foreman(s: ForemanSettings) {
+    async foreman(s: ForemanConfig) {
       const offline = await pools.markWorkersOffline(s.inactivityHeartbeatMultiple, s.fallbackHeartbeatIntervalSeconds);
       const idle = await pools.markPoolsNotReady();
       for (const c of idle) announcePool(c, "updated");

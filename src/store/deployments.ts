@@ -17,6 +17,7 @@ import { deleteScheduledRunsOp, deploymentSchedulesStore, scheduleOps } from "./
 import { type SchedulePatch, planScheduleUpdate } from "./deployment-schedule-plan.ts";
 import type { Made } from "./work-pool-shapes.ts";
 import { nothingMade, placeOp } from "./work-queue-placement.ts";
+import { POLL_WRITE_SECONDS } from "./work-queues.ts";
 
 export type { DeploymentJson, ScheduleJson };
 
@@ -45,8 +46,6 @@ export interface DeploymentChange {
   made: Made;
 }
 
-/** How stale last_polled may get before a poll writes it again (the foreman's threshold is 60 s). */
-const POLL_WRITE_SECONDS = 5;
 const idsOf = (rs: Array<{ id: string }>) => rs.map((r) => r.id);
 
 export function deploymentsStore(driver: Driver) {

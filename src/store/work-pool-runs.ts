@@ -11,7 +11,7 @@ import { sql } from "../db/sql-tag.ts";
 import { type FlowRunJson, flowRunJson, runSelect } from "./run-shapes.ts";
 import { list } from "./sql.ts";
 import { poolSlotsOp } from "./work-pools.ts";
-import { activeSlotsOp, pollsDueOp, queueByIdOp, type QueueChange } from "./work-queues.ts";
+import { activeSlotsOp, pollsDueOp, queueByIdOp } from "./work-queues.ts";
 
 const { columns: RUN_COLUMNS, from: RUN_FROM, codec: RUN_CODEC } = runSelect("flow_run");
 
@@ -43,8 +43,6 @@ interface QueueRow {
   concurrency_limit: number | null;
   status: string;
 }
-
-export type { QueueChange };
 
 interface Budgets {
   /** The most runs the poll may hand out in all (its limit, within the pool's free slots). */
