@@ -6,6 +6,7 @@ import type { DbHandle } from "../db/open.ts";
 import { EventBus } from "../events/bus.ts";
 import { transitions } from "../orchestration/transitions.ts";
 import { createServices } from "../services/index.ts";
+import { flowRunInputsStore } from "../store/flow-run-inputs.ts";
 import { flowRunsStore } from "../store/flow-runs.ts";
 import { flowsStore } from "../store/flows.ts";
 import { dashboardStore } from "../store/dashboard.ts";
@@ -32,6 +33,7 @@ import type { ServerConfig } from "../settings/server-config.ts";
 import { csrf } from "./csrf.ts";
 import { errors } from "./errors.ts";
 import { eventsModule } from "./events-module.ts";
+import { flowRunInputsApi } from "./flow-run-inputs.ts";
 import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
@@ -62,6 +64,7 @@ export function createApp(deps: AppDeps) {
   const stores = {
     flows: flowsStore(driver),
     flowRuns: flowRunsStore(driver),
+    flowRunInputs: flowRunInputsStore(driver),
     taskRuns: taskRunsStore(driver),
     history: runHistoryStore(driver),
     dashboard: dashboardStore(driver),
@@ -73,7 +76,12 @@ export function createApp(deps: AppDeps) {
     workPoolRuns: workPoolRunsStore(driver),
     ...events.stores,
   };
-  const runTransitions = transitions({ flowRuns: stores.flowRuns, taskRuns: stores.taskRuns, bus });
+  const runTransitions = transitions({
+    flowRuns: stores.flowRuns,
+    flowRunInputs: stores.flowRunInputs,
+    taskRuns: stores.taskRuns,
+    bus,
+  });
   const deploymentChanges = deploymentTransitions({
     deployments: stores.deployments,
     runs: runTransitions,
@@ -94,6 +102,7 @@ export function createApp(deps: AppDeps) {
     .use(csrf(deps.config.csrfEnabled))
     .use(flowsApi({ flows: stores.flows, maxLimit }))
     .use(flowRunsApi({ flowRuns: stores.flowRuns, history: stores.history, transitions: runTransitions, maxLimit }))
+    .use(flowRunInputsApi({ flowRunInputs: stores.flowRunInputs, maxLimit }))
     .use(taskRunsApi({ taskRuns: stores.taskRuns, transitions: runTransitions, maxLimit }))
     .use(
       deploymentsApi({

@@ -69,9 +69,12 @@ export function flowRunsApi(deps: {
     })
     .post(
       "/:id/resume",
-      async ({ params, request }) => {
+      async ({ params, body, request }) => {
         const r = orNotFound(
-          await transitions.resumeFlowRun(params.id, { clientVersion: clientVersionOf(request.headers) }),
+          await transitions.resumeFlowRun(params.id, {
+            clientVersion: clientVersionOf(request.headers),
+            runInput: body?.run_input ?? null,
+          }),
           "Flow run",
         );
         if (r.kind === "transition") return orchestrationResponse(r.outcome);

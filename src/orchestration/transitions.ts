@@ -7,12 +7,14 @@
 // test (test/unit/layers.test.ts) places it above store/ while the pure rules stay below.
 import type { EventBus } from "../events/bus.ts";
 import { publishFlowRunTransition } from "../events/run-events.ts";
+import type { FlowRunInputsStore } from "../store/flow-run-inputs.ts";
 import type { FlowRunCreate, FlowRunsStore, TransitionOutcome } from "../store/flow-runs.ts";
 import type { SetStateOutcome } from "../store/run-states.ts";
 import type { TaskRunCreate, TaskRunsStore } from "../store/task-runs.ts";
 import type { PolicyName } from "./policies.ts";
 import { isTerminal, type State, type StateCreate, type StateType } from "./states.ts";
 import { nowTimestamp } from "../core/time.ts";
+import { runInputProblem } from "../schemas/run-input.ts";
 
 export interface TransitionOptions {
   force?: boolean;
@@ -22,14 +24,21 @@ export interface TransitionOptions {
   policy?: PolicyName | null;
 }
 
+export interface ResumeOptions {
+  clientVersion?: string | null;
+  /** The answer to a pause that waits for input (POST /flow_runs/{id}/resume's run_input). */
+  runInput?: Record<string, unknown> | null;
+}
+
 export interface TransitionDeps {
   flowRuns: FlowRunsStore;
+  flowRunInputs: FlowRunInputsStore;
   taskRuns: TaskRunsStore;
   bus: EventBus;
 }
 
 export function transitions(deps: TransitionDeps) {
-  const { flowRuns, taskRuns, bus } = deps;
+  const { flowRuns, flowRunInputs, taskRuns, bus } = deps;
   const publish = (outcome: TransitionOutcome | null) => publishFlowRunTransition(bus, outcome, nowTimestamp());
 
   const setFlowRunState = async (
@@ -82,20 +91,36 @@ export function transitions(deps: TransitionDeps) {
      * POST /flow_runs/{id}/resume (Prefect's resume_flow_run): a Paused run goes back to Running, or to
      * Scheduled "Resuming" when its pause tore the process down (pause_reschedule: a suspended run is
      * started again by its deployment's infrastructure). Anything but Paused is an ABORT, as Prefect's. A
-     * pause waiting for typed input needs the run-input store, which does not exist yet: its schema is
-     * "not found", as Prefect answers when it is missing. Null when the run does not exist.
+     * pause waiting for typed input (a run_input_keyset) takes only input that fits the schema the flow
+     * stored under the keyset's "schema" key; anything else is a REJECT naming the field, and the run
+     * stays paused. Accepted input is stored under the "response" key in the transition's transaction.
+     * Null when the run does not exist.
      */
-    async resumeFlowRun(id: string, opts: TransitionOptions = {}): Promise<ResumeOutcome | null> {
+    async resumeFlowRun(id: string, opts: ResumeOptions = {}): Promise<ResumeOutcome | null> {
       const run = await flowRuns.get(id);
       if (!run) return null;
       const state = run.state;
       if (state?.type !== "PAUSED") return { kind: "abort", reason: "Cannot resume a flow run that is not paused." };
-      if (state.state_details?.run_input_keyset)
-        return { kind: "reject", state, reason: "Run input schema not found." };
+      const keyset = state.state_details?.run_input_keyset;
+      let answer: { key: string; value: string } | null = null;
+      if (keyset && Object.keys(keyset).length) {
+        const runInput = opts.runInput ?? {};
+        const stored = keyset.schema ? await flowRunInputs.read(id, keyset.schema) : null;
+        if (!stored) return { kind: "reject", state, reason: "Run input schema not found." };
+        const problem = runInputProblem(runInput, stored.value);
+        if (problem) return { kind: "reject", state, reason: problem };
+        if (keyset.response && Object.keys(runInput).length)
+          answer = { key: keyset.response, value: JSON.stringify(runInput) };
+      }
       const proposed: StateCreate = state.state_details?.pause_reschedule
         ? { type: "SCHEDULED", name: "Resuming", state_details: { scheduled_time: nowTimestamp() } }
         : { type: "RUNNING" };
-      const outcome = await setFlowRunState(id, proposed, { clientVersion: opts.clientVersion });
+      const outcome = await flowRuns.resume(
+        id,
+        { proposed, force: false, now: nowTimestamp(), clientVersion: opts.clientVersion },
+        answer,
+      );
+      publish(outcome);
       return outcome ? { kind: "transition", outcome } : null;
     },
 

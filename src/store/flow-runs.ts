@@ -16,6 +16,7 @@ import { fragmentsFor, list, raw, type Fragments } from "./sql.ts";
 import type { FlowRunCreate, FlowRunUpdate } from "../schemas/runs.ts";
 import { TABLE_CODECS } from "../db/rows.ts";
 import { findPlacementOp } from "./work-queue-placement.ts";
+import { createInputOp, type FlowRunInputCreate } from "./flow-run-inputs.ts";
 
 export type { FlowRunCreate, FlowRunUpdate };
 
@@ -233,6 +234,15 @@ export function flowRunsStore(driver: Driver) {
 
     setState(id: string, input: SetStateInput): Promise<TransitionOutcome | null> {
       return driver.tx(() => transition(id, input));
+    },
+
+    /** A resume's transition and, when it is accepted, the run input it answered with: one transaction. */
+    resume(id: string, input: SetStateInput, answer: FlowRunInputCreate | null): Promise<TransitionOutcome | null> {
+      return driver.tx(function* () {
+        const outcome = yield* transition(id, input);
+        if (outcome && answer && outcome.result.status === "ACCEPT") yield* createInputOp(id, answer, input.now);
+        return outcome;
+      });
     },
 
     /** States of a run, oldest first (GET /flow_run_states/?flow_run_id=). */

@@ -20,6 +20,7 @@ import {
 } from "../orchestration/index.ts";
 import { runSelect, stateOf } from "./run-shapes.ts";
 import { raw, type Fragments } from "./sql.ts";
+import { deleteInputsOp } from "./flow-run-inputs.ts";
 
 const TABLES = {
   flow_run: { run: "flow_run", state: "flow_run_state", fk: "flow_run_id" },
@@ -169,8 +170,8 @@ export function* setRunStateOp(
         d,
       );
       if (parent) nested.push(parent);
-    }
-    // Background-task queues, run inputs and concurrency slots arrive with their features.
+    } else if (effect.kind === "delete_flow_run_inputs") yield* deleteInputsOp(runId, effect.keys);
+    // Background-task queues and concurrency slots arrive with their features.
   }
   return { result, snapshot: run, initial, nested };
 }

@@ -15,7 +15,8 @@ type Tables =
   | "events"
   | "eventResources"
   | "deployment"
-  | "deploymentSchedule";
+  | "deploymentSchedule"
+  | "flowRunInput";
 type RowParity = { [K in Tables]: Same<(typeof lite)[K]["$inferSelect"], (typeof pg)[K]["$inferSelect"]> };
 type InsertParity = { [K in Tables]: Same<(typeof lite)[K]["$inferInsert"], (typeof pg)[K]["$inferInsert"]> };
 

@@ -318,6 +318,20 @@ export const deploymentSchedule = pgTable(
 );
 
 // Revision 0009: work pools, their queues and workers.
+export const flowRunInput = pgTable(
+  "flow_run_input",
+  {
+    ...base,
+    flow_run_id: uuid("flow_run_id")
+      .notNull()
+      .references(() => flowRun.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    sender: text("sender"),
+  },
+  (t) => [uniqueIndex("uq_flow_run_input__flow_run_id_key").on(t.flow_run_id, t.key)],
+);
+
 export const workPool = pgTable(
   "work_pool",
   {

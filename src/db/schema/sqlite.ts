@@ -304,6 +304,20 @@ export const deploymentSchedule = sqliteTable(
 );
 
 // Revision 0009: work pools, their queues and workers.
+export const flowRunInput = sqliteTable(
+  "flow_run_input",
+  {
+    ...base,
+    flow_run_id: text("flow_run_id")
+      .notNull()
+      .references(() => flowRun.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    sender: text("sender"),
+  },
+  (t) => [uniqueIndex("uq_flow_run_input__flow_run_id_key").on(t.flow_run_id, t.key)],
+);
+
 export const workPool = sqliteTable(
   "work_pool",
   {
