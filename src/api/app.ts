@@ -4,7 +4,9 @@ import { Elysia } from "elysia";
 import { createDriver } from "../db/driver.ts";
 import type { DbHandle } from "../db/open.ts";
 import { EventBus } from "../events/bus.ts";
+import { TaskQueue } from "../orchestration/task-queue.ts";
 import { transitions } from "../orchestration/transitions.ts";
+import type { TaskRunJson } from "../store/run-shapes.ts";
 import { createServices } from "../services/index.ts";
 import { flowRunInputsStore } from "../store/flow-run-inputs.ts";
 import { flowRunsStore } from "../store/flow-runs.ts";
@@ -40,6 +42,7 @@ import { deploymentsApi } from "./deployments.ts";
 import { automationsApi } from "./automations.ts";
 import { collectionsApi } from "./collections.ts";
 import { taskRunsApi } from "./task-runs.ts";
+import { taskWorkersApi } from "./task-workers.ts";
 import { workPoolsApi } from "./work-pools.ts";
 import { workQueuesApi } from "./work-queues.ts";
 import { notImplemented } from "./not-implemented.ts";
@@ -76,11 +79,13 @@ export function createApp(deps: AppDeps) {
     workPoolRuns: workPoolRunsStore(driver),
     ...events.stores,
   };
+  const taskQueue = new TaskQueue<TaskRunJson>();
   const runTransitions = transitions({
     flowRuns: stores.flowRuns,
     flowRunInputs: stores.flowRunInputs,
     taskRuns: stores.taskRuns,
     bus,
+    taskQueue,
   });
   const deploymentChanges = deploymentTransitions({
     deployments: stores.deployments,
@@ -103,6 +108,7 @@ export function createApp(deps: AppDeps) {
     .use(flowsApi({ flows: stores.flows, maxLimit }))
     .use(flowRunsApi({ flowRuns: stores.flowRuns, history: stores.history, transitions: runTransitions, maxLimit }))
     .use(flowRunInputsApi({ flowRunInputs: stores.flowRunInputs, maxLimit }))
+    .use(taskWorkersApi({ taskQueue, taskRuns: stores.taskRuns, authString: deps.config.authString }))
     .use(taskRunsApi({ taskRuns: stores.taskRuns, transitions: runTransitions, maxLimit }))
     .use(
       deploymentsApi({

@@ -10,7 +10,9 @@ import { publishFlowRunTransition } from "../events/run-events.ts";
 import type { FlowRunInputsStore } from "../store/flow-run-inputs.ts";
 import type { FlowRunCreate, FlowRunsStore, TransitionOutcome } from "../store/flow-runs.ts";
 import type { SetStateOutcome } from "../store/run-states.ts";
+import type { TaskRunJson } from "../store/run-shapes.ts";
 import type { TaskRunCreate, TaskRunsStore } from "../store/task-runs.ts";
+import type { TaskQueue } from "./task-queue.ts";
 import type { PolicyName } from "./policies.ts";
 import { isTerminal, type State, type StateCreate, type StateType } from "./states.ts";
 import { nowTimestamp } from "../core/time.ts";
@@ -35,10 +37,20 @@ export interface TransitionDeps {
   flowRunInputs: FlowRunInputsStore;
   taskRuns: TaskRunsStore;
   bus: EventBus;
+  /** Background task runs waiting for task workers (task-queue.ts). */
+  taskQueue: TaskQueue<TaskRunJson>;
 }
 
 export function transitions(deps: TransitionDeps) {
-  const { flowRuns, flowRunInputs, taskRuns, bus } = deps;
+  const { flowRuns, flowRunInputs, taskRuns, bus, taskQueue } = deps;
+  // A background run's state events (its worker runs it client-side) say it has left the queue's hands.
+  bus.subscribe((batch) => {
+    for (const e of batch) {
+      if (!e.event.startsWith("prefect.task-run.") || e.event === "prefect.task-run.Scheduled") continue;
+      const id = e.resource["prefect.resource.id"]?.slice("prefect.task-run.".length);
+      if (id) taskQueue.started(id);
+    }
+  });
   const publish = (outcome: TransitionOutcome | null) => publishFlowRunTransition(bus, outcome, nowTimestamp());
 
   const setFlowRunState = async (
@@ -67,19 +79,34 @@ export function transitions(deps: TransitionDeps) {
 
     setFlowRunState,
 
-    createTaskRun(input: TaskRunCreate) {
-      return taskRuns.create(input);
+    /** A background run (task.delay()) is queued for its task workers after the commit. */
+    async createTaskRun(input: TaskRunCreate) {
+      const made = await taskRuns.create(input);
+      if (made.enqueue) taskQueue.push(made.run, made.enqueue.retry);
+      return made;
     },
 
     /** Task runs orchestrated by the server emit no event of their own (Prefect's server does not either). */
-    setTaskRunState(id: string, proposed: StateCreate, opts: TransitionOptions = {}): Promise<SetStateOutcome | null> {
-      return taskRuns.setState(id, {
+    async setTaskRunState(
+      id: string,
+      proposed: StateCreate,
+      opts: TransitionOptions = {},
+    ): Promise<SetStateOutcome | null> {
+      const outcome = await taskRuns.setState(id, {
         proposed,
         force: opts.force ?? false,
         now: nowTimestamp(),
         clientVersion: opts.clientVersion,
         policy: opts.policy,
       });
+      const effect = outcome?.result.effects.find((e) => e.kind === "enqueue_background_task");
+      if (effect?.kind === "enqueue_background_task") {
+        const run = await taskRuns.get(id);
+        if (run) taskQueue.push(run, effect.retry);
+      } else if (outcome?.result.stateToWrite && outcome.result.stateToWrite.type !== "SCHEDULED") {
+        taskQueue.started(id);
+      }
+      return outcome;
     },
 
     /**

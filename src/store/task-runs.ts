@@ -10,7 +10,7 @@ import type { FilterBody, Page } from "./page.ts";
 import { runSelect, stateJson, taskRunJson, type TaskRunJson } from "./run-shapes.ts";
 import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
 import type { TaskRunCreate } from "../schemas/runs.ts";
-import { fragmentsFor } from "./sql.ts";
+import { fragmentsFor, list } from "./sql.ts";
 import { TABLE_CODECS } from "../db/rows.ts";
 
 export type { TaskRunCreate };
@@ -26,8 +26,11 @@ export function taskRunsStore(driver: Driver) {
   }
 
   return {
-    /** Upsert on (flow_run_id, task_key, dynamic_key): an existing run is returned with created=false (200). */
-    create(input: TaskRunCreate): Promise<{ created: boolean; run: TaskRunJson }> {
+    /**
+     * Upsert on (flow_run_id, task_key, dynamic_key): an existing run is returned with created=false (200).
+     * `enqueue` when the first state makes it a background run for task workers (EnqueueScheduledTasks).
+     */
+    create(input: TaskRunCreate): Promise<{ created: boolean; run: TaskRunJson; enqueue?: { retry: boolean } }> {
       return driver.tx(function* () {
         const now = nowTimestamp();
         if (input.flow_run_id) {
@@ -47,8 +50,10 @@ export function taskRunsStore(driver: Driver) {
             ${d.json(input.empirical_policy ?? {})}, ${d.json(input.tags ?? [])}, ${d.json(input.labels ?? {})}, ${d.json(input.task_inputs ?? {})})
           ON CONFLICT (id) DO NOTHING`);
         if (!inserted) return { created: false, run: (yield* readRun(id, now))! };
-        if (input.state) yield* setRunStateOp("task_run", id, { proposed: input.state, force: true, now }, d);
-        return { created: true, run: (yield* readRun(id, now))! };
+        const first = input.state
+          ? yield* setRunStateOp("task_run", id, { proposed: input.state, force: true, now }, d)
+          : null;
+        return { created: true, run: (yield* readRun(id, now))!, enqueue: enqueueOf(first) };
       });
     },
 
@@ -105,6 +110,30 @@ export function taskRunsStore(driver: Driver) {
       return driver.tx(() => setRunStateOp("task_run", id, input, d));
     },
 
+    /**
+     * Background runs of these task keys waiting for a task worker: Scheduled with a deferred state,
+     * soonest first. `ids` narrows them to those runs (which of them are still waiting).
+     */
+    waitingForWorkers(keys: string[], limit: number, ids?: string[]): Promise<TaskRunJson[]> {
+      if (!keys.length || ids?.length === 0) return Promise.resolve([]);
+      const deferred =
+        driver.dialect === "pg"
+          ? sql`(st.state_details->>'deferred') = 'true'`
+          : sql`json_extract(st.state_details, '$.deferred') = 1`;
+      return driver.read(function* () {
+        const now = nowTimestamp();
+        const only = ids ? sql`AND task_run.id IN (${list(ids)})` : sql``;
+        const rs = yield* rows<Row>(
+          sql`
+          SELECT ${RUN_COLUMNS} FROM ${RUN_FROM}
+          WHERE task_run.state_type = 'SCHEDULED' AND task_run.task_key IN (${list(keys)}) AND ${deferred} ${only}
+          ORDER BY task_run.expected_start_time, task_run.created, task_run.id LIMIT ${limit}`,
+          RUN_CODEC,
+        );
+        return rs.map((r) => taskRunJson(r, now));
+      });
+    },
+
     states(taskRunId: string) {
       return driver.read(function* () {
         const rs = yield* rows<Row>(
@@ -125,3 +154,8 @@ export function taskRunsStore(driver: Driver) {
 }
 
 export type TaskRunsStore = ReturnType<typeof taskRunsStore>;
+
+function enqueueOf(outcome: SetStateOutcome | null): { retry: boolean } | undefined {
+  const effect = outcome?.result.effects.find((e) => e.kind === "enqueue_background_task");
+  return effect?.kind === "enqueue_background_task" ? { retry: effect.retry } : undefined;
+}
