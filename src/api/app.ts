@@ -20,6 +20,9 @@ import { workPoolsStore } from "../store/work-pools.ts";
 import { workQueuesStore } from "../store/work-queues.ts";
 import { schedulerSettings } from "../services/scheduler.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
+import { artifactsStore } from "../store/artifacts.ts";
+import { savedSearchesStore } from "../store/saved-searches.ts";
+import { variablesStore } from "../store/variables.ts";
 import { dashboardCsrf } from "../ui/csrf.ts";
 import { dashboard } from "../ui/routes.tsx";
 import { accessLog } from "./access-log.ts";
@@ -40,6 +43,9 @@ import { collectionsApi } from "./collections.ts";
 import { taskRunsApi } from "./task-runs.ts";
 import { workPoolsApi } from "./work-pools.ts";
 import { workQueuesApi } from "./work-queues.ts";
+import { artifactsApi } from "./artifacts.ts";
+import { savedSearchesApi } from "./saved-searches.ts";
+import { variablesApi } from "./variables.ts";
 import { notImplemented } from "./not-implemented.ts";
 import { sameOrigin } from "./same-origin.ts";
 import { securityHeaders } from "./security-headers.ts";
@@ -71,6 +77,9 @@ export function createApp(deps: AppDeps) {
     workPools: workPoolsStore(driver),
     workQueues: workQueuesStore(driver),
     workPoolRuns: workPoolRunsStore(driver),
+    variables: variablesStore(driver),
+    artifacts: artifactsStore(driver),
+    savedSearches: savedSearchesStore(driver),
     ...events.stores,
   };
   const runTransitions = transitions({ flowRuns: stores.flowRuns, taskRuns: stores.taskRuns, bus });
@@ -114,6 +123,9 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(workQueuesApi({ queues: stores.workQueues, changes: workPoolChanges, maxLimit }))
+    .use(variablesApi({ variables: stores.variables, maxLimit }))
+    .use(artifactsApi({ artifacts: stores.artifacts, maxLimit }))
+    .use(savedSearchesApi({ savedSearches: stores.savedSearches, maxLimit }))
     .use(automationsApi())
     .use(collectionsApi())
     .use(concurrencyLeasesApi())
