@@ -52,11 +52,24 @@ export function artifactsApi(deps: { artifacts: ArtifactsStore; maxLimit: number
       .get("/:id", async ({ params }) => (await artifacts.get(params.id)) ?? Promise.reject(notFound()), {
         params: IdParams,
       })
-      // Elysia allows one parameter name per position: the key arrives as `id`.
-      .get(
-        "/:id/latest",
-        async ({ params }) => (await artifacts.latest(pathName(params.id))) ?? Promise.reject(notFound()),
-      )
+      // Elysia allows one parameter name per position: the key arrives as `id`. Prefect answers with its
+      // Artifact model read from the key's collection row: the collection's id and times, no latest_id.
+      .get("/:id/latest", async ({ params }) => {
+        const c = await artifacts.latest(pathName(params.id));
+        if (!c) throw notFound();
+        return {
+          id: c.id,
+          created: c.created,
+          updated: c.updated,
+          key: c.key,
+          type: c.type,
+          description: c.description,
+          data: c.data,
+          metadata_: c.metadata_,
+          flow_run_id: c.flow_run_id,
+          task_run_id: c.task_run_id,
+        };
+      })
       .patch(
         "/:id",
         async ({ params, body }) => {

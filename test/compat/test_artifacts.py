@@ -76,8 +76,11 @@ def test_helpers_inside_a_flow(server, client, client_env):
     assert arts[MD]["task_run_id"] is None
 
     # Each key's latest is the second run's; the history keeps both.
-    latest = httpx.get(f"{api}/artifacts/{MD}/latest").json()
-    assert latest["latest_id"] == arts[MD]["id"] and latest["data"] == "# Report 2"
+    latest = httpx.post(f"{api}/artifacts/latest/filter", json={"artifacts": {"key": {"any_": [MD]}}}).json()
+    assert [(c["latest_id"], c["data"]) for c in latest] == [(arts[MD]["id"], "# Report 2")]
+    # GET /{key}/latest answers with the Artifact model read from the collection row (no latest_id).
+    by_key = httpx.get(f"{api}/artifacts/{MD}/latest").json()
+    assert by_key["data"] == "# Report 2" and by_key["key"] == MD and "latest_id" not in by_key
     assert httpx.get(f"{api}/artifacts/{PROGRESS}/latest").json()["data"] == 75.0
     history = httpx.post(f"{api}/artifacts/filter", json={"artifacts": {"key": {"any_": [MD]}}}).json()
     assert [a["flow_run_id"] for a in history] == [second, first]
@@ -116,7 +119,8 @@ def test_cli_artifact_commands(server, tmp_path):
     assert got["missing"].returncode == 1 and "not found" in got["missing"].stdout
     one = run_cli(["artifact", "delete", "--id", ids[2]], env)
     assert one.returncode == 0 and "Deleted artifact with id" in one.stdout, one.stdout + one.stderr
-    assert httpx.get(f"{api}/artifacts/{key}/latest").json()["latest_id"] == ids[1]
+    latest = httpx.post(f"{api}/artifacts/latest/filter", json={"artifacts": {"key": {"any_": [key]}}}).json()
+    assert [c["latest_id"] for c in latest] == [ids[1]]
     rest = run_cli(["artifact", "delete", key], env)
     assert rest.returncode == 0 and "Deleted 2 artifact(s)" in rest.stdout, rest.stdout + rest.stderr
     assert httpx.get(f"{api}/artifacts/{key}/latest").status_code == 404
