@@ -18,6 +18,7 @@ import type { DeploymentsStore } from "../store/deployments.ts";
 import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
 import type { WorkPoolsStore } from "../store/work-pools.ts";
 import type { WorkQueuesStore } from "../store/work-queues.ts";
+import type { VariablesStore } from "../store/variables.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
 export interface UiDeps {
@@ -43,5 +44,6 @@ export interface UiDeps {
     workQueues: WorkQueuesStore;
     logs: LogsStore;
     events: EventsStore;
+    variables: VariablesStore;
   };
 }
