@@ -18,6 +18,7 @@ import type { DeploymentsStore } from "../store/deployments.ts";
 import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
 import type { WorkPoolsStore } from "../store/work-pools.ts";
 import type { WorkQueuesStore } from "../store/work-queues.ts";
+import type { ArtifactsStore } from "../store/artifacts.ts";
 import type { VariablesStore } from "../store/variables.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
@@ -45,5 +46,6 @@ export interface UiDeps {
     logs: LogsStore;
     events: EventsStore;
     variables: VariablesStore;
+    artifacts: ArtifactsStore;
   };
 }
