@@ -16,7 +16,8 @@ const SavedSearchFilter = t.Object(
 export const SavedSearchCreateModel = t.Object(
   {
     name: t.String({ maxLength: 10_000 }),
-    filters: t.Optional(t.Union([t.Array(SavedSearchFilter, { maxItems: 1_000 }), t.Null()])),
+    // A list or absent: Prefect refuses null.
+    filters: t.Optional(t.Array(SavedSearchFilter, { maxItems: 1_000 })),
   },
   // Prefect's action models forbid other keys.
   { additionalProperties: false },

@@ -11,7 +11,8 @@ const NAME = /^[a-z0-9_-]*$/;
 const Tags = t.Array(t.String({ maxLength: 1_000 }), { maxItems: 1_000 });
 
 export const VariableCreateModel = t.Object(
-  { name: t.String(), value: t.Unknown(), tags: t.Optional(Nullable(Tags)) },
+  // tags may be left out but not null (Prefect's list[str]); an update may send null for "unchanged".
+  { name: t.String(), value: t.Unknown(), tags: t.Optional(Tags) },
   // Prefect's action models forbid other keys.
   { additionalProperties: false },
 );

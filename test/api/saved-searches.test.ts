@@ -53,6 +53,7 @@ describe.each(DIALECTS)("saved searches API on $name", ({ url }) => {
       422,
     );
     expect((await call("PUT", "/api/saved_searches/", { name: "x", extra: 1 })).status).toBe(422);
+    expect((await call("PUT", "/api/saved_searches/", { name: "x", filters: null })).status).toBe(422);
     // As Prefect: a path that is not a UUID matches no route.
     expect((await call("GET", "/api/saved_searches/not-a-uuid")).status).toBe(404);
   });

@@ -52,6 +52,7 @@ describe.each(DIALECTS)("variables API on $name", ({ url }) => {
     expect((await call("POST", "/api/variables/", { name: "nov" })).status).toBe(422);
     expect((await call("POST", "/api/variables/", { name: "extra", value: 1, other: 1 })).status).toBe(422);
     expect((await call("POST", "/api/variables/", [1])).status).toBe(422);
+    expect((await call("POST", "/api/variables/", { name: "nulltags", value: 1, tags: null })).status).toBe(422);
     // Nothing was half-written.
     expect((await call("GET", "/api/variables/name/big")).status).toBe(404);
   });
