@@ -15,6 +15,8 @@ import { deploymentsStore } from "../store/deployments.ts";
 import { schedulerStore } from "../store/scheduler.ts";
 import { deploymentTransitions } from "../orchestration/deployments.ts";
 import { workPoolTransitions } from "../orchestration/work-pools.ts";
+import { artifactChanges } from "../orchestration/artifacts.ts";
+import { variableChanges } from "../orchestration/variables.ts";
 import { workPoolRunsStore } from "../store/work-pool-runs.ts";
 import { workPoolsStore } from "../store/work-pools.ts";
 import { workQueuesStore } from "../store/work-queues.ts";
@@ -97,6 +99,8 @@ export function createApp(deps: AppDeps) {
     deployments: deploymentChanges,
     bus,
   });
+  const variableChanged = variableChanges({ variables: stores.variables, bus });
+  const artifactChanged = artifactChanges({ artifacts: stores.artifacts, bus });
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
     .use(adminApi(deps.config))
@@ -123,8 +127,8 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(workQueuesApi({ queues: stores.workQueues, changes: workPoolChanges, maxLimit }))
-    .use(variablesApi({ variables: stores.variables, maxLimit }))
-    .use(artifactsApi({ artifacts: stores.artifacts, maxLimit }))
+    .use(variablesApi({ variables: stores.variables, changes: variableChanged, maxLimit }))
+    .use(artifactsApi({ artifacts: stores.artifacts, changes: artifactChanged, maxLimit }))
     .use(savedSearchesApi({ savedSearches: stores.savedSearches, maxLimit }))
     .use(automationsApi())
     .use(collectionsApi())
@@ -170,6 +174,7 @@ export function createApp(deps: AppDeps) {
         transitions: runTransitions,
         deployments: deploymentChanges,
         workPools: workPoolChanges,
+        variables: variableChanged,
         stores,
         csrf: dashboardCsrf(),
         services: () => services.statuses(),

@@ -5,6 +5,7 @@ import { Elysia, t } from "elysia";
 import { AppError } from "../core/errors.ts";
 import { ArtifactCreateModel, ArtifactUpdateModel, artifactInputOf, artifactPatchOf } from "../schemas/artifacts.ts";
 import { artifactCollectionFilter, artifactFilter } from "../store/artifact-filters.ts";
+import type { ArtifactChanges } from "../orchestration/artifacts.ts";
 import { ARTIFACT_SORTS, type ArtifactsStore } from "../store/artifacts.ts";
 import { deploymentFilter, flowFilter, flowRunFilter, taskRunFilter } from "../store/filters.ts";
 import { IdParams, json, noContent, objectBody, pageOf } from "./common.ts";
@@ -32,15 +33,15 @@ const LatestFilterBody = bodyWith(artifactCollectionFilter.model);
 
 const notFound = () => new AppError("not_found", "Artifact not found.");
 
-export function artifactsApi(deps: { artifacts: ArtifactsStore; maxLimit: number }) {
-  const { artifacts, maxLimit } = deps;
+export function artifactsApi(deps: { artifacts: ArtifactsStore; changes: ArtifactChanges; maxLimit: number }) {
+  const { artifacts, changes, maxLimit } = deps;
   const page = (body: unknown) => pageOf(objectBody(body), maxLimit, ARTIFACT_SORTS);
   return (
     new Elysia({ name: "api.artifacts", prefix: "/artifacts" })
       .onTransform({ as: "local" }, ({ body, request }) => {
         if (request.method === "POST" || request.method === "PATCH") objectBody(body);
       })
-      .post("/", async ({ body }) => json(await artifacts.create(artifactInputOf(body)), 201), {
+      .post("/", async ({ body }) => json(await changes.create(artifactInputOf(body)), 201), {
         body: ArtifactCreateModel,
       })
       .post("/filter", ({ body }) => artifacts.filter(objectBody(body), page(body)), { body: FilterBody })
@@ -81,7 +82,7 @@ export function artifactsApi(deps: { artifacts: ArtifactsStore; maxLimit: number
       .delete(
         "/:id",
         async ({ params }) => {
-          if (!(await artifacts.delete(params.id))) throw notFound();
+          if (!(await changes.delete(params.id))) throw notFound();
           return noContent();
         },
         { params: IdParams },

@@ -4,6 +4,7 @@ import { Elysia, t } from "elysia";
 import { AppError } from "../core/errors.ts";
 import { VariableCreateModel, VariableUpdateModel, variableInputOf, variablePatchOf } from "../schemas/variables.ts";
 import { variableFilter } from "../store/variable-filters.ts";
+import type { VariableChanges } from "../orchestration/variables.ts";
 import { VARIABLE_SORTS, type VariableRef, type VariablesStore } from "../store/variables.ts";
 import { IdParams, json, noContent, objectBody, pageOf } from "./common.ts";
 
@@ -31,22 +32,22 @@ export const pathName = (s: string) => {
   }
 };
 
-export function variablesApi(deps: { variables: VariablesStore; maxLimit: number }) {
-  const { variables, maxLimit } = deps;
+export function variablesApi(deps: { variables: VariablesStore; changes: VariableChanges; maxLimit: number }) {
+  const { variables, changes, maxLimit } = deps;
   const read = async (ref: VariableRef) => (await variables.get(ref)) ?? Promise.reject(notFound());
   const update = async (ref: VariableRef, body: typeof VariableUpdateModel.static) => {
-    if (!(await variables.update(ref, variablePatchOf(body)))) throw notFound();
+    if (!(await changes.update(ref, variablePatchOf(body)))) throw notFound();
     return noContent();
   };
   const remove = async (ref: VariableRef) => {
-    if (!(await variables.delete(ref))) throw notFound();
+    if (!(await changes.delete(ref))) throw notFound();
     return noContent();
   };
   return new Elysia({ name: "api.variables", prefix: "/variables" })
     .onTransform({ as: "local" }, ({ body, request }) => {
       if (request.method !== "GET" && request.method !== "DELETE") objectBody(body);
     })
-    .post("/", async ({ body }) => json(await variables.create(variableInputOf(body)), 201), {
+    .post("/", async ({ body }) => json(await changes.create(variableInputOf(body)), 201), {
       body: VariableCreateModel,
     })
     .post(

@@ -80,11 +80,22 @@ const collectionJson = (r: Row): ArtifactCollectionJson => {
 
 type Table = "artifact" | "artifact_collection";
 
+/** How a write moved its key's latest: the collection after it (before it, when deleted). */
+export interface CollectionChange {
+  action: "created" | "updated" | "deleted";
+  collection: ArtifactCollectionJson;
+}
+
 export function artifactsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
 
   function* artifactOp(id: string): Op<Row | null> {
     return (yield* row<Row>(sql`SELECT * FROM artifact WHERE id = ${id}`)) ?? null;
+  }
+
+  function* collectionOp(key: string): Op<ArtifactCollectionJson | null> {
+    const r = yield* row<Row>(sql`SELECT * FROM artifact_collection WHERE key = ${key}`);
+    return r ? collectionJson(r) : null;
   }
 
   /** The key's collection row now names `a` (an artifact row) as its latest, with a's fields. */
@@ -119,7 +130,8 @@ export function artifactsStore(driver: Driver) {
   }
 
   return {
-    create(input: ArtifactInput): Promise<ArtifactJson> {
+    /** The artifact, and how its key's latest moved (null without a key). */
+    create(input: ArtifactInput): Promise<{ artifact: ArtifactJson; change: CollectionChange | null }> {
       return driver.tx(function* () {
         const now = nowTimestamp();
         const id = Bun.randomUUIDv7();
@@ -128,8 +140,12 @@ export function artifactsStore(driver: Driver) {
           VALUES (${id}, ${now}, ${now}, ${input.key}, ${input.task_run_id}, ${input.flow_run_id}, ${input.type},
             ${d.json(input.data)}, ${input.description}, ${d.json(input.metadata_)})`);
         const a = (yield* artifactOp(id))!;
-        if (input.key !== null) yield* pointCollectionAtOp(a, now);
-        return artifactJson(a);
+        if (input.key === null) return { artifact: artifactJson(a), change: null };
+        yield* pointCollectionAtOp(a, now);
+        const collection = (yield* collectionOp(input.key))!;
+        // As Prefect tells them apart: a collection made by this write has created = updated.
+        const action = collection.created === collection.updated ? "created" : "updated";
+        return { artifact: artifactJson(a), change: { action, collection } };
       });
     },
 
@@ -141,10 +157,7 @@ export function artifactsStore(driver: Driver) {
     },
 
     latest(key: string): Promise<ArtifactCollectionJson | null> {
-      return driver.read(function* () {
-        const r = yield* row<Row>(sql`SELECT * FROM artifact_collection WHERE key = ${key}`);
-        return r ? collectionJson(r) : null;
-      });
+      return driver.read(() => collectionOp(key));
     },
 
     async filter(body: FilterBody, page: Page): Promise<ArtifactJson[]> {
@@ -171,11 +184,15 @@ export function artifactsStore(driver: Driver) {
       });
     },
 
-    /** The artifact deleted (null: none). Deleting a key's latest hands the key to its next newest. */
-    delete(id: string): Promise<ArtifactJson | null> {
+    /**
+     * The artifact deleted (null: none) and how its key's latest moved: deleting a key's latest hands
+     * the key to its next newest, or drops the key when it was the last.
+     */
+    delete(id: string): Promise<{ artifact: ArtifactJson; change: CollectionChange | null } | null> {
       return driver.tx(function* () {
         const a = yield* artifactOp(id);
         if (!a) return null;
+        let change: CollectionChange | null = null;
         if (a.key !== null) {
           const isLatest = yield* row(
             sql`SELECT 1 FROM artifact_collection WHERE key = ${a.key as string} AND latest_id = ${id}`,
@@ -184,16 +201,21 @@ export function artifactsStore(driver: Driver) {
             const next = yield* row<Row>(sql`
               SELECT * FROM artifact WHERE key = ${a.key as string} AND id <> ${id}
               ORDER BY created DESC, id DESC LIMIT 1`);
+            const before = (yield* collectionOp(a.key as string))!;
             if (next) {
               // Prefect copies the next one's created and updated onto the collection as well.
               yield* pointCollectionAtOp(next, next.updated as string);
               yield* exec(sql`
                 UPDATE artifact_collection SET created = ${next.created as string} WHERE key = ${a.key as string}`);
-            } else yield* exec(sql`DELETE FROM artifact_collection WHERE key = ${a.key as string}`);
+              change = { action: "updated", collection: (yield* collectionOp(a.key as string))! };
+            } else {
+              yield* exec(sql`DELETE FROM artifact_collection WHERE key = ${a.key as string}`);
+              change = { action: "deleted", collection: before };
+            }
           }
         }
         yield* exec(sql`DELETE FROM artifact WHERE id = ${id}`);
-        return artifactJson(a);
+        return { artifact: artifactJson(a), change };
       });
     },
   };

@@ -1,7 +1,7 @@
 // Dashboard pages about variables: the list (search by name) with the create form, a variable's page
 // with its edit form, and delete. The value is typed as JSON; a form with any bad field writes nothing
-// and comes back (422) with what was typed and the problems by their fields. Writes go to the variables
-// store, the same one the API writes through, with the API's checks (schemas/variables.ts).
+// and comes back (422) with what was typed and the problems by their fields. Writes go through the
+// variable changes the API uses (which publish the events), with the API's checks (schemas/variables.ts).
 import { Elysia, t } from "elysia";
 import type { VariableFormErrors, VariableFormValues } from "../../views/components/variable-form.tsx";
 import { VariablePage } from "../../views/pages/variable.tsx";
@@ -126,7 +126,7 @@ export function variablePages(deps: UiDeps) {
           html(<VariablesPage {...(await listProps({}, { form: values, errors }))} />, 422);
         if (!parsed.ok) return refuse(parsed.errors);
         try {
-          await stores.variables.create({ name: parsed.name, value: parsed.value, tags: parsed.tags });
+          await deps.variables.create({ name: parsed.name, value: parsed.value, tags: parsed.tags });
         } catch (e) {
           if (e instanceof AppError && e.kind === "conflict") return refuse({ name: e.message });
           throw e;
@@ -150,7 +150,7 @@ export function variablePages(deps: UiDeps) {
         const parsed = parseVariableForm(values, false);
         if (!parsed.ok)
           return html(<VariablePage variable={v} form={values} errors={parsed.errors} csrfToken={csrf.token} />, 422);
-        if (!(await stores.variables.update({ id: v.id }, { value: parsed.value, tags: parsed.tags })))
+        if (!(await deps.variables.update({ id: v.id }, { value: parsed.value, tags: parsed.tags })))
           throw new AppError("not_found", `Variable "${v.name}" not found.`);
         return back(variableHref(v.name), "Variable saved.");
       },
@@ -161,8 +161,7 @@ export function variablePages(deps: UiDeps) {
       async ({ params, body, request }) => {
         csrf.check(request, body);
         const name = nameOf(params.name);
-        if (!(await stores.variables.delete({ name })))
-          throw new AppError("not_found", `Variable "${name}" not found.`);
+        if (!(await deps.variables.delete({ name }))) throw new AppError("not_found", `Variable "${name}" not found.`);
         return back("/variables", `Variable "${name}" deleted.`);
       },
       { body: Form },

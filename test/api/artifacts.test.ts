@@ -82,6 +82,29 @@ describe.each(DIALECTS)("artifacts API on $name", ({ url }) => {
     expect((await call("PATCH", `/api/artifacts/${v1.id}`, { data: 1 })).status).toBe(404);
   });
 
+  test("a key's latest moving publishes prefect.artifact-collection.* events", async () => {
+    const seen: any[] = [];
+    t.app.bus.subscribe((es) => seen.push(...es.filter((e) => e.event.startsWith("prefect.artifact-collection."))));
+    const a = await make({ key: "evt", type: "markdown", data: "a", flow_run_id: flowRunId });
+    const b = await make({ key: "evt", type: "table", data: "[]" });
+    await make({ type: "markdown", data: "no key, no event" });
+    await call("PATCH", `/api/artifacts/${b.id}`, { data: "[1]" });
+    await call("DELETE", `/api/artifacts/${b.id}`);
+    await call("DELETE", `/api/artifacts/${a.id}`);
+    expect(seen.map((e) => [e.event, e.payload.data, e.related[0]["prefect.resource.id"]])).toEqual([
+      ["prefect.artifact-collection.created", "a", `prefect.artifact.${a.id}`],
+      ["prefect.artifact-collection.updated", "[]", `prefect.artifact.${b.id}`],
+      ["prefect.artifact-collection.updated", "a", `prefect.artifact.${a.id}`],
+      ["prefect.artifact-collection.deleted", "a", `prefect.artifact.${a.id}`],
+    ]);
+    expect(seen[0].resource["prefect.resource.name"]).toBe("evt");
+    expect(seen[0].related[1]).toEqual({
+      "prefect.resource.id": `prefect.flow-run.${flowRunId}`,
+      "prefect.resource.role": "flow-run",
+    });
+    expect(seen[0].payload).toEqual({ key: "evt", type: "markdown", data: "a", description: null });
+  });
+
   test("filters: own fields, by flow run, latest, counts and sorts", async () => {
     await make({ key: "f-one", type: "markdown", data: "a", flow_run_id: flowRunId });
     await make({ key: "f-one", type: "markdown", data: "b", flow_run_id: flowRunId });
