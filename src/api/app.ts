@@ -18,11 +18,16 @@ import { deploymentsStore } from "../store/deployments.ts";
 import { schedulerStore } from "../store/scheduler.ts";
 import { deploymentTransitions } from "../orchestration/deployments.ts";
 import { workPoolTransitions } from "../orchestration/work-pools.ts";
+import { artifactChanges } from "../orchestration/artifacts.ts";
+import { variableChanges } from "../orchestration/variables.ts";
 import { workPoolRunsStore } from "../store/work-pool-runs.ts";
 import { workPoolsStore } from "../store/work-pools.ts";
 import { workQueuesStore } from "../store/work-queues.ts";
 import { schedulerSettings } from "../services/scheduler.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
+import { artifactsStore } from "../store/artifacts.ts";
+import { savedSearchesStore } from "../store/saved-searches.ts";
+import { variablesStore } from "../store/variables.ts";
 import { dashboardCsrf } from "../ui/csrf.ts";
 import { dashboard } from "../ui/routes.tsx";
 import { accessLog } from "./access-log.ts";
@@ -45,6 +50,9 @@ import { taskRunsApi } from "./task-runs.ts";
 import { taskWorkersApi } from "./task-workers.ts";
 import { workPoolsApi } from "./work-pools.ts";
 import { workQueuesApi } from "./work-queues.ts";
+import { artifactsApi } from "./artifacts.ts";
+import { savedSearchesApi } from "./saved-searches.ts";
+import { variablesApi } from "./variables.ts";
 import { notImplemented } from "./not-implemented.ts";
 import { sameOrigin } from "./same-origin.ts";
 import { securityHeaders } from "./security-headers.ts";
@@ -77,6 +85,9 @@ export function createApp(deps: AppDeps) {
     workPools: workPoolsStore(driver),
     workQueues: workQueuesStore(driver),
     workPoolRuns: workPoolRunsStore(driver),
+    variables: variablesStore(driver),
+    artifacts: artifactsStore(driver),
+    savedSearches: savedSearchesStore(driver),
     ...events.stores,
   };
   const taskQueue = new TaskQueue<TaskRunJson>();
@@ -101,6 +112,8 @@ export function createApp(deps: AppDeps) {
     deployments: deploymentChanges,
     bus,
   });
+  const variableChanged = variableChanges({ variables: stores.variables, bus });
+  const artifactChanged = artifactChanges({ artifacts: stores.artifacts, bus });
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
     .use(adminApi(deps.config))
@@ -129,6 +142,9 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(workQueuesApi({ queues: stores.workQueues, changes: workPoolChanges, maxLimit }))
+    .use(variablesApi({ variables: stores.variables, changes: variableChanged, maxLimit }))
+    .use(artifactsApi({ artifacts: stores.artifacts, changes: artifactChanged, maxLimit }))
+    .use(savedSearchesApi({ savedSearches: stores.savedSearches, maxLimit }))
     .use(automationsApi())
     .use(collectionsApi())
     .use(concurrencyLeasesApi())
@@ -173,6 +189,7 @@ export function createApp(deps: AppDeps) {
         transitions: runTransitions,
         deployments: deploymentChanges,
         workPools: workPoolChanges,
+        variables: variableChanged,
         stores,
         csrf: dashboardCsrf(),
         services: () => services.statuses(),

@@ -38,6 +38,26 @@ const SORTS: Record<string, Record<string, Sort>> = {
     NAME_ASC: ["deployment.name", "ASC"],
     NAME_DESC: ["deployment.name", "DESC"],
   },
+  variable: {
+    CREATED_DESC: ["variable.created", "DESC"],
+    UPDATED_DESC: ["variable.updated", "DESC"],
+    NAME_ASC: ["variable.name", "ASC"],
+    NAME_DESC: ["variable.name", "DESC"],
+  },
+  artifact: {
+    ID_DESC: ["artifact.id", "DESC"],
+    CREATED_DESC: ["artifact.created", "DESC"],
+    UPDATED_DESC: ["artifact.updated", "DESC"],
+    KEY_ASC: ["artifact.key", "ASC"],
+    KEY_DESC: ["artifact.key", "DESC"],
+  },
+  artifact_collection: {
+    ID_DESC: ["artifact_collection.id", "DESC"],
+    CREATED_DESC: ["artifact_collection.created", "DESC"],
+    UPDATED_DESC: ["artifact_collection.updated", "DESC"],
+    KEY_ASC: ["artifact_collection.key", "ASC"],
+    KEY_DESC: ["artifact_collection.key", "DESC"],
+  },
   log: { TIMESTAMP_ASC: ["log.timestamp", "ASC"], TIMESTAMP_DESC: ["log.timestamp", "DESC"] },
 };
 

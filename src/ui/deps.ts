@@ -16,8 +16,11 @@ import type { TaskRunsStore } from "../store/task-runs.ts";
 import type { DeploymentTransitions } from "../orchestration/deployments.ts";
 import type { DeploymentsStore } from "../store/deployments.ts";
 import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
+import type { VariableChanges } from "../orchestration/variables.ts";
 import type { WorkPoolsStore } from "../store/work-pools.ts";
 import type { WorkQueuesStore } from "../store/work-queues.ts";
+import type { ArtifactsStore } from "../store/artifacts.ts";
+import type { VariablesStore } from "../store/variables.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
 export interface UiDeps {
@@ -29,6 +32,8 @@ export interface UiDeps {
   deployments: DeploymentTransitions;
   /** Work pool and queue changes (pause, resume, limits, priorities), which publish their events. */
   workPools: WorkPoolTransitions;
+  /** Variable changes, which publish the prefect.variable.* events. */
+  variables: VariableChanges;
   csrf: DashboardCsrf;
   services: () => Array<ServiceStatus & { state: string }>;
   stores: {
@@ -43,5 +48,7 @@ export interface UiDeps {
     workQueues: WorkQueuesStore;
     logs: LogsStore;
     events: EventsStore;
+    variables: VariablesStore;
+    artifacts: ArtifactsStore;
   };
 }

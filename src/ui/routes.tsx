@@ -1,5 +1,5 @@
-// The dashboard: static assets, the about page, and the run, flow, deployment and work pool pages. Routes gather
-// data through the stores and render views; nothing here touches SQL.
+// The dashboard: static assets, the about page, and the run, flow, deployment, work pool, variable and
+// artifact pages. Routes gather data through the stores and render views; nothing here touches SQL.
 import { Elysia } from "elysia";
 import { AboutPage } from "../../views/pages/about.tsx";
 import { PREFECT_COMPAT_VERSION, PREFECT_LITE_VERSION } from "../core/version.ts";
@@ -11,6 +11,8 @@ import { html } from "./html.ts";
 import { runPages } from "./runs.tsx";
 import { STATIC_FILES } from "./static.ts";
 import { workPoolPages } from "./work-pools.tsx";
+import { artifactPages } from "./artifacts.tsx";
+import { variablePages } from "./variables.tsx";
 import { assetResponse } from "../core/responses.ts";
 
 export function dashboard(deps: UiDeps) {
@@ -36,5 +38,7 @@ export function dashboard(deps: UiDeps) {
     .use(flowPages(deps))
     .use(deploymentPages(deps))
     .use(workPoolPages(deps))
+    .use(variablePages(deps))
+    .use(artifactPages(deps))
     .use(eventPages(deps));
 }

@@ -34,6 +34,8 @@ const PAGE_SIZE = 50;
 /** Deepest page served by offset (a page number without a cursor). */
 const MAX_OFFSET_PAGE = 100;
 const LOG_LIMIT = 1000;
+/** A run page lists this many of its artifacts, newest first. */
+const ARTIFACT_LIMIT = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function runPages(deps: UiDeps) {
@@ -108,7 +110,7 @@ export function runPages(deps: UiDeps) {
   async function runPageProps(id: string, level: number, extra: { formError?: string; notice?: string } = {}) {
     const run = await stores.flowRuns.get(id);
     if (!run) throw new AppError("not_found", "Flow run not found");
-    const [flow, states, tasks, subflowParents, logs] = await Promise.all([
+    const [flow, states, tasks, subflowParents, logs, artifacts] = await Promise.all([
       stores.flows.get(run.flow_id),
       stores.flowRuns.states(id),
       stores.taskRuns.filter(
@@ -120,6 +122,10 @@ export function runPages(deps: UiDeps) {
         { limit: 200, offset: 0, sort: "EXPECTED_START_TIME_ASC" },
       ),
       runLogs(id, level),
+      stores.artifacts.filter(
+        { artifacts: { flow_run_id: { any_: [id] } } },
+        { limit: ARTIFACT_LIMIT, offset: 0, sort: "ID_DESC" },
+      ),
     ]);
     return {
       run,
@@ -127,6 +133,7 @@ export function runPages(deps: UiDeps) {
       states,
       tasks,
       subflows: await withFlowNames(subflowParents),
+      artifacts,
       logs: logs.slice(0, LOG_LIMIT),
       logsTruncated: logs.length > LOG_LIMIT,
       level,
@@ -313,12 +320,22 @@ export function runPages(deps: UiDeps) {
         if (!UUID.test(params.id)) throw new AppError("not_found", "Task run not found");
         const task = await stores.taskRuns.get(params.id);
         if (!task) throw new AppError("not_found", "Task run not found");
-        const [states, flowRun] = await Promise.all([
+        const [states, flowRun, artifacts] = await Promise.all([
           stores.taskRuns.states(params.id),
           task.flow_run_id ? stores.flowRuns.get(task.flow_run_id) : null,
+          stores.artifacts.filter(
+            { artifacts: { task_run_id: { any_: [params.id] } } },
+            { limit: ARTIFACT_LIMIT, offset: 0, sort: "ID_DESC" },
+          ),
         ]);
         return html(
-          <TaskRunPage task={task} flowRunName={flowRun?.name ?? null} states={states} csrfToken={csrf.token} />,
+          <TaskRunPage
+            task={task}
+            flowRunName={flowRun?.name ?? null}
+            states={states}
+            artifacts={artifacts}
+            csrfToken={csrf.token}
+          />,
         );
       })
   );

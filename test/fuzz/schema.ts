@@ -55,11 +55,13 @@ const PREFECT_422 = {
 };
 
 /**
- * Create routes (POST on a collection), set_state and a run made from a deployment answer 201 at run
- * time when they write, 200 when not (Prefect's create_flow_run_from_deployment sets 201 too).
+ * Create routes (POST on a collection, and PUT /saved_searches/, an upsert), set_state and a run made
+ * from a deployment answer 201 at run time when they write, 200 when not (Prefect's
+ * create_flow_run_from_deployment and create_saved_search set 201 too).
  */
 const answers201 = (method: string, path: string) =>
-  method === "post" && (path.endsWith("/") || path.endsWith("/set_state") || path.endsWith("/create_flow_run"));
+  (method === "post" && (path.endsWith("/") || path.endsWith("/set_state") || path.endsWith("/create_flow_run"))) ||
+  (method === "put" && path.endsWith("/saved_searches/"));
 
 function adjustOperation(method: string, path: string, op: any) {
   const responses = { ...op.responses };

@@ -27,6 +27,15 @@ const POOLS = [
   "work_queue_ids",
   "doomed_work_queue_ids",
   "worker_names",
+  "variable_ids",
+  "variable_names",
+  "doomed_variable_ids",
+  "doomed_variable_names",
+  "artifact_ids",
+  "artifact_keys",
+  "doomed_artifact_ids",
+  "saved_search_ids",
+  "doomed_saved_search_ids",
 ] as const;
 type Pools = Record<(typeof POOLS)[number], string[]>;
 
@@ -138,6 +147,46 @@ async function workPools(api: string, pools: Pools) {
   pools.doomed_work_pool_names.push("fuzz-doomed-pool");
 }
 
+/**
+ * Variables of several JSON kinds, artifacts of each kind (two versions of one key, linked to a seeded
+ * run) and saved searches, each with some for DELETE to take.
+ */
+async function storedThings(api: string, pools: Pools) {
+  for (const [i, value] of ["text", 42, [1, { a: true }], { nested: { x: null } }].entries()) {
+    const v = await call(api, "POST", "/variables/", { name: `fuzz_var_${i}`, value, tags: ["fuzz"] });
+    pools.variable_ids.push(v.id);
+    pools.variable_names.push(v.name);
+  }
+  // DELETE by id and DELETE by name each take their own.
+  for (const name of ["fuzz_doomed_var_a", "fuzz_doomed_var_b"])
+    pools.doomed_variable_ids.push((await call(api, "POST", "/variables/", { name, value: 1 })).id);
+  for (const name of ["fuzz_doomed_var_c", "fuzz_doomed_var_d"]) {
+    await call(api, "POST", "/variables/", { name, value: 1 });
+    pools.doomed_variable_names.push(name);
+  }
+  const run = pools.flow_run_ids[0];
+  const task = pools.task_run_ids[0];
+  for (const body of [
+    { key: "fuzz-report", type: "markdown", data: "# one", flow_run_id: run },
+    { key: "fuzz-report", type: "markdown", data: "# two <script>x</script>", flow_run_id: run, task_run_id: task },
+    { key: "fuzz-table", type: "table", data: JSON.stringify([{ a: 1 }]), metadata_: { k: "v" } },
+    { key: "fuzz-progress", type: "progress", data: 50 },
+    { type: "result", data: { any: "thing" } },
+  ]) {
+    const a = await call(api, "POST", "/artifacts/", body);
+    pools.artifact_ids.push(a.id);
+  }
+  pools.artifact_keys.push("fuzz-report", "fuzz-table", "fuzz-progress");
+  for (const key of ["fuzz-doomed-a", "fuzz-doomed-b"])
+    pools.doomed_artifact_ids.push((await call(api, "POST", "/artifacts/", { key, type: "markdown", data: "x" })).id);
+  const filter = { object: "flow_run", property: "state", type: "state", operation: "or", value: ["Failed"] };
+  pools.saved_search_ids.push(
+    (await call(api, "PUT", "/saved_searches/", { name: "fuzz-search", filters: [filter] })).id,
+  );
+  for (const name of ["fuzz-doomed-search-a", "fuzz-doomed-search-b"])
+    pools.doomed_saved_search_ids.push((await call(api, "PUT", "/saved_searches/", { name })).id);
+}
+
 /** Two flows with runs in several states, two more for DELETE to take, logs and an event. */
 export async function seed(api: string): Promise<Pools> {
   const pools = Object.fromEntries(POOLS.map((p) => [p, []])) as unknown as Pools;
@@ -146,6 +195,7 @@ export async function seed(api: string): Promise<Pools> {
   for (const name of ["fuzz-doomed-a", "fuzz-doomed-b"]) await flowWithRuns(api, name, ["RUNNING", null], pools, true);
   await deployments(api, pools);
   await workPools(api, pools);
+  await storedThings(api, pools);
   const resource = { "prefect.resource.id": `prefect.flow-run.${pools.flow_run_ids[0]}` };
   await call(api, "POST", "/events", [
     {
@@ -212,6 +262,16 @@ const BINDINGS: [nameRegex: string, ...bindings: Array<[parameter: string, pool:
   ["^(GET|PATCH|POST) /work_queues/\\{id\\}", ["path.id", "work_queue_ids"]],
   ["^DELETE /work_queues/\\{id\\}$", ["path.id", "doomed_work_queue_ids"]],
   ["^GET /work_queues/name/\\{name\\}$", ["path.name", "work_queue_names"]],
+  ["^(GET|PATCH) /variables/\\{id\\}$", ["path.id", "variable_ids"]],
+  ["^DELETE /variables/\\{id\\}$", ["path.id", "doomed_variable_ids"]],
+  ["^(GET|PATCH) /variables/name/\\{name\\}$", ["path.name", "variable_names"]],
+  ["^DELETE /variables/name/\\{name\\}$", ["path.name", "doomed_variable_names"]],
+  ["^(GET|PATCH) /artifacts/\\{id\\}$", ["path.id", "artifact_ids"]],
+  ["^DELETE /artifacts/\\{id\\}$", ["path.id", "doomed_artifact_ids"]],
+  ["^GET /artifacts/\\{key\\}/latest$", ["path.key", "artifact_keys"]],
+  ["^POST /artifacts/$", ["body.flow_run_id", "flow_run_ids"]],
+  ["^GET /saved_searches/\\{id\\}$", ["path.id", "saved_search_ids"]],
+  ["^DELETE /saved_searches/\\{id\\}$", ["path.id", "doomed_saved_search_ids"]],
 ];
 
 /** schemathesis.toml: the pools as dictionaries, drawn 70% of the time (made-up ids still get tried). */

@@ -1,4 +1,6 @@
 import { ActionsCard, PostButton } from "../components/actions.tsx";
+import type { ArtifactFields } from "../components/artifact-view.tsx";
+import { ArtifactsTable } from "../components/artifacts-table.tsx";
 import { DetailHeader, IdFacts } from "../components/detail-header.tsx";
 import { Empty } from "../components/empty.tsx";
 import { LEVELS, Logs, type LogLine } from "../components/logs.tsx";
@@ -35,6 +37,8 @@ export interface FlowRunPageProps {
   states: StateRow[];
   tasks: TaskRow[];
   subflows: RunRow[];
+  /** The artifacts the run and its tasks made, newest first. */
+  artifacts: ArtifactFields[];
   logs: LogLine[];
   logsTruncated: boolean;
   level: number;
@@ -223,6 +227,12 @@ export function FlowRunPage(p: FlowRunPageProps) {
       ) : (
         ""
       )}
+      <section class="card" id="artifacts" aria-labelledby="artifacts-h">
+        <h2 id="artifacts-h">
+          Artifacts <span class="muted" safe>{`(${p.artifacts.length})`}</span>
+        </h2>
+        <ArtifactsTable artifacts={p.artifacts} empty="No artifacts" />
+      </section>
       <section class="card" aria-labelledby="logs-h">
         <div class="section-head">
           <h2 id="logs-h">Logs</h2>

@@ -1,3 +1,5 @@
+import type { ArtifactFields } from "../components/artifact-view.tsx";
+import { ArtifactsTable } from "../components/artifacts-table.tsx";
 import { DetailHeader } from "../components/detail-header.tsx";
 import { StateTimeline } from "../components/state-timeline.tsx";
 import { Time, formatDuration } from "../components/time.tsx";
@@ -22,10 +24,12 @@ export interface TaskRunPageProps {
   };
   flowRunName: string | null;
   states: StateRow[];
+  /** The artifacts the task run made, newest first. */
+  artifacts: ArtifactFields[];
   csrfToken: string;
 }
 
-export function TaskRunPage({ task: t, flowRunName, states, csrfToken }: TaskRunPageProps) {
+export function TaskRunPage({ task: t, flowRunName, states, artifacts, csrfToken }: TaskRunPageProps) {
   const crumbs = [
     { href: "/runs", label: "Flow runs" },
     ...(t.flow_run_id ? [{ href: `/runs/${t.flow_run_id}`, label: flowRunName ?? t.flow_run_id }] : []),
@@ -68,6 +72,12 @@ export function TaskRunPage({ task: t, flowRunName, states, csrfToken }: TaskRun
           </pre>
         </section>
       </div>
+      <section class="card" id="artifacts" aria-labelledby="artifacts-h">
+        <h2 id="artifacts-h">
+          Artifacts <span class="muted" safe>{`(${artifacts.length})`}</span>
+        </h2>
+        <ArtifactsTable artifacts={artifacts} empty="No artifacts" />
+      </section>
     </Layout>
   );
 }

@@ -16,7 +16,11 @@ type Tables =
   | "eventResources"
   | "deployment"
   | "deploymentSchedule"
-  | "flowRunInput";
+  | "flowRunInput"
+  | "variable"
+  | "artifact"
+  | "artifactCollection"
+  | "savedSearch";
 type RowParity = { [K in Tables]: Same<(typeof lite)[K]["$inferSelect"], (typeof pg)[K]["$inferSelect"]> };
 type InsertParity = { [K in Tables]: Same<(typeof lite)[K]["$inferInsert"], (typeof pg)[K]["$inferInsert"]> };
 

@@ -391,3 +391,49 @@ export const worker = pgTable(
     index("ix_worker__work_pool_id_last_heartbeat_time").on(t.work_pool_id, t.last_heartbeat_time),
   ],
 );
+
+// Variables, artifacts with their latest-per-key collection, and saved searches (migration 0011).
+export const variable = pgTable(
+  "variable",
+  {
+    ...base,
+    name: text("name").notNull(),
+    value: json<unknown>("value"),
+    tags: json<string[]>("tags").notNull().default(sql`'[]'`),
+  },
+  (t) => [uniqueIndex("uq_variable__name").on(t.name)],
+);
+
+const artifactColumns = {
+  task_run_id: uuid("task_run_id"),
+  flow_run_id: uuid("flow_run_id"),
+  type: text("type"),
+  data: json<unknown>("data"),
+  description: text("description"),
+  metadata_: json<Record<string, string>>("metadata_"),
+};
+
+export const artifact = pgTable("artifact", { ...base, key: text("key"), ...artifactColumns }, (t) => [
+  index("ix_artifact__key_created").on(t.key, t.created),
+  index("ix_artifact__flow_run_id").on(t.flow_run_id),
+  index("ix_artifact__task_run_id").on(t.task_run_id),
+]);
+
+export const artifactCollection = pgTable(
+  "artifact_collection",
+  { ...base, key: text("key").notNull(), latest_id: uuid("latest_id").notNull(), ...artifactColumns },
+  (t) => [
+    uniqueIndex("uq_artifact_collection__key").on(t.key),
+    index("ix_artifact_collection__latest_id").on(t.latest_id),
+  ],
+);
+
+export const savedSearch = pgTable(
+  "saved_search",
+  {
+    ...base,
+    name: text("name").notNull(),
+    filters: json<Json[]>("filters").notNull().default(sql`'[]'`),
+  },
+  (t) => [uniqueIndex("uq_saved_search__name").on(t.name)],
+);
