@@ -20,6 +20,10 @@ import { workPoolsStore } from "../store/work-pools.ts";
 import { workQueuesStore } from "../store/work-queues.ts";
 import { schedulerSettings } from "../services/scheduler.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
+import { blockDocumentsStore } from "../store/block-documents.ts";
+import { registerBuiltInBlocks } from "../store/block-registration.ts";
+import { blockSchemasStore } from "../store/block-schemas.ts";
+import { blockTypesStore } from "../store/block-types.ts";
 import { dashboardCsrf } from "../ui/csrf.ts";
 import { dashboard } from "../ui/routes.tsx";
 import { accessLog } from "./access-log.ts";
@@ -36,6 +40,9 @@ import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
 import { automationsApi } from "./automations.ts";
+import { blockDocumentsApi } from "./block-documents.ts";
+import { blockSchemasApi } from "./block-schemas.ts";
+import { blockTypesApi } from "./block-types.ts";
 import { collectionsApi } from "./collections.ts";
 import { taskRunsApi } from "./task-runs.ts";
 import { workPoolsApi } from "./work-pools.ts";
@@ -71,6 +78,9 @@ export function createApp(deps: AppDeps) {
     workPools: workPoolsStore(driver),
     workQueues: workQueuesStore(driver),
     workPoolRuns: workPoolRunsStore(driver),
+    blockTypes: blockTypesStore(driver),
+    blockSchemas: blockSchemasStore(driver),
+    blockDocuments: blockDocumentsStore(driver),
     ...events.stores,
   };
   const runTransitions = transitions({ flowRuns: stores.flowRuns, taskRuns: stores.taskRuns, bus });
@@ -88,6 +98,8 @@ export function createApp(deps: AppDeps) {
     deployments: deploymentChanges,
     bus,
   });
+  // The built-in block types (Secret, the file systems, every notification block), registered at start.
+  const registerBuiltIns = () => registerBuiltInBlocks(driver);
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
     .use(adminApi(deps.config))
@@ -114,6 +126,16 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(workQueuesApi({ queues: stores.workQueues, changes: workPoolChanges, maxLimit }))
+    .use(
+      blockTypesApi({
+        types: stores.blockTypes,
+        documents: stores.blockDocuments,
+        registerBuiltIns,
+        maxLimit,
+      }),
+    )
+    .use(blockSchemasApi({ schemas: stores.blockSchemas, maxLimit }))
+    .use(blockDocumentsApi({ documents: stores.blockDocuments, maxLimit }))
     .use(automationsApi())
     .use(collectionsApi())
     .use(concurrencyLeasesApi())
@@ -172,6 +194,7 @@ export function createApp(deps: AppDeps) {
     transitions: runTransitions,
     deployments: deploymentChanges,
     workPools: workPoolChanges,
+    blocks: { registerBuiltIns },
     notImplemented: stubs.missing,
   });
 }

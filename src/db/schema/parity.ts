@@ -15,7 +15,11 @@ type Tables =
   | "events"
   | "eventResources"
   | "deployment"
-  | "deploymentSchedule";
+  | "deploymentSchedule"
+  | "blockType"
+  | "blockSchema"
+  | "blockDocument"
+  | "blockDocumentReference";
 type RowParity = { [K in Tables]: Same<(typeof lite)[K]["$inferSelect"], (typeof pg)[K]["$inferSelect"]> };
 type InsertParity = { [K in Tables]: Same<(typeof lite)[K]["$inferInsert"], (typeof pg)[K]["$inferInsert"]> };
 
