@@ -18,6 +18,9 @@ import type { DeploymentsStore } from "../store/deployments.ts";
 import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
 import type { WorkPoolsStore } from "../store/work-pools.ts";
 import type { WorkQueuesStore } from "../store/work-queues.ts";
+import type { BlockDocumentsStore } from "../store/block-documents.ts";
+import type { BlockSchemasStore } from "../store/block-schemas.ts";
+import type { BlockTypesStore } from "../store/block-types.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
 export interface UiDeps {
@@ -43,5 +46,8 @@ export interface UiDeps {
     workQueues: WorkQueuesStore;
     logs: LogsStore;
     events: EventsStore;
+    blockTypes: BlockTypesStore;
+    blockSchemas: BlockSchemasStore;
+    blockDocuments: BlockDocumentsStore;
   };
 }

@@ -3,6 +3,7 @@
 import { Elysia } from "elysia";
 import { AboutPage } from "../../views/pages/about.tsx";
 import { PREFECT_COMPAT_VERSION, PREFECT_LITE_VERSION } from "../core/version.ts";
+import { blockPages } from "./blocks.tsx";
 import { deploymentPages } from "./deployments.tsx";
 import type { UiDeps } from "./deps.ts";
 import { eventPages } from "./events.tsx";
@@ -36,5 +37,6 @@ export function dashboard(deps: UiDeps) {
     .use(flowPages(deps))
     .use(deploymentPages(deps))
     .use(workPoolPages(deps))
+    .use(blockPages(deps))
     .use(eventPages(deps));
 }
