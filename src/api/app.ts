@@ -15,6 +15,7 @@ import { deploymentsStore } from "../store/deployments.ts";
 import { schedulerStore } from "../store/scheduler.ts";
 import { deploymentTransitions } from "../orchestration/deployments.ts";
 import { workPoolTransitions } from "../orchestration/work-pools.ts";
+import { blockTransitions } from "../orchestration/blocks.ts";
 import { workPoolRunsStore } from "../store/work-pool-runs.ts";
 import { workPoolsStore } from "../store/work-pools.ts";
 import { workQueuesStore } from "../store/work-queues.ts";
@@ -98,8 +99,14 @@ export function createApp(deps: AppDeps) {
     deployments: deploymentChanges,
     bus,
   });
-  // The built-in block types (Secret, the file systems, every notification block), registered at start.
-  const registerBuiltIns = () => registerBuiltInBlocks(driver);
+  // Block changes announce their events; the built-in types (Secret, the file systems, every
+  // notification block) are registered at start.
+  const blockChanges = blockTransitions({
+    types: stores.blockTypes,
+    documents: stores.blockDocuments,
+    registerBuiltIns: () => registerBuiltInBlocks(driver),
+    bus,
+  });
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
     .use(adminApi(deps.config))
@@ -130,12 +137,12 @@ export function createApp(deps: AppDeps) {
       blockTypesApi({
         types: stores.blockTypes,
         documents: stores.blockDocuments,
-        registerBuiltIns,
+        changes: blockChanges,
         maxLimit,
       }),
     )
     .use(blockSchemasApi({ schemas: stores.blockSchemas, maxLimit }))
-    .use(blockDocumentsApi({ documents: stores.blockDocuments, maxLimit }))
+    .use(blockDocumentsApi({ documents: stores.blockDocuments, changes: blockChanges, maxLimit }))
     .use(automationsApi())
     .use(collectionsApi())
     .use(concurrencyLeasesApi())
@@ -180,6 +187,7 @@ export function createApp(deps: AppDeps) {
         transitions: runTransitions,
         deployments: deploymentChanges,
         workPools: workPoolChanges,
+        blocks: blockChanges,
         stores,
         csrf: dashboardCsrf(),
         services: () => services.statuses(),
@@ -194,7 +202,7 @@ export function createApp(deps: AppDeps) {
     transitions: runTransitions,
     deployments: deploymentChanges,
     workPools: workPoolChanges,
-    blocks: { registerBuiltIns },
+    blocks: blockChanges,
     notImplemented: stubs.missing,
   });
 }

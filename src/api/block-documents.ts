@@ -4,6 +4,7 @@
 import { Elysia, t } from "elysia";
 import { AppError, invalid } from "../core/errors.ts";
 import { BlockDocumentCreateModel, BlockDocumentUpdateModel, checkBlockDocumentName } from "../schemas/blocks.ts";
+import type { BlockTransitions } from "../orchestration/blocks.ts";
 import { BLOCK_DOCUMENT_SORTS, type BlockDocumentsStore } from "../store/block-documents.ts";
 import { blockDocumentFilter, blockSchemaFilter, blockTypeFilter } from "../store/block-filters.ts";
 import { IdParams, json, noContent, objectBody, pageOf } from "./common.ts";
@@ -58,14 +59,18 @@ export const nameOf = (s: string) => {
 
 const docNotFound = () => new AppError("not_found", "Block document not found");
 
-export function blockDocumentsApi(deps: { documents: BlockDocumentsStore; maxLimit: number }) {
-  const { documents, maxLimit } = deps;
+export function blockDocumentsApi(deps: {
+  documents: BlockDocumentsStore;
+  changes: BlockTransitions;
+  maxLimit: number;
+}) {
+  const { documents, changes, maxLimit } = deps;
   return new Elysia({ name: "api.block-documents", prefix: "/block_documents" })
     .post(
       "/",
       async ({ body }) => {
         const anonymous = body.is_anonymous ?? false;
-        const doc = await documents.create({
+        const doc = await changes.createDocument({
           name: checkBlockDocumentName(body.name, anonymous),
           data: body.data ?? {},
           block_schema_id: body.block_schema_id,
@@ -99,7 +104,7 @@ export function blockDocumentsApi(deps: { documents: BlockDocumentsStore; maxLim
     .patch(
       "/:id",
       async ({ params, body }) => {
-        const updated = await documents.update(
+        const updated = await changes.updateDocument(
           params.id,
           {
             block_schema_id: body.block_schema_id ?? null,
@@ -116,7 +121,7 @@ export function blockDocumentsApi(deps: { documents: BlockDocumentsStore; maxLim
     .delete(
       "/:id",
       async ({ params }) => {
-        if (!(await documents.delete(params.id))) throw docNotFound();
+        if (!(await changes.deleteDocument(params.id))) throw docNotFound();
         return noContent();
       },
       { params: IdParams },

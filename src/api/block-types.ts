@@ -4,6 +4,7 @@
 import { Elysia, t } from "elysia";
 import { AppError } from "../core/errors.ts";
 import { BlockTypeCreateModel, BlockTypeUpdateModel, checkBlockName, checkBlockTypeSlug } from "../schemas/blocks.ts";
+import type { BlockTransitions } from "../orchestration/blocks.ts";
 import type { BlockDocumentsStore } from "../store/block-documents.ts";
 import { blockSchemaFilter, blockTypeFilter } from "../store/block-filters.ts";
 import type { BlockTypesStore } from "../store/block-types.ts";
@@ -24,17 +25,17 @@ const typeNotFound = () => new AppError("not_found", "Block type not found");
 export function blockTypesApi(deps: {
   types: BlockTypesStore;
   documents: BlockDocumentsStore;
-  registerBuiltIns: () => Promise<unknown>;
+  changes: BlockTransitions;
   maxLimit: number;
 }) {
-  const { types, documents, maxLimit } = deps;
+  const { types, documents, changes, maxLimit } = deps;
   return new Elysia({ name: "api.block-types", prefix: "/block_types" })
     .post(
       "/",
       async ({ body }) => {
         if (body.name.toLowerCase().startsWith("prefect"))
           throw new AppError("forbidden", "Block type names beginning with 'Prefect' are reserved.");
-        const created = await types.create({
+        const created = await changes.createType({
           name: checkBlockName(body.name),
           slug: checkBlockTypeSlug(body.slug),
           logo_url: body.logo_url ?? null,
@@ -51,7 +52,7 @@ export function blockTypesApi(deps: {
       body: TypesFilterBody,
     })
     .post("/install_system_block_types", async () => {
-      await deps.registerBuiltIns();
+      await changes.registerBuiltIns();
       return json(null);
     })
     .get(
@@ -86,7 +87,7 @@ export function blockTypesApi(deps: {
     .patch(
       "/:id",
       async ({ params, body }) => {
-        if (!(await types.update(params.id, body))) throw typeNotFound();
+        if (!(await changes.updateType(params.id, body))) throw typeNotFound();
         return noContent();
       },
       { params: IdParams, body: BlockTypeUpdateModel },
@@ -94,10 +95,7 @@ export function blockTypesApi(deps: {
     .delete(
       "/:id",
       async ({ params }) => {
-        const type = await types.get(params.id);
-        if (!type) throw typeNotFound();
-        if (type.is_protected) throw new AppError("forbidden", "protected block types cannot be deleted.");
-        await types.delete(params.id);
+        if (!(await changes.deleteType(params.id))) throw typeNotFound();
         return noContent();
       },
       { params: IdParams },

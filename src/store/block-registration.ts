@@ -11,6 +11,7 @@ import { sql } from "../db/sql-tag.ts";
 import type { BlockTypeInput } from "../schemas/blocks.ts";
 import CATALOG from "./block-catalog.json" with { type: "json" };
 import { insertSchemaOp } from "./block-schemas.ts";
+import { blockTypeJson, type BlockTypeJson } from "./block-shapes.ts";
 import { blockTypeRowOp, insertBlockTypeOp } from "./block-types.ts";
 import { fragmentsFor } from "./sql.ts";
 
@@ -25,17 +26,26 @@ const TYPE_COLUMNS = ["logo_url", "documentation_url", "description", "code_exam
 const escapeHtml = (s: string | null) =>
   s === null ? null : s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** Registers the catalogue; returns how many types it made or changed. */
-export function registerBuiltInBlocks(driver: Driver, catalog: CatalogEntry[] = BLOCK_CATALOG): Promise<number> {
+/** The types a registration made and those it brought up to date. */
+export interface BlockRegistration {
+  created: BlockTypeJson[];
+  updated: BlockTypeJson[];
+}
+
+/** Registers the catalogue. */
+export function registerBuiltInBlocks(
+  driver: Driver,
+  catalog: CatalogEntry[] = BLOCK_CATALOG,
+): Promise<BlockRegistration> {
   const d = fragmentsFor(driver.dialect);
   return driver.tx(function* () {
     const now = nowTimestamp();
-    let changed = 0;
+    const done: BlockRegistration = { created: [], updated: [] };
     for (const { block_type: t, block_schema: s } of catalog) {
       let type = yield* blockTypeRowOp(sql`slug = ${t.slug}`);
       if (!type) {
         type = yield* insertBlockTypeOp(t, now);
-        changed++;
+        done.created.push(blockTypeJson(type));
       } else {
         // Stored as Prefect stores a registered type: description and example HTML-escaped.
         const want = { ...t, description: escapeHtml(t.description), code_example: escapeHtml(t.code_example) };
@@ -45,7 +55,7 @@ export function registerBuiltInBlocks(driver: Driver, catalog: CatalogEntry[] = 
           yield* exec(
             sql`UPDATE block_type SET ${sql.join(sets, sql`, `)}, updated = ${now} WHERE id = ${type.id as string}`,
           );
-          changed++;
+          done.updated.push(blockTypeJson((yield* blockTypeRowOp(sql`id = ${type.id as string}`))!));
         }
       }
       yield* insertSchemaOp(
@@ -54,6 +64,6 @@ export function registerBuiltInBlocks(driver: Driver, catalog: CatalogEntry[] = 
         now,
       );
     }
-    return changed;
+    return done;
   });
 }

@@ -101,7 +101,7 @@ export function blockPages(deps: UiDeps) {
         let error = parsed.errors._;
         if (!nameError && !Object.keys(parsed.errors).length) {
           try {
-            const doc = await stores.blockDocuments.create({
+            const doc = await deps.blocks.createDocument({
               name,
               data: parsed.data,
               block_schema_id: schema.id,
@@ -170,7 +170,7 @@ export function blockPages(deps: UiDeps) {
         let error = parsed.errors._;
         if (!Object.keys(parsed.errors).length) {
           try {
-            await stores.blockDocuments.update(
+            await deps.blocks.updateDocument(
               doc.id,
               { block_schema_id: null, data: parsed.data, merge_existing_data: false },
               true,
@@ -201,7 +201,7 @@ export function blockPages(deps: UiDeps) {
       async ({ params, body, request }) => {
         csrf.check(request, body);
         const doc = await docOf(params.id);
-        await stores.blockDocuments.delete(doc.id);
+        await deps.blocks.deleteDocument(doc.id);
         return back("/blocks", `Block ${doc.name} deleted.`);
       },
       { body: Form },

@@ -21,6 +21,7 @@ import type { WorkQueuesStore } from "../store/work-queues.ts";
 import type { BlockDocumentsStore } from "../store/block-documents.ts";
 import type { BlockSchemasStore } from "../store/block-schemas.ts";
 import type { BlockTypesStore } from "../store/block-types.ts";
+import type { BlockTransitions } from "../orchestration/blocks.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
 export interface UiDeps {
@@ -32,6 +33,8 @@ export interface UiDeps {
   deployments: DeploymentTransitions;
   /** Work pool and queue changes (pause, resume, limits, priorities), which publish their events. */
   workPools: WorkPoolTransitions;
+  /** Block type and document changes, which publish their events. */
+  blocks: BlockTransitions;
   csrf: DashboardCsrf;
   services: () => Array<ServiceStatus & { state: string }>;
   stores: {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ReceivedEvent } from "../../src/events/bus.ts";
 import { BLOCK_CATALOG } from "../../src/store/block-registration.ts";
 import { blockSchemaChecksum } from "../../src/store/block-checksum.ts";
 import { testApp } from "../support/app.ts";
@@ -75,9 +76,12 @@ describe.each(DIALECTS)("blocks API on $name", ({ url }) => {
     return { type: type.body as J, schema: schema.body as J };
   };
 
+  const events: ReceivedEvent[] = [];
+
   beforeAll(async () => {
     t = await testApp({}, await url());
-    await t.app.blocks.registerBuiltIns();
+    t.app.bus.subscribe((es) => events.push(...es));
+    expect(await t.app.blocks.registerBuiltIns()).toBe(BLOCK_CATALOG.length);
   });
   afterAll(() => t.close());
 
@@ -282,5 +286,47 @@ describe.each(DIALECTS)("blocks API on $name", ({ url }) => {
     expect((await call("DELETE", `/api/block_documents/${mid.id}`)).status).toBe(204);
     expect((await call("GET", `/api/block_documents/${top.id}`)).body.data).toEqual({ n: 3 });
     expect((await call("DELETE", `/api/block_documents/${mid.id}`)).status).toBe(404);
+  });
+
+  test("block type and document events, never for anonymous documents and never with a secret", async () => {
+    // The catalogue's types were announced when the server registered them.
+    const builtIn = events.filter((e) => e.event === "prefect.block-type.created").slice(0, BLOCK_CATALOG.length);
+    expect(builtIn.map((e) => e.resource["prefect.resource.name"])).toContain("Secret");
+    const { type, schema } = await custom("evented");
+    const made = (
+      await post("/api/block_documents/", {
+        name: "ev",
+        data: { token: SECRET, n: 1, label: "shown" },
+        block_type_id: type.id,
+        block_schema_id: schema.id,
+      })
+    ).body;
+    await post("/api/block_documents/", {
+      data: { n: 2 },
+      is_anonymous: true,
+      block_type_id: type.id,
+      block_schema_id: schema.id,
+    });
+    await call("PATCH", `/api/block_documents/${made.id}`, { data: { n: 5 } });
+    await call("PATCH", `/api/block_types/${type.id}`, { description: "changed" });
+    await call("DELETE", `/api/block_documents/${made.id}`);
+    const mine = events.filter((e) => e.resource["prefect.resource.id"] === `prefect.block-document.${made.id}`);
+    expect(mine.map((e) => e.event)).toEqual([
+      "prefect.block-document.created",
+      "prefect.block-document.updated",
+      "prefect.block-document.deleted",
+    ]);
+    expect(mine[0]!.payload).toEqual({
+      name: "ev",
+      data: { label: "shown" },
+      block_schema: { capabilities: ["test-cap"], block_type: { id: type.id, name: "T evented" } },
+    });
+    expect(mine[0]!.related.map((r) => r["prefect.resource.role"])).toEqual(["block-type", "block-schema"]);
+    const docEvents = events.filter((e) => e.event.startsWith("prefect.block-document."));
+    expect(docEvents.every((e) => e.resource["prefect.resource.name"] !== undefined)).toBe(true);
+    expect(docEvents.some((e) => String(e.resource["prefect.resource.name"]).startsWith("anonymous-"))).toBe(false);
+    const typeEvents = events.filter((e) => e.resource["prefect.resource.id"] === `prefect.block-type.${type.id}`);
+    expect(typeEvents.map((e) => e.event)).toEqual(["prefect.block-type.created", "prefect.block-type.updated"]);
+    expect(JSON.stringify(events)).not.toContain(SECRET);
   });
 });
