@@ -11,6 +11,14 @@ const SECRET = `pw-${crypto.randomUUID()}`;
 const ROOT = resolve(import.meta.dir, "..", "..");
 const PYTHON = join(ROOT, ".venv", "bin", "python");
 // The sandbox has no network: a logo fetched from https: fails to load, which Chromium logs.
+/** A user block nesting a Secret (Prefect's UI shows it as a picker of saved Secrets). */
+const HOLDER = [
+  "from prefect.blocks.core import Block",
+  "from prefect.blocks.system import Secret",
+  "class Holder(Block):",
+  "    secret: Secret",
+  "    note: str = ''",
+].join("\n");
 const offline = (errors: string[]) =>
   unexpectedErrors(errors).filter((e) => !/net::ERR_|Failed to load resource/.test(e));
 
@@ -90,6 +98,33 @@ describe.if(HAVE_CHROMIUM)("block pages in Chromium", () => {
       const html = await (await fetch(dash.base + path)).text();
       expect(html).not.toContain(SECRET);
     }
+  });
+
+  test("a nested block is picked from the saved ones, and the parent loads with it in the SDK", async () => {
+    const env = {
+      ...process.env,
+      PREFECT_API_URL: `${dash.base}/api`,
+      PREFECT_HOME: `/tmp/blocks-browser-${process.pid}`,
+    };
+    const reg = Bun.spawnSync([PYTHON, "-c", `${HOLDER}\nHolder.register_type_and_schema()`], { env, stderr: "pipe" });
+    expect(reg.stderr.toString()).not.toContain("Traceback");
+    const { page: p, errors } = await page("/blocks/catalog/holder/create");
+    const picker = p.locator("select[name='f.secret']");
+    expect(await picker.locator("option").allTextContents()).toContain("from-form");
+    await p.fill("#block-name", "held");
+    await picker.selectOption({ label: "from-form" });
+    await p.fill("input[name='f.note']", "<b>kept as text</b>");
+    await p.getByRole("button", { name: "Create block" }).click();
+    await p.waitForURL(/\/blocks\/[0-9a-f-]{36}/);
+    expect(await p.content()).not.toContain(SECRET);
+    expect(await p.locator("main a", { hasText: "from-form" }).count()).toBe(1);
+    expect(await p.locator("main b").count()).toBe(0);
+    expect(offline(errors)).toEqual([]);
+    await p.close();
+    const load = Bun.spawnSync([PYTHON, "-c", `${HOLDER}\nh = Holder.load("held"); print(h.secret.get(), h.note)`], {
+      env,
+    });
+    expect(load.stdout.toString().trim()).toBe(`${SECRET} <b>kept as text</b>`);
   });
 
   test("a bad number is refused inline and nothing is written; delete asks first", async () => {

@@ -42,9 +42,17 @@ function Logo({ url, name }: { url: string | null | undefined; name: string }) {
   return src ? <img class="block-logo" src={src} alt={`${name} logo`} width="24" height="24" loading="lazy" /> : "";
 }
 
+/**
+ * Prefect stores a registered type's description HTML-escaped (&lt;, &gt;, &amp;): undone here so the
+ * page shows the characters, which the view escapes again.
+ */
+const unescaped = (text: string) => text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+
 /** The first paragraph of a description, short enough for a list. */
 const short = (text: string | null) => {
-  const first = (text ?? "").split(/\n\s*\n/)[0]!.trim();
+  const first = unescaped(text ?? "")
+    .split(/\n\s*\n/)[0]!
+    .trim();
   return first.length > 200 ? `${first.slice(0, 199)}…` : first || null;
 };
 
