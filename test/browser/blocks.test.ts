@@ -89,6 +89,9 @@ describe.if(HAVE_CHROMIUM)("block pages in Chromium", () => {
     );
     expect(load.stdout.toString().trim()).toBe(SECRET);
 
+    const id = new URL(blockUrl).pathname.split("/")[2];
+    const prefectUrl = await fetch(`${dash.base}/blocks/block/${id}`, { redirect: "manual" });
+    expect(prefectUrl.headers.get("location")).toBe(new URL(blockUrl).pathname);
     for (const path of [
       "/blocks",
       "/blocks/catalog",
