@@ -12,6 +12,7 @@ export interface LayoutProps {
     | "work-pools"
     | "variables"
     | "artifacts"
+    | "blocks"
     | "events"
     | "settings";
   /** The dashboard's CSRF token: htmx sends it as a header on every request it makes. */
@@ -24,6 +25,7 @@ const NAV: Array<[LayoutProps["section"], string, string]> = [
   ["flows", "/flows", "Flows"],
   ["deployments", "/deployments", "Deployments"],
   ["work-pools", "/work-pools", "Work pools"],
+  ["blocks", "/blocks", "Blocks"],
   ["variables", "/variables", "Variables"],
   ["artifacts", "/artifacts", "Artifacts"],
   ["events", "/events", "Events"],

@@ -20,6 +20,7 @@ import { deploymentTransitions } from "../orchestration/deployments.ts";
 import { workPoolTransitions } from "../orchestration/work-pools.ts";
 import { artifactChanges } from "../orchestration/artifacts.ts";
 import { variableChanges } from "../orchestration/variables.ts";
+import { blockTransitions } from "../orchestration/blocks.ts";
 import { workPoolRunsStore } from "../store/work-pool-runs.ts";
 import { workPoolsStore } from "../store/work-pools.ts";
 import { workQueuesStore } from "../store/work-queues.ts";
@@ -28,6 +29,10 @@ import { taskRunsStore } from "../store/task-runs.ts";
 import { artifactsStore } from "../store/artifacts.ts";
 import { savedSearchesStore } from "../store/saved-searches.ts";
 import { variablesStore } from "../store/variables.ts";
+import { blockDocumentsStore } from "../store/block-documents.ts";
+import { registerBuiltInBlocks } from "../store/block-registration.ts";
+import { blockSchemasStore } from "../store/block-schemas.ts";
+import { blockTypesStore } from "../store/block-types.ts";
 import { dashboardCsrf } from "../ui/csrf.ts";
 import { dashboard } from "../ui/routes.tsx";
 import { accessLog } from "./access-log.ts";
@@ -45,6 +50,9 @@ import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
 import { automationsApi } from "./automations.ts";
+import { blockDocumentsApi } from "./block-documents.ts";
+import { blockSchemasApi } from "./block-schemas.ts";
+import { blockTypesApi } from "./block-types.ts";
 import { collectionsApi } from "./collections.ts";
 import { taskRunsApi } from "./task-runs.ts";
 import { taskWorkersApi } from "./task-workers.ts";
@@ -88,6 +96,9 @@ export function createApp(deps: AppDeps) {
     variables: variablesStore(driver),
     artifacts: artifactsStore(driver),
     savedSearches: savedSearchesStore(driver),
+    blockTypes: blockTypesStore(driver),
+    blockSchemas: blockSchemasStore(driver),
+    blockDocuments: blockDocumentsStore(driver),
     ...events.stores,
   };
   const taskQueue = new TaskQueue<TaskRunJson>();
@@ -114,6 +125,14 @@ export function createApp(deps: AppDeps) {
   });
   const variableChanged = variableChanges({ variables: stores.variables, bus });
   const artifactChanged = artifactChanges({ artifacts: stores.artifacts, bus });
+  // Block changes announce their events; the built-in types (Secret, the file systems, every
+  // notification block) are registered at start.
+  const blockChanges = blockTransitions({
+    types: stores.blockTypes,
+    documents: stores.blockDocuments,
+    registerBuiltIns: () => registerBuiltInBlocks(driver),
+    bus,
+  });
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
     .use(adminApi(deps.config))
@@ -145,6 +164,16 @@ export function createApp(deps: AppDeps) {
     .use(variablesApi({ variables: stores.variables, changes: variableChanged, maxLimit }))
     .use(artifactsApi({ artifacts: stores.artifacts, changes: artifactChanged, maxLimit }))
     .use(savedSearchesApi({ savedSearches: stores.savedSearches, maxLimit }))
+    .use(
+      blockTypesApi({
+        types: stores.blockTypes,
+        documents: stores.blockDocuments,
+        changes: blockChanges,
+        maxLimit,
+      }),
+    )
+    .use(blockSchemasApi({ schemas: stores.blockSchemas, maxLimit }))
+    .use(blockDocumentsApi({ documents: stores.blockDocuments, changes: blockChanges, maxLimit }))
     .use(automationsApi())
     .use(collectionsApi())
     .use(concurrencyLeasesApi())
@@ -190,6 +219,7 @@ export function createApp(deps: AppDeps) {
         deployments: deploymentChanges,
         workPools: workPoolChanges,
         variables: variableChanged,
+        blocks: blockChanges,
         stores,
         csrf: dashboardCsrf(),
         services: () => services.statuses(),
@@ -204,6 +234,7 @@ export function createApp(deps: AppDeps) {
     transitions: runTransitions,
     deployments: deploymentChanges,
     workPools: workPoolChanges,
+    blocks: blockChanges,
     notImplemented: stubs.missing,
   });
 }

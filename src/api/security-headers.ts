@@ -8,7 +8,8 @@ export const CONTENT_SECURITY_POLICY = [
   "script-src 'self'",
   // The Gantt bars are positioned with style attributes.
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
+  // Block type logos are https: URLs (views/pages/blocks.tsx shows no other scheme but inline images).
+  "img-src 'self' data: https:",
   "connect-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",

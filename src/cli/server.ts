@@ -82,6 +82,9 @@ const start = defineCommand({
     }
     const revision = (await migrationStatus(db)).current;
     const app = createApp({ config, db, revision });
+    // Prefect's server registers its block types at start, so the dashboard can create a Secret
+    // before any client registered one; a database that is not migrated yet only loses the catalogue.
+    await app.blocks.registerBuiltIns().catch((e) => consola.warn(`Could not register the built-in block types: ${e}`));
     // Stopping the services writes the events and task runs still queued, before the database closes.
     const closeAll = async () => {
       await app.services.stop();

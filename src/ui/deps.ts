@@ -21,6 +21,10 @@ import type { WorkPoolsStore } from "../store/work-pools.ts";
 import type { WorkQueuesStore } from "../store/work-queues.ts";
 import type { ArtifactsStore } from "../store/artifacts.ts";
 import type { VariablesStore } from "../store/variables.ts";
+import type { BlockDocumentsStore } from "../store/block-documents.ts";
+import type { BlockSchemasStore } from "../store/block-schemas.ts";
+import type { BlockTypesStore } from "../store/block-types.ts";
+import type { BlockTransitions } from "../orchestration/blocks.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
 export interface UiDeps {
@@ -34,6 +38,8 @@ export interface UiDeps {
   workPools: WorkPoolTransitions;
   /** Variable changes, which publish the prefect.variable.* events. */
   variables: VariableChanges;
+  /** Block type and document changes, which publish their events. */
+  blocks: BlockTransitions;
   csrf: DashboardCsrf;
   services: () => Array<ServiceStatus & { state: string }>;
   stores: {
@@ -50,5 +56,8 @@ export interface UiDeps {
     events: EventsStore;
     variables: VariablesStore;
     artifacts: ArtifactsStore;
+    blockTypes: BlockTypesStore;
+    blockSchemas: BlockSchemasStore;
+    blockDocuments: BlockDocumentsStore;
   };
 }

@@ -3,6 +3,7 @@
 import { Elysia } from "elysia";
 import { AboutPage } from "../../views/pages/about.tsx";
 import { PREFECT_COMPAT_VERSION, PREFECT_LITE_VERSION } from "../core/version.ts";
+import { blockPages } from "./blocks.tsx";
 import { deploymentPages } from "./deployments.tsx";
 import type { UiDeps } from "./deps.ts";
 import { eventPages } from "./events.tsx";
@@ -40,5 +41,6 @@ export function dashboard(deps: UiDeps) {
     .use(workPoolPages(deps))
     .use(variablePages(deps))
     .use(artifactPages(deps))
+    .use(blockPages(deps))
     .use(eventPages(deps));
 }

@@ -34,7 +34,14 @@ const ROUTE_ERRORS: Record<string, number[]> = {
   "GET /events/filter/next": [403],
   "POST /v2/concurrency_limits/leases/{}/renew": [410],
   "POST /v2/concurrency_limits/increment-with-lease": [423],
+  // Reserved block type names, protected block types and their schemas (prefect/server/api/block_*.py).
+  "POST /block_types": [403],
+  "DELETE /block_types/{}": [403],
+  "DELETE /block_schemas/{}": [403],
 };
+
+/** Create routes that answer 200 with what exists (set by hand, so absent from the schema). */
+const ANSWERS_EXISTING_200 = new Set(["POST /block_schemas"]);
 
 // Prefect's 422 is never the HTTPValidationError the schema names (`detail`: array): its validation
 // handler answers {exception_message, exception_detail, request_body}, and routes that reject a
@@ -66,6 +73,8 @@ const answers201 = (method: string, path: string) =>
 function adjustOperation(method: string, path: string, op: any) {
   const responses = { ...op.responses };
   if (answers201(method, path) && responses["200"] && !responses["201"]) responses["201"] = responses["200"];
+  if (ANSWERS_EXISTING_200.has(`${method.toUpperCase()} ${pathShape(path)}`) && responses["201"] && !responses["200"])
+    responses["200"] = responses["201"];
   if (responses["422"]) responses["422"] = { description: "Validation Error", ...json(PREFECT_422) };
   for (const code of [...SHARED_ERRORS, ...(ROUTE_ERRORS[`${method.toUpperCase()} ${pathShape(path)}`] ?? [])]) {
     responses[String(code)] ??= { description: "Error", ...json(HTTP_ERROR) };

@@ -36,6 +36,15 @@ const POOLS = [
   "doomed_artifact_ids",
   "saved_search_ids",
   "doomed_saved_search_ids",
+  "block_type_ids",
+  "block_type_slugs",
+  "doomed_block_type_ids",
+  "block_schema_ids",
+  "block_schema_checksums",
+  "doomed_block_schema_ids",
+  "block_document_ids",
+  "block_document_names",
+  "doomed_block_document_ids",
 ] as const;
 type Pools = Record<(typeof POOLS)[number], string[]>;
 
@@ -187,6 +196,44 @@ async function storedThings(api: string, pools: Pools) {
     pools.doomed_saved_search_ids.push((await call(api, "PUT", "/saved_searches/", { name })).id);
 }
 
+/**
+ * Two block types with a schema marking a secret and documents (one nesting the other), the built-in
+ * Secret type's schema, and a type, schema and documents for DELETE to take.
+ */
+async function blocks(api: string, pools: Pools) {
+  const fields = (title: string) => ({
+    title,
+    type: "object",
+    properties: { token: { type: "string", format: "password" }, n: { type: "integer" } },
+    secret_fields: ["token"],
+    block_schema_references: {},
+  });
+  for (const slug of ["fuzz-block-a", "fuzz-block-b", "fuzz-doomed-block"]) {
+    const doomed = slug.includes("doomed");
+    const type = await call(api, "POST", "/block_types/", { name: slug, slug, description: "fuzz" });
+    pools[doomed ? "doomed_block_type_ids" : "block_type_ids"].push(type.id);
+    if (!doomed) pools.block_type_slugs.push(slug);
+    const schema = await call(api, "POST", "/block_schemas/", { block_type_id: type.id, fields: fields(slug) });
+    pools.block_schema_checksums.push(schema.checksum);
+    if (!doomed) pools.block_schema_ids.push(schema.id);
+    const doc = (name: string, data: Record<string, unknown>) =>
+      call(api, "POST", "/block_documents/", { name, data, block_type_id: type.id, block_schema_id: schema.id });
+    const leaf = await doc("fuzz-leaf", { token: "fuzz-secret", n: 1 });
+    const parent = await doc("fuzz-parent", { n: 2, child: { $ref: { block_document_id: leaf.id } } });
+    const gone = await doc("fuzz-doomed-doc", { n: 3 });
+    pools.block_document_ids.push(leaf.id, parent.id);
+    pools.doomed_block_document_ids.push(gone.id);
+  }
+  pools.block_document_names.push("fuzz-leaf", "fuzz-parent");
+  // A schema of its own for DELETE, in a type nothing else uses.
+  const extra = await call(api, "POST", "/block_schemas/", {
+    block_type_id: pools.block_type_ids[0],
+    fields: fields("fuzz-extra"),
+    version: "doomed",
+  });
+  pools.doomed_block_schema_ids.push(extra.id);
+}
+
 /** Two flows with runs in several states, two more for DELETE to take, logs and an event. */
 export async function seed(api: string): Promise<Pools> {
   const pools = Object.fromEntries(POOLS.map((p) => [p, []])) as unknown as Pools;
@@ -196,6 +243,7 @@ export async function seed(api: string): Promise<Pools> {
   await deployments(api, pools);
   await workPools(api, pools);
   await storedThings(api, pools);
+  await blocks(api, pools);
   const resource = { "prefect.resource.id": `prefect.flow-run.${pools.flow_run_ids[0]}` };
   await call(api, "POST", "/events", [
     {
@@ -272,6 +320,21 @@ const BINDINGS: [nameRegex: string, ...bindings: Array<[parameter: string, pool:
   ["^POST /artifacts/$", ["body.flow_run_id", "flow_run_ids"]],
   ["^GET /saved_searches/\\{id\\}$", ["path.id", "saved_search_ids"]],
   ["^DELETE /saved_searches/\\{id\\}$", ["path.id", "doomed_saved_search_ids"]],
+  ["^(GET|PATCH) /block_types/\\{id\\}$", ["path.id", "block_type_ids"]],
+  ["^DELETE /block_types/\\{id\\}$", ["path.id", "doomed_block_type_ids"]],
+  ["^GET /block_types/slug/\\{slug\\}(/block_documents)?$", ["path.slug", "block_type_slugs"]],
+  [
+    "^GET /block_types/slug/\\{slug\\}/block_documents/name/\\{block_document_name\\}$",
+    ["path.slug", "block_type_slugs"],
+    ["path.block_document_name", "block_document_names"],
+  ],
+  ["^POST /block_schemas/$", ["body.block_type_id", "block_type_ids"]],
+  ["^GET /block_schemas/\\{id\\}$", ["path.id", "block_schema_ids"]],
+  ["^DELETE /block_schemas/\\{id\\}$", ["path.id", "doomed_block_schema_ids"]],
+  ["^GET /block_schemas/checksum/\\{checksum\\}$", ["path.checksum", "block_schema_checksums"]],
+  ["^POST /block_documents/$", ["body.block_type_id", "block_type_ids"], ["body.block_schema_id", "block_schema_ids"]],
+  ["^(GET|PATCH) /block_documents/\\{id\\}$", ["path.id", "block_document_ids"]],
+  ["^DELETE /block_documents/\\{id\\}$", ["path.id", "doomed_block_document_ids"]],
 ];
 
 /** schemathesis.toml: the pools as dictionaries, drawn 70% of the time (made-up ids still get tried). */

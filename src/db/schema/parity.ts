@@ -20,7 +20,11 @@ type Tables =
   | "variable"
   | "artifact"
   | "artifactCollection"
-  | "savedSearch";
+  | "savedSearch"
+  | "blockType"
+  | "blockSchema"
+  | "blockDocument"
+  | "blockDocumentReference";
 type RowParity = { [K in Tables]: Same<(typeof lite)[K]["$inferSelect"], (typeof pg)[K]["$inferSelect"]> };
 type InsertParity = { [K in Tables]: Same<(typeof lite)[K]["$inferInsert"], (typeof pg)[K]["$inferInsert"]> };
 

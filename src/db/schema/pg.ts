@@ -437,3 +437,78 @@ export const savedSearch = pgTable(
   },
   (t) => [uniqueIndex("uq_saved_search__name").on(t.name)],
 );
+
+export const blockType = pgTable(
+  "block_type",
+  {
+    ...base,
+    name: text("name").notNull(),
+    slug: text("slug").notNull(),
+    logo_url: text("logo_url"),
+    documentation_url: text("documentation_url"),
+    description: text("description"),
+    code_example: text("code_example"),
+    is_protected: boolean("is_protected").notNull().default(false),
+  },
+  (t) => [uniqueIndex("uq_block_type__name").on(t.name), uniqueIndex("uq_block_type__slug").on(t.slug)],
+);
+
+export const blockSchema = pgTable(
+  "block_schema",
+  {
+    ...base,
+    checksum: text("checksum").notNull(),
+    fields: json<Json>("fields").notNull().default(sql`'{}'`),
+    capabilities: json<string[]>("capabilities").notNull().default(sql`'[]'`),
+    version: text("version").notNull(),
+    block_type_id: uuid("block_type_id")
+      .notNull()
+      .references(() => blockType.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    uniqueIndex("uq_block_schema__checksum_version").on(t.checksum, t.version),
+    index("ix_block_schema__block_type_id").on(t.block_type_id),
+    index("ix_block_schema__created").on(t.created),
+  ],
+);
+
+export const blockDocument = pgTable(
+  "block_document",
+  {
+    ...base,
+    name: text("name").notNull(),
+    data: json<Json>("data").notNull().default(sql`'{}'`),
+    is_anonymous: boolean("is_anonymous").notNull().default(false),
+    block_type_name: text("block_type_name"),
+    block_type_id: uuid("block_type_id")
+      .notNull()
+      .references(() => blockType.id, { onDelete: "cascade" }),
+    block_schema_id: uuid("block_schema_id")
+      .notNull()
+      .references(() => blockSchema.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    uniqueIndex("uq_block_document__block_type_id_name").on(t.block_type_id, t.name),
+    index("ix_block_document__name").on(t.name),
+    index("ix_block_document__block_schema_id").on(t.block_schema_id),
+    index("ix_block_document__is_anonymous").on(t.is_anonymous),
+  ],
+);
+
+export const blockDocumentReference = pgTable(
+  "block_document_reference",
+  {
+    ...base,
+    name: text("name").notNull(),
+    parent_block_document_id: uuid("parent_block_document_id")
+      .notNull()
+      .references(() => blockDocument.id, { onDelete: "cascade" }),
+    reference_block_document_id: uuid("reference_block_document_id")
+      .notNull()
+      .references(() => blockDocument.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    uniqueIndex("uq_block_document_reference__parent_name").on(t.parent_block_document_id, t.name),
+    index("ix_block_document_reference__reference").on(t.reference_block_document_id),
+  ],
+);

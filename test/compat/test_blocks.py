@@ -1,0 +1,204 @@
+"""Blocks with the real SDK and CLI (issue 15): save and load of Secret, String and DateTime blocks (user
+classes: Prefect 3.9.1 ships neither), a LocalFileSystem, a SlackWebhook, and a block nesting saved blocks;
+overwrite keeps secrets; secrets never appear in API responses or the server log unless include_secrets;
+the built-in catalogue is there before any client registered it; and the `prefect block` commands: ls,
+inspect, delete, register -m, type ls, type inspect, type delete (protected types refused).
+"""
+import json
+import os
+import uuid
+
+import httpx
+import pytest
+
+from conftest import run_cli, run_python
+
+LABEL = uuid.uuid4().hex[:8]
+SECRET = f"sk-secret-{LABEL}-value"
+SLACK_URL = f"https://hooks.slack.com/services/T000/B000/{LABEL}XYZ"
+TOKEN = f"tok-{LABEL}-inner"
+
+SAVE_AND_LOAD = f"""
+import datetime, json
+from typing import Optional
+from pydantic import SecretStr
+from prefect.blocks.core import Block
+from prefect.blocks.system import Secret
+from prefect.blocks.notifications import SlackWebhook
+from prefect.filesystems import LocalFileSystem
+
+class String(Block):
+    value: str
+
+class DateTime(Block):
+    value: datetime.datetime
+
+class Inner(Block):
+    token: SecretStr
+    n: int = 0
+
+class Outer(Block):
+    inner: Inner
+    fs: LocalFileSystem
+    label: Optional[str] = None
+
+out = {{}}
+Secret(value="{SECRET}").save("sec-{LABEL}")
+out["secret"] = Secret.load("sec-{LABEL}").get()
+String(value="hello").save("str-{LABEL}")
+out["string"] = String.load("str-{LABEL}").value
+when = datetime.datetime(2026, 5, 4, 3, 2, 1, 123456, tzinfo=datetime.timezone.utc)
+DateTime(value=when).save("dt-{LABEL}")
+out["datetime"] = DateTime.load("dt-{LABEL}").value.isoformat()
+LocalFileSystem(basepath="/tmp/lfs-{LABEL}").save("lfs-{LABEL}")
+out["lfs"] = LocalFileSystem.load("lfs-{LABEL}").basepath
+SlackWebhook(url="{SLACK_URL}").save("slack-{LABEL}")
+out["slack"] = SlackWebhook.load("slack-{LABEL}").url.get_secret_value()
+
+inner = Inner(token="{TOKEN}", n=3)
+inner.save("inner-{LABEL}")
+fs = LocalFileSystem.load("lfs-{LABEL}")
+Outer(inner=inner, fs=fs, label="x").save("outer-{LABEL}")
+loaded = Outer.load("outer-{LABEL}")
+out["outer"] = [loaded.inner.token.get_secret_value(), loaded.inner.n, loaded.fs.basepath, loaded.label]
+
+# Saving again with overwrite keeps the secret; a taken name without overwrite is refused.
+Secret(value="{SECRET}").save("sec-{LABEL}", overwrite=True)
+out["again"] = Secret.load("sec-{LABEL}").get()
+try:
+    Secret(value="other").save("sec-{LABEL}")
+    out["dup"] = "saved"
+except ValueError as e:
+    out["dup"] = "refused"
+# An anonymous block (what the SDK makes for unsaved nested blocks).
+import asyncio
+out["anon"] = str(asyncio.run(String(value="anon")._save(is_anonymous=True)))
+print("@@" + json.dumps(out))
+"""
+
+MODULE = """
+from prefect.blocks.core import Block
+
+class RegisteredThing(Block):
+    '''A block registered with prefect block register -m.'''
+    _logo_url = "https://example.com/logo.png"
+    size: int = 1
+"""
+
+
+def results_of(proc) -> dict:
+    for line in proc.stdout.splitlines():
+        if line.startswith("@@"):
+            return json.loads(line[2:])
+    pytest.fail(f"script failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+
+
+@pytest.fixture(scope="module")
+def saved(server, tmp_path_factory):
+    from conftest import sdk_env
+
+    env = sdk_env(server, tmp_path_factory.mktemp("blocks-home"))
+    offset = server.log_size()
+    proc = run_python(SAVE_AND_LOAD, env)
+    return {"env": env, "out": results_of(proc), "log_offset": offset}
+
+
+def test_builtin_types_are_there_before_any_client(server):
+    types = httpx.post(f"{server.api_url}/block_types/filter", json={}).json()
+    slugs = {t["slug"] for t in types}
+    assert {"secret", "webhook", "local-file-system", "remote-file-system", "slack-webhook", "smb"} <= slugs
+    assert {t["slug"] for t in types if t["is_protected"]} >= {"secret", "webhook", "local-file-system"}
+    secret = httpx.get(f"{server.api_url}/block_types/slug/secret").json()
+    assert httpx.delete(f"{server.api_url}/block_types/{secret['id']}").status_code == 403
+
+
+def test_save_and_load(saved):
+    out = saved["out"]
+    assert out["secret"] == SECRET
+    assert out["string"] == "hello"
+    assert out["datetime"] == "2026-05-04T03:02:01.123456+00:00"
+    assert out["lfs"] == f"/tmp/lfs-{LABEL}"
+    assert out["slack"] == SLACK_URL
+    assert out["outer"] == [TOKEN, 3, f"/tmp/lfs-{LABEL}", "x"]
+    assert out["again"] == SECRET
+    assert out["dup"] == "refused"
+
+
+def test_nested_reference_is_resolved_and_recorded(server, saved):
+    doc = httpx.get(f"{server.api_url}/block_types/slug/outer/block_documents/name/outer-{LABEL}").json()
+    assert doc["data"]["inner"] == {"token": "********", "n": 3}
+    assert doc["data"]["fs"]["basepath"] == f"/tmp/lfs-{LABEL}"
+    refs = doc["block_document_references"]
+    assert refs["inner"]["block_document"]["name"] == f"inner-{LABEL}"
+    assert refs["fs"]["block_document"]["block_type"]["slug"] == "local-file-system"
+
+
+def test_secrets_absent_from_responses_and_logs(server, saved):
+    api = server.api_url
+    texts = [
+        httpx.post(f"{api}/block_documents/filter", json={}).text,
+        httpx.get(f"{api}/block_types/slug/secret/block_documents/name/sec-{LABEL}").text,
+        httpx.get(f"{api}/block_types/slug/slack-webhook/block_documents").text,
+        httpx.get(f"{api}/block_types/slug/outer/block_documents/name/outer-{LABEL}").text,
+        httpx.get(f"{api}/block_types/slug/inner/block_documents/name/inner-{LABEL}").text,
+    ]
+    for text in texts:
+        for value in (SECRET, SLACK_URL, TOKEN):
+            assert value not in text
+    assert "********" in texts[1]
+    shown = httpx.get(
+        f"{api}/block_types/slug/secret/block_documents/name/sec-{LABEL}", params={"include_secrets": "true"}
+    ).json()
+    assert shown["data"]["value"] == SECRET
+    everything = httpx.post(f"{api}/block_documents/filter", json={"include_secrets": True}).text
+    assert SECRET in everything and SLACK_URL in everything
+    log = server.log_since(0)
+    for value in (SECRET, SLACK_URL, TOKEN):
+        assert value not in log
+
+
+def test_anonymous_blocks_are_hidden_from_lists(server, saved):
+    anon = saved["out"]["anon"]
+    listed = httpx.post(f"{server.api_url}/block_documents/filter", json={}).json()
+    assert anon not in {d["id"] for d in listed}
+    doc = httpx.get(f"{server.api_url}/block_documents/{anon}").json()
+    assert doc["is_anonymous"] is True and doc["name"].startswith("anonymous-")
+
+
+def test_cli_block_commands(server, saved, tmp_path):
+    env = saved["env"]
+    ls = run_cli(["block", "ls"], env)
+    assert ls.returncode == 0, ls.stderr
+    assert f"sec-{LABEL}" in ls.stdout and f"slack-{LABEL}" in ls.stdout
+    assert SECRET not in ls.stdout
+
+    inspect = run_cli(["block", "inspect", f"string/str-{LABEL}"], env)
+    assert inspect.returncode == 0, inspect.stdout + inspect.stderr
+    assert f"str-{LABEL}" in inspect.stdout
+    missing = run_cli(["block", "inspect", f"string/nope-{LABEL}"], env)
+    assert missing.returncode == 1 and "not found" in missing.stdout
+
+    types = run_cli(["block", "type", "ls"], env)
+    assert types.returncode == 0, types.stderr
+    assert "secret" in types.stdout and "slack-webhook" in types.stdout
+    tinspect = run_cli(["block", "type", "inspect", "slack-webhook"], env)
+    assert tinspect.returncode == 0, tinspect.stdout + tinspect.stderr
+    assert "url" in tinspect.stdout
+
+    (tmp_path / f"blockmod_{LABEL}.py").write_text(MODULE)
+    reg_env = {**env, "PYTHONPATH": str(tmp_path)}
+    reg = run_cli(["block", "register", "-m", f"blockmod_{LABEL}"], reg_env)
+    assert reg.returncode == 0, reg.stdout + reg.stderr
+    assert "RegisteredThing" in reg.stdout or "registered-thing" in reg.stdout
+    thing = httpx.get(f"{server.api_url}/block_types/slug/registeredthing").json()
+    assert thing["logo_url"] == "https://example.com/logo.png"
+
+    deleted = run_cli(["block", "delete", f"string/str-{LABEL}"], env)
+    assert deleted.returncode == 0, deleted.stdout + deleted.stderr
+    assert httpx.get(f"{server.api_url}/block_types/slug/string/block_documents/name/str-{LABEL}").status_code == 404
+
+    protected = run_cli(["block", "type", "delete", "secret"], env)
+    assert protected.returncode == 1 and "protected" in protected.stdout
+    gone = run_cli(["block", "type", "delete", "registeredthing"], env)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert httpx.get(f"{server.api_url}/block_types/slug/registeredthing").status_code == 404
