@@ -18,6 +18,8 @@ import { workPoolTransitions } from "../orchestration/work-pools.ts";
 import { workPoolRunsStore } from "../store/work-pool-runs.ts";
 import { workPoolsStore } from "../store/work-pools.ts";
 import { workQueuesStore } from "../store/work-queues.ts";
+import { concurrencyLimitsV2Store } from "../store/concurrency-limits-v2.ts";
+import { concurrencyLimitsStore } from "../store/concurrency-limits.ts";
 import { schedulerSettings } from "../services/scheduler.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
 import { dashboardCsrf } from "../ui/csrf.ts";
@@ -27,7 +29,8 @@ import { adminApi } from "./admin.ts";
 import { apiDocs } from "./docs.ts";
 import { apiVersionCheck } from "./api-version.ts";
 import { basicAuth, socketPathsOf } from "./auth.ts";
-import { concurrencyLeasesApi } from "./concurrency-leases.ts";
+import { concurrencyLimitsV2Api } from "./concurrency-limits-v2.ts";
+import { concurrencyLimitsApi } from "./concurrency-limits.ts";
 import type { ServerConfig } from "../settings/server-config.ts";
 import { csrf } from "./csrf.ts";
 import { errors } from "./errors.ts";
@@ -71,6 +74,8 @@ export function createApp(deps: AppDeps) {
     workPools: workPoolsStore(driver),
     workQueues: workQueuesStore(driver),
     workPoolRuns: workPoolRunsStore(driver),
+    concurrencyLimitsV2: concurrencyLimitsV2Store(driver, deps.config.concurrency),
+    concurrencyLimits: concurrencyLimitsStore(driver, deps.config.concurrency),
     ...events.stores,
   };
   const runTransitions = transitions({ flowRuns: stores.flowRuns, taskRuns: stores.taskRuns, bus });
@@ -116,7 +121,8 @@ export function createApp(deps: AppDeps) {
     .use(workQueuesApi({ queues: stores.workQueues, changes: workPoolChanges, maxLimit }))
     .use(automationsApi())
     .use(collectionsApi())
-    .use(concurrencyLeasesApi())
+    .use(concurrencyLimitsV2Api({ limits: stores.concurrencyLimitsV2, maxLimit }))
+    .use(concurrencyLimitsApi({ limits: stores.concurrencyLimits, maxLimit }))
     .use(events.api);
   // Requests served, so the memory trim can tell a burst of load from a quiet spell.
   let requests = 0;

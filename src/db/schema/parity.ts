@@ -15,7 +15,10 @@ type Tables =
   | "events"
   | "eventResources"
   | "deployment"
-  | "deploymentSchedule";
+  | "deploymentSchedule"
+  | "concurrencyLimitV2"
+  | "concurrencyLease"
+  | "concurrencyLeaseLimit";
 type RowParity = { [K in Tables]: Same<(typeof lite)[K]["$inferSelect"], (typeof pg)[K]["$inferSelect"]> };
 type InsertParity = { [K in Tables]: Same<(typeof lite)[K]["$inferInsert"], (typeof pg)[K]["$inferInsert"]> };
 
