@@ -137,6 +137,7 @@ export function createApp(deps: AppDeps) {
     recorder: events.services.recorder,
     scheduler: stores.scheduler,
     workPools: workPoolChanges,
+    concurrencyLimits: stores.concurrencyLimitsV2,
   });
   const stubs = notImplemented(api.routes);
   // Parts that need the finished app read it late: auth the WebSocket routes it ended up with (they
