@@ -34,6 +34,8 @@ const ROUTE_ERRORS: Record<string, number[]> = {
   "GET /events/filter/next": [403],
   "POST /v2/concurrency_limits/leases/{}/renew": [410],
   "POST /v2/concurrency_limits/increment-with-lease": [423],
+  "POST /v2/concurrency_limits/increment": [423],
+  "POST /concurrency_limits/increment": [423],
 };
 
 // Prefect's 422 is never the HTTPValidationError the schema names (`detail`: array): its validation
