@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps) {
   const events = eventsModule({ driver, bus, authString: deps.config.authString, maxLimit });
   const stores = {
     flows: flowsStore(driver),
-    flowRuns: flowRunsStore(driver),
+    flowRuns: flowRunsStore(driver, deps.config.concurrency),
     taskRuns: taskRunsStore(driver),
     history: runHistoryStore(driver),
     dashboard: dashboardStore(driver),

@@ -304,6 +304,14 @@ export const SETTINGS: readonly SettingDef[] = [
     description: "The longest Retry-After (or WAIT) a task run denied a tag concurrency slot is given.",
   }),
   s({
+    name: "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS",
+    aliases: ["PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS"],
+    type: "float",
+    default: "30.0",
+    min: 0,
+    description: "How far ahead a run refused a deployment concurrency slot is rescheduled (AwaitingConcurrencySlot).",
+  }),
+  s({
     name: "PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION",
     type: "float",
     default: "300.0",

@@ -103,12 +103,15 @@ export interface ConcurrencyConfig {
   tagSlotWaitSeconds: number;
   /** The TTL of a deployment concurrency lease until the flow process renews it. */
   initialDeploymentLeaseSeconds: number;
+  /** How far ahead a run refused a deployment slot is rescheduled. */
+  deploymentSlotWaitSeconds: number;
 }
 
-const concurrencyConfig = (n: (name: string) => number): ConcurrencyConfig => ({
+export const concurrencyConfig = (n: (name: string) => number): ConcurrencyConfig => ({
   maximumSlotWaitSeconds: n("PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS"),
   tagSlotWaitSeconds: n("PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"),
   initialDeploymentLeaseSeconds: n("PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION"),
+  deploymentSlotWaitSeconds: n("PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS"),
 });
 
 export function servicesConfigFrom(settings: Settings, run = true): ServicesConfig {

@@ -45,6 +45,8 @@ export interface AcquireInput {
   /** Seconds the lease lives; null: no lease (the older /increment, whose caller decrements by name). */
   leaseSeconds: number | null;
   holder: LeaseHolder | null;
+  /** The lease's id when the caller chose it already (a deployment lease named in the new state). */
+  leaseId?: string;
 }
 
 /** Prefect's v1 clients cannot renew leases, so theirs live ~100 years. */
@@ -100,7 +102,7 @@ export function* acquireOp(
   for (const l of active) yield* writeCountersOp({ ...l, active_slots: l.active_slots + input.slots });
   let leaseId: string | null = null;
   if (input.leaseSeconds !== null && all.length) {
-    leaseId = Bun.randomUUIDv7();
+    leaseId = input.leaseId ?? Bun.randomUUIDv7();
     yield* insertLeaseOp(leaseId, active, input.slots, input.leaseSeconds, input.holder, now);
   }
   return { granted: true, limits: all.map(minimal), leaseId };
