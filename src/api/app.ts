@@ -24,6 +24,8 @@ import { blockTransitions } from "../orchestration/blocks.ts";
 import { workPoolRunsStore } from "../store/work-pool-runs.ts";
 import { workPoolsStore } from "../store/work-pools.ts";
 import { workQueuesStore } from "../store/work-queues.ts";
+import { concurrencyLimitsV2Store } from "../store/concurrency-limits-v2.ts";
+import { concurrencyLimitsStore } from "../store/concurrency-limits.ts";
 import { schedulerSettings } from "../services/scheduler.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
 import { artifactsStore } from "../store/artifacts.ts";
@@ -40,7 +42,8 @@ import { adminApi } from "./admin.ts";
 import { apiDocs } from "./docs.ts";
 import { apiVersionCheck } from "./api-version.ts";
 import { basicAuth, socketPathsOf } from "./auth.ts";
-import { concurrencyLeasesApi } from "./concurrency-leases.ts";
+import { concurrencyLimitsV2Api } from "./concurrency-limits-v2.ts";
+import { concurrencyLimitsApi } from "./concurrency-limits.ts";
 import type { ServerConfig } from "../settings/server-config.ts";
 import { csrf } from "./csrf.ts";
 import { errors } from "./errors.ts";
@@ -82,7 +85,7 @@ export function createApp(deps: AppDeps) {
   const events = eventsModule({ driver, bus, authString: deps.config.authString, maxLimit });
   const stores = {
     flows: flowsStore(driver),
-    flowRuns: flowRunsStore(driver),
+    flowRuns: flowRunsStore(driver, deps.config.concurrency),
     flowRunInputs: flowRunInputsStore(driver),
     taskRuns: taskRunsStore(driver),
     history: runHistoryStore(driver),
@@ -99,6 +102,8 @@ export function createApp(deps: AppDeps) {
     blockTypes: blockTypesStore(driver),
     blockSchemas: blockSchemasStore(driver),
     blockDocuments: blockDocumentsStore(driver),
+    concurrencyLimitsV2: concurrencyLimitsV2Store(driver, deps.config.concurrency),
+    concurrencyLimits: concurrencyLimitsStore(driver, deps.config.concurrency),
     ...events.stores,
   };
   const taskQueue = new TaskQueue<TaskRunJson>();
@@ -176,7 +181,8 @@ export function createApp(deps: AppDeps) {
     .use(blockDocumentsApi({ documents: stores.blockDocuments, changes: blockChanges, maxLimit }))
     .use(automationsApi())
     .use(collectionsApi())
-    .use(concurrencyLeasesApi())
+    .use(concurrencyLimitsV2Api({ limits: stores.concurrencyLimitsV2, maxLimit }))
+    .use(concurrencyLimitsApi({ limits: stores.concurrencyLimits, maxLimit }))
     .use(events.api);
   // Requests served, so the memory trim can tell a burst of load from a quiet spell.
   let requests = 0;
@@ -191,6 +197,7 @@ export function createApp(deps: AppDeps) {
     recorder: events.services.recorder,
     scheduler: stores.scheduler,
     workPools: workPoolChanges,
+    concurrencyLimits: stores.concurrencyLimitsV2,
   });
   const stubs = notImplemented(api.routes);
   // Parts that need the finished app read it late: auth the WebSocket routes it ended up with (they

@@ -50,6 +50,11 @@ export function appErrorResponse(e: AppError): Response {
       return json(401, { exception_message: e.message }, { "www-authenticate": 'Basic realm="prefect-lite"' });
     case "unavailable":
       return json(503, { exception_message: e.message }, { "retry-after": "1" });
+    case "locked": {
+      // The SDK's concurrency clients read Retry-After with float(), and crash when it is missing.
+      const after = (e.detail as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      return json(423, { detail: e.message }, after === undefined ? {} : { "retry-after": String(after) });
+    }
     case "not_implemented":
       // The CLI prints exception_detail[0].msg for errors it does not know (prefect gcl create, …).
       return json(501, {

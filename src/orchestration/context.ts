@@ -95,10 +95,35 @@ export type Effect =
   | { kind: "enqueue_background_task"; retry: boolean }
   // A new pause must not see run input left by an earlier attempt under the same keys.
   | { kind: "delete_flow_run_inputs"; keys: string[] }
-  // TODO(concurrency limits): the store releases the task run's tag slots / leases.
+  // Task runs' tag slots are held by the SDK's own leases (client-side orchestration); nothing to do.
   | { kind: "release_task_concurrency_slots" }
-  // TODO(deployments): the store revokes the lease (or decrements the deployment limit).
-  | { kind: "release_deployment_concurrency_slot"; deployment_id: string; lease_id: string | null };
+  // The store ends the lease and gives its slot back; without a live lease, one slot of the limit.
+  | { kind: "release_deployment_concurrency_slot"; deployment_id: string; lease_id: string | null }
+  // One slot of the deployment's limit under a new lease (its id is already in the written state).
+  | { kind: "take_deployment_concurrency_slot"; limit_id: string; lease_id: string; lease_seconds: number }
+  | { kind: "renew_deployment_concurrency_lease"; lease_id: string; lease_seconds: number }
+  // Clients older than 3.4.11 cannot renew: the lease goes, the slot stays until the run leaves.
+  | { kind: "drop_deployment_concurrency_lease"; lease_id: string };
+
+/**
+ * What the deployment-concurrency rules need, pre-loaded (and, on PostgreSQL, the limit row locked) by
+ * the store for a flow run of a deployment moving to PENDING, from PENDING to RUNNING, or to Late.
+ */
+export interface DeploymentConcurrency {
+  /** False when the run's deployment no longer exists. */
+  found: boolean;
+  /** The deployment's limit with its slots as of now, or null when it has none. */
+  limit: { id: string; limit: number; active_slots: number } | null;
+  strategy: "ENQUEUE" | "CANCEL_NEW";
+  /** concurrency_options.grace_period_seconds, else PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION. */
+  leaseSeconds: number;
+  /** PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS: how far AwaitingConcurrencySlot reschedules. */
+  slotWaitSeconds: number;
+  /** Whether the lease named by the current state is still unexpired. */
+  leaseAlive: boolean;
+  /** The id a lease made by this transition gets. */
+  newLeaseId: string;
+}
 
 /** Everything a rule may read. Rules must not mutate it; they return decisions instead. */
 export interface RuleContext {
@@ -114,6 +139,8 @@ export interface RuleContext {
   flowRun: EnclosingFlowRun | null;
   /** Task runs: the newest unexpired cached state for the proposal's cache_key, pre-loaded by the store. */
   cachedState: State | null;
+  /** Flow runs of deployments, for the transitions deployment concurrency governs; else null. */
+  deploymentConcurrency: DeploymentConcurrency | null;
   /** Uniform [0, 1) source for retry jitter; jitter is skipped when absent. */
   random: (() => number) | null;
   maxCacheKeyLength: number;

@@ -3,6 +3,7 @@ export * from "./states.ts";
 export * from "../core/time.ts";
 export type {
   AnyRun,
+  DeploymentConcurrency,
   EnclosingFlowRun,
   Effect,
   FlowRunPolicy,

@@ -16,6 +16,8 @@
 //     flowRun     the enclosing flow run {id, run_count, state} (null when none or deleted)
 //     cachedState the newest unexpired task_run_state_cache entry's state for
 //                 proposed.state_details.cache_key (only needed when proposing RUNNING with a key)
+//   flow runs of deployments, pre-loaded by the store:
+//     deploymentConcurrency  the deployment's limit, strategy and lease (context.ts DeploymentConcurrency)
 //   random        uniform [0,1) source for task retry jitter; without it jitter is skipped
 //   maxCacheKeyLength  PREFECT_SERVER_TASKS_MAX_CACHE_KEY_LENGTH (default 2000)
 //
@@ -36,6 +38,7 @@
 import { applyBookkeeping } from "./bookkeeping.ts";
 import type {
   AnyRun,
+  DeploymentConcurrency,
   EnclosingFlowRun,
   Effect,
   FlowRunSnapshot,
@@ -75,6 +78,7 @@ interface CommonInput {
 export interface FlowRunOrchestrateInput extends CommonInput {
   kind: "flow_run";
   run: FlowRunSnapshot;
+  deploymentConcurrency?: DeploymentConcurrency | null;
 }
 
 export interface TaskRunOrchestrateInput extends CommonInput {
@@ -129,6 +133,7 @@ export function orchestrate(input: OrchestrateInput): OrchestrateResult {
     clientVersion: input.clientVersion ?? null,
     flowRun: input.kind === "task_run" ? (input.flowRun ?? null) : null,
     cachedState: input.kind === "task_run" ? (input.cachedState ?? null) : null,
+    deploymentConcurrency: input.kind === "flow_run" ? (input.deploymentConcurrency ?? null) : null,
     random: input.random ?? null,
     maxCacheKeyLength: input.maxCacheKeyLength ?? DEFAULT_MAX_CACHE_KEY_LENGTH,
   };

@@ -10,6 +10,7 @@ import type { DbHandle } from "../db/open.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
 import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
 import type { LoopKey, ServiceKey, ServicesConfig } from "../settings/server-config.ts";
+import type { ConcurrencyLimitsV2Store } from "../store/concurrency-limits-v2.ts";
 import type { DashboardStore } from "../store/dashboard.ts";
 import { runSweepsStore } from "../store/run-sweeps.ts";
 import type { SchedulerStore } from "../store/scheduler.ts";
@@ -20,6 +21,7 @@ import { markLateRuns } from "./late-runs.ts";
 import { failExpiredPauses } from "./pause-expirations.ts";
 import { scheduleDeployments } from "./scheduler.ts";
 import { monitorWorkerHealth } from "./foreman.ts";
+import { revokeExpiredLeases } from "./repossessor.ts";
 import { LoopService, RunningService, stateOf, type Service, type ServiceStatus } from "./service.ts";
 import type { TaskRunRecorder } from "./task-run-recorder.ts";
 
@@ -33,6 +35,7 @@ export interface ServiceDeps {
   recorder: TaskRunRecorder;
   scheduler: SchedulerStore;
   workPools: WorkPoolTransitions;
+  concurrencyLimits: ConcurrencyLimitsV2Store;
   /** Requests served so far, for the memory trim (services/database-upkeep.ts). */
   requests?: () => number;
 }
@@ -94,6 +97,12 @@ export function createServices(deps: ServiceDeps) {
     "Marks silent workers offline, and pools, queues and deployments nothing polls not ready.",
     monitorWorkerHealth({ workPools: deps.workPools, config: config.foreman }),
   );
+  const repossessor = loop(
+    "REPOSSESSOR",
+    "Repossessor",
+    "Frees the concurrency slots of leases that expired unrenewed.",
+    revokeExpiredLeases({ limits: deps.concurrencyLimits }),
+  );
   const persister = new RunningService(
     {
       name: "EventPersister",
@@ -119,6 +128,7 @@ export function createServices(deps: ServiceDeps) {
     late,
     pauses,
     recentScheduler,
+    repossessor,
     scheduler,
     recorder,
     ...databaseUpkeep({ db: deps.db, dashboard: deps.dashboard, requests: deps.requests }),
@@ -130,6 +140,7 @@ export function createServices(deps: ServiceDeps) {
     foreman,
     persister,
     recorder,
+    repossessor,
     scheduler,
     recentScheduler,
   });

@@ -287,6 +287,39 @@ export const SETTINGS: readonly SettingDef[] = [
     description: "The largest max_scheduled_runs a deployment schedule may ask for.",
   }),
 
+  // Server: concurrency limits (how long a client denied a slot is told to wait, and deployment leases).
+  s({
+    name: "PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS",
+    type: "float",
+    default: "30.0",
+    min: 0,
+    description: "The longest Retry-After a client denied a global concurrency slot is given.",
+  }),
+  s({
+    name: "PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS",
+    aliases: ["PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"],
+    type: "float",
+    default: "10.0",
+    min: 0,
+    description: "The longest Retry-After (or WAIT) a task run denied a tag concurrency slot is given.",
+  }),
+  s({
+    name: "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS",
+    aliases: ["PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS"],
+    type: "float",
+    default: "30.0",
+    min: 0,
+    description: "How far ahead a run refused a deployment concurrency slot is rescheduled (AwaitingConcurrencySlot).",
+  }),
+  s({
+    name: "PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION",
+    type: "float",
+    default: "300.0",
+    min: 30,
+    max: 3600,
+    description: "Seconds a deployment concurrency lease lives before the flow process first renews it.",
+  }),
+
   // Server: background services, with the names and defaults of Prefect's services settings.
   ...service(
     "CANCELLATION_CLEANUP",
@@ -340,6 +373,7 @@ export const SETTINGS: readonly SettingDef[] = [
       description: "A READY deployment not polled for this many seconds becomes NOT_READY.",
     }),
   ]),
+  ...service("REPOSSESSOR", "Free the concurrency slots of leases that expired unrenewed.", 15),
   ...service("LATE_RUNS", "Mark scheduled runs Late when they miss their start.", 5, [
     s({
       name: "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS",

@@ -10,11 +10,19 @@ export const SERVICE_KEYS = [
   "FOREMAN",
   "LATE_RUNS",
   "PAUSE_EXPIRATIONS",
+  "REPOSSESSOR",
   "SCHEDULER",
   "TASK_RUN_RECORDER",
 ] as const;
 export type ServiceKey = (typeof SERVICE_KEYS)[number];
-export const LOOP_KEYS = ["CANCELLATION_CLEANUP", "FOREMAN", "LATE_RUNS", "PAUSE_EXPIRATIONS", "SCHEDULER"] as const;
+export const LOOP_KEYS = [
+  "CANCELLATION_CLEANUP",
+  "FOREMAN",
+  "LATE_RUNS",
+  "PAUSE_EXPIRATIONS",
+  "REPOSSESSOR",
+  "SCHEDULER",
+] as const;
 export type LoopKey = (typeof LOOP_KEYS)[number];
 
 /** The services' settings, resolved once. */
@@ -84,7 +92,27 @@ export interface ServerConfig {
   services: ServicesConfig;
   /** PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS. */
   maxScheduledRunsPerSchedule: number;
+  /** PREFECT_SERVER_CONCURRENCY_* and the tag slot wait: how denied clients are told to wait. */
+  concurrency: ConcurrencyConfig;
 }
+
+export interface ConcurrencyConfig {
+  /** The longest Retry-After for a global limit without decay. */
+  maximumSlotWaitSeconds: number;
+  /** The longest Retry-After for a tag:<tag> limit without decay. */
+  tagSlotWaitSeconds: number;
+  /** The TTL of a deployment concurrency lease until the flow process renews it. */
+  initialDeploymentLeaseSeconds: number;
+  /** How far ahead a run refused a deployment slot is rescheduled. */
+  deploymentSlotWaitSeconds: number;
+}
+
+export const concurrencyConfig = (n: (name: string) => number): ConcurrencyConfig => ({
+  maximumSlotWaitSeconds: n("PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS"),
+  tagSlotWaitSeconds: n("PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS"),
+  initialDeploymentLeaseSeconds: n("PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION"),
+  deploymentSlotWaitSeconds: n("PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS"),
+});
 
 export function servicesConfigFrom(settings: Settings, run = true): ServicesConfig {
   const key = (k: string, suffix: string) => `PREFECT_SERVER_SERVICES_${k}_${suffix}`;
@@ -121,6 +149,7 @@ export function serverConfigFrom(
     databaseDisplay,
     services: servicesConfigFrom(settings),
     maxScheduledRunsPerSchedule: settings.get<number>("PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS"),
+    concurrency: concurrencyConfig((name) => settings.get<number>(name)),
     ...overrides,
   };
 }
@@ -139,6 +168,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     logLevel: "WARNING",
     databaseDisplay: "sqlite (in memory)",
     maxScheduledRunsPerSchedule: number("PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS"),
+    concurrency: concurrencyConfig(number),
     services: {
       run: true,
       enabled: Object.fromEntries(SERVICE_KEYS.map((k) => [k, true])) as ServicesConfig["enabled"],

@@ -11,6 +11,14 @@ import { timeSpans, validateBuckets, type EventCount, type TimeUnit } from "./ev
 export type { EventCount };
 import { eventWhere, type EventFilter } from "./event-filters.ts";
 import { fragmentsFor, type Fragments } from "./sql.ts";
+import type { RowCodec } from "../db/rows.ts";
+
+// Its own codec: by column name alone `value` would decode as the variable table's JSON column.
+const COUNT_CODEC: RowCodec = new Map([
+  ["start_time", "timestamp"],
+  ["end_time", "timestamp"],
+  ["count", "number"],
+]);
 
 export const COUNTABLES = ["day", "time", "event", "resource"] as const;
 export type Countable = (typeof COUNTABLES)[number];
@@ -167,9 +175,12 @@ export function eventsStore(driver: Driver) {
       const value = countable === "event" ? sql`events.event` : sql`events.resource_id`;
       const label = countable === "event" ? sql`events.event` : resourceLabelSql(d);
       return driver.read(function* () {
-        const groups = yield* rows<EventCount>(sql`
+        const groups = yield* rows<EventCount>(
+          sql`
           SELECT ${value} AS value, ${label} AS label, count(*) AS count, min(events.occurred) AS start_time, max(events.occurred) AS end_time
-          FROM events WHERE ${eventWhere(f, d)} GROUP BY 1, 2`);
+          FROM events WHERE ${eventWhere(f, d)} GROUP BY 1, 2`,
+          COUNT_CODEC,
+        );
         // A resource may have been renamed: one row per value, labelled with its most recent label.
         const byValue = new Map<string, EventCount & { latest: string }>();
         for (const g of groups) {

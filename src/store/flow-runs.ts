@@ -8,7 +8,8 @@ import { nowTimestamp, type StateCreate } from "../orchestration/index.ts";
 import { flowRunWhere, orderBy } from "./filters.ts";
 import type { FilterBody, Page } from "./page.ts";
 import { flowRunJson, runSelect, stateJson, type FlowRunJson } from "./run-shapes.ts";
-import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
+import type { ConcurrencyConfig } from "../settings/server-config.ts";
+import { DEFAULT_CONCURRENCY, setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
 import type { FlowRunEventInput } from "../events/run-events.ts";
 import { runSlug } from "./slugs.ts";
 import { fragmentsFor, list, raw, type Fragments } from "./sql.ts";
@@ -50,7 +51,7 @@ function pageWhere(body: FilterBody, page: Page, order: SQL, d: Fragments): SQL 
   return sql`flow_run.id IN (${sql.join([...new Set(types)].map(one), sql` UNION ALL `)})`;
 }
 
-export function flowRunsStore(driver: Driver) {
+export function flowRunsStore(driver: Driver, concurrency: ConcurrencyConfig = DEFAULT_CONCURRENCY) {
   const d = fragmentsFor(driver.dialect);
 
   function* readRun(id: string, now: string): Op<FlowRunJson | null> {
@@ -59,7 +60,7 @@ export function flowRunsStore(driver: Driver) {
   }
 
   function* transition(id: string, input: SetStateInput): Op<TransitionOutcome | null> {
-    const outcome = yield* setRunStateOp("flow_run", id, input, d);
+    const outcome = yield* setRunStateOp("flow_run", id, input, d, concurrency);
     if (!outcome) return null;
     // The event's fields come from the snapshot; of them only run_count can change in a transition.
     const s = outcome.snapshot;

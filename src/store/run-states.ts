@@ -18,6 +18,13 @@ import {
   type StateCreate,
   type TaskRunSnapshot,
 } from "../orchestration/index.ts";
+import { concurrencyConfig, type ConcurrencyConfig } from "../settings/server-config.ts";
+import { findSetting } from "../settings/registry.ts";
+import {
+  deploymentConcurrencyEffectOp,
+  isDeploymentEffect,
+  loadDeploymentConcurrencyOp,
+} from "./deployment-concurrency.ts";
 import { runSelect, stateOf } from "./run-shapes.ts";
 import { raw, type Fragments } from "./sql.ts";
 import { deleteInputsOp } from "./flow-run-inputs.ts";
@@ -74,6 +81,9 @@ export interface SetStateInput {
   policy?: PolicyName | null;
 }
 
+/** Concurrency settings for an app built without settings (store tests): every default. */
+export const DEFAULT_CONCURRENCY: ConcurrencyConfig = concurrencyConfig((name) => Number(findSetting(name)!.default));
+
 export interface SetStateOutcome {
   result: OrchestrateResult;
   /** The run as read before the transition (SNAPSHOT). */
@@ -120,6 +130,7 @@ export function* setRunStateOp(
   runId: string,
   input: SetStateInput,
   d: Fragments,
+  concurrency: ConcurrencyConfig = DEFAULT_CONCURRENCY,
 ): Op<SetStateOutcome | null> {
   const t = TABLES[kind];
   const run = yield* row<Row>(
@@ -139,7 +150,19 @@ export function* setRunStateOp(
   };
   const result =
     kind === "flow_run"
-      ? orchestrate({ ...common, kind, run: run as unknown as FlowRunSnapshot })
+      ? orchestrate({
+          ...common,
+          kind,
+          run: run as unknown as FlowRunSnapshot,
+          deploymentConcurrency: yield* loadDeploymentConcurrencyOp(
+            run as unknown as FlowRunSnapshot,
+            initial,
+            input.proposed,
+            input.force,
+            concurrency,
+            d,
+          ),
+        })
       : orchestrate({
           ...common,
           kind,
@@ -170,8 +193,13 @@ export function* setRunStateOp(
         d,
       );
       if (parent) nested.push(parent);
-    } else if (effect.kind === "delete_flow_run_inputs") yield* deleteInputsOp(runId, effect.keys);
-    // Background-task queues and concurrency slots arrive with their features.
+    } else if (effect.kind === "delete_flow_run_inputs") {
+      yield* deleteInputsOp(runId, effect.keys);
+    } else if (isDeploymentEffect(effect)) {
+      yield* deploymentConcurrencyEffectOp(effect, runId, concurrency, d);
+    }
+    // Background tasks are queued after the commit (orchestration/transitions.ts); task runs' tag slots
+    // are the SDK's own leases (client-side orchestration), so their release needs nothing here.
   }
   return { result, snapshot: run, initial, nested };
 }

@@ -2,7 +2,6 @@
 // upgrades. All are refused before they act; the SDK, the CLI and curl (which send no Origin or
 // Sec-Fetch-Site) pass as before. Also the bounded CSRF token store and the headers every response has.
 import { afterAll, describe, expect, test } from "bun:test";
-import { LeaseTable } from "../../src/api/concurrency-leases.ts";
 import { CsrfTokens } from "../../src/api/csrf.ts";
 import { SECURITY_HEADERS } from "../../src/api/security-headers.ts";
 import { testApp } from "../support/app.ts";
@@ -137,24 +136,6 @@ describe("CSRF token store", () => {
     const ok = await t.call("/api/csrf-token?client=sdk-1");
     expect(ok.status).toBe(200);
     await t.close();
-  });
-});
-
-describe("concurrency lease table", () => {
-  test("anyone may take leases, but at most the bound live; expired ones are swept and not renewed", () => {
-    const leases = new LeaseTable(100);
-    for (let i = 0; i < 1000; i++) leases.add(`l${i}`, 10_000_000, 1_000 + i);
-    expect(leases.size).toBe(100);
-    expect(leases.renew("l0", 20_000_000, 2_000)).toBe(false);
-    expect(leases.renew("l999", 20_000_000, 2_000)).toBe(true);
-    const short = new LeaseTable(100);
-    short.add("a", 5_000, 1_000);
-    expect(short.renew("a", 9_000, 6_000)).toBe(false);
-    // The sweep on the next add, at least a second later, drops it.
-    short.add("b", 99_000, 7_000);
-    expect(short.size).toBe(1);
-    short.release("b");
-    expect(short.size).toBe(0);
   });
 });
 

@@ -355,7 +355,7 @@ describe.each(DIALECTS)("flow runs API on $name", ({ url }) => {
 describe("concurrency leases for tagged tasks (no limits defined)", async () => {
   const t = await testApp();
   afterAll(() => t.close());
-  test("increment-with-lease returns a lease holding no limits; renew and decrement work; bad input is 422", async () => {
+  test("increment-with-lease returns a lease holding no limits; it holds nothing to renew; bad input is 422", async () => {
     const r = await t.call("/api/v2/concurrency_limits/increment-with-lease", {
       method: "POST",
       json: {
@@ -369,6 +369,7 @@ describe("concurrency leases for tagged tasks (no limits defined)", async () => 
     expect(r.status).toBe(200);
     const body = (await r.json()) as { lease_id: string; limits: unknown[] };
     expect(body.limits).toEqual([]);
+    // Nothing is held, so nothing is stored: the SDK never renews a lease without limits.
     expect(
       (
         await t.call(`/api/v2/concurrency_limits/leases/${body.lease_id}/renew`, {
@@ -376,7 +377,7 @@ describe("concurrency leases for tagged tasks (no limits defined)", async () => 
           json: { lease_duration: 60 },
         })
       ).status,
-    ).toBe(204);
+    ).toBe(410);
     expect(
       (
         await t.call("/api/v2/concurrency_limits/decrement-with-lease", {

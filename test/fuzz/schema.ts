@@ -38,6 +38,8 @@ const ROUTE_ERRORS: Record<string, number[]> = {
   "POST /block_types": [403],
   "DELETE /block_types/{}": [403],
   "DELETE /block_schemas/{}": [403],
+  "POST /v2/concurrency_limits/increment": [423],
+  "POST /concurrency_limits/increment": [423],
 };
 
 /** Create routes that answer 200 with what exists (set by hand, so absent from the schema). */

@@ -24,7 +24,10 @@ type Tables =
   | "blockType"
   | "blockSchema"
   | "blockDocument"
-  | "blockDocumentReference";
+  | "blockDocumentReference"
+  | "concurrencyLimitV2"
+  | "concurrencyLease"
+  | "concurrencyLeaseLimit";
 type RowParity = { [K in Tables]: Same<(typeof lite)[K]["$inferSelect"], (typeof pg)[K]["$inferSelect"]> };
 type InsertParity = { [K in Tables]: Same<(typeof lite)[K]["$inferInsert"], (typeof pg)[K]["$inferInsert"]> };
 

@@ -9,6 +9,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   uniqueIndex,
   uuid,
@@ -510,5 +511,51 @@ export const blockDocumentReference = pgTable(
   (t) => [
     uniqueIndex("uq_block_document_reference__parent_name").on(t.parent_block_document_id, t.name),
     index("ix_block_document_reference__reference").on(t.reference_block_document_id),
+  ],
+);
+
+export const concurrencyLimitV2 = pgTable(
+  "concurrency_limit_v2",
+  {
+    ...base,
+    active: boolean("active").notNull().default(true),
+    name: text("name").notNull(),
+    limit: integer("limit").notNull(),
+    active_slots: integer("active_slots").notNull().default(0),
+    denied_slots: integer("denied_slots").notNull().default(0),
+    slot_decay_per_second: doublePrecision("slot_decay_per_second").notNull().default(0),
+    avg_slot_occupancy_seconds: doublePrecision("avg_slot_occupancy_seconds").notNull().default(2),
+  },
+  (t) => [uniqueIndex("uq_concurrency_limit_v2__name").on(t.name)],
+);
+
+export const concurrencyLease = pgTable(
+  "concurrency_lease",
+  {
+    ...base,
+    expiration: ts("expiration").notNull(),
+    slots: integer("slots").notNull(),
+    holder_type: text("holder_type"),
+    holder_id: uuid("holder_id"),
+  },
+  (t) => [
+    index("ix_concurrency_lease__expiration").on(t.expiration),
+    index("ix_concurrency_lease__holder_id").on(t.holder_id),
+  ],
+);
+
+export const concurrencyLeaseLimit = pgTable(
+  "concurrency_lease_limit",
+  {
+    lease_id: uuid("lease_id")
+      .notNull()
+      .references(() => concurrencyLease.id, { onDelete: "cascade" }),
+    limit_id: uuid("limit_id")
+      .notNull()
+      .references(() => concurrencyLimitV2.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.lease_id, t.limit_id] }),
+    index("ix_concurrency_lease_limit__limit_id").on(t.limit_id),
   ],
 );

@@ -2,7 +2,7 @@
 // JSON is TEXT; ids are UUID strings. Must stay in step with schema/pg.ts (parity.ts checks it) and
 // with migrations/sqlite/*.sql (test/store/schema.test.ts checks it).
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
 const ts = (name: string) => text(name);
@@ -496,5 +496,51 @@ export const blockDocumentReference = sqliteTable(
   (t) => [
     uniqueIndex("uq_block_document_reference__parent_name").on(t.parent_block_document_id, t.name),
     index("ix_block_document_reference__reference").on(t.reference_block_document_id),
+  ],
+);
+
+export const concurrencyLimitV2 = sqliteTable(
+  "concurrency_limit_v2",
+  {
+    ...base,
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    name: text("name").notNull(),
+    limit: integer("limit").notNull(),
+    active_slots: integer("active_slots").notNull().default(0),
+    denied_slots: integer("denied_slots").notNull().default(0),
+    slot_decay_per_second: real("slot_decay_per_second").notNull().default(0),
+    avg_slot_occupancy_seconds: real("avg_slot_occupancy_seconds").notNull().default(2),
+  },
+  (t) => [uniqueIndex("uq_concurrency_limit_v2__name").on(t.name)],
+);
+
+export const concurrencyLease = sqliteTable(
+  "concurrency_lease",
+  {
+    ...base,
+    expiration: ts("expiration").notNull(),
+    slots: integer("slots").notNull(),
+    holder_type: text("holder_type"),
+    holder_id: text("holder_id"),
+  },
+  (t) => [
+    index("ix_concurrency_lease__expiration").on(t.expiration),
+    index("ix_concurrency_lease__holder_id").on(t.holder_id),
+  ],
+);
+
+export const concurrencyLeaseLimit = sqliteTable(
+  "concurrency_lease_limit",
+  {
+    lease_id: text("lease_id")
+      .notNull()
+      .references(() => concurrencyLease.id, { onDelete: "cascade" }),
+    limit_id: text("limit_id")
+      .notNull()
+      .references(() => concurrencyLimitV2.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.lease_id, t.limit_id] }),
+    index("ix_concurrency_lease_limit__limit_id").on(t.limit_id),
   ],
 );

@@ -22,6 +22,7 @@ const base = (initialType: StateType | null): Omit<RuleContext, "proposed"> => (
   clientVersion: null,
   flowRun: null,
   cachedState: null,
+  deploymentConcurrency: null,
   random: null,
   maxCacheKeyLength: 2000,
 });

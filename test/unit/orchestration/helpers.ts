@@ -1,5 +1,10 @@
 // Builders and a tiny in-memory "store" for driving orchestrate() through whole run lifecycles.
-import type { EnclosingFlowRun, FlowRunSnapshot, TaskRunSnapshot } from "../../../src/orchestration/context.ts";
+import type {
+  DeploymentConcurrency,
+  EnclosingFlowRun,
+  FlowRunSnapshot,
+  TaskRunSnapshot,
+} from "../../../src/orchestration/context.ts";
 import {
   orchestrate,
   type OrchestrateResult,
@@ -162,7 +167,14 @@ export class TaskSim {
 export function flowTransition(
   current: State | null,
   proposed: StateCreate,
-  opts: { run?: Partial<FlowRunSnapshot>; now?: string; force?: boolean; policy?: PolicyName } = {},
+  opts: {
+    run?: Partial<FlowRunSnapshot>;
+    now?: string;
+    force?: boolean;
+    policy?: PolicyName;
+    clientVersion?: string | null;
+    deploymentConcurrency?: DeploymentConcurrency | null;
+  } = {},
 ): OrchestrateResult {
   return orchestrate({
     kind: "flow_run",
@@ -173,6 +185,8 @@ export function flowTransition(
     now: opts.now ?? addSeconds(T0, 1),
     newStateId: nextId(),
     policy: opts.policy,
+    clientVersion: opts.clientVersion ?? null,
+    deploymentConcurrency: opts.deploymentConcurrency ?? null,
   });
 }
 

@@ -1,0 +1,7 @@
+DROP INDEX ix_concurrency_lease_limit__limit_id;
+DROP TABLE concurrency_lease_limit;
+DROP INDEX ix_concurrency_lease__holder_id;
+DROP INDEX ix_concurrency_lease__expiration;
+DROP TABLE concurrency_lease;
+DROP INDEX uq_concurrency_limit_v2__name;
+DROP TABLE concurrency_limit_v2;

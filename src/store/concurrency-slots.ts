@@ -1,0 +1,244 @@
+// Taking and giving back slots of concurrency_limit_v2 rows, and the leases that hold them. Every
+// operation locks the limit rows it changes (FOR UPDATE in id order on PostgreSQL, so two requests on
+// the same limits queue up instead of deadlocking; SQLite's one writer already serialises them), reads
+// the counters, asks the pure rules (orchestration/concurrency-slots.ts) and writes the answer together
+// with the lease and its holder rows in the same transaction: a slot is never granted twice, and never
+// granted without the lease that will give it back.
+import { addSeconds, diffSeconds } from "../core/time.ts";
+import type { Op } from "../db/driver.ts";
+import { exec, rows } from "../db/driver.ts";
+import { sql } from "../db/sql-tag.ts";
+import {
+  averageOccupancy,
+  decayed,
+  fits,
+  type LimitCounters,
+  retryAfterSeconds,
+  type SlotWaits,
+} from "../orchestration/concurrency-slots.ts";
+import { type Fragments, list } from "./sql.ts";
+
+export interface LimitRow extends LimitCounters {
+  id: string;
+  created: string;
+}
+
+export interface LeaseHolder {
+  type: "flow_run" | "task_run" | "deployment";
+  id: string;
+}
+
+export interface MinimalLimit {
+  id: string;
+  name: string;
+  limit: number;
+}
+
+export type Acquisition =
+  | { granted: true; limits: MinimalLimit[]; leaseId: string | null }
+  | { granted: false; retryAfter: number; blocking: LimitRow[] };
+
+export interface AcquireInput {
+  names: string[];
+  slots: number;
+  mode: "concurrency" | "rate_limit";
+  /** Seconds the lease lives; null: no lease (the older /increment, whose caller decrements by name). */
+  leaseSeconds: number | null;
+  holder: LeaseHolder | null;
+  /** The lease's id when the caller chose it already (a deployment lease named in the new state). */
+  leaseId?: string;
+}
+
+/** Prefect's v1 clients cannot renew leases, so theirs live ~100 years. */
+export const V1_LEASE_SECONDS = 100 * 365 * 86_400;
+
+const minimal = (l: LimitRow): MinimalLimit => ({ id: l.id, name: l.name, limit: l.limit });
+
+/** The limits with these names (or ids), locked until the transaction ends. */
+export function* lockLimitsOp(where: "name" | "id", values: string[], d: Fragments): Op<LimitRow[]> {
+  if (!values.length) return [];
+  const column = where === "name" ? sql`name` : sql`id`;
+  return yield* rows<LimitRow>(
+    sql`SELECT * FROM concurrency_limit_v2 WHERE ${column} IN (${list(values)}) ORDER BY id${d.forUpdate}`,
+  );
+}
+
+function* writeCountersOp(l: LimitRow): Op<void> {
+  yield* exec(sql`
+    UPDATE concurrency_limit_v2 SET active_slots = ${l.active_slots}, denied_slots = ${l.denied_slots},
+      avg_slot_occupancy_seconds = ${l.avg_slot_occupancy_seconds}, updated = ${l.updated}
+    WHERE id = ${l.id}`);
+}
+
+/** Prefect's 422s: more slots than a limit has, or a rate limit on a limit that does not decay. */
+export type AcquireRefusal = { refused: string };
+
+/**
+ * Takes `slots` on every active limit named, all or nothing. Granted: the counters go up and, when a
+ * lease is asked for and some limit matched, a lease holding them is written (no limit matched: no
+ * lease, there is nothing to give back). Denied: the denial is counted (it steers the Retry-After).
+ */
+export function* acquireOp(
+  input: AcquireInput,
+  now: string,
+  waits: SlotWaits,
+  d: Fragments,
+  random = Math.random,
+): Op<Acquisition | AcquireRefusal> {
+  const all = yield* lockLimitsOp("name", [...new Set(input.names)], d);
+  const active = all.filter((l) => l.active).map((l) => ({ ...l, ...decayed(l, now, waits) }) as LimitRow);
+  if (active.some((l) => l.limit < input.slots)) return { refused: "Slots requested is greater than the limit" };
+  const steady = active.filter((l) => l.slot_decay_per_second === 0).map((l) => l.name);
+  if (input.mode === "rate_limit" && steady.length) {
+    return {
+      refused: `Only concurrency limits with slot decay can be used for rate limiting. The following limits do not have a decay configured: '${steady.join(",")}'`,
+    };
+  }
+  if (!fits(active, input.slots)) {
+    const counted = active.map((l) => ({ ...l, denied_slots: l.denied_slots + input.slots }));
+    for (const l of counted) yield* writeCountersOp(l);
+    return { granted: false, retryAfter: retryAfterSeconds(counted, input.slots, waits, random), blocking: counted };
+  }
+  for (const l of active) yield* writeCountersOp({ ...l, active_slots: l.active_slots + input.slots });
+  let leaseId: string | null = null;
+  if (input.leaseSeconds !== null && all.length) {
+    leaseId = input.leaseId ?? Bun.randomUUIDv7();
+    yield* insertLeaseOp(leaseId, active, input.slots, input.leaseSeconds, input.holder, now);
+  }
+  return { granted: true, limits: all.map(minimal), leaseId };
+}
+
+/** A lease of `slots` on these limits; its holder rows are written with it. */
+export function* insertLeaseOp(
+  id: string,
+  limits: Array<{ id: string }>,
+  slots: number,
+  seconds: number,
+  holder: LeaseHolder | null,
+  now: string,
+): Op<void> {
+  yield* exec(sql`
+    INSERT INTO concurrency_lease (id, created, updated, expiration, slots, holder_type, holder_id)
+    VALUES (${id}, ${now}, ${now}, ${addSeconds(now, seconds)}, ${slots}, ${holder?.type ?? null}, ${holder?.id ?? null})`);
+  if (!limits.length) return;
+  yield* exec(sql`
+    INSERT INTO concurrency_lease_limit (lease_id, limit_id)
+    VALUES ${sql.join(
+      limits.map((l) => sql`(${id}, ${l.id})`),
+      sql`, `,
+    )}`);
+}
+
+/**
+ * Gives `slots` back on the active limits among `limits` (already locked), recording how long they
+ * were held in the limit's average occupancy.
+ */
+export function* releaseSlotsOp(
+  limits: LimitRow[],
+  slots: number,
+  occupancySeconds: number | null,
+  now: string,
+  waits: SlotWaits,
+): Op<LimitRow[]> {
+  const written: LimitRow[] = [];
+  for (const l of limits) {
+    if (!l.active) continue;
+    const c = decayed(l, now, waits);
+    const next = {
+      ...l,
+      ...c,
+      active_slots: Math.max(0, c.active_slots - slots),
+      avg_slot_occupancy_seconds: averageOccupancy(c, slots, occupancySeconds),
+    };
+    yield* writeCountersOp(next);
+    written.push(next);
+  }
+  return written;
+}
+
+interface LeaseRow {
+  id: string;
+  created: string;
+  expiration: string;
+  slots: number;
+}
+
+/**
+ * Ends leases and gives back their slots: `ids` are locked first, then their limits (in id order), the
+ * same order every path takes. `onlyExpired` leaves a lease renewed in the meantime alone (the
+ * repossessor). Returns how many leases were ended.
+ */
+export function* revokeLeasesOp(
+  ids: string[],
+  now: string,
+  waits: SlotWaits,
+  d: Fragments,
+  opts: { onlyExpired?: boolean; skipLimit?: string } = {},
+): Op<number> {
+  if (!ids.length) return 0;
+  const expired = opts.onlyExpired ? sql` AND expiration < ${now}` : sql``;
+  const leases = yield* rows<LeaseRow>(sql`
+    SELECT id, created, expiration, slots FROM concurrency_lease
+    WHERE id IN (${list(ids)})${expired} ORDER BY id${d.forUpdate}`);
+  if (!leases.length) return 0;
+  const links = yield* rows<{ lease_id: string; limit_id: string }>(sql`
+    SELECT lease_id, limit_id FROM concurrency_lease_limit WHERE lease_id IN (${list(leases.map((l) => l.id))})`);
+  const limits = new Map(
+    (yield* lockLimitsOp("id", [...new Set(links.map((l) => l.limit_id))], d)).map((l) => [l.id, l] as const),
+  );
+  for (const lease of leases) {
+    const held = links
+      .filter((k) => k.lease_id === lease.id && k.limit_id !== opts.skipLimit)
+      .map((k) => limits.get(k.limit_id))
+      .filter((l): l is LimitRow => Boolean(l));
+    // The counters just written are what the next lease of the same limit gives back from.
+    for (const l of yield* releaseSlotsOp(held, lease.slots, diffSeconds(now, lease.created), now, waits))
+      limits.set(l.id, l);
+  }
+  yield* exec(sql`DELETE FROM concurrency_lease WHERE id IN (${list(leases.map((l) => l.id))})`);
+  return leases.length;
+}
+
+/** Ids of the leases holding a slot of this limit. */
+export function* leasesOfLimitOp(limitId: string): Op<string[]> {
+  const rs = yield* rows<{ lease_id: string }>(
+    sql`SELECT lease_id FROM concurrency_lease_limit WHERE limit_id = ${limitId} ORDER BY lease_id`,
+  );
+  return rs.map((r) => r.lease_id);
+}
+
+export interface Holder {
+  lease_id: string;
+  slots: number;
+  expiration: string;
+  created: string;
+  holder: LeaseHolder | null;
+}
+
+/** The unexpired leases holding each of these limits, oldest first. */
+export function* holdersOp(limitIds: string[], now: string): Op<Map<string, Holder[]>> {
+  const out = new Map<string, Holder[]>(limitIds.map((id) => [id, []]));
+  if (!limitIds.length) return out;
+  const rs = yield* rows<{
+    limit_id: string;
+    id: string;
+    slots: number;
+    expiration: string;
+    created: string;
+    holder_type: string | null;
+    holder_id: string | null;
+  }>(sql`
+    SELECT k.limit_id, l.id, l.slots, l.expiration, l.created, l.holder_type, l.holder_id
+    FROM concurrency_lease_limit k JOIN concurrency_lease l ON l.id = k.lease_id
+    WHERE k.limit_id IN (${list(limitIds)}) AND l.expiration > ${now} ORDER BY l.created, l.id`);
+  for (const r of rs) {
+    out.get(r.limit_id)!.push({
+      lease_id: r.id,
+      slots: Number(r.slots),
+      expiration: r.expiration,
+      created: r.created,
+      holder: r.holder_type && r.holder_id ? ({ type: r.holder_type, id: r.holder_id } as LeaseHolder) : null,
+    });
+  }
+  return out;
+}
