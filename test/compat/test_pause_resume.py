@@ -194,3 +194,62 @@ def test_send_input_reaches_a_flow_that_receives_it(server, client, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+SUSPENDS = f"""
+import os
+from prefect import flow
+from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
+
+class Answer(RunInput):
+    word: str
+
+@flow(name="suspends-{LABEL}")
+def suspends():
+    answer = suspend_flow_run(wait_for_input=Answer, timeout=120, key="ask")
+    with open(os.environ["OUT"], "a") as f:
+        f.write(answer.word)
+
+if __name__ == "__main__":
+    suspends.serve(name="served")
+"""
+
+
+def test_a_suspended_deployment_run_resumes_on_its_infrastructure(server, client, tmp_path):
+    """suspend_flow_run() ends the run's process (Paused "Suspended", rescheduled on resume); resume with
+    input → Scheduled "Resuming" → serve() starts it again, the suspend is not repeated, and the flow
+    gets the input and completes."""
+    from prefect.flow_runs import resume_flow_run
+
+    script = tmp_path / "suspends.py"
+    script.write_text(SUSPENDS)
+    out = tmp_path / "out.txt"
+    env = sdk_env(server, tmp_path / "home", PREFECT_RUNNER_POLL_FREQUENCY="1", OUT=str(out))
+    log = open(tmp_path / "serve.log", "w")
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def deployment():
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-4000:]
+            try:
+                return client.read_deployment_by_name(f"suspends-{LABEL}/served")
+            except Exception:
+                return None
+
+        dep = wait_for(deployment, lambda d: d is not None, timeout=60, interval=0.3)
+        run = client.create_flow_run_from_deployment(dep.id)
+        suspended = wait_for(
+            lambda: client.read_flow_run(run.id), lambda r: r.state.is_paused(), timeout=60, interval=0.3
+        )
+        assert suspended.state.name == "Suspended", suspended.state
+        assert suspended.state.state_details.pause_reschedule is True
+        resume_flow_run(run.id, run_input={"word": "hello"})
+        done = wait_for(lambda: client.read_flow_run(run.id), lambda r: r.state.is_final(), timeout=90, interval=0.5)
+        assert done.state.is_completed(), (done.state, (tmp_path / "serve.log").read_text()[-4000:])
+        assert out.read_text() == "hello"
+        names = [s.name for s in client.read_flow_run_states(run.id)]
+        assert "Resuming" in names, names
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        log.close()
