@@ -143,10 +143,18 @@ export function createApp(deps: AppDeps) {
     .use(adminApi(deps.config))
     .use(csrf(deps.config.csrfEnabled))
     .use(flowsApi({ flows: stores.flows, maxLimit }))
-    .use(flowRunsApi({ flowRuns: stores.flowRuns, history: stores.history, transitions: runTransitions, maxLimit }))
+    .use(
+      flowRunsApi({
+        flowRuns: stores.flowRuns,
+        history: stores.history,
+        transitions: runTransitions,
+        logs: stores.logs,
+        maxLimit,
+      }),
+    )
     .use(flowRunInputsApi({ flowRunInputs: stores.flowRunInputs, maxLimit }))
     .use(taskWorkersApi({ taskQueue, taskRuns: stores.taskRuns, authString: deps.config.authString }))
-    .use(taskRunsApi({ taskRuns: stores.taskRuns, transitions: runTransitions, maxLimit }))
+    .use(taskRunsApi({ taskRuns: stores.taskRuns, history: stores.history, transitions: runTransitions, maxLimit }))
     .use(
       deploymentsApi({
         deployments: stores.deployments,

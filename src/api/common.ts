@@ -94,3 +94,8 @@ export function checkName(name: string, field = "name"): string {
   }
   return name;
 }
+
+/** OpenAPI `detail` for a route whose 200 is text of one media type rather than JSON. */
+export function textResponse(mediaType: string, description: string) {
+  return { responses: { 200: { description, content: { [mediaType]: { schema: { type: "string" as const } } } } } };
+}

@@ -2,7 +2,7 @@
 // sends JSON it encoded itself) and reads back as text/plain, as Prefect's PlainTextResponse does.
 import { Elysia, t } from "elysia";
 import type { FlowRunInputsStore } from "../store/flow-run-inputs.ts";
-import { IdParams, json, noContent, orNotFound, Uuid } from "./common.ts";
+import { IdParams, json, noContent, orNotFound, textResponse, Uuid } from "./common.ts";
 
 // Prefect's FlowRunInput.key: raise_on_name_alphanumeric_dashes_only.
 const Key = t.String({ pattern: "^[a-z0-9-]*$", maxLength: 1024 });
@@ -42,7 +42,7 @@ export function flowRunInputsApi(deps: { flowRunInputs: FlowRunInputsStore; maxL
         if (!found) return notFound();
         return new Response(found.value, { headers: { "content-type": "text/plain; charset=utf-8" } });
       },
-      { params: KeyParams },
+      { params: KeyParams, detail: textResponse("text/plain", "The input's value as it was stored") },
     )
     .delete(
       "/:id/input/:key",

@@ -5,21 +5,25 @@ import { Elysia, t } from "elysia";
 import type { Transitions } from "../orchestration/transitions.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { FlowRunsStore } from "../store/flow-runs.ts";
+import type { LogsStore } from "../store/logs.ts";
 import type { RunHistoryStore } from "../store/run-history.ts";
-import { IdParams, json, noContent, orNotFound, Uuid } from "./common.ts";
+import type { StateCreate } from "../orchestration/states.ts";
+import { IdParams, json, noContent, orNotFound, textResponse, Uuid } from "./common.ts";
 import { RunFilters } from "./filter-models.ts";
 import { listRoutes } from "./list-routes.ts";
 import { FlowRunCreateModel, FlowRunUpdateModel, Labels } from "../schemas/runs.ts";
 import { checkedState, clientVersionOf, orchestrationResponse, SetStateBody, setStateHandler } from "./run-models.ts";
+import { logsCsv } from "./logs-csv.ts";
 import { Obj } from "../schemas/common.ts";
 
 export function flowRunsApi(deps: {
   flowRuns: FlowRunsStore;
   history: RunHistoryStore;
   transitions: Transitions;
+  logs: LogsStore;
   maxLimit: number;
 }) {
-  const { flowRuns, history, transitions, maxLimit } = deps;
+  const { flowRuns, history, transitions, logs, maxLimit } = deps;
 
   const runs = new Elysia({ name: "api.flow-runs", prefix: "/flow_runs" })
     .post(
@@ -87,6 +91,41 @@ export function flowRunsApi(deps: {
         body: t.Optional(t.Object({ run_input: t.Optional(t.Union([Obj, t.Null()])) }, { additionalProperties: true })),
       },
     )
+    .get(
+      "/:id/logs/download",
+      async ({ params }) => {
+        const run = orNotFound(await flowRuns.get(params.id), "Flow run");
+        const filename = encodeURIComponent(`${run.name}-logs.csv`);
+        return new Response(logsCsv(logs, params.id), {
+          headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename=${filename}` },
+        });
+      },
+      { params: IdParams, detail: textResponse("text/csv", "The run's logs as CSV, oldest first") },
+    )
+    .post(
+      "/bulk_set_state",
+      async ({ body, request }) => {
+        const proposed = checkedState(body.state as StateCreate, "state")!;
+        const limit = body.limit ?? BULK_SET_STATE_LIMIT;
+        const ids = (await flowRuns.filter({ flow_runs: body.flow_runs ?? undefined }, { limit, offset: 0, sort: null })).map(
+          (r) => r.id as string,
+        );
+        const opts = { force: body.force ?? false, clientVersion: clientVersionOf(request.headers) };
+        return { results: await transitions.bulkSetFlowRunState(ids, proposed, opts) };
+      },
+      {
+        body: t.Object(
+          {
+            flow_runs: RunFilters.flow_runs,
+            state: SetStateBody.properties.state,
+            force: t.Optional(t.Boolean()),
+            limit: t.Optional(t.Integer({ minimum: 1, maximum: BULK_SET_STATE_LIMIT })),
+          },
+          { additionalProperties: true },
+        ),
+      },
+    )
+    .post("/lateness", ({ body }) => history.lateness(body ?? {}), { body: t.Optional(LatenessBody) })
     .use(listRoutes("api.flow-runs", flowRuns, SORT_NAMES.flow_run, maxLimit))
     .post("/history", ({ body }) => history.flowRunHistory(body), { body: HistoryBody });
 
@@ -109,3 +148,8 @@ export const HistoryBody = t.Object(
   },
   { additionalProperties: true },
 );
+
+/** Prefect's BULK_OPERATION_LIMIT for POST /flow_runs/bulk_set_state. */
+export const BULK_SET_STATE_LIMIT = 50;
+
+const LatenessBody = t.Object({ ...RunFilters }, { additionalProperties: true });

@@ -1,15 +1,23 @@
-// /api/task_runs (create, read, update, delete, filter, count, paginate, set_state) and /api/task_run_states.
+// /api/task_runs (create, read, update, delete, filter, count, paginate, history, set_state) and
+// /api/task_run_states.
 import { Elysia, t } from "elysia";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
+import type { RunHistoryStore } from "../store/run-history.ts";
 import type { TaskRunsStore } from "../store/task-runs.ts";
+import { HistoryBody } from "./flow-runs.ts";
 import { IdParams, json, noContent, orNotFound, Uuid } from "./common.ts";
 import { listRoutes } from "./list-routes.ts";
 import { TaskRunCreateModel } from "../schemas/runs.ts";
 import { checkedState, checkedTimestamp, SetStateBody, setStateHandler } from "./run-models.ts";
 
-export function taskRunsApi(deps: { taskRuns: TaskRunsStore; transitions: Transitions; maxLimit: number }) {
-  const { taskRuns, transitions, maxLimit } = deps;
+export function taskRunsApi(deps: {
+  taskRuns: TaskRunsStore;
+  history: RunHistoryStore;
+  transitions: Transitions;
+  maxLimit: number;
+}) {
+  const { taskRuns, history, transitions, maxLimit } = deps;
   const runs = new Elysia({ name: "api.task-runs", prefix: "/task_runs" })
     .post(
       "/",
@@ -44,7 +52,8 @@ export function taskRunsApi(deps: { taskRuns: TaskRunsStore; transitions: Transi
       params: IdParams,
       body: SetStateBody,
     })
-    .use(listRoutes("api.task-runs", taskRuns, SORT_NAMES.task_run, maxLimit));
+    .use(listRoutes("api.task-runs", taskRuns, SORT_NAMES.task_run, maxLimit))
+    .post("/history", ({ body }) => history.taskRunHistory(body), { body: HistoryBody });
 
   const states = new Elysia({ name: "api.task-run-states", prefix: "/task_run_states" })
     .get("/", async ({ query }) => taskRuns.states(query.task_run_id), { query: t.Object({ task_run_id: Uuid }) })

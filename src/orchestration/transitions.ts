@@ -79,6 +79,26 @@ export function transitions(deps: TransitionDeps) {
 
     setFlowRunState,
 
+    /**
+     * POST /flow_runs/bulk_set_state: each run through the same rules, one after another, as Prefect
+     * does; a run that fails to change is an ABORT naming why, and the rest go on.
+     */
+    async bulkSetFlowRunState(ids: string[], proposed: StateCreate, opts: TransitionOptions) {
+      const results = [];
+      for (const id of ids) {
+        try {
+          const outcome = await setFlowRunState(id, proposed, opts);
+          if (!outcome) throw new Error("Flow run not found");
+          const { result } = outcome;
+          results.push({ flow_run_id: id, status: result.status, state: result.responseState, details: result.details });
+        } catch (e) {
+          const reason = e instanceof Error ? e.message : String(e);
+          results.push({ flow_run_id: id, status: "ABORT", state: null, details: { type: "abort_details", reason } });
+        }
+      }
+      return results;
+    },
+
     /** A background run (task.delay()) is queued for its task workers after the commit. */
     async createTaskRun(input: TaskRunCreate) {
       const made = await taskRuns.create(input);

@@ -1,16 +1,19 @@
-// POST /flow_runs/history: runs bucketed by expected start time into fixed intervals, counted per state,
-// with summed run time and lateness. The bucketing happens in SQL so it scales with the index, not the rows.
+// POST /flow_runs/history and /task_runs/history: runs bucketed by expected start time into fixed
+// intervals, counted per state, with summed run time and lateness. The bucketing happens in SQL so it
+// scales with the index, not the rows. POST /flow_runs/lateness: the matching runs' average lateness.
 import { sql } from "../db/sql-tag.ts";
 import type { Driver, Row } from "../db/driver.ts";
-import { rows } from "../db/driver.ts";
+import { row, rows } from "../db/driver.ts";
 import { invalidFields } from "../core/errors.ts";
 import { addSeconds, diffSeconds, normalizeTimestamp } from "../orchestration/index.ts";
-import { MAX_INTERVAL_SECONDS } from "../core/time.ts";
-import { flowRunWhere } from "./filters.ts";
-import { fragmentsFor } from "./sql.ts";
+import { TERMINAL_STATES } from "../orchestration/states.ts";
+import { MAX_INTERVAL_SECONDS, nowTimestamp } from "../core/time.ts";
+import { flowRunWhere, taskRunWhere } from "./filters.ts";
+import { fragmentsFor, raw } from "./sql.ts";
 import type { JsonObject } from "../core/json.ts";
 
 const MAX_INTERVALS = 500;
+const TERMINAL_SQL = [...TERMINAL_STATES].map((s) => `'${s}'`).join(", ");
 
 function parseInterval(body: JsonObject): number {
   const v = body.history_interval_seconds ?? body.history_interval;
@@ -60,6 +63,39 @@ export function runHistoryStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
   return {
     flowRunHistory(body: JsonObject) {
+      return history("flow_run", body);
+    },
+
+    taskRunHistory(body: JsonObject) {
+      return history("task_run", body);
+    },
+
+    /**
+     * Average seconds the matching flow runs started after they were expected, as Prefect counts it: a
+     * run that started late counts its delay, one not started and not finished whose time has passed
+     * counts the wait so far, any other 0. Null when no run matches.
+     */
+    lateness(body: JsonObject): Promise<number | null> {
+      return driver.read(function* () {
+        const now = nowTimestamp();
+        const late = sql`CASE
+          WHEN flow_run.start_time IS NOT NULL AND flow_run.start_time > flow_run.expected_start_time
+            THEN ${d.epoch(sql`flow_run.start_time`)} - ${d.epoch(sql`flow_run.expected_start_time`)}
+          WHEN flow_run.start_time IS NULL AND flow_run.state_type NOT IN (${raw(TERMINAL_SQL)})
+            AND flow_run.expected_start_time < ${now}
+            THEN ${Date.parse(now) / 1000} - ${d.epoch(sql`flow_run.expected_start_time`)}
+          ELSE 0 END`;
+        const r = yield* row<{ n: number; lateness: number | null }>(sql`
+          SELECT count(*) AS n, avg(${late}) AS lateness FROM flow_run WHERE ${flowRunWhere(body, d)}`);
+        return r && Number(r.n) > 0 && r.lateness !== null ? Number(r.lateness) : null;
+      });
+    },
+  };
+
+  function history(table: "flow_run" | "task_run", body: JsonObject) {
+    const t = raw(table);
+    const where = table === "flow_run" ? flowRunWhere(body, d) : taskRunWhere(body, d);
+    {
       const start = bound(body.history_start, "history_start");
       const end = bound(body.history_end, "history_end");
       const interval = parseInterval(body);
@@ -83,15 +119,15 @@ export function runHistoryStore(driver: Driver) {
         ]);
       return driver.read(function* () {
         const startEpoch = Date.parse(start) / 1000; // millisecond precision is plenty for bucketing
-        const bucket = sql`CAST(floor((${d.epoch(sql`flow_run.expected_start_time`)} - ${startEpoch}) / ${interval}) AS INTEGER)`;
-        const lateness = sql`CASE WHEN flow_run.start_time IS NOT NULL AND flow_run.start_time > flow_run.expected_start_time
-          THEN ${d.epoch(sql`flow_run.start_time`)} - ${d.epoch(sql`flow_run.expected_start_time`)} ELSE 0 END`;
+        const bucket = sql`CAST(floor((${d.epoch(sql`${t}.expected_start_time`)} - ${startEpoch}) / ${interval}) AS INTEGER)`;
+        const lateness = sql`CASE WHEN ${t}.start_time IS NOT NULL AND ${t}.start_time > ${t}.expected_start_time
+          THEN ${d.epoch(sql`${t}.start_time`)} - ${d.epoch(sql`${t}.expected_start_time`)} ELSE 0 END`;
         const rs = yield* rows<Row>(sql`
-          SELECT ${bucket} AS bucket, flow_run.state_type, flow_run.state_name, count(*) AS count,
-                 sum(flow_run.total_run_time) AS run_time, sum(${lateness}) AS lateness
-          FROM flow_run
-          WHERE flow_run.expected_start_time >= ${start} AND flow_run.expected_start_time <= ${end} AND ${flowRunWhere(body, d)}
-          GROUP BY 1, ${d.groupKey(sql`flow_run.state_type`)}, ${d.groupKey(sql`flow_run.state_name`)} ORDER BY 1, 2, 3`);
+          SELECT ${bucket} AS bucket, ${t}.state_type, ${t}.state_name, count(*) AS count,
+                 sum(${t}.total_run_time) AS run_time, sum(${lateness}) AS lateness
+          FROM ${t}
+          WHERE ${t}.expected_start_time >= ${start} AND ${t}.expected_start_time <= ${end} AND ${where}
+          GROUP BY 1, ${d.groupKey(sql`${t}.state_type`)}, ${d.groupKey(sql`${t}.state_name`)} ORDER BY 1, 2, 3`);
         const out = Array.from({ length: buckets }, (_, i) => ({
           interval_start: addSeconds(start, i * interval),
           interval_end: addSeconds(start, (i + 1) * interval),
@@ -109,8 +145,8 @@ export function runHistoryStore(driver: Driver) {
         }
         return out;
       });
-    },
-  };
+    }
+  }
 }
 
 export type RunHistoryStore = ReturnType<typeof runHistoryStore>;

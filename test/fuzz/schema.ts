@@ -72,8 +72,19 @@ const answers201 = (method: string, path: string) =>
   (method === "post" && (path.endsWith("/") || path.endsWith("/set_state") || path.endsWith("/create_flow_run"))) ||
   (method === "put" && path.endsWith("/saved_searches/"));
 
+/**
+ * Routes Prefect answers with text, whose schema says JSON (its StreamingResponse and PlainTextResponse
+ * declare no media type): the logs CSV download and a flow run input's value.
+ */
+const TEXT_200: Record<string, string> = {
+  "GET /flow_runs/{}/logs/download": "text/csv",
+  "GET /flow_runs/{}/input/{}": "text/plain",
+};
+
 function adjustOperation(method: string, path: string, op: any) {
   const responses = { ...op.responses };
+  const text = TEXT_200[`${method.toUpperCase()} ${pathShape(path)}`];
+  if (text) responses["200"] = { description: "Text", content: { [text]: { schema: { type: "string" } } } };
   if (answers201(method, path) && responses["200"] && !responses["201"]) responses["201"] = responses["200"];
   if (ANSWERS_EXISTING_200.has(`${method.toUpperCase()} ${pathShape(path)}`) && responses["201"] && !responses["200"])
     responses["200"] = responses["201"];
