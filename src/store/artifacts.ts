@@ -194,6 +194,9 @@ export function artifactsStore(driver: Driver) {
         if (!a) return null;
         let change: CollectionChange | null = null;
         if (a.key !== null) {
+          // On PostgreSQL a create of the same key waits for this to commit (and this for it), so the
+          // key never ends up pointing at an artifact that is gone.
+          yield* row(sql`SELECT id FROM artifact_collection WHERE key = ${a.key as string}${d.forUpdate}`);
           const isLatest = yield* row(
             sql`SELECT 1 FROM artifact_collection WHERE key = ${a.key as string} AND latest_id = ${id}`,
           );

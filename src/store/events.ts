@@ -4,6 +4,7 @@ import type { SQL } from "drizzle-orm";
 import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
+import { rowCodec } from "../db/rows.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
 import { nowTimestamp } from "../core/time.ts";
 import { timeSpans, validateBuckets, type EventCount, type TimeUnit } from "./event-counts.ts";
@@ -11,14 +12,12 @@ import { timeSpans, validateBuckets, type EventCount, type TimeUnit } from "./ev
 export type { EventCount };
 import { eventWhere, type EventFilter } from "./event-filters.ts";
 import { fragmentsFor, type Fragments } from "./sql.ts";
-import type { RowCodec } from "../db/rows.ts";
 
-// Its own codec: by column name alone `value` would decode as the variable table's JSON column.
-const COUNT_CODEC: RowCodec = new Map([
-  ["start_time", "timestamp"],
-  ["end_time", "timestamp"],
-  ["count", "number"],
-]);
+/**
+ * count-by's aliases decoded as themselves: without its own codec `value` would decode as the JSON
+ * column of that name (variable.value) and an event name would be parsed as JSON.
+ */
+const COUNT_BY_CODEC = rowCodec({ count: "number", start_time: "timestamp", end_time: "timestamp" });
 
 export const COUNTABLES = ["day", "time", "event", "resource"] as const;
 export type Countable = (typeof COUNTABLES)[number];
@@ -179,7 +178,7 @@ export function eventsStore(driver: Driver) {
           sql`
           SELECT ${value} AS value, ${label} AS label, count(*) AS count, min(events.occurred) AS start_time, max(events.occurred) AS end_time
           FROM events WHERE ${eventWhere(f, d)} GROUP BY 1, 2`,
-          COUNT_CODEC,
+          COUNT_BY_CODEC,
         );
         // A resource may have been renamed: one row per value, labelled with its most recent label.
         const byValue = new Map<string, EventCount & { latest: string }>();

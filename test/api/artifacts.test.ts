@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { testApp } from "../support/app.ts";
 import { DIALECTS } from "../support/databases.ts";
 
-describe.each(DIALECTS)("artifacts API on $name", ({ url }) => {
+describe.each(DIALECTS)("artifacts API on $name", ({ name, url }) => {
   let t: Awaited<ReturnType<typeof testApp>>;
   const call = async (method: string, path: string, json?: unknown) => {
     const r = await t.call(path, { method, json });
@@ -132,6 +132,25 @@ describe.each(DIALECTS)("artifacts API on $name", ({ url }) => {
       (await call("POST", "/api/artifacts/count", { artifacts: { key: { exists_: false } } })).body,
     ).toBeGreaterThan(0);
     expect((await call("POST", "/api/artifacts/filter", { sort: "NAME_ASC" })).status).toBe(422);
+  });
+
+  test("creates and deletes racing on one key leave its latest pointing at an artifact that exists", async () => {
+    for (let i = 0; i < (name === "pg" ? 20 : 5); i++) {
+      const key = `race-${i}`;
+      const first = await make({ key, data: "first" });
+      const [second] = await Promise.all([
+        make({ key, data: "second" }),
+        call("DELETE", `/api/artifacts/${first.id}`),
+        make({ key, data: "third" }),
+      ]);
+      await call("DELETE", `/api/artifacts/${second.id}`);
+      const [latest] = (await call("POST", "/api/artifacts/latest/filter", { artifacts: { key: { any_: [key] } } }))
+        .body as any[];
+      const versions = (await call("POST", "/api/artifacts/filter", { artifacts: { key: { any_: [key] } } }))
+        .body as any[];
+      expect(versions.map((v) => v.data)).toEqual(["third"]);
+      expect(latest).toMatchObject({ latest_id: versions[0].id, data: "third" });
+    }
   });
 
   test("bad input is a 422 and writes nothing", async () => {

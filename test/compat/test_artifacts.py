@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from conftest import flow_run_id, run_cli, run_cli_parallel, run_scenario, sdk_env, wait_task_runs
+from conftest import AGAINST_PREFECT, flow_run_id, run_cli, run_cli_parallel, run_scenario, sdk_env, wait_task_runs
 
 LABEL = uuid.uuid4().hex[:8]
 MD = f"md-{LABEL}"
@@ -86,6 +86,19 @@ def test_helpers_inside_a_flow(server, client, client_env):
     assert [a["flow_run_id"] for a in history] == [second, first]
     assert httpx.post(f"{api}/artifacts/latest/count", json={"artifacts": {"key": {"like_": LABEL}}}).json() == 6
     assert httpx.post(f"{api}/artifacts/count", json={"artifacts": {"key": {"like_": LABEL}}}).json() == 12
+
+    # The dashboard shows what the SDK made, each kind as itself (prefect-lite's pages only).
+    if not AGAINST_PREFECT:
+        base = api.removesuffix("/api")
+        pages = {k: httpx.get(f"{base}/artifacts/{arts[k]['id']}") for k in (MD, TABLE, LINK, PROGRESS, IMAGE)}
+        assert {k: r.status_code for k, r in pages.items()} == {k: 200 for k in pages}
+        assert "<h3>Report 2</h3>" in pages[MD].text
+        assert '<table class="artifact-table">' in pages[TABLE].text and "<td>y</td>" in pages[TABLE].text
+        assert 'href="https://example.com/data"' in pages[LINK].text
+        assert '<progress max="100" value="75"' in pages[PROGRESS].text
+        assert 'src="https://example.com/chart.png"' in pages[IMAGE].text
+        run_page = httpx.get(f"{base}/runs/{second}").text
+        assert all(key in run_page for key in (MD, TABLE, LINK, PROGRESS, IMAGE, TASK_MD))
 
     from prefect.artifacts import Artifact
 

@@ -115,3 +115,21 @@ def test_cli_variable_commands(server, tmp_path):
     assert unset.returncode == 0 and f"Unset variable {n!r}." in unset.stdout
     gone = run_cli(["variable", "unset", n], env)
     assert gone.returncode == 1 and "not found" in gone.stdout
+
+
+def test_job_templates_resolve_variables(sdk):
+    """What a worker does with `{{ prefect.variables.x }}` in a job template (prefect.utilities.templating)."""
+    import asyncio
+
+    from prefect.utilities.templating import resolve_variables
+    from prefect.variables import Variable
+
+    Variable.set(name("image"), "registry/app:1.2")
+    Variable.set(name("env"), {"LEVEL": "debug"})
+    template = {
+        "image": "{{ prefect.variables.%s }}" % name("image"),
+        "env": "{{ prefect.variables.%s }}" % name("env"),
+        "command": "run --tag {{ prefect.variables.%s }}" % name("image"),
+    }
+    resolved = asyncio.run(resolve_variables(template))
+    assert resolved == {"image": "registry/app:1.2", "env": {"LEVEL": "debug"}, "command": "run --tag registry/app:1.2"}

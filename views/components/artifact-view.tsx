@@ -95,13 +95,40 @@ function Json({ value }: { value: unknown }) {
   );
 }
 
+/** The most of an artifact a page renders: a flow may store megabytes, a page stays readable. */
+export const MAX_MARKDOWN_CHARS = 200_000;
+export const MAX_TABLE_ROWS = 1_000;
+
+function Cut({ what }: { what: string }) {
+  return (
+    <p class="muted small" safe>
+      {`Only the first ${what} are shown here; the API has the whole artifact.`}
+    </p>
+  );
+}
+
 /** The artifact's data, rendered for its type. */
 export function ArtifactData({ artifact: a }: { artifact: Pick<ArtifactFields, "type" | "data"> }) {
   const type = (a.type ?? "").toLowerCase();
-  if (type === "markdown" && typeof a.data === "string") return <Markdown text={a.data} class="artifact-markdown" />;
+  if (type === "markdown" && typeof a.data === "string") {
+    const cut = a.data.length > MAX_MARKDOWN_CHARS;
+    return (
+      <>
+        <Markdown text={cut ? a.data.slice(0, MAX_MARKDOWN_CHARS) : a.data} class="artifact-markdown" />
+        {cut ? <Cut what={`${MAX_MARKDOWN_CHARS} characters`} /> : ""}
+      </>
+    );
+  }
   if (type === "table") {
     const table = tableOf(a.data);
-    return table ? <DataTable {...table} /> : <Json value={a.data} />;
+    if (!table) return <Json value={a.data} />;
+    const cut = table.rows.length > MAX_TABLE_ROWS;
+    return (
+      <>
+        <DataTable columns={table.columns} rows={cut ? table.rows.slice(0, MAX_TABLE_ROWS) : table.rows} />
+        {cut ? <Cut what={`${MAX_TABLE_ROWS} rows`} /> : ""}
+      </>
+    );
   }
   if (type === "image") {
     return isWebUrl(a.data) ? (
