@@ -8,6 +8,7 @@ import { TaskQueue } from "../orchestration/task-queue.ts";
 import { transitions } from "../orchestration/transitions.ts";
 import type { TaskRunJson } from "../store/run-shapes.ts";
 import { createServices } from "../services/index.ts";
+import { flowRunGraphStore } from "../store/flow-run-graph.ts";
 import { flowRunInputsStore } from "../store/flow-run-inputs.ts";
 import { flowRunsStore } from "../store/flow-runs.ts";
 import { flowsStore } from "../store/flows.ts";
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps) {
     flows: flowsStore(driver),
     flowRuns: flowRunsStore(driver, deps.config.concurrency),
     flowRunInputs: flowRunInputsStore(driver),
+    graphs: flowRunGraphStore(driver),
     taskRuns: taskRunsStore(driver),
     history: runHistoryStore(driver),
     dashboard: dashboardStore(driver),
@@ -149,6 +151,7 @@ export function createApp(deps: AppDeps) {
         history: stores.history,
         transitions: runTransitions,
         logs: stores.logs,
+        graphs: stores.graphs,
         maxLimit,
       }),
     )

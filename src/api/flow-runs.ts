@@ -5,6 +5,7 @@ import { Elysia, t } from "elysia";
 import type { Transitions } from "../orchestration/transitions.ts";
 import { SORT_NAMES } from "../store/filters.ts";
 import type { FlowRunsStore } from "../store/flow-runs.ts";
+import type { FlowRunGraphStore } from "../store/flow-run-graph.ts";
 import type { LogsStore } from "../store/logs.ts";
 import type { RunHistoryStore } from "../store/run-history.ts";
 import type { StateCreate } from "../orchestration/states.ts";
@@ -12,7 +13,14 @@ import { IdParams, json, noContent, orNotFound, textResponse, Uuid } from "./com
 import { RunFilters } from "./filter-models.ts";
 import { listRoutes } from "./list-routes.ts";
 import { FlowRunCreateModel, FlowRunUpdateModel, Labels } from "../schemas/runs.ts";
-import { checkedState, clientVersionOf, orchestrationResponse, SetStateBody, setStateHandler } from "./run-models.ts";
+import {
+  checkedState,
+  checkedTimestamp,
+  clientVersionOf,
+  orchestrationResponse,
+  SetStateBody,
+  setStateHandler,
+} from "./run-models.ts";
 import { logsCsv } from "./logs-csv.ts";
 import { Obj } from "../schemas/common.ts";
 
@@ -21,9 +29,10 @@ export function flowRunsApi(deps: {
   history: RunHistoryStore;
   transitions: Transitions;
   logs: LogsStore;
+  graphs: FlowRunGraphStore;
   maxLimit: number;
 }) {
-  const { flowRuns, history, transitions, logs, maxLimit } = deps;
+  const { flowRuns, history, transitions, logs, graphs, maxLimit } = deps;
 
   const runs = new Elysia({ name: "api.flow-runs", prefix: "/flow_runs" })
     .post(
@@ -91,13 +100,27 @@ export function flowRunsApi(deps: {
         body: t.Optional(t.Object({ run_input: t.Optional(t.Union([Obj, t.Null()])) }, { additionalProperties: true })),
       },
     )
+    .get("/:id/graph", async ({ params }) => orNotFound(await graphs.dependencies(params.id), "Flow run"), {
+      params: IdParams,
+    })
+    .get(
+      "/:id/graph-v2",
+      async ({ params, query }) => {
+        const since = query.since ? checkedTimestamp(query.since, ["query", "since"]) : null;
+        return orNotFound(await graphs.graph(params.id, since), "Flow run");
+      },
+      { params: IdParams, query: t.Object({ since: t.Optional(t.String()) }) },
+    )
     .get(
       "/:id/logs/download",
       async ({ params }) => {
         const run = orNotFound(await flowRuns.get(params.id), "Flow run");
         const filename = encodeURIComponent(`${run.name}-logs.csv`);
         return new Response(logsCsv(logs, params.id), {
-          headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename=${filename}` },
+          headers: {
+            "content-type": "text/csv; charset=utf-8",
+            "content-disposition": `attachment; filename=${filename}`,
+          },
         });
       },
       { params: IdParams, detail: textResponse("text/csv", "The run's logs as CSV, oldest first") },
@@ -107,9 +130,9 @@ export function flowRunsApi(deps: {
       async ({ body, request }) => {
         const proposed = checkedState(body.state as StateCreate, "state")!;
         const limit = body.limit ?? BULK_SET_STATE_LIMIT;
-        const ids = (await flowRuns.filter({ flow_runs: body.flow_runs ?? undefined }, { limit, offset: 0, sort: null })).map(
-          (r) => r.id as string,
-        );
+        const ids = (
+          await flowRuns.filter({ flow_runs: body.flow_runs ?? undefined }, { limit, offset: 0, sort: null })
+        ).map((r) => r.id as string);
         const opts = { force: body.force ?? false, clientVersion: clientVersionOf(request.headers) };
         return { results: await transitions.bulkSetFlowRunState(ids, proposed, opts) };
       },

@@ -90,7 +90,12 @@ export function transitions(deps: TransitionDeps) {
           const outcome = await setFlowRunState(id, proposed, opts);
           if (!outcome) throw new Error("Flow run not found");
           const { result } = outcome;
-          results.push({ flow_run_id: id, status: result.status, state: result.responseState, details: result.details });
+          results.push({
+            flow_run_id: id,
+            status: result.status,
+            state: result.responseState,
+            details: result.details,
+          });
         } catch (e) {
           const reason = e instanceof Error ? e.message : String(e);
           results.push({ flow_run_id: id, status: "ABORT", state: null, details: { type: "abort_details", reason } });

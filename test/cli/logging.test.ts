@@ -28,7 +28,7 @@ describe("request logging", () => {
     const out = await serve(["--log-level", "INFO"], async (base) => {
       await fetch(`${base}/api/flows/`, json({ name: "logged" }));
       await fetch(`${base}/api/flows/`, json({ name: 5 }));
-      await fetch(`${base}/api/flow_runs/0190b8a0-0000-7000-8000-000000000000/graph-v2`);
+      await fetch(`${base}/api/admin/storage`, { method: "PUT" });
       await fetch(`${base}/api/no-such-thing?x=1`);
       await fetch(`${base}/runs?page=2`);
     });
@@ -40,7 +40,7 @@ describe("request logging", () => {
     for (const [method, path, status] of [
       ["POST", "/api/flows/", "201 Created"],
       ["POST", "/api/flows/", "422 Unprocessable Entity"],
-      ["GET", "/api/flow_runs/0190b8a0-0000-7000-8000-000000000000/graph-v2", "501 Not Implemented"],
+      ["PUT", "/api/admin/storage", "501 Not Implemented"],
       ["GET", "/api/no-such-thing?x=1", "404 Not Found"],
       ["GET", "/runs?page=2", "200 OK"],
     ]) {
