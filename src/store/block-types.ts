@@ -1,4 +1,4 @@
-// Block types: made by the API (a name or slug taken is Prefect's 409), upserted by slug when the
+// Block types: made by the API (a slug taken is Prefect's 409), upserted by slug when the
 // server registers its built-in catalogue (store/block-registration.ts), read, filtered, updated and
 // deleted (with their schemas and documents). Protected types are refused by the API, not here.
 import { conflict } from "../core/errors.ts";
@@ -23,7 +23,8 @@ export function* blockTypeRowOp(where: ReturnType<typeof sql>): Op<Row | null> {
 }
 
 export function* insertBlockTypeOp(input: BlockTypeInput, now: string): Op<Row> {
-  if (yield* row(sql`SELECT 1 FROM block_type WHERE name = ${input.name} OR slug = ${input.slug}`))
+  // Only the slug is unique (Prefect's uq_block_type__slug); its message names the name all the same.
+  if (yield* row(sql`SELECT 1 FROM block_type WHERE slug = ${input.slug}`))
     throw conflict(`Block type with name "${input.name}" already exists`);
   const id = Bun.randomUUIDv7();
   yield* exec(sql`

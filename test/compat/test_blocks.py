@@ -202,3 +202,46 @@ def test_cli_block_commands(server, saved, tmp_path):
     gone = run_cli(["block", "type", "delete", "registeredthing"], env)
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert httpx.get(f"{server.api_url}/block_types/slug/registeredthing").status_code == 404
+
+
+def test_bad_input_answers_as_prefect(server, saved):
+    """Refusals checked against Prefect's own server (COMPAT_AGAINST_PREFECT=1): status and detail."""
+    api = server.api_url
+    reserved = httpx.post(f"{api}/block_types/", json={"name": "Prefect Thing", "slug": f"pt-{LABEL}"})
+    assert reserved.status_code == 403
+    assert reserved.json()["detail"] == "Block type names beginning with 'Prefect' are reserved."
+    bad_slug = httpx.post(f"{api}/block_types/", json={"name": f"Bad {LABEL}", "slug": "Not A Slug"})
+    assert bad_slug.status_code == 422
+    made = httpx.post(f"{api}/block_types/", json={"name": f"Dup {LABEL}", "slug": f"dup-{LABEL}"})
+    assert made.status_code == 201
+    # Only the slug is unique: the same name under another slug is a new type.
+    assert httpx.post(f"{api}/block_types/", json={"name": f"Dup {LABEL}", "slug": f"dup2-{LABEL}"}).status_code == 201
+    dup = httpx.post(f"{api}/block_types/", json={"name": f"Again {LABEL}", "slug": f"dup-{LABEL}"})
+    assert dup.status_code == 409
+    assert dup.json()["detail"] == f'Block type with name "Again {LABEL}" already exists'
+
+    secret_type = httpx.get(f"{api}/block_types/slug/secret").json()
+    schema = httpx.post(
+        f"{api}/block_schemas/filter", json={"block_schemas": {"block_type_id": {"any_": [secret_type["id"]]}}}
+    ).json()[0]
+    again = httpx.post(
+        f"{api}/block_schemas/", json={"block_type_id": secret_type["id"], "fields": schema["fields"], "version": schema["version"]}
+    )
+    assert again.status_code == 200 and again.json()["id"] == schema["id"]
+    assert httpx.delete(f"{api}/block_schemas/{schema['id']}").status_code == 403
+
+    doc = {"block_type_id": secret_type["id"], "block_schema_id": schema["id"], "data": {"value": "x"}}
+    taken = httpx.post(f"{api}/block_documents/", json={**doc, "name": f"sec-{LABEL}"})
+    assert taken.status_code == 409 and taken.json()["detail"] == "Block already exists"
+    assert httpx.post(f"{api}/block_documents/", json={**doc, "name": "Upper Case"}).status_code == 422
+    assert httpx.post(f"{api}/block_documents/", json=doc).status_code == 422
+    no_ref_id = httpx.post(f"{api}/block_documents/", json={**doc, "name": f"ref-{LABEL}", "data": {"x": {"$ref": {}}}})
+    assert no_ref_id.status_code == 400
+    assert no_ref_id.json()["detail"] == "Received block reference without a block_document_id in key x"
+    missing = uuid.uuid4()
+    assert httpx.get(f"{api}/block_documents/{missing}").status_code == 404
+    assert httpx.patch(f"{api}/block_documents/{missing}", json={"data": {}}).status_code == 404
+    assert httpx.delete(f"{api}/block_documents/{missing}").status_code == 404
+    assert httpx.get(f"{api}/block_types/{missing}").status_code == 404
+    assert httpx.get(f"{api}/block_schemas/checksum/sha256:{LABEL}").status_code == 404
+    assert httpx.get(f"{api}/block_types/slug/secret/block_documents/name/nope-{LABEL}").status_code == 404
