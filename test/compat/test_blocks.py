@@ -245,3 +245,41 @@ def test_bad_input_answers_as_prefect(server, saved):
     assert httpx.get(f"{api}/block_types/{missing}").status_code == 404
     assert httpx.get(f"{api}/block_schemas/checksum/sha256:{LABEL}").status_code == 404
     assert httpx.get(f"{api}/block_types/slug/secret/block_documents/name/nope-{LABEL}").status_code == 404
+
+
+RESULT_FLOW = """
+import json, sys
+from prefect import flow, task
+from prefect.filesystems import LocalFileSystem
+
+storage = LocalFileSystem(basepath=sys.argv[1])
+storage.save(sys.argv[2], overwrite=True)
+
+@task(persist_result=True, result_storage=storage)
+def double(x):
+    return x * 2
+
+@flow(persist_result=True, result_storage=f"local-file-system/{sys.argv[2]}")
+def results_flow(x: int):
+    return double(x) + 1
+
+state = results_flow(20, return_state=True)
+print("@@" + json.dumps({"type": state.type.value, "result": state.result(), "id": str(state.state_details.flow_run_id)}))
+"""
+
+
+def test_results_in_a_local_file_system_block(server, saved, tmp_path):
+    """A flow and a task persisting results to a saved LocalFileSystem (by object and by its
+    "local-file-system/<name>" reference): the results are written there and read back through it."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", RESULT_FLOW, str(tmp_path / "results"), f"results-{LABEL}"],
+        env=saved["env"], capture_output=True, text=True, timeout=120,
+    )
+    out = results_of(proc)
+    assert out["type"] == "COMPLETED" and out["result"] == 41
+    block = httpx.get(f"{server.api_url}/block_types/slug/local-file-system/block_documents/name/results-{LABEL}").json()
+    assert block["data"]["basepath"] == str(tmp_path / "results")
+    assert len(list((tmp_path / "results").iterdir())) >= 2  # the task's result and the flow's
