@@ -43,7 +43,8 @@ const safeLink = (url: string | null) => (url && /^https:\/\/[^\s"'<>]+$/i.test(
 
 function Logo({ url, name }: { url: string | null | undefined; name: string }) {
   const src = safeLogo(url);
-  return src ? <img class="block-logo" src={src} alt={`${name} logo`} width="24" height="24" loading="lazy" /> : "";
+  // Decorative: the type's name is always written beside it, and a logo that fails to load shows nothing.
+  return src ? <img class="block-logo" src={src} alt="" data-type={name} width="24" height="24" loading="lazy" /> : "";
 }
 
 /**
