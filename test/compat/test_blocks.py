@@ -5,13 +5,13 @@ the built-in catalogue is there before any client registered it; and the `prefec
 inspect, delete, register -m, type ls, type inspect, type delete (protected types refused).
 """
 import json
-import os
+import re
 import uuid
 
 import httpx
 import pytest
 
-from conftest import run_cli, run_python
+from conftest import AGAINST_PREFECT, run_cli, run_python
 
 LABEL = uuid.uuid4().hex[:8]
 SECRET = f"sk-secret-{LABEL}-value"
@@ -177,6 +177,14 @@ def test_cli_block_commands(server, saved, tmp_path):
     assert f"str-{LABEL}" in inspect.stdout
     missing = run_cli(["block", "inspect", f"string/nope-{LABEL}"], env)
     assert missing.returncode == 1 and "not found" in missing.stdout
+
+    # `prefect block create` links to the dashboard's generated form, which is there.
+    create = run_cli(["block", "create", "slack-webhook"], env)
+    assert create.returncode == 0, create.stdout + create.stderr
+    link = re.search(r"(http://\S+/blocks/catalog/slack-webhook/create)", create.stdout.replace("\n", ""))
+    assert link, create.stdout
+    if not AGAINST_PREFECT:  # Prefect's server started with --no-ui
+        assert httpx.get(link.group(1), headers={"accept": "text/html"}).status_code == 200
 
     types = run_cli(["block", "type", "ls"], env)
     assert types.returncode == 0, types.stderr
