@@ -43,10 +43,13 @@ export function registerBuiltInBlocks(
     const done: BlockRegistration = { created: [], updated: [] };
     for (const { block_type: t, block_schema: s } of catalog) {
       let type = yield* blockTypeRowOp(sql`slug = ${t.slug}`);
-      if (!type) {
-        type = yield* insertBlockTypeOp(t, now);
-        done.created.push(blockTypeJson(type));
+      const made = type ? null : yield* insertBlockTypeOp(t, now, true);
+      if (made) {
+        type = made;
+        done.created.push(blockTypeJson(made));
       } else {
+        // Another server may have made it since the read (PostgreSQL).
+        type ??= (yield* blockTypeRowOp(sql`slug = ${t.slug}`))!;
         // Stored as Prefect stores a registered type: description and example HTML-escaped.
         const want = { ...t, description: escapeHtml(t.description), code_example: escapeHtml(t.code_example) };
         const stale = TYPE_COLUMNS.filter((k) => (type![k] ?? null) !== (want[k] ?? null));

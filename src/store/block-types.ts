@@ -22,17 +22,22 @@ export function* blockTypeRowOp(where: ReturnType<typeof sql>): Op<Row | null> {
   return (yield* row<Row>(sql`SELECT * FROM block_type WHERE ${where}`)) ?? null;
 }
 
-export function* insertBlockTypeOp(input: BlockTypeInput, now: string): Op<Row> {
-  // Only the slug is unique (Prefect's uq_block_type__slug); its message names the name all the same.
-  if (yield* row(sql`SELECT 1 FROM block_type WHERE slug = ${input.slug}`))
+/**
+ * A new type; a taken slug (the only unique key, Prefect's uq_block_type__slug) is Prefect's 409, whose
+ * message names the name all the same. With `orExisting` (the catalogue's registration, which two
+ * servers on one PostgreSQL may run at once) a taken slug returns null instead.
+ */
+export function* insertBlockTypeOp(input: BlockTypeInput, now: string, orExisting = false): Op<Row | null> {
+  if (!orExisting && (yield* row(sql`SELECT 1 FROM block_type WHERE slug = ${input.slug}`)))
     throw conflict(`Block type with name "${input.name}" already exists`);
   const id = Bun.randomUUIDv7();
-  yield* exec(sql`
+  const inserted = yield* row(sql`
     INSERT INTO block_type (id, created, updated, name, slug, logo_url, documentation_url, description,
       code_example, is_protected)
     VALUES (${id}, ${now}, ${now}, ${input.name}, ${input.slug}, ${input.logo_url}, ${input.documentation_url},
-      ${escapeHtml(input.description)}, ${escapeHtml(input.code_example)}, ${input.is_protected})`);
-  return (yield* blockTypeRowOp(sql`id = ${id}`))!;
+      ${escapeHtml(input.description)}, ${escapeHtml(input.code_example)}, ${input.is_protected})
+    ${orExisting ? sql`ON CONFLICT (slug) DO NOTHING` : sql``} RETURNING id`);
+  return inserted ? (yield* blockTypeRowOp(sql`id = ${id}`))! : null;
 }
 
 /** Writes the named fields (absent: unchanged). */
@@ -47,7 +52,7 @@ export function blockTypesStore(driver: Driver) {
   return {
     create(input: BlockTypeInput): Promise<BlockTypeJson> {
       return driver.tx(function* () {
-        return blockTypeJson(yield* insertBlockTypeOp(input, nowTimestamp()));
+        return blockTypeJson((yield* insertBlockTypeOp(input, nowTimestamp()))!);
       });
     },
 
