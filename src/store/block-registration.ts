@@ -12,7 +12,7 @@ import type { BlockTypeInput } from "../schemas/blocks.ts";
 import CATALOG from "./block-catalog.json" with { type: "json" };
 import { insertSchemaOp } from "./block-schemas.ts";
 import { blockTypeJson, type BlockTypeJson } from "./block-shapes.ts";
-import { blockTypeRowOp, insertBlockTypeOp } from "./block-types.ts";
+import { blockTypeRowOp, escapeHtml, insertBlockTypeOp } from "./block-types.ts";
 import { fragmentsFor } from "./sql.ts";
 
 export interface CatalogEntry {
@@ -23,8 +23,6 @@ export interface CatalogEntry {
 export const BLOCK_CATALOG = CATALOG as unknown as CatalogEntry[];
 
 const TYPE_COLUMNS = ["logo_url", "documentation_url", "description", "code_example", "is_protected"] as const;
-const escapeHtml = (s: string | null) =>
-  s === null ? null : s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** The types a registration made and those it brought up to date. */
 export interface BlockRegistration {

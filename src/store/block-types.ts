@@ -15,7 +15,7 @@ import { fragmentsFor, raw } from "./sql.ts";
 const UPDATABLE = ["logo_url", "documentation_url", "description", "code_example"] as const;
 
 /** Prefect's html.escape(quote=False) of descriptions and code examples on create. */
-const escapeHtml = (s: string | null) =>
+export const escapeHtml = (s: string | null) =>
   s === null ? null : s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function* blockTypeRowOp(where: ReturnType<typeof sql>): Op<Row | null> {
