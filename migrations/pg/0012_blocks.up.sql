@@ -1,7 +1,8 @@
--- Blocks: types (unique name and slug), schemas (one per checksum and version, the fields as the client
--- sent them), documents (unique name per type; data as given, secrets included: the API masks them on
--- read) and the references a document's fields make to other documents (resolved on read). Deleting a
--- type takes its schemas and documents; deleting a document takes the references to and from it.
+-- Blocks: types (unique slug; names may repeat, as in Prefect), schemas (one per checksum and version,
+-- the fields as the client sent them), documents (unique name per type; data as given, secrets
+-- included: the API masks them on read) and the references a document's fields make to other documents
+-- (resolved on read). Deleting a type takes its schemas and documents; deleting a document takes the
+-- references to and from it.
 CREATE TABLE block_type (
   id UUID PRIMARY KEY NOT NULL,
   created TIMESTAMP WITH TIME ZONE NOT NULL,
@@ -14,7 +15,7 @@ CREATE TABLE block_type (
   code_example TEXT,
   is_protected BOOLEAN NOT NULL DEFAULT false
 );
-CREATE UNIQUE INDEX uq_block_type__name ON block_type (name);
+CREATE INDEX ix_block_type__name ON block_type (name);
 CREATE UNIQUE INDEX uq_block_type__slug ON block_type (slug);
 
 CREATE TABLE block_schema (
@@ -44,6 +45,7 @@ CREATE TABLE block_document (
 );
 CREATE UNIQUE INDEX uq_block_document__block_type_id_name ON block_document (block_type_id, name);
 CREATE INDEX ix_block_document__name ON block_document (name);
+CREATE INDEX ix_block_document__block_type_name__name ON block_document (block_type_name, name);
 CREATE INDEX ix_block_document__block_schema_id ON block_document (block_schema_id);
 CREATE INDEX ix_block_document__is_anonymous ON block_document (is_anonymous);
 

@@ -12,7 +12,7 @@ import type { BlockTypeInput } from "../schemas/blocks.ts";
 import CATALOG from "./block-catalog.json" with { type: "json" };
 import { insertSchemaOp } from "./block-schemas.ts";
 import { blockTypeJson, type BlockTypeJson } from "./block-shapes.ts";
-import { blockTypeRowOp, insertBlockTypeOp } from "./block-types.ts";
+import { blockTypeRowOp, escapeHtml, insertBlockTypeOp } from "./block-types.ts";
 import { fragmentsFor } from "./sql.ts";
 
 export interface CatalogEntry {
@@ -23,8 +23,6 @@ export interface CatalogEntry {
 export const BLOCK_CATALOG = CATALOG as unknown as CatalogEntry[];
 
 const TYPE_COLUMNS = ["logo_url", "documentation_url", "description", "code_example", "is_protected"] as const;
-const escapeHtml = (s: string | null) =>
-  s === null ? null : s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** The types a registration made and those it brought up to date. */
 export interface BlockRegistration {
@@ -43,10 +41,13 @@ export function registerBuiltInBlocks(
     const done: BlockRegistration = { created: [], updated: [] };
     for (const { block_type: t, block_schema: s } of catalog) {
       let type = yield* blockTypeRowOp(sql`slug = ${t.slug}`);
-      if (!type) {
-        type = yield* insertBlockTypeOp(t, now);
-        done.created.push(blockTypeJson(type));
+      const made = type ? null : yield* insertBlockTypeOp(t, now, true);
+      if (made) {
+        type = made;
+        done.created.push(blockTypeJson(made));
       } else {
+        // Another server may have made it since the read (PostgreSQL).
+        type ??= (yield* blockTypeRowOp(sql`slug = ${t.slug}`))!;
         // Stored as Prefect stores a registered type: description and example HTML-escaped.
         const want = { ...t, description: escapeHtml(t.description), code_example: escapeHtml(t.code_example) };
         const stale = TYPE_COLUMNS.filter((k) => (type![k] ?? null) !== (want[k] ?? null));

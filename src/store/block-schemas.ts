@@ -73,10 +73,13 @@ export function* insertSchemaOp(
   const existing = yield* schemaByChecksumOp(checksum, input.version);
   if (existing) return { row: existing, created: false };
   const id = Bun.randomUUIDv7();
-  yield* exec(sql`
+  // Two servers registering the same schema at once (PostgreSQL): the second finds the first's row.
+  const inserted = yield* row(sql`
     INSERT INTO block_schema (id, created, updated, checksum, fields, capabilities, version, block_type_id)
     VALUES (${id}, ${now}, ${now}, ${checksum}, ${d.json(input.fields)}, ${d.json(input.capabilities)},
-      ${input.version}, ${input.block_type_id})`);
+      ${input.version}, ${input.block_type_id})
+    ON CONFLICT (checksum, version) DO NOTHING RETURNING id`);
+  if (!inserted) return { row: (yield* schemaByChecksumOp(checksum, input.version))!, created: false };
   const definitions = isObject(input.fields.definitions) ? input.fields.definitions : null;
   const refs = isObject(input.fields.block_schema_references) ? input.fields.block_schema_references : {};
   for (const [name, value] of Object.entries(refs)) {

@@ -1,4 +1,4 @@
-// Block types: made by the API (a name or slug taken is Prefect's 409), upserted by slug when the
+// Block types: made by the API (a slug taken is Prefect's 409), upserted by slug when the
 // server registers its built-in catalogue (store/block-registration.ts), read, filtered, updated and
 // deleted (with their schemas and documents). Protected types are refused by the API, not here.
 import { conflict } from "../core/errors.ts";
@@ -15,23 +15,29 @@ import { fragmentsFor, raw } from "./sql.ts";
 const UPDATABLE = ["logo_url", "documentation_url", "description", "code_example"] as const;
 
 /** Prefect's html.escape(quote=False) of descriptions and code examples on create. */
-const escapeHtml = (s: string | null) =>
+export const escapeHtml = (s: string | null) =>
   s === null ? null : s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function* blockTypeRowOp(where: ReturnType<typeof sql>): Op<Row | null> {
   return (yield* row<Row>(sql`SELECT * FROM block_type WHERE ${where}`)) ?? null;
 }
 
-export function* insertBlockTypeOp(input: BlockTypeInput, now: string): Op<Row> {
-  if (yield* row(sql`SELECT 1 FROM block_type WHERE name = ${input.name} OR slug = ${input.slug}`))
+/**
+ * A new type; a taken slug (the only unique key, Prefect's uq_block_type__slug) is Prefect's 409, whose
+ * message names the name all the same. With `orExisting` (the catalogue's registration, which two
+ * servers on one PostgreSQL may run at once) a taken slug returns null instead.
+ */
+export function* insertBlockTypeOp(input: BlockTypeInput, now: string, orExisting = false): Op<Row | null> {
+  if (!orExisting && (yield* row(sql`SELECT 1 FROM block_type WHERE slug = ${input.slug}`)))
     throw conflict(`Block type with name "${input.name}" already exists`);
   const id = Bun.randomUUIDv7();
-  yield* exec(sql`
+  const inserted = yield* row(sql`
     INSERT INTO block_type (id, created, updated, name, slug, logo_url, documentation_url, description,
       code_example, is_protected)
     VALUES (${id}, ${now}, ${now}, ${input.name}, ${input.slug}, ${input.logo_url}, ${input.documentation_url},
-      ${escapeHtml(input.description)}, ${escapeHtml(input.code_example)}, ${input.is_protected})`);
-  return (yield* blockTypeRowOp(sql`id = ${id}`))!;
+      ${escapeHtml(input.description)}, ${escapeHtml(input.code_example)}, ${input.is_protected})
+    ${orExisting ? sql`ON CONFLICT (slug) DO NOTHING` : sql``} RETURNING id`);
+  return inserted ? (yield* blockTypeRowOp(sql`id = ${id}`))! : null;
 }
 
 /** Writes the named fields (absent: unchanged). */
@@ -46,7 +52,7 @@ export function blockTypesStore(driver: Driver) {
   return {
     create(input: BlockTypeInput): Promise<BlockTypeJson> {
       return driver.tx(function* () {
-        return blockTypeJson(yield* insertBlockTypeOp(input, nowTimestamp()));
+        return blockTypeJson((yield* insertBlockTypeOp(input, nowTimestamp()))!);
       });
     },
 

@@ -10,9 +10,11 @@ import type { BlockDocumentJson, BlockSchemaJson, BlockTypeJson } from "../store
 import { blockFields, type Choices, nestedSlugs, parseBlockForm } from "./block-fields.ts";
 import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
+import { pageNumber } from "./list-query.ts";
 
 const Form = t.Optional(t.Object({ csrf: t.Optional(t.String()) }, { additionalProperties: true }));
 const ALL = { limit: 1_000, offset: 0, sort: null };
+const PAGE_SIZE = 50;
 const CHOICES = { limit: 200, offset: 0, sort: null };
 
 const nameOf = (s: string) => {
@@ -65,8 +67,22 @@ export function blockPages(deps: UiDeps) {
   return (
     new Elysia({ name: "ui.blocks" })
       .get("/blocks", async ({ query }) => {
-        const docs = await stores.blockDocuments.filter({}, ALL, false, "BLOCK_TYPE_AND_NAME_ASC");
-        return html(<BlocksPage docs={docs} notice={query.notice} csrfToken={csrf.token} />);
+        const page = pageNumber(query.page);
+        const found = await stores.blockDocuments.filter(
+          {},
+          { limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE, sort: null },
+          false,
+          "BLOCK_TYPE_AND_NAME_ASC",
+        );
+        return html(
+          <BlocksPage
+            docs={found.slice(0, PAGE_SIZE)}
+            page={page}
+            hasNext={found.length > PAGE_SIZE}
+            notice={query.notice}
+            csrfToken={csrf.token}
+          />,
+        );
       })
       .get("/blocks/catalog", async () =>
         html(<BlockCatalogPage types={await stores.blockTypes.filter({}, ALL)} csrfToken={csrf.token} />),

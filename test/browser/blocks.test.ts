@@ -163,4 +163,31 @@ describe.if(HAVE_CHROMIUM)("block pages in Chromium", () => {
     expect((await fetch(`${dash.base}/api/block_documents/${id}`)).status).toBe(404);
     expect(await dash.postForged(`/blocks/${id}/delete`)).toBe(403);
   });
+
+  test("every Blocks page loads without console errors or inline scripts, and fits a phone", async () => {
+    const docs = (await api("/block_documents/filter", { method: "POST", json: {} })) as unknown as J[];
+    const held = docs.find((d) => d.name === "held")!;
+    const paths: Array<[string, string]> = [
+      ["blocks-list", "/blocks"],
+      ["blocks-catalog", "/blocks/catalog"],
+      ["blocks-create-slack", "/blocks/catalog/slack-webhook/create"],
+      ["blocks-create-webhook", "/blocks/catalog/custom-webhook/create"],
+      ["blocks-detail", `/blocks/${held.id}`],
+      ["blocks-edit", `/blocks/${held.id}/edit`],
+    ];
+    for (const [name, path] of paths) {
+      const { page: p, errors } = await page(path);
+      await p.waitForLoadState("networkidle");
+      await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+      expect({ name, errors: offline(errors) }).toEqual({ name, errors: [] });
+      expect({ name, scripts: await p.locator("script:not([src])").count() }).toEqual({ name, scripts: 0 });
+      expect({ name, source: (await p.content()).includes(SECRET) }).toEqual({ name, source: false });
+      await p.close();
+      const { page: phone, overflow } = await dash.phoneOverflow(path);
+      expect({ name, overflow }).toEqual({ name, overflow: 0 });
+      await phone.close();
+    }
+    expect((await fetch(`${dash.base}/blocks/${crypto.randomUUID()}`)).status).toBe(404);
+    expect((await fetch(`${dash.base}/blocks/catalog/no-such-type/create`)).status).toBe(404);
+  });
 });

@@ -5,13 +5,13 @@ the built-in catalogue is there before any client registered it; and the `prefec
 inspect, delete, register -m, type ls, type inspect, type delete (protected types refused).
 """
 import json
-import os
+import re
 import uuid
 
 import httpx
 import pytest
 
-from conftest import run_cli, run_python
+from conftest import AGAINST_PREFECT, run_cli, run_python
 
 LABEL = uuid.uuid4().hex[:8]
 SECRET = f"sk-secret-{LABEL}-value"
@@ -178,6 +178,14 @@ def test_cli_block_commands(server, saved, tmp_path):
     missing = run_cli(["block", "inspect", f"string/nope-{LABEL}"], env)
     assert missing.returncode == 1 and "not found" in missing.stdout
 
+    # `prefect block create` links to the dashboard's generated form, which is there.
+    create = run_cli(["block", "create", "slack-webhook"], env)
+    assert create.returncode == 0, create.stdout + create.stderr
+    link = re.search(r"(http://\S+/blocks/catalog/slack-webhook/create)", create.stdout.replace("\n", ""))
+    assert link, create.stdout
+    if not AGAINST_PREFECT:  # Prefect's server started with --no-ui
+        assert httpx.get(link.group(1), headers={"accept": "text/html"}).status_code == 200
+
     types = run_cli(["block", "type", "ls"], env)
     assert types.returncode == 0, types.stderr
     assert "secret" in types.stdout and "slack-webhook" in types.stdout
@@ -202,3 +210,84 @@ def test_cli_block_commands(server, saved, tmp_path):
     gone = run_cli(["block", "type", "delete", "registeredthing"], env)
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert httpx.get(f"{server.api_url}/block_types/slug/registeredthing").status_code == 404
+
+
+def test_bad_input_answers_as_prefect(server, saved):
+    """Refusals checked against Prefect's own server (COMPAT_AGAINST_PREFECT=1): status and detail."""
+    api = server.api_url
+    reserved = httpx.post(f"{api}/block_types/", json={"name": "Prefect Thing", "slug": f"pt-{LABEL}"})
+    assert reserved.status_code == 403
+    assert reserved.json()["detail"] == "Block type names beginning with 'Prefect' are reserved."
+    bad_slug = httpx.post(f"{api}/block_types/", json={"name": f"Bad {LABEL}", "slug": "Not A Slug"})
+    assert bad_slug.status_code == 422
+    made = httpx.post(f"{api}/block_types/", json={"name": f"Dup {LABEL}", "slug": f"dup-{LABEL}"})
+    assert made.status_code == 201
+    # Only the slug is unique: the same name under another slug is a new type.
+    assert httpx.post(f"{api}/block_types/", json={"name": f"Dup {LABEL}", "slug": f"dup2-{LABEL}"}).status_code == 201
+    dup = httpx.post(f"{api}/block_types/", json={"name": f"Again {LABEL}", "slug": f"dup-{LABEL}"})
+    assert dup.status_code == 409
+    assert dup.json()["detail"] == f'Block type with name "Again {LABEL}" already exists'
+
+    secret_type = httpx.get(f"{api}/block_types/slug/secret").json()
+    schema = httpx.post(
+        f"{api}/block_schemas/filter", json={"block_schemas": {"block_type_id": {"any_": [secret_type["id"]]}}}
+    ).json()[0]
+    again = httpx.post(
+        f"{api}/block_schemas/", json={"block_type_id": secret_type["id"], "fields": schema["fields"], "version": schema["version"]}
+    )
+    assert again.status_code == 200 and again.json()["id"] == schema["id"]
+    assert httpx.delete(f"{api}/block_schemas/{schema['id']}").status_code == 403
+
+    doc = {"block_type_id": secret_type["id"], "block_schema_id": schema["id"], "data": {"value": "x"}}
+    taken = httpx.post(f"{api}/block_documents/", json={**doc, "name": f"sec-{LABEL}"})
+    assert taken.status_code == 409 and taken.json()["detail"] == "Block already exists"
+    assert httpx.post(f"{api}/block_documents/", json={**doc, "name": "Upper Case"}).status_code == 422
+    assert httpx.post(f"{api}/block_documents/", json=doc).status_code == 422
+    no_ref_id = httpx.post(f"{api}/block_documents/", json={**doc, "name": f"ref-{LABEL}", "data": {"x": {"$ref": {}}}})
+    assert no_ref_id.status_code == 400
+    assert no_ref_id.json()["detail"] == "Received block reference without a block_document_id in key x"
+    missing = uuid.uuid4()
+    assert httpx.get(f"{api}/block_documents/{missing}").status_code == 404
+    assert httpx.patch(f"{api}/block_documents/{missing}", json={"data": {}}).status_code == 404
+    assert httpx.delete(f"{api}/block_documents/{missing}").status_code == 404
+    assert httpx.get(f"{api}/block_types/{missing}").status_code == 404
+    assert httpx.get(f"{api}/block_schemas/checksum/sha256:{LABEL}").status_code == 404
+    assert httpx.get(f"{api}/block_types/slug/secret/block_documents/name/nope-{LABEL}").status_code == 404
+
+
+RESULT_FLOW = """
+import json, sys
+from prefect import flow, task
+from prefect.filesystems import LocalFileSystem
+
+storage = LocalFileSystem(basepath=sys.argv[1])
+storage.save(sys.argv[2], overwrite=True)
+
+@task(persist_result=True, result_storage=storage)
+def double(x):
+    return x * 2
+
+@flow(persist_result=True, result_storage=f"local-file-system/{sys.argv[2]}")
+def results_flow(x: int):
+    return double(x) + 1
+
+state = results_flow(20, return_state=True)
+print("@@" + json.dumps({"type": state.type.value, "result": state.result(), "id": str(state.state_details.flow_run_id)}))
+"""
+
+
+def test_results_in_a_local_file_system_block(server, saved, tmp_path):
+    """A flow and a task persisting results to a saved LocalFileSystem (by object and by its
+    "local-file-system/<name>" reference): the results are written there and read back through it."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", RESULT_FLOW, str(tmp_path / "results"), f"results-{LABEL}"],
+        env=saved["env"], capture_output=True, text=True, timeout=120,
+    )
+    out = results_of(proc)
+    assert out["type"] == "COMPLETED" and out["result"] == 41
+    block = httpx.get(f"{server.api_url}/block_types/slug/local-file-system/block_documents/name/results-{LABEL}").json()
+    assert block["data"]["basepath"] == str(tmp_path / "results")
+    assert len(list((tmp_path / "results").iterdir())) >= 2  # the task's result and the flow's

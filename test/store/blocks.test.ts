@@ -15,8 +15,9 @@ import { DIALECTS } from "../support/databases.ts";
 
 const SECRET = "store-secret-value";
 
-describe.each(DIALECTS)("block stores on $name", ({ url }) => {
+describe.each(DIALECTS)("block stores on $name", ({ name: dialect, url }) => {
   let db: DbHandle;
+  let dbUrl: string;
   let stores: {
     types: ReturnType<typeof blockTypesStore>;
     schemas: ReturnType<typeof blockSchemasStore>;
@@ -25,7 +26,8 @@ describe.each(DIALECTS)("block stores on $name", ({ url }) => {
   };
 
   beforeAll(async () => {
-    db = await openDatabase(parseDatabaseUrl(await url()));
+    dbUrl = await url();
+    db = await openDatabase(parseDatabaseUrl(dbUrl));
     await migrateToHead(db);
     const driver = createDriver(db);
     stores = {
@@ -146,5 +148,25 @@ describe.each(DIALECTS)("block stores on $name", ({ url }) => {
     // A reference to nothing writes nothing.
     await expect(mk("dangling", { pick: ref(crypto.randomUUID()) })).rejects.toThrow("not found");
     expect(await stores.docs.count({ block_documents: { name: { any_: ["dangling"] } } })).toBe(0);
+  });
+
+  test("two servers registering the catalogue at once both succeed, with one copy of each type", async () => {
+    if (dialect !== "pg") return; // a SQLite file has one writer: nothing to race
+    const other = await openDatabase(parseDatabaseUrl(dbUrl));
+    try {
+      // A clean slate, so both registrations have everything to make.
+      if (db.dialect === "pg") await db.sql`DELETE FROM block_type`;
+      const [a, b] = await Promise.all([
+        registerBuiltInBlocks(stores.driver),
+        registerBuiltInBlocks(createDriver(other)),
+      ]);
+      expect(a.created.length + b.created.length).toBe(BLOCK_CATALOG.length);
+      const types = await stores.types.filter({}, { limit: 1000, offset: 0, sort: null });
+      expect(types.map((t) => t.slug).sort()).toEqual(BLOCK_CATALOG.map((e) => e.block_type.slug).sort());
+      const schemas = await stores.schemas.filter({}, { limit: 1000, offset: 0, sort: null });
+      expect(new Set(schemas.map((x) => x.checksum)).size).toBe(schemas.length);
+    } finally {
+      await other.close();
+    }
   });
 });

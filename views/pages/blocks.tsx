@@ -6,6 +6,7 @@ import { type BlockField, BlockForm } from "../components/block-form.tsx";
 import { Empty } from "../components/empty.tsx";
 import { Flash } from "../components/flash.tsx";
 import { Note } from "../components/note.tsx";
+import { Pagination } from "../components/pagination.tsx";
 import { Table } from "../components/table.tsx";
 import { Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
@@ -37,9 +38,13 @@ export function safeLogo(url: string | null | undefined): string | null {
   return null;
 }
 
+/** A documentation link shown only when it is https:. */
+const safeLink = (url: string | null) => (url && /^https:\/\/[^\s"'<>]+$/i.test(url) ? url : null);
+
 function Logo({ url, name }: { url: string | null | undefined; name: string }) {
   const src = safeLogo(url);
-  return src ? <img class="block-logo" src={src} alt={`${name} logo`} width="24" height="24" loading="lazy" /> : "";
+  // Decorative: the type's name is always written beside it, and a logo that fails to load shows nothing.
+  return src ? <img class="block-logo" src={src} alt="" data-type={name} width="24" height="24" loading="lazy" /> : "";
 }
 
 /**
@@ -56,7 +61,13 @@ const short = (text: string | null) => {
   return first.length > 200 ? `${first.slice(0, 199)}…` : first || null;
 };
 
-export function BlocksPage(p: { docs: BlockDocRow[]; notice?: string; csrfToken: string }) {
+export function BlocksPage(p: {
+  docs: BlockDocRow[];
+  page: number;
+  hasNext: boolean;
+  notice?: string;
+  csrfToken: string;
+}) {
   return (
     <Layout title="Blocks" section="blocks" csrfToken={p.csrfToken}>
       <h1>Blocks</h1>
@@ -89,6 +100,7 @@ export function BlocksPage(p: { docs: BlockDocRow[]; notice?: string; csrfToken:
           hint="Add one from the catalogue, or save one with the SDK: Secret(value=…).save(…)."
         />
       )}
+      <Pagination path="/blocks" query={{}} page={p.page} hasNext={p.hasNext} />
     </Layout>
   );
 }
@@ -109,6 +121,16 @@ export function BlockCatalogPage(p: { types: BlockTypeRow[]; csrfToken: string }
             </td>
             <td>
               <a href={createHref(t.slug)}>Create</a>
+              {safeLink(t.documentation_url) ? (
+                <>
+                  {" · "}
+                  <a href={safeLink(t.documentation_url)!} rel="noopener noreferrer">
+                    Docs
+                  </a>
+                </>
+              ) : (
+                ""
+              )}
             </td>
           </tr>
         ))}

@@ -436,7 +436,7 @@ export const blockType = sqliteTable(
     code_example: text("code_example"),
     is_protected: integer("is_protected", { mode: "boolean" }).notNull().default(false),
   },
-  (t) => [uniqueIndex("uq_block_type__name").on(t.name), uniqueIndex("uq_block_type__slug").on(t.slug)],
+  (t) => [index("ix_block_type__name").on(t.name), uniqueIndex("uq_block_type__slug").on(t.slug)],
 );
 
 export const blockSchema = sqliteTable(
@@ -476,6 +476,7 @@ export const blockDocument = sqliteTable(
   (t) => [
     uniqueIndex("uq_block_document__block_type_id_name").on(t.block_type_id, t.name),
     index("ix_block_document__name").on(t.name),
+    index("ix_block_document__block_type_name__name").on(t.block_type_name, t.name),
     index("ix_block_document__block_schema_id").on(t.block_schema_id),
     index("ix_block_document__is_anonymous").on(t.is_anonymous),
   ],
