@@ -144,7 +144,7 @@ export function flowRunGraphStore(driver: Driver) {
 
         const kept = drafts.filter((d) => since === null || d.node.end_time === null || d.node.end_time >= since);
         if (kept.length > maxNodes)
-          throw new AppError("invalid", `The graph of flow run ${flowRunId} has more than ${maxNodes} nodes.`);
+          throw new AppError("bad_request", `The graph of flow run ${flowRunId} has more than ${maxNodes} nodes.`);
 
         const artifacts = yield* rows<Row>(
           sql`SELECT artifact.id, artifact.created, artifact.key, artifact.type, artifact.data, artifact.task_run_id,

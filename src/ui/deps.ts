@@ -5,6 +5,8 @@ import type { ServerConfig } from "../settings/server-config.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
 import type { ServiceStatus } from "../services/service.ts";
+import type { FlowRunGraphStore } from "../store/flow-run-graph.ts";
+import type { FlowRunInputsStore } from "../store/flow-run-inputs.ts";
 import type { FlowRunsStore } from "../store/flow-runs.ts";
 import type { EventsStore } from "../store/events.ts";
 import type { FlowsStore } from "../store/flows.ts";
@@ -45,6 +47,8 @@ export interface UiDeps {
   stores: {
     flows: FlowsStore;
     flowRuns: FlowRunsStore;
+    graphs: FlowRunGraphStore;
+    flowRunInputs: FlowRunInputsStore;
     taskRuns: TaskRunsStore;
     history: RunHistoryStore;
     dashboard: DashboardStore;

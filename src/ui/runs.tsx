@@ -4,6 +4,7 @@ import { Elysia, t } from "elysia";
 import { LEVELS, Logs } from "../../views/components/logs.tsx";
 import { DashboardPage } from "../../views/pages/dashboard.tsx";
 import { FlowRunPage } from "../../views/pages/flow-run.tsx";
+import { MAX_DRAWN } from "../../views/components/run-graph.tsx";
 import { FlowRunsList, FlowRunsPage, type FlowRunsPageProps } from "../../views/pages/flow-runs.tsx";
 import { TaskRunPage } from "../../views/pages/task-run.tsx";
 import { AppError } from "../core/errors.ts";
@@ -18,6 +19,8 @@ import {
 import type { FlowRunJson } from "../store/run-shapes.ts";
 import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
+import { resumeFormOf, resumeRoutes } from "./run-resume.tsx";
+import type { RunFormProps } from "../../views/components/run-form.tsx";
 import { withFlowNames as namedRuns } from "./run-names.ts";
 import {
   decodeCursor,
@@ -107,10 +110,33 @@ export function runPages(deps: UiDeps) {
       { limit: LOG_LIMIT + 1, offset: 0, sort: "TIMESTAMP_ASC" },
     );
 
-  async function runPageProps(id: string, level: number, extra: { formError?: string; notice?: string } = {}) {
+  /** The graph's nodes as the view draws them; null past what it draws (the API still serves it). */
+  async function graphView(id: string) {
+    const g = await stores.graphs.graph(id, null).catch((e) => {
+      if (e instanceof AppError && e.kind === "bad_request") return null;
+      throw e;
+    });
+    if (!g) return null;
+    const nodes = g.nodes.slice(0, MAX_DRAWN).map(([, n]) => ({
+      id: n.id,
+      kind: n.kind,
+      label: n.label,
+      state_type: n.state_type,
+      start_time: n.start_time,
+      parents: n.parents.map((e) => e.id),
+      encapsulating: n.encapsulating.map((e) => e.id),
+    }));
+    return { nodes, total: g.nodes.length };
+  }
+
+  async function runPageProps(
+    id: string,
+    level: number,
+    extra: { formError?: string; notice?: string; resume?: RunFormProps } = {},
+  ) {
     const run = await stores.flowRuns.get(id);
     if (!run) throw new AppError("not_found", "Flow run not found");
-    const [flow, states, tasks, subflowParents, logs, artifacts] = await Promise.all([
+    const [flow, states, tasks, subflowParents, logs, artifacts, graph] = await Promise.all([
       stores.flows.get(run.flow_id),
       stores.flowRuns.states(id),
       stores.taskRuns.filter(
@@ -126,12 +152,15 @@ export function runPages(deps: UiDeps) {
         { artifacts: { flow_run_id: { any_: [id] } } },
         { limit: ARTIFACT_LIMIT, offset: 0, sort: "ID_DESC" },
       ),
+      graphView(id),
     ]);
     return {
       run,
       flowName: flow?.name ?? "unknown flow",
       states,
       tasks,
+      graph,
+      resume: extra.resume ?? (await resumeFormOf(deps, run)),
       subflows: await withFlowNames(subflowParents),
       artifacts,
       logs: logs.slice(0, LOG_LIMIT),
@@ -235,6 +264,11 @@ export function runPages(deps: UiDeps) {
       .get("/runs/:id", async ({ params, query }) =>
         html(
           <FlowRunPage {...(await runPageProps(checkId(params.id), levelOf(query.level), { notice: query.notice }))} />,
+        ),
+      )
+      .use(
+        resumeRoutes(deps, async (id, resume) =>
+          html(<FlowRunPage {...(await runPageProps(id, 0, { resume }))} />, 422),
         ),
       )
       // The link the SDK prints ("View at …/runs/flow-run/<id>").

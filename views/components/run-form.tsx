@@ -88,6 +88,10 @@ export function paramFields(schema: Schema | null, parameters: Record<string, un
 
 export interface RunFormProps {
   deploymentId: string;
+  /** Another target than the deployment's Run (a paused run's Resume form), with its own words. */
+  action?: string;
+  submit?: string;
+  noFields?: string;
   fields: ParamField[];
   /** What was sent last time, by field name (kept on a failed submission). */
   values?: Record<string, string>;
@@ -149,12 +153,13 @@ const KIND_HINT: Record<FieldKind, string> = {
 export function RunForm(p: RunFormProps) {
   const errors = p.errors ?? {};
   const general = errors[""] ?? [];
+  const action = p.action ?? `/deployments/${p.deploymentId}/run`;
   return (
     <form
       id="run-form"
       method="post"
-      action={`/deployments/${p.deploymentId}/run`}
-      hx-post={`/deployments/${p.deploymentId}/run`}
+      action={action}
+      hx-post={action}
       hx-target="this"
       hx-swap="outerHTML"
       class="run-form"
@@ -169,7 +174,9 @@ export function RunForm(p: RunFormProps) {
       {p.fields.length ? (
         ""
       ) : (
-        <p class="muted">This deployment takes no parameters; its run starts with its defaults.</p>
+        <p class="muted" safe>
+          {p.noFields ?? "This deployment takes no parameters; its run starts with its defaults."}
+        </p>
       )}
       {p.fields.map((f, i) => {
         const own = errors[f.name] ?? [];
@@ -213,7 +220,9 @@ export function RunForm(p: RunFormProps) {
       ) : (
         ""
       )}
-      <button type="submit">Start run</button>
+      <button type="submit" safe>
+        {p.submit ?? "Start run"}
+      </button>
     </form>
   );
 }

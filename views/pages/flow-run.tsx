@@ -11,6 +11,8 @@ import { Table } from "../components/table.tsx";
 import { Tags } from "../components/tags.tsx";
 import { Time, formatDuration } from "../components/time.tsx";
 import { PoolAndQueue } from "../components/work-status.tsx";
+import { RunGraph, type GraphNodeView } from "../components/run-graph.tsx";
+import { RunForm, type RunFormProps } from "../components/run-form.tsx";
 import { Layout } from "../layout.tsx";
 
 export interface TaskRow {
@@ -36,6 +38,10 @@ export interface FlowRunPageProps {
   flowName: string;
   states: StateRow[];
   tasks: TaskRow[];
+  /** The run's graph (store/flow-run-graph.ts), null when it is too large to draw. */
+  graph: { nodes: GraphNodeView[]; total: number } | null;
+  /** The Resume form, for a paused run. */
+  resume: RunFormProps | null;
   subflows: RunRow[];
   /** The artifacts the run and its tasks made, newest first. */
   artifacts: ArtifactFields[];
@@ -120,6 +126,14 @@ export function FlowRunPage(p: FlowRunPageProps) {
           <IdFacts id={r.id} />
         </dl>
       </DetailHeader>
+      {p.resume ? (
+        <section class="card" id="resume" aria-labelledby="resume-h">
+          <h2 id="resume-h">Resume</h2>
+          <RunForm {...p.resume} />
+        </section>
+      ) : (
+        ""
+      )}
       <ActionsCard notice={p.notice}>
         {!terminal ? (
           <PostButton
@@ -219,6 +233,14 @@ export function FlowRunPage(p: FlowRunPageProps) {
           <Empty title="No task runs recorded" />
         )}
       </section>
+      {p.graph?.nodes.length ? (
+        <section class="card" id="graph" aria-labelledby="graph-h">
+          <h2 id="graph-h">Graph</h2>
+          <RunGraph nodes={p.graph.nodes} total={p.graph.total} />
+        </section>
+      ) : (
+        ""
+      )}
       {p.subflows.length ? (
         <section class="card" aria-labelledby="sub-h">
           <h2 id="sub-h">Subflow runs</h2>
