@@ -156,3 +156,57 @@ def test_cli_flow_run_logs_tail_prints_the_last_lines_oldest_first(runs, client,
     assert r.returncode == 0, r.stdout + r.stderr
     printed = [line.split(f"Flow run '{RUN_NAME}' - ", 1)[1] for line in r.stdout.splitlines()]
     assert printed == expected
+
+
+STREAMING = """
+import time
+from prefect import flow, get_run_logger
+
+@flow(name="streams-LABEL")
+def streams():
+    log = get_run_logger()
+    for i in range(40):
+        log.info("tick-LABEL-%d", i)
+        time.sleep(0.25)
+
+streams()
+""".replace("LABEL", LABEL)
+
+
+def test_logs_out_streams_a_running_flows_logs(server, sdk, tmp_path):
+    """The SDK's get_logs_subscriber over /logs/out sees a flow's lines while it runs, in order, and
+    only the level the filter asks for."""
+    import asyncio
+    import subprocess
+    import sys
+
+    from prefect.client.schemas.filters import LogFilter, LogFilterLevel
+    from prefect.logging.clients import get_logs_subscriber
+
+    async def watch():
+        seen = []
+        async with get_logs_subscriber(filter=LogFilter(level=LogFilterLevel(ge_=20))) as sub:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", STREAMING], env=sdk_env(server, tmp_path / "home"),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            try:
+                async def collect():
+                    async for log in sub:
+                        if f"tick-{LABEL}-" in log.message:
+                            seen.append(log)
+                            if len(seen) == 5:
+                                return
+
+                await asyncio.wait_for(collect(), timeout=60)
+                # Still running when its first lines arrived: they were streamed, not read back.
+                running = proc.poll() is None
+            finally:
+                proc.kill()
+        return seen, running
+
+    seen, running = asyncio.run(watch())
+    assert running
+    assert [log.message for log in seen] == [f"tick-{LABEL}-{i}" for i in range(5)]
+    assert len({log.flow_run_id for log in seen}) == 1 and seen[0].flow_run_id is not None
+    assert all(log.level == 20 for log in seen)
