@@ -166,7 +166,11 @@ describe.if(HAVE_CHROMIUM)("dashboard in Chromium", () => {
     const { page: p, errors } = await page("/docs");
     await p.locator(".swagger-ui .opblock").first().waitFor({ timeout: 15_000 });
     expect(p.url()).toEndWith("/api/docs");
-    expect(await p.locator(".swagger-ui .opblock").count()).toBeGreaterThan(30);
+    // Past ~150 operations Swagger UI draws only those near the viewport, so the count of drawn blocks
+    // says little: what it loaded says whether every route is documented.
+    const loaded = await p.evaluate(() => (window as any).ui.specSelectors.specJson().get("paths").size as number);
+    expect(loaded).toBeGreaterThan(130);
+    expect(await p.locator(".swagger-ui .opblock").count()).toBeGreaterThan(5);
     await p.screenshot({ path: join(SHOTS, "api-docs.png") });
     expect(errors).toEqual([]);
   });
