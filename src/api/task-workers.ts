@@ -30,10 +30,19 @@ export function taskWorkersApi(deps: {
     ws.close(PROTOCOL_VIOLATION, `Protocol violation: ${reason}`);
   };
 
-  /** Runs waiting in the database that this process does not hold yet. */
+  /**
+   * Runs waiting in the database that this process does not hold yet. A full page marks its keys, so
+   * the next page is read when their workers run dry (task-queue.ts).
+   */
   async function backlog(keys: string[]) {
-    for (const run of await taskRuns.waitingForWorkers(keys, BACKLOG)) taskQueue.push(run);
+    const waiting = await taskRuns.waitingForWorkers(keys, BACKLOG);
+    for (const run of waiting) taskQueue.push(run);
+    if (waiting.length < BACKLOG) return;
+    for (const k of keys) taskQueue.markOverflowed(k);
   }
+  taskQueue.hungry = (keys) => {
+    backlog(keys).catch((e) => log.error(`reading waiting task runs failed: ${errorText(e)}`));
+  };
 
   function subscribe(ws: Socket, message: Record<string, unknown> | null) {
     const conn = conns.get(ws.id)!;

@@ -46,6 +46,8 @@ interface KeyQueue<R extends QueuedRun> {
 export const MAX_QUEUED_PER_KEY = 10_000;
 /** How long a run seen to start is never queued again (the recorder writes states within seconds). */
 export const STARTED_MEMORY_MS = 120_000;
+/** Runs remembered as started at most. */
+export const MAX_STARTED = 100_000;
 
 export class TaskQueue<R extends QueuedRun = QueuedRun> {
   private readonly queues = new Map<string, KeyQueue<R>>();
@@ -60,6 +62,12 @@ export class TaskQueue<R extends QueuedRun = QueuedRun> {
    * has written the state the event carried, and a worker subscribing meanwhile must not be handed one.
    */
   private readonly startedAt = new Map<string, number>();
+  /** Held runs of a worker that went away, until the caller has checked and requeued them. */
+  private readonly returned = new Set<string>();
+  /** Keys whose waiting runs did not all fit here: read again from the database when they run dry. */
+  private readonly overflowed = new Set<string>();
+  /** Called when a worker of these keys has nothing to take (the API reads more from the database). */
+  hungry: ((keys: string[]) => void) | null = null;
 
   constructor(private readonly clock: () => number = () => performance.now()) {}
 
@@ -68,7 +76,10 @@ export class TaskQueue<R extends QueuedRun = QueuedRun> {
     if (this.placed.has(run.id) || this.recentlyStarted(run.id)) return false;
     const q = this.queueOf(run.task_key);
     const list = retry ? q.retry : q.scheduled;
-    if (list.length >= MAX_QUEUED_PER_KEY) return false;
+    if (list.length >= MAX_QUEUED_PER_KEY) {
+      this.overflowed.add(run.task_key);
+      return false;
+    }
     list.push(run);
     this.placed.set(run.id, "queued");
     this.dispatch(run.task_key);
@@ -106,16 +117,26 @@ export class TaskQueue<R extends QueuedRun = QueuedRun> {
     if (!sub) return [];
     this.subscribers.delete(id);
     this.idle.delete(id);
-    if (sub.sent) this.requeue([sub.sent]);
+    if (sub.sent) {
+      this.placed.delete(sub.sent.id);
+      this.requeue([sub.sent]);
+    }
     const held = [...sub.held.values()];
-    for (const run of held) this.placed.delete(run.id);
+    for (const run of held) {
+      this.placed.delete(run.id);
+      this.returned.add(run.id);
+    }
     return held;
   }
 
-  /** Puts runs back at the front of their keys' retry queues. */
+  /**
+   * Puts runs back at the front of their keys' retry queues: those the queue does not hold again by now
+   * (a subscribe's backlog may have placed one meanwhile) and that were not seen to start.
+   */
   requeue(runs: R[]): void {
     for (const run of runs) {
-      if (this.placed.get(run.id) === "queued") continue;
+      this.returned.delete(run.id);
+      if (this.placed.has(run.id) || this.recentlyStarted(run.id)) continue;
       const q = this.queueOf(run.task_key);
       q.retry.unshift(run);
       this.placed.set(run.id, "queued");
@@ -125,9 +146,12 @@ export class TaskQueue<R extends QueuedRun = QueuedRun> {
 
   /** The run left Scheduled (a state event arrived): it is no longer this queue's to deliver. */
   started(runId: string): void {
-    this.startedAt.set(runId, this.clock());
-    if (this.startedAt.size > 50_000) this.forgetStarted();
     const where = this.placed.get(runId);
+    // Only runs this queue handed out or holds need remembering (every task's events come here).
+    if (!where && !this.returned.has(runId)) return;
+    this.startedAt.delete(runId);
+    this.startedAt.set(runId, this.clock());
+    this.forgetStarted();
     if (!where) return;
     this.placed.delete(runId);
     if (where === "queued") {
@@ -173,9 +197,13 @@ export class TaskQueue<R extends QueuedRun = QueuedRun> {
     return false;
   }
 
+  /** Oldest first (Map order is insertion order, and times only grow): amortised O(1) per call. */
   private forgetStarted(): void {
     const cutoff = this.clock() - STARTED_MEMORY_MS;
-    for (const [id, at] of this.startedAt) if (at < cutoff) this.startedAt.delete(id);
+    for (const [id, at] of this.startedAt) {
+      if (at >= cutoff && this.startedAt.size <= MAX_STARTED) break;
+      this.startedAt.delete(id);
+    }
   }
 
   private queueOf(key: string): KeyQueue<R> {
@@ -200,8 +228,17 @@ export class TaskQueue<R extends QueuedRun = QueuedRun> {
 
   private becomeIdle(sub: Subscriber<R>): void {
     const run = this.take(sub);
-    if (run) this.sendTo(sub, run);
-    else this.idle.add(sub.id);
+    if (run) return this.sendTo(sub, run);
+    this.idle.add(sub.id);
+    const dry = sub.keys.filter((k) => this.overflowed.has(k));
+    if (!dry.length) return;
+    for (const k of dry) this.overflowed.delete(k);
+    this.hungry?.(dry);
+  }
+
+  /** The database holds more waiting runs of this key than were read (a backlog page was full). */
+  markOverflowed(key: string): void {
+    this.overflowed.add(key);
   }
 
   private sendTo(sub: Subscriber<R>, run: R): void {

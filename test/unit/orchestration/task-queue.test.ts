@@ -87,4 +87,44 @@ describe("TaskQueue", () => {
     q.drop("s2");
     expect(q.workers(["c"])).toEqual([]);
   });
+
+  test("held runs handed back are not requeued when a subscribe placed them meanwhile, or they started", () => {
+    const q = new TaskQueue();
+    const a = worker(q, "a");
+    q.push(run("1"));
+    q.ack("a");
+    q.push(run("2"));
+    q.ack("a");
+    expect(a).toEqual(["1", "2"]);
+    const held = q.drop("a");
+    expect(held.map((r) => r.id)).toEqual(["1", "2"]);
+    // While the caller checks the database, a new worker's backlog places run 1 and run 2 starts.
+    const c = worker(q, "c");
+    q.push(run("1"));
+    expect(c).toEqual(["1"]);
+    q.started("2");
+    const d = worker(q, "d");
+    q.requeue(held);
+    expect(d).toEqual([]);
+    expect(q.size).toBe(0);
+  });
+
+  test("only runs the queue handed out are remembered as started", () => {
+    const q = new TaskQueue();
+    q.started("someone-elses");
+    expect(q.push(run("someone-elses"))).toBe(true);
+  });
+
+  test("a key whose waiting runs did not all fit asks for more when its worker runs dry", () => {
+    const q = new TaskQueue();
+    const asked: string[][] = [];
+    q.hungry = (keys) => asked.push(keys);
+    q.markOverflowed("k");
+    const a = worker(q, "a", ["k", "other"]);
+    expect(a).toEqual([]);
+    expect(asked).toEqual([["k"]]);
+    q.push(run("1"));
+    q.ack("a");
+    expect(asked).toEqual([["k"]]); // asked once per overflow
+  });
 });
