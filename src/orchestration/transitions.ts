@@ -169,9 +169,11 @@ export function transitions(deps: TransitionDeps) {
         : { type: "RUNNING" };
       const outcome = await flowRuns.resume(
         id,
+        state.id,
         { proposed, force: false, now: nowTimestamp(), clientVersion: opts.clientVersion },
         answer,
       );
+      if (outcome === "moved") return { kind: "abort", reason: "Cannot resume a flow run that is not paused." };
       publish(outcome);
       return outcome ? { kind: "transition", outcome } : null;
     },

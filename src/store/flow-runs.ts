@@ -237,9 +237,23 @@ export function flowRunsStore(driver: Driver, concurrency: ConcurrencyConfig = D
       return driver.tx(() => transition(id, input));
     },
 
-    /** A resume's transition and, when it is accepted, the run input it answered with: one transaction. */
-    resume(id: string, input: SetStateInput, answer: FlowRunInputCreate | null): Promise<TransitionOutcome | null> {
+    /**
+     * A resume's transition and, when it is accepted, the run input it answered with: one transaction.
+     * "moved" when the run is no longer in the paused state `pausedStateId` the caller checked (another
+     * resume got there first), so two resumes never both start the run.
+     */
+    resume(
+      id: string,
+      pausedStateId: string,
+      input: SetStateInput,
+      answer: FlowRunInputCreate | null,
+    ): Promise<TransitionOutcome | "moved" | null> {
       return driver.tx(function* () {
+        const current = yield* row<{ state_id: string | null }>(
+          sql`SELECT state_id FROM flow_run WHERE id = ${id}${d.forUpdate}`,
+        );
+        if (!current) return null;
+        if (current.state_id !== pausedStateId) return "moved" as const;
         const outcome = yield* transition(id, input);
         if (outcome && answer && outcome.result.status === "ACCEPT") yield* createInputOp(id, answer, input.now);
         return outcome;

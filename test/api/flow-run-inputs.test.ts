@@ -132,4 +132,26 @@ describe.each(DIALECTS)("flow run inputs on $name", ({ url }) => {
       expect((await call("GET", `/api/flow_runs/${id}`)).body.state.type).toBe("PAUSED");
     }
   });
+
+  test("resumes sent together: one starts the run, the others are ABORTs, the input stored once", async () => {
+    for (const withInput of [false, true]) {
+      const id = await newRun();
+      const keyset = withInput ? { description: "d", response: "r", schema: "s" } : undefined;
+      await call("POST", `/api/flow_runs/${id}/set_state`, {
+        state: { type: "PAUSED", state_details: keyset ? { run_input_keyset: keyset } : {} },
+      });
+      if (withInput)
+        await call("POST", `/api/flow_runs/${id}/input`, { key: "s", value: JSON.stringify({ type: "object" }) });
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          call("POST", `/api/flow_runs/${id}/resume`, withInput ? { run_input: { i } } : {}),
+        ),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+      expect(answers.filter((a) => a.body.status === "ACCEPT").length).toBe(1);
+      expect(answers.filter((a) => a.body.status === "ABORT").length).toBe(5);
+      const states = (await call("GET", `/api/flow_run_states/?flow_run_id=${id}`)).body;
+      expect(states.filter((x: any) => x.type === "RUNNING").length).toBe(2); // before the pause, and after
+    }
+  });
 });
