@@ -7,6 +7,9 @@ export function classifyDbError(e: unknown): AppError | null {
   const code = String(err?.code ?? "");
   // PostgreSQL SQLSTATEs (postgres.js PostgresError.code).
   if (code === "23505" || code === "23503" || code === "23502" || code === "23514") return integrityConflict();
+  // Text PostgreSQL cannot read as its column's type (a non-UUID where a uuid goes): the client's input.
+  if (code === "22P02")
+    return invalid("A value does not have the type its field needs (e.g. an id that is not a UUID).");
   // Text PostgreSQL cannot hold: a NUL character (SQLite stores and compares it).
   if (code === "22021" || code === "22P05")
     return invalid("Text containing a NUL character (\\u0000) cannot be stored or searched.");

@@ -35,6 +35,8 @@ const ORDER = {
   BLOCK_TYPE_AND_NAME_ASC: sql`block_document.block_type_name ASC, block_document.name ASC`,
 };
 
+const UUID_TEXT = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
 interface Ref {
   id: string;
   name: string;
@@ -51,6 +53,11 @@ export function separateReferences(data: Data): { own: Data; refs: Array<[string
       const target = isObject(value.$ref) ? value.$ref.block_document_id : undefined;
       if (typeof target !== "string" || !target)
         throw new AppError("bad_request", `Received block reference without a block_document_id in key ${key}`);
+      if (!UUID_TEXT.test(target))
+        throw new AppError(
+          "invalid",
+          `The block reference in key ${key} names '${target.slice(0, 64)}', which is not a UUID.`,
+        );
       refs.push([key, target]);
     } else own[key] = value;
   }

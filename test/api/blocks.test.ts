@@ -284,6 +284,15 @@ describe.each(DIALECTS)("blocks API on $name", ({ url }) => {
       block_schema_id: schema.id,
     });
     expect(noId.status).toBe(400);
+    // An id that is not a UUID is the client's mistake on both databases (PostgreSQL's uuid column
+    // would otherwise refuse it with a 500).
+    const notUuid = await post("/api/block_documents/", {
+      name: "broken",
+      data: { x: { $ref: { block_document_id: "not-a-uuid" } } },
+      block_type_id: type.id,
+      block_schema_id: schema.id,
+    });
+    expect(notUuid.status).toBe(422);
     expect((await call("GET", "/api/block_types/slug/refs/block_documents/name/broken")).status).toBe(404);
     expect((await call("DELETE", `/api/block_documents/${mid.id}`)).status).toBe(204);
     expect((await call("GET", `/api/block_documents/${top.id}`)).body.data).toEqual({ n: 3 });
