@@ -4,7 +4,7 @@ import type { PropsWithChildren } from "@kitajs/html";
 export interface LayoutProps {
   title: string;
   /** Which nav entry is current. */
-  section?: "dashboard" | "runs" | "flows" | "deployments" | "work-pools" | "events" | "settings";
+  section?: "dashboard" | "runs" | "flows" | "deployments" | "work-pools" | "concurrency" | "events" | "settings";
   /** The dashboard's CSRF token: htmx sends it as a header on every request it makes. */
   csrfToken?: string;
 }
@@ -15,6 +15,7 @@ const NAV: Array<[LayoutProps["section"], string, string]> = [
   ["flows", "/flows", "Flows"],
   ["deployments", "/deployments", "Deployments"],
   ["work-pools", "/work-pools", "Work pools"],
+  ["concurrency", "/concurrency", "Concurrency"],
   ["events", "/events", "Events"],
   ["settings", "/settings", "Settings"],
 ];

@@ -18,6 +18,8 @@ import type { DeploymentsStore } from "../store/deployments.ts";
 import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
 import type { WorkPoolsStore } from "../store/work-pools.ts";
 import type { WorkQueuesStore } from "../store/work-queues.ts";
+import type { ConcurrencyLimitsStore } from "../store/concurrency-limits.ts";
+import type { ConcurrencyLimitsV2Store } from "../store/concurrency-limits-v2.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
 export interface UiDeps {
@@ -43,5 +45,7 @@ export interface UiDeps {
     workQueues: WorkQueuesStore;
     logs: LogsStore;
     events: EventsStore;
+    concurrencyLimitsV2: ConcurrencyLimitsV2Store;
+    concurrencyLimits: ConcurrencyLimitsStore;
   };
 }

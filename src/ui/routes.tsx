@@ -11,6 +11,7 @@ import { html } from "./html.ts";
 import { runPages } from "./runs.tsx";
 import { STATIC_FILES } from "./static.ts";
 import { workPoolPages } from "./work-pools.tsx";
+import { concurrencyPages } from "./concurrency.tsx";
 import { assetResponse } from "../core/responses.ts";
 
 export function dashboard(deps: UiDeps) {
@@ -36,5 +37,6 @@ export function dashboard(deps: UiDeps) {
     .use(flowPages(deps))
     .use(deploymentPages(deps))
     .use(workPoolPages(deps))
+    .use(concurrencyPages(deps))
     .use(eventPages(deps));
 }
