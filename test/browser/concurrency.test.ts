@@ -126,6 +126,25 @@ describe.if(HAVE_CHROMIUM)("the Concurrency page in Chromium", () => {
     expect(errors.filter((e) => !/422/.test(e))).toEqual([]);
   });
 
+  test("a deployment's page shows its limit and the runs waiting for a slot", async () => {
+    const flow = await api("/flows/", { method: "POST", json: { name: "limited" } });
+    const d = await api("/deployments/", {
+      method: "POST",
+      json: { name: "one-at-a-time", flow_id: flow.id, concurrency_limit: 1 },
+    });
+    const run = async (name: string) =>
+      (await api(`/deployments/${d.id}/create_flow_run`, { method: "POST", json: { name } })).id;
+    const [first, second] = [await run("first-one"), await run("waiting-one")];
+    for (const id of [first, second])
+      await api(`/flow_runs/${id}/set_state`, { method: "POST", json: { state: { type: "PENDING" } } });
+    const { page: p, errors } = await page(`/deployments/${d.id}`);
+    const card = p.locator("section.deployment-concurrency");
+    expect(await card.locator(".slots").textContent()).toBe("1 / 1");
+    expect(await card.textContent()).toContain("new runs wait");
+    expect(await card.locator("table.runs tbody tr td:first-child a").allTextContents()).toEqual(["waiting-one"]);
+    expect(errors).toEqual([]);
+  });
+
   test("a forged CSRF token changes nothing", async () => {
     expect(await dash.postForged("/concurrency/tags", "&tag=forged&limit=1")).toBe(403);
     await expect(api("/concurrency_limits/tag/forged")).rejects.toThrow(/404/);
