@@ -12,6 +12,9 @@ import {
   type AcquireRefusal,
   type Acquisition,
   acquireOp,
+  assess,
+  DenialTally,
+  deny,
   type Holder,
   holdersOp,
   type LimitRow,
@@ -22,7 +25,7 @@ import {
   revokeLeasesOp,
 } from "./concurrency-slots.ts";
 import type { Page } from "./page.ts";
-import { fragmentsFor, raw } from "./sql.ts";
+import { fragmentsFor, list, raw } from "./sql.ts";
 
 /** Prefect's ConcurrencyLimitV2 (what create answers). */
 export function limitV2Json(r: LimitRow) {
@@ -65,6 +68,7 @@ export const byIdOrName = (idOrName: string) =>
 
 export function concurrencyLimitsV2Store(driver: Driver, waits: SlotWaits) {
   const d = fragmentsFor(driver.dialect);
+  const tally = new DenialTally();
 
   function* lockedOne(idOrName: string): Op<LimitRow | undefined> {
     return yield* row<LimitRow>(sql`SELECT * FROM concurrency_limit_v2 WHERE ${byIdOrName(idOrName)}${d.forUpdate}`);
@@ -134,15 +138,28 @@ export function concurrencyLimitsV2Store(driver: Driver, waits: SlotWaits) {
       });
     },
 
-    acquire(input: AcquireInput): Promise<Acquisition | AcquireRefusal> {
-      return driver.tx(() => acquireOp(input, nowTimestamp(), waits, d));
+    /**
+     * Takes the slots. A limit already full at the last commit is refused from a plain read, with no
+     * lock and no write: under contention most requests are denials, and making each one wait for the
+     * row lock (and a commit) would starve the holders' releases. Only a request that may fit takes the
+     * locked path, which decides again, so nothing is ever granted from the unlocked read.
+     */
+    async acquire(input: AcquireInput): Promise<Acquisition | AcquireRefusal> {
+      const names = [...new Set(input.names)];
+      const seen = await driver.read(() =>
+        rows<LimitRow>(sql`SELECT * FROM concurrency_limit_v2 WHERE name IN (${list(names)})`),
+      );
+      const quick = assess(seen, input, nowTimestamp(), waits);
+      if (quick.kind === "refused") return { refused: quick.message };
+      if (quick.kind === "full") return deny(quick.active, input.slots, waits, tally);
+      return driver.tx(() => acquireOp(input, nowTimestamp(), waits, d, tally));
     },
 
     /** The older /decrement: gives slots back by name; the limits found (none: nothing done). */
     release(names: string[], slots: number, occupancySeconds: number | null): Promise<MinimalLimit[]> {
       return driver.tx(function* () {
         const limits = yield* lockLimitsOp("name", [...new Set(names)], d);
-        yield* releaseSlotsOp(limits, slots, occupancySeconds, nowTimestamp(), waits);
+        yield* releaseSlotsOp(limits, slots, occupancySeconds, nowTimestamp(), waits, tally);
         return limits.map((l) => ({ id: l.id, name: l.name, limit: Number(l.limit) }));
       });
     },
@@ -150,7 +167,7 @@ export function concurrencyLimitsV2Store(driver: Driver, waits: SlotWaits) {
     /** Ends a lease and gives its slots back; false when there is no such lease (already released). */
     releaseLease(leaseId: string): Promise<boolean> {
       return driver.tx(function* () {
-        return (yield* revokeLeasesOp([leaseId], nowTimestamp(), waits, d)) > 0;
+        return (yield* revokeLeasesOp([leaseId], nowTimestamp(), waits, d, { tally })) > 0;
       });
     },
 

@@ -74,36 +74,81 @@ function* writeCountersOp(l: LimitRow): Op<void> {
 export type AcquireRefusal = { refused: string };
 
 /**
- * Takes `slots` on every active limit named, all or nothing. Granted: the counters go up and, when a
- * lease is asked for and some limit matched, a lease holding them is written (no limit matched: no
- * lease, there is nothing to give back). Denied: the denial is counted (it steers the Retry-After).
+ * Denials not yet written to their limit's denied_slots. A denial only steers later Retry-After
+ * values, so it is counted here and folded into the next write of that limit (a grant or a release)
+ * instead of costing a write and a commit of its own, under the very row lock the holders need to
+ * give their slots back.
+ */
+export class DenialTally {
+  private readonly pending = new Map<string, number>();
+  add(id: string, slots: number): void {
+    this.pending.set(id, (this.pending.get(id) ?? 0) + slots);
+    // Bounded: limits are few; a pathological number of them only loses Retry-After precision.
+    if (this.pending.size > 10_000) this.pending.delete(this.pending.keys().next().value!);
+  }
+  peek(id: string): number {
+    return this.pending.get(id) ?? 0;
+  }
+  take(id: string): number {
+    const n = this.pending.get(id) ?? 0;
+    this.pending.delete(id);
+    return n;
+  }
+}
+
+type Assessment =
+  | { kind: "refused"; message: string }
+  | { kind: "full"; active: LimitRow[] }
+  | { kind: "fits"; active: LimitRow[] };
+
+/** Prefect's checks over the limits named, as of `now`: refused (422), full (423), or it fits. */
+export function assess(all: LimitRow[], input: AcquireInput, now: string, waits: SlotWaits): Assessment {
+  const active = all.filter((l) => l.active).map((l) => ({ ...l, ...decayed(l, now, waits) }) as LimitRow);
+  if (active.some((l) => l.limit < input.slots))
+    return { kind: "refused", message: "Slots requested is greater than the limit" };
+  const steady = active.filter((l) => l.slot_decay_per_second === 0).map((l) => l.name);
+  if (input.mode === "rate_limit" && steady.length) {
+    return {
+      kind: "refused",
+      message: `Only concurrency limits with slot decay can be used for rate limiting. The following limits do not have a decay configured: '${steady.join(",")}'`,
+    };
+  }
+  return fits(active, input.slots) ? { kind: "fits", active } : { kind: "full", active };
+}
+
+/** A denial: counted in the tally, and the Retry-After its limits' counters call for. */
+export function deny(active: LimitRow[], slots: number, waits: SlotWaits, tally: DenialTally, random = Math.random) {
+  for (const l of active) tally.add(l.id, slots);
+  const counted = active.map((l) => ({ ...l, denied_slots: l.denied_slots + tally.peek(l.id) }));
+  return { granted: false as const, retryAfter: retryAfterSeconds(counted, slots, waits, random), blocking: counted };
+}
+
+/**
+ * Takes `slots` on every active limit named, all or nothing, with the rows locked. Granted: the counters
+ * go up and, when a lease is asked for and some limit matched, a lease holding them is written (no limit
+ * matched: no lease, there is nothing to give back). Denied: the denial is tallied.
  */
 export function* acquireOp(
   input: AcquireInput,
   now: string,
   waits: SlotWaits,
   d: Fragments,
-  random = Math.random,
+  tally: DenialTally = new DenialTally(),
 ): Op<Acquisition | AcquireRefusal> {
   const all = yield* lockLimitsOp("name", [...new Set(input.names)], d);
-  const active = all.filter((l) => l.active).map((l) => ({ ...l, ...decayed(l, now, waits) }) as LimitRow);
-  if (active.some((l) => l.limit < input.slots)) return { refused: "Slots requested is greater than the limit" };
-  const steady = active.filter((l) => l.slot_decay_per_second === 0).map((l) => l.name);
-  if (input.mode === "rate_limit" && steady.length) {
-    return {
-      refused: `Only concurrency limits with slot decay can be used for rate limiting. The following limits do not have a decay configured: '${steady.join(",")}'`,
-    };
-  }
-  if (!fits(active, input.slots)) {
-    const counted = active.map((l) => ({ ...l, denied_slots: l.denied_slots + input.slots }));
-    for (const l of counted) yield* writeCountersOp(l);
-    return { granted: false, retryAfter: retryAfterSeconds(counted, input.slots, waits, random), blocking: counted };
-  }
-  for (const l of active) yield* writeCountersOp({ ...l, active_slots: l.active_slots + input.slots });
+  const a = assess(all, input, now, waits);
+  if (a.kind === "refused") return { refused: a.message };
+  if (a.kind === "full") return deny(a.active, input.slots, waits, tally);
+  for (const l of a.active)
+    yield* writeCountersOp({
+      ...l,
+      active_slots: l.active_slots + input.slots,
+      denied_slots: l.denied_slots + tally.take(l.id),
+    });
   let leaseId: string | null = null;
   if (input.leaseSeconds !== null && all.length) {
     leaseId = input.leaseId ?? Bun.randomUUIDv7();
-    yield* insertLeaseOp(leaseId, active, input.slots, input.leaseSeconds, input.holder, now);
+    yield* insertLeaseOp(leaseId, a.active, input.slots, input.leaseSeconds, input.holder, now);
   }
   return { granted: true, limits: all.map(minimal), leaseId };
 }
@@ -139,6 +184,7 @@ export function* releaseSlotsOp(
   occupancySeconds: number | null,
   now: string,
   waits: SlotWaits,
+  tally?: DenialTally,
 ): Op<LimitRow[]> {
   const written: LimitRow[] = [];
   for (const l of limits) {
@@ -147,6 +193,7 @@ export function* releaseSlotsOp(
     const next = {
       ...l,
       ...c,
+      denied_slots: c.denied_slots + (tally?.take(l.id) ?? 0),
       active_slots: Math.max(0, c.active_slots - slots),
       avg_slot_occupancy_seconds: averageOccupancy(c, slots, occupancySeconds),
     };
@@ -173,7 +220,7 @@ export function* revokeLeasesOp(
   now: string,
   waits: SlotWaits,
   d: Fragments,
-  opts: { onlyExpired?: boolean; skipLimit?: string } = {},
+  opts: { onlyExpired?: boolean; skipLimit?: string; tally?: DenialTally } = {},
 ): Op<number> {
   if (!ids.length) return 0;
   const expired = opts.onlyExpired ? sql` AND expiration < ${now}` : sql``;
@@ -192,7 +239,7 @@ export function* revokeLeasesOp(
       .map((k) => limits.get(k.limit_id))
       .filter((l): l is LimitRow => Boolean(l));
     // The counters just written are what the next lease of the same limit gives back from.
-    for (const l of yield* releaseSlotsOp(held, lease.slots, diffSeconds(now, lease.created), now, waits))
+    for (const l of yield* releaseSlotsOp(held, lease.slots, diffSeconds(now, lease.created), now, waits, opts.tally))
       limits.set(l.id, l);
   }
   yield* exec(sql`DELETE FROM concurrency_lease WHERE id IN (${list(leases.map((l) => l.id))})`);
