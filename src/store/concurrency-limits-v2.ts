@@ -22,8 +22,10 @@ import {
   lockLimitsOp,
   type MinimalLimit,
   releaseSlotsOp,
+  revokeLeaseSetOp,
   revokeLeasesOp,
 } from "./concurrency-slots.ts";
+import { acquireBatchOp, combiner } from "./concurrency-batches.ts";
 import type { Page } from "./page.ts";
 import { fragmentsFor, list, raw } from "./sql.ts";
 
@@ -69,6 +71,19 @@ export const byIdOrName = (idOrName: string) =>
 export function concurrencyLimitsV2Store(driver: Driver, waits: SlotWaits) {
   const d = fragmentsFor(driver.dialect);
   const tally = new DenialTally();
+  // PostgreSQL: requests for the same limits share a transaction (store/concurrency-batches.ts).
+  const acquireTogether = combiner<AcquireInput, Acquisition | AcquireRefusal>(
+    driver,
+    (inputs) => () => acquireBatchOp(inputs, nowTimestamp(), waits, tally, d),
+  );
+  const releaseTogether = combiner<string, boolean>(
+    driver,
+    (ids) =>
+      function* () {
+        const ended = yield* revokeLeaseSetOp(ids, nowTimestamp(), waits, d, { tally });
+        return ids.map((id) => ended.has(id));
+      },
+  );
 
   function* lockedOne(idOrName: string): Op<LimitRow | undefined> {
     return yield* row<LimitRow>(sql`SELECT * FROM concurrency_limit_v2 WHERE ${byIdOrName(idOrName)}${d.forUpdate}`);
@@ -152,6 +167,7 @@ export function concurrencyLimitsV2Store(driver: Driver, waits: SlotWaits) {
       const quick = assess(seen, input, nowTimestamp(), waits);
       if (quick.kind === "refused") return { refused: quick.message };
       if (quick.kind === "full") return deny(quick.active, input.slots, waits, tally);
+      if (driver.dialect === "pg") return acquireTogether(`${input.slots}\u0000${names.sort().join("\u0000")}`, input);
       return driver.tx(() => acquireOp(input, nowTimestamp(), waits, d, tally));
     },
 
@@ -166,6 +182,7 @@ export function concurrencyLimitsV2Store(driver: Driver, waits: SlotWaits) {
 
     /** Ends a lease and gives its slots back; false when there is no such lease (already released). */
     releaseLease(leaseId: string): Promise<boolean> {
+      if (driver.dialect === "pg") return releaseTogether("release", leaseId);
       return driver.tx(function* () {
         return (yield* revokeLeasesOp([leaseId], nowTimestamp(), waits, d, { tally })) > 0;
       });

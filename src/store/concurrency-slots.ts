@@ -63,7 +63,7 @@ export function* lockLimitsOp(where: "name" | "id", values: string[], d: Fragmen
   );
 }
 
-function* writeCountersOp(l: LimitRow): Op<void> {
+export function* writeCountersOp(l: LimitRow): Op<void> {
   yield* exec(sql`
     UPDATE concurrency_limit_v2 SET active_slots = ${l.active_slots}, denied_slots = ${l.denied_slots},
       avg_slot_occupancy_seconds = ${l.avg_slot_occupancy_seconds}, updated = ${l.updated}
@@ -222,28 +222,54 @@ export function* revokeLeasesOp(
   d: Fragments,
   opts: { onlyExpired?: boolean; skipLimit?: string; tally?: DenialTally } = {},
 ): Op<number> {
-  if (!ids.length) return 0;
+  return (yield* revokeLeaseSetOp(ids, now, waits, d, opts)).size;
+}
+
+/**
+ * The same, answering which of `ids` were ended. The leases go before their limits are locked, and each
+ * limit is written once however many of its leases end, so a batch of releases holds a limit's row
+ * lock for one read and one write.
+ */
+export function* revokeLeaseSetOp(
+  ids: string[],
+  now: string,
+  waits: SlotWaits,
+  d: Fragments,
+  opts: { onlyExpired?: boolean; skipLimit?: string; tally?: DenialTally } = {},
+): Op<Set<string>> {
+  if (!ids.length) return new Set();
   const expired = opts.onlyExpired ? sql` AND expiration < ${now}` : sql``;
   const leases = yield* rows<LeaseRow>(sql`
     SELECT id, created, expiration, slots FROM concurrency_lease
-    WHERE id IN (${list(ids)})${expired} ORDER BY id${d.forUpdate}`);
-  if (!leases.length) return 0;
+    WHERE id IN (${list([...new Set(ids)])})${expired} ORDER BY id${d.forUpdate}`);
+  if (!leases.length) return new Set();
+  const leaseIds = leases.map((l) => l.id);
   const links = yield* rows<{ lease_id: string; limit_id: string }>(sql`
-    SELECT lease_id, limit_id FROM concurrency_lease_limit WHERE lease_id IN (${list(leases.map((l) => l.id))})`);
-  const limits = new Map(
-    (yield* lockLimitsOp("id", [...new Set(links.map((l) => l.limit_id))], d)).map((l) => [l.id, l] as const),
-  );
+    SELECT lease_id, limit_id FROM concurrency_lease_limit WHERE lease_id IN (${list(leaseIds)})`);
+  yield* exec(sql`DELETE FROM concurrency_lease WHERE id IN (${list(leaseIds)})`);
+  const limitIds = [...new Set(links.map((l) => l.limit_id).filter((id) => id !== opts.skipLimit))];
+  const limits = new Map((yield* lockLimitsOp("id", limitIds, d)).map((l) => [l.id, l] as const));
+  const changed = new Set<string>();
   for (const lease of leases) {
-    const held = links
-      .filter((k) => k.lease_id === lease.id && k.limit_id !== opts.skipLimit)
-      .map((k) => limits.get(k.limit_id))
-      .filter((l): l is LimitRow => Boolean(l));
-    // The counters just written are what the next lease of the same limit gives back from.
-    for (const l of yield* releaseSlotsOp(held, lease.slots, diffSeconds(now, lease.created), now, waits, opts.tally))
-      limits.set(l.id, l);
+    const occupancy = diffSeconds(now, lease.created);
+    for (const k of links) {
+      const l = k.lease_id === lease.id ? limits.get(k.limit_id) : undefined;
+      if (!l?.active || k.limit_id === opts.skipLimit) continue;
+      const c = decayed(l, now, waits);
+      limits.set(l.id, {
+        ...l,
+        ...c,
+        active_slots: Math.max(0, c.active_slots - Number(lease.slots)),
+        avg_slot_occupancy_seconds: averageOccupancy(c, Number(lease.slots), occupancy),
+      });
+      changed.add(l.id);
+    }
   }
-  yield* exec(sql`DELETE FROM concurrency_lease WHERE id IN (${list(leases.map((l) => l.id))})`);
-  return leases.length;
+  for (const id of changed) {
+    const l = limits.get(id)!;
+    yield* writeCountersOp({ ...l, denied_slots: l.denied_slots + (opts.tally?.take(id) ?? 0) });
+  }
+  return new Set(leaseIds);
 }
 
 /** Ids of the leases holding a slot of this limit. */
