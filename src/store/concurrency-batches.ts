@@ -43,7 +43,7 @@ export function combiner<I, O>(driver: Driver, run: (inputs: I[]) => () => Op<O[
         if (!queue.length) queues.delete(key);
         try {
           const out = await driver.tx(run(batch.map((b) => b.input)));
-          batch.forEach((b, i) => b.resolve(out[i]!));
+          for (const [i, b] of batch.entries()) b.resolve(out[i]!);
         } catch (e) {
           for (const b of batch) b.reject(e);
         }
