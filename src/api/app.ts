@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps) {
   const stores = {
     flows: flowsStore(driver),
     flowRuns: flowRunsStore(driver, deps.config.concurrency),
-    taskRuns: taskRunsStore(driver),
+    taskRuns: taskRunsStore(driver, deps.config.concurrency),
     history: runHistoryStore(driver),
     dashboard: dashboardStore(driver),
     runList: runListStore(driver),

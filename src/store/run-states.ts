@@ -26,6 +26,7 @@ import {
   loadDeploymentConcurrencyOp,
 } from "./deployment-concurrency.ts";
 import { runSelect, stateOf } from "./run-shapes.ts";
+import { loadTagConcurrencyOp, releaseTagSlotsOp, takeTagSlotsOp } from "./tag-concurrency.ts";
 import { raw, type Fragments } from "./sql.ts";
 
 const TABLES = {
@@ -168,6 +169,14 @@ export function* setRunStateOp(
           run: run as unknown as TaskRunSnapshot,
           flowRun: yield* loadEnclosingFlowRun(run.flow_run_id as string | null),
           cachedState: yield* loadCachedState(input.proposed, input.now),
+          tagConcurrency: yield* loadTagConcurrencyOp(
+            run as unknown as TaskRunSnapshot,
+            initial,
+            input.proposed,
+            input.force,
+            concurrency,
+            d,
+          ),
         });
 
   const s = result.stateToWrite;
@@ -194,9 +203,12 @@ export function* setRunStateOp(
       if (parent) nested.push(parent);
     } else if (isDeploymentEffect(effect)) {
       yield* deploymentConcurrencyEffectOp(effect, runId, concurrency, d);
+    } else if (effect.kind === "take_task_concurrency_slots") {
+      yield* takeTagSlotsOp(run as unknown as TaskRunSnapshot, effect.lease_id, concurrency, d);
+    } else if (effect.kind === "release_task_concurrency_slots") {
+      yield* releaseTagSlotsOp(run as unknown as TaskRunSnapshot, concurrency, d);
     }
-    // Background-task queues and run inputs arrive with their features; task runs' tag slots are the
-    // SDK's own leases (client-side orchestration), so their release needs nothing here.
+    // Background-task queues and run inputs arrive with their features.
   }
   return { result, snapshot: run, initial, nested };
 }
