@@ -62,7 +62,7 @@ export function combiner<I, O>(driver: Driver, run: (inputs: I[]) => () => Op<O[
 }
 
 /**
- * Requests for the same limits and slot count, decided in arrival order under one lock: the first
+ * Requests for the same limits, mode and slot count, decided in arrival order under one lock: the first
  * `room` are granted, the rest denied (or all refused, as one request alone would be).
  */
 export function* acquireBatchOp(

@@ -167,7 +167,8 @@ export function concurrencyLimitsV2Store(driver: Driver, waits: SlotWaits) {
       const quick = assess(seen, input, nowTimestamp(), waits);
       if (quick.kind === "refused") return { refused: quick.message };
       if (quick.kind === "full") return deny(quick.active, input.slots, waits, tally);
-      if (driver.dialect === "pg") return acquireTogether(`${input.slots}\u0000${names.sort().join("\u0000")}`, input);
+      if (driver.dialect === "pg")
+        return acquireTogether(`${input.mode}\u0000${input.slots}\u0000${names.sort().join("\u0000")}`, input);
       return driver.tx(() => acquireOp(input, nowTimestamp(), waits, d, tally));
     },
 
