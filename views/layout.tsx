@@ -13,6 +13,7 @@ export interface LayoutProps {
     | "variables"
     | "artifacts"
     | "blocks"
+    | "concurrency"
     | "events"
     | "settings";
   /** The dashboard's CSRF token: htmx sends it as a header on every request it makes. */
@@ -28,6 +29,7 @@ const NAV: Array<[LayoutProps["section"], string, string]> = [
   ["blocks", "/blocks", "Blocks"],
   ["variables", "/variables", "Variables"],
   ["artifacts", "/artifacts", "Artifacts"],
+  ["concurrency", "/concurrency", "Concurrency"],
   ["events", "/events", "Events"],
   ["settings", "/settings", "Settings"],
 ];

@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps) {
     flowRuns: flowRunsStore(driver, deps.config.concurrency),
     flowRunInputs: flowRunInputsStore(driver),
     graphs: flowRunGraphStore(driver),
-    taskRuns: taskRunsStore(driver),
+    taskRuns: taskRunsStore(driver, deps.config.concurrency),
     history: runHistoryStore(driver),
     dashboard: dashboardStore(driver),
     runList: runListStore(driver),

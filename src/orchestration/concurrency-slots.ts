@@ -3,6 +3,7 @@
 // average of how long a slot is held, and the Retry-After a denied client is given. The store reads the
 // locked limit rows, asks these functions, and writes what they answer in the same transaction.
 import { addSeconds, diffSeconds } from "../core/time.ts";
+import { clampedPoissonInterval } from "./rules/jitter.ts";
 
 /** The columns of a concurrency_limit_v2 row these rules read. */
 export interface LimitCounters {
@@ -84,18 +85,5 @@ export function retryAfterSeconds(limits: LimitCounters[], slots: number, w: Slo
     const maxWait = maxWaitOf(worst, w);
     average = Math.min(Math.min(worst.avg_slot_occupancy_seconds, maxWait) * blocking(worst), maxWait);
   }
-  return clampedPoissonInterval(average, random);
-}
-
-/** Prefect's utilities/math.py clamped_poisson_interval with its default clamping factor 0.3. */
-export function clampedPoissonInterval(average: number, random = Math.random, clamping = 0.3): number {
-  if (average <= 0) return 0;
-  const upperMultiple = 1 + clamping;
-  const lowerMultiple =
-    upperMultiple >= 50 ? 0 : Math.log2(Math.max(2 ** upperMultiple / (2 ** upperMultiple - 1), 1e-10));
-  const cdf = (x: number) => 1 - Math.exp(-x / average);
-  const lower = cdf(Math.max(0, average * lowerMultiple));
-  const upper = cdf(average * upperMultiple);
-  const u = lower + (upper - lower) * random();
-  return -Math.log(Math.max(1 - u, 1e-10)) * average;
+  return clampedPoissonInterval(average, 0.3, random);
 }

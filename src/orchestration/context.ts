@@ -95,8 +95,10 @@ export type Effect =
   | { kind: "enqueue_background_task"; retry: boolean }
   // A new pause must not see run input left by an earlier attempt under the same keys.
   | { kind: "delete_flow_run_inputs"; keys: string[] }
-  // Task runs' tag slots are held by the SDK's own leases (client-side orchestration); nothing to do.
+  // The store ends the task run's leases on its tags' limits.
   | { kind: "release_task_concurrency_slots" }
+  // One slot of each of these tag limits under a new lease held by the task run.
+  | { kind: "take_task_concurrency_slots"; limit_ids: string[]; lease_id: string }
   // The store ends the lease and gives its slot back; without a live lease, one slot of the limit.
   | { kind: "release_deployment_concurrency_slot"; deployment_id: string; lease_id: string | null }
   // One slot of the deployment's limit under a new lease (its id is already in the written state).
@@ -104,6 +106,14 @@ export type Effect =
   | { kind: "renew_deployment_concurrency_lease"; lease_id: string; lease_seconds: number }
   // Clients older than 3.4.11 cannot renew: the lease goes, the slot stays until the run leaves.
   | { kind: "drop_deployment_concurrency_lease"; lease_id: string };
+
+/** A task run's tag:<tag> limits (active ones, slots as of now), pre-loaded and locked for →RUNNING. */
+export interface TagConcurrency {
+  limits: Array<{ id: string; tag: string; limit: number; active_slots: number; avg_slot_occupancy_seconds: number }>;
+  /** PREFECT_SERVER_TASKS_TAG_CONCURRENCY_SLOT_WAIT_SECONDS: the longest WAIT. */
+  waitSeconds: number;
+  newLeaseId: string;
+}
 
 /**
  * What the deployment-concurrency rules need, pre-loaded (and, on PostgreSQL, the limit row locked) by
@@ -141,6 +151,8 @@ export interface RuleContext {
   cachedState: State | null;
   /** Flow runs of deployments, for the transitions deployment concurrency governs; else null. */
   deploymentConcurrency: DeploymentConcurrency | null;
+  /** Task runs with tags proposing RUNNING: their tag limits; else null. */
+  tagConcurrency: TagConcurrency | null;
   /** Uniform [0, 1) source for retry jitter; jitter is skipped when absent. */
   random: (() => number) | null;
   maxCacheKeyLength: number;

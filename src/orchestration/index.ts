@@ -11,6 +11,7 @@ export type {
   RunBookkeeping,
   RunKind,
   RunPatch,
+  TagConcurrency,
   TaskRunPolicy,
   TaskRunSnapshot,
 } from "./context.ts";

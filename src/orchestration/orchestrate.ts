@@ -18,6 +18,7 @@
 //                 proposed.state_details.cache_key (only needed when proposing RUNNING with a key)
 //   flow runs of deployments, pre-loaded by the store:
 //     deploymentConcurrency  the deployment's limit, strategy and lease (context.ts DeploymentConcurrency)
+//     tagConcurrency         task runs proposing RUNNING: their tag:<tag> limits (TagConcurrency)
 //   random        uniform [0,1) source for task retry jitter; without it jitter is skipped
 //   maxCacheKeyLength  PREFECT_SERVER_TASKS_MAX_CACHE_KEY_LENGTH (default 2000)
 //
@@ -45,6 +46,7 @@ import type {
   RuleContext,
   RunKind,
   RunPatch,
+  TagConcurrency,
   TaskRunSnapshot,
 } from "./context.ts";
 import { applyPatch, runAfterPass, runBeforePass, type ResponseDetails, type SetStateStatus } from "./engine.ts";
@@ -86,6 +88,7 @@ export interface TaskRunOrchestrateInput extends CommonInput {
   run: TaskRunSnapshot;
   flowRun?: EnclosingFlowRun | null;
   cachedState?: State | null;
+  tagConcurrency?: TagConcurrency | null;
 }
 
 export type OrchestrateInput = FlowRunOrchestrateInput | TaskRunOrchestrateInput;
@@ -134,6 +137,7 @@ export function orchestrate(input: OrchestrateInput): OrchestrateResult {
     flowRun: input.kind === "task_run" ? (input.flowRun ?? null) : null,
     cachedState: input.kind === "task_run" ? (input.cachedState ?? null) : null,
     deploymentConcurrency: input.kind === "flow_run" ? (input.deploymentConcurrency ?? null) : null,
+    tagConcurrency: input.kind === "task_run" ? (input.tagConcurrency ?? null) : null,
     random: input.random ?? null,
     maxCacheKeyLength: input.maxCacheKeyLength ?? DEFAULT_MAX_CACHE_KEY_LENGTH,
   };

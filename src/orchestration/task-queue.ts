@@ -228,7 +228,10 @@ export class TaskQueue<R extends QueuedRun = QueuedRun> {
 
   private becomeIdle(sub: Subscriber<R>): void {
     const run = this.take(sub);
-    if (run) return this.sendTo(sub, run);
+    if (run) {
+      this.sendTo(sub, run);
+      return;
+    }
     this.idle.add(sub.id);
     const dry = sub.keys.filter((k) => this.overflowed.has(k));
     if (!dry.length) return;

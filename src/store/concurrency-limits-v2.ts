@@ -12,6 +12,9 @@ import {
   type AcquireRefusal,
   type Acquisition,
   acquireOp,
+  assess,
+  DenialTally,
+  deny,
   type Holder,
   holdersOp,
   type LimitRow,
@@ -19,10 +22,12 @@ import {
   lockLimitsOp,
   type MinimalLimit,
   releaseSlotsOp,
+  revokeLeaseSetOp,
   revokeLeasesOp,
 } from "./concurrency-slots.ts";
+import { acquireBatchOp, combiner } from "./concurrency-batches.ts";
 import type { Page } from "./page.ts";
-import { fragmentsFor, raw } from "./sql.ts";
+import { fragmentsFor, list, raw } from "./sql.ts";
 
 /** Prefect's ConcurrencyLimitV2 (what create answers). */
 export function limitV2Json(r: LimitRow) {
@@ -65,6 +70,20 @@ export const byIdOrName = (idOrName: string) =>
 
 export function concurrencyLimitsV2Store(driver: Driver, waits: SlotWaits) {
   const d = fragmentsFor(driver.dialect);
+  const tally = new DenialTally();
+  // PostgreSQL: requests for the same limits share a transaction (store/concurrency-batches.ts).
+  const acquireTogether = combiner<AcquireInput, Acquisition | AcquireRefusal>(
+    driver,
+    (inputs) => () => acquireBatchOp(inputs, nowTimestamp(), waits, tally, d),
+  );
+  const releaseTogether = combiner<string, boolean>(
+    driver,
+    (ids) =>
+      function* () {
+        const ended = yield* revokeLeaseSetOp(ids, nowTimestamp(), waits, d, { tally });
+        return ids.map((id) => ended.has(id));
+      },
+  );
 
   function* lockedOne(idOrName: string): Op<LimitRow | undefined> {
     return yield* row<LimitRow>(sql`SELECT * FROM concurrency_limit_v2 WHERE ${byIdOrName(idOrName)}${d.forUpdate}`);
@@ -134,23 +153,39 @@ export function concurrencyLimitsV2Store(driver: Driver, waits: SlotWaits) {
       });
     },
 
-    acquire(input: AcquireInput): Promise<Acquisition | AcquireRefusal> {
-      return driver.tx(() => acquireOp(input, nowTimestamp(), waits, d));
+    /**
+     * Takes the slots. A limit already full at the last commit is refused from a plain read, with no
+     * lock and no write: under contention most requests are denials, and making each one wait for the
+     * row lock (and a commit) would starve the holders' releases. Only a request that may fit takes the
+     * locked path, which decides again, so nothing is ever granted from the unlocked read.
+     */
+    async acquire(input: AcquireInput): Promise<Acquisition | AcquireRefusal> {
+      const names = [...new Set(input.names)];
+      const seen = await driver.read(() =>
+        rows<LimitRow>(sql`SELECT * FROM concurrency_limit_v2 WHERE name IN (${list(names)})`),
+      );
+      const quick = assess(seen, input, nowTimestamp(), waits);
+      if (quick.kind === "refused") return { refused: quick.message };
+      if (quick.kind === "full") return deny(quick.active, input.slots, waits, tally);
+      if (driver.dialect === "pg")
+        return acquireTogether(`${input.mode}\u0000${input.slots}\u0000${names.sort().join("\u0000")}`, input);
+      return driver.tx(() => acquireOp(input, nowTimestamp(), waits, d, tally));
     },
 
     /** The older /decrement: gives slots back by name; the limits found (none: nothing done). */
     release(names: string[], slots: number, occupancySeconds: number | null): Promise<MinimalLimit[]> {
       return driver.tx(function* () {
         const limits = yield* lockLimitsOp("name", [...new Set(names)], d);
-        yield* releaseSlotsOp(limits, slots, occupancySeconds, nowTimestamp(), waits);
+        yield* releaseSlotsOp(limits, slots, occupancySeconds, nowTimestamp(), waits, tally);
         return limits.map((l) => ({ id: l.id, name: l.name, limit: Number(l.limit) }));
       });
     },
 
     /** Ends a lease and gives its slots back; false when there is no such lease (already released). */
     releaseLease(leaseId: string): Promise<boolean> {
+      if (driver.dialect === "pg") return releaseTogether("release", leaseId);
       return driver.tx(function* () {
-        return (yield* revokeLeasesOp([leaseId], nowTimestamp(), waits, d)) > 0;
+        return (yield* revokeLeasesOp([leaseId], nowTimestamp(), waits, d, { tally })) > 0;
       });
     },
 

@@ -63,7 +63,7 @@ export function* lockLimitsOp(where: "name" | "id", values: string[], d: Fragmen
   );
 }
 
-function* writeCountersOp(l: LimitRow): Op<void> {
+export function* writeCountersOp(l: LimitRow): Op<void> {
   yield* exec(sql`
     UPDATE concurrency_limit_v2 SET active_slots = ${l.active_slots}, denied_slots = ${l.denied_slots},
       avg_slot_occupancy_seconds = ${l.avg_slot_occupancy_seconds}, updated = ${l.updated}
@@ -74,36 +74,81 @@ function* writeCountersOp(l: LimitRow): Op<void> {
 export type AcquireRefusal = { refused: string };
 
 /**
- * Takes `slots` on every active limit named, all or nothing. Granted: the counters go up and, when a
- * lease is asked for and some limit matched, a lease holding them is written (no limit matched: no
- * lease, there is nothing to give back). Denied: the denial is counted (it steers the Retry-After).
+ * Denials not yet written to their limit's denied_slots. A denial only steers later Retry-After
+ * values, so it is counted here and folded into the next write of that limit (a grant or a release)
+ * instead of costing a write and a commit of its own, under the very row lock the holders need to
+ * give their slots back.
+ */
+export class DenialTally {
+  private readonly pending = new Map<string, number>();
+  add(id: string, slots: number): void {
+    this.pending.set(id, (this.pending.get(id) ?? 0) + slots);
+    // Bounded: limits are few; a pathological number of them only loses Retry-After precision.
+    if (this.pending.size > 10_000) this.pending.delete(this.pending.keys().next().value!);
+  }
+  peek(id: string): number {
+    return this.pending.get(id) ?? 0;
+  }
+  take(id: string): number {
+    const n = this.pending.get(id) ?? 0;
+    this.pending.delete(id);
+    return n;
+  }
+}
+
+type Assessment =
+  | { kind: "refused"; message: string }
+  | { kind: "full"; active: LimitRow[] }
+  | { kind: "fits"; active: LimitRow[] };
+
+/** Prefect's checks over the limits named, as of `now`: refused (422), full (423), or it fits. */
+export function assess(all: LimitRow[], input: AcquireInput, now: string, waits: SlotWaits): Assessment {
+  const active = all.filter((l) => l.active).map((l) => ({ ...l, ...decayed(l, now, waits) }) as LimitRow);
+  if (active.some((l) => l.limit < input.slots))
+    return { kind: "refused", message: "Slots requested is greater than the limit" };
+  const steady = active.filter((l) => l.slot_decay_per_second === 0).map((l) => l.name);
+  if (input.mode === "rate_limit" && steady.length) {
+    return {
+      kind: "refused",
+      message: `Only concurrency limits with slot decay can be used for rate limiting. The following limits do not have a decay configured: '${steady.join(",")}'`,
+    };
+  }
+  return fits(active, input.slots) ? { kind: "fits", active } : { kind: "full", active };
+}
+
+/** A denial: counted in the tally, and the Retry-After its limits' counters call for. */
+export function deny(active: LimitRow[], slots: number, waits: SlotWaits, tally: DenialTally, random = Math.random) {
+  for (const l of active) tally.add(l.id, slots);
+  const counted = active.map((l) => ({ ...l, denied_slots: l.denied_slots + tally.peek(l.id) }));
+  return { granted: false as const, retryAfter: retryAfterSeconds(counted, slots, waits, random), blocking: counted };
+}
+
+/**
+ * Takes `slots` on every active limit named, all or nothing, with the rows locked. Granted: the counters
+ * go up and, when a lease is asked for and some limit matched, a lease holding them is written (no limit
+ * matched: no lease, there is nothing to give back). Denied: the denial is tallied.
  */
 export function* acquireOp(
   input: AcquireInput,
   now: string,
   waits: SlotWaits,
   d: Fragments,
-  random = Math.random,
+  tally: DenialTally = new DenialTally(),
 ): Op<Acquisition | AcquireRefusal> {
   const all = yield* lockLimitsOp("name", [...new Set(input.names)], d);
-  const active = all.filter((l) => l.active).map((l) => ({ ...l, ...decayed(l, now, waits) }) as LimitRow);
-  if (active.some((l) => l.limit < input.slots)) return { refused: "Slots requested is greater than the limit" };
-  const steady = active.filter((l) => l.slot_decay_per_second === 0).map((l) => l.name);
-  if (input.mode === "rate_limit" && steady.length) {
-    return {
-      refused: `Only concurrency limits with slot decay can be used for rate limiting. The following limits do not have a decay configured: '${steady.join(",")}'`,
-    };
-  }
-  if (!fits(active, input.slots)) {
-    const counted = active.map((l) => ({ ...l, denied_slots: l.denied_slots + input.slots }));
-    for (const l of counted) yield* writeCountersOp(l);
-    return { granted: false, retryAfter: retryAfterSeconds(counted, input.slots, waits, random), blocking: counted };
-  }
-  for (const l of active) yield* writeCountersOp({ ...l, active_slots: l.active_slots + input.slots });
+  const a = assess(all, input, now, waits);
+  if (a.kind === "refused") return { refused: a.message };
+  if (a.kind === "full") return deny(a.active, input.slots, waits, tally);
+  for (const l of a.active)
+    yield* writeCountersOp({
+      ...l,
+      active_slots: l.active_slots + input.slots,
+      denied_slots: l.denied_slots + tally.take(l.id),
+    });
   let leaseId: string | null = null;
   if (input.leaseSeconds !== null && all.length) {
     leaseId = input.leaseId ?? Bun.randomUUIDv7();
-    yield* insertLeaseOp(leaseId, active, input.slots, input.leaseSeconds, input.holder, now);
+    yield* insertLeaseOp(leaseId, a.active, input.slots, input.leaseSeconds, input.holder, now);
   }
   return { granted: true, limits: all.map(minimal), leaseId };
 }
@@ -139,6 +184,7 @@ export function* releaseSlotsOp(
   occupancySeconds: number | null,
   now: string,
   waits: SlotWaits,
+  tally?: DenialTally,
 ): Op<LimitRow[]> {
   const written: LimitRow[] = [];
   for (const l of limits) {
@@ -147,6 +193,7 @@ export function* releaseSlotsOp(
     const next = {
       ...l,
       ...c,
+      denied_slots: c.denied_slots + (tally?.take(l.id) ?? 0),
       active_slots: Math.max(0, c.active_slots - slots),
       avg_slot_occupancy_seconds: averageOccupancy(c, slots, occupancySeconds),
     };
@@ -173,30 +220,56 @@ export function* revokeLeasesOp(
   now: string,
   waits: SlotWaits,
   d: Fragments,
-  opts: { onlyExpired?: boolean; skipLimit?: string } = {},
+  opts: { onlyExpired?: boolean; skipLimit?: string; tally?: DenialTally } = {},
 ): Op<number> {
-  if (!ids.length) return 0;
+  return (yield* revokeLeaseSetOp(ids, now, waits, d, opts)).size;
+}
+
+/**
+ * The same, answering which of `ids` were ended. The leases go before their limits are locked, and each
+ * limit is written once however many of its leases end, so a batch of releases holds a limit's row
+ * lock for one read and one write.
+ */
+export function* revokeLeaseSetOp(
+  ids: string[],
+  now: string,
+  waits: SlotWaits,
+  d: Fragments,
+  opts: { onlyExpired?: boolean; skipLimit?: string; tally?: DenialTally } = {},
+): Op<Set<string>> {
+  if (!ids.length) return new Set();
   const expired = opts.onlyExpired ? sql` AND expiration < ${now}` : sql``;
   const leases = yield* rows<LeaseRow>(sql`
     SELECT id, created, expiration, slots FROM concurrency_lease
-    WHERE id IN (${list(ids)})${expired} ORDER BY id${d.forUpdate}`);
-  if (!leases.length) return 0;
+    WHERE id IN (${list([...new Set(ids)])})${expired} ORDER BY id${d.forUpdate}`);
+  if (!leases.length) return new Set();
+  const leaseIds = leases.map((l) => l.id);
   const links = yield* rows<{ lease_id: string; limit_id: string }>(sql`
-    SELECT lease_id, limit_id FROM concurrency_lease_limit WHERE lease_id IN (${list(leases.map((l) => l.id))})`);
-  const limits = new Map(
-    (yield* lockLimitsOp("id", [...new Set(links.map((l) => l.limit_id))], d)).map((l) => [l.id, l] as const),
-  );
+    SELECT lease_id, limit_id FROM concurrency_lease_limit WHERE lease_id IN (${list(leaseIds)})`);
+  yield* exec(sql`DELETE FROM concurrency_lease WHERE id IN (${list(leaseIds)})`);
+  const limitIds = [...new Set(links.map((l) => l.limit_id).filter((id) => id !== opts.skipLimit))];
+  const limits = new Map((yield* lockLimitsOp("id", limitIds, d)).map((l) => [l.id, l] as const));
+  const changed = new Set<string>();
   for (const lease of leases) {
-    const held = links
-      .filter((k) => k.lease_id === lease.id && k.limit_id !== opts.skipLimit)
-      .map((k) => limits.get(k.limit_id))
-      .filter((l): l is LimitRow => Boolean(l));
-    // The counters just written are what the next lease of the same limit gives back from.
-    for (const l of yield* releaseSlotsOp(held, lease.slots, diffSeconds(now, lease.created), now, waits))
-      limits.set(l.id, l);
+    const occupancy = diffSeconds(now, lease.created);
+    for (const k of links) {
+      const l = k.lease_id === lease.id ? limits.get(k.limit_id) : undefined;
+      if (!l?.active || k.limit_id === opts.skipLimit) continue;
+      const c = decayed(l, now, waits);
+      limits.set(l.id, {
+        ...l,
+        ...c,
+        active_slots: Math.max(0, c.active_slots - Number(lease.slots)),
+        avg_slot_occupancy_seconds: averageOccupancy(c, Number(lease.slots), occupancy),
+      });
+      changed.add(l.id);
+    }
   }
-  yield* exec(sql`DELETE FROM concurrency_lease WHERE id IN (${list(leases.map((l) => l.id))})`);
-  return leases.length;
+  for (const id of changed) {
+    const l = limits.get(id)!;
+    yield* writeCountersOp({ ...l, denied_slots: l.denied_slots + (opts.tally?.take(id) ?? 0) });
+  }
+  return new Set(leaseIds);
 }
 
 /** Ids of the leases holding a slot of this limit. */

@@ -12,7 +12,7 @@ import { decayed } from "../orchestration/concurrency-slots.ts";
 import type { DeploymentConcurrency, Effect, FlowRunSnapshot, State, StateCreate } from "../orchestration/index.ts";
 import type { ConcurrencyConfig } from "../settings/server-config.ts";
 import { acquireOp, type LimitRow, lockLimitsOp, revokeLeasesOp, V1_LEASE_SECONDS } from "./concurrency-slots.ts";
-import type { Fragments } from "./sql.ts";
+import { type Fragments, list } from "./sql.ts";
 
 const HOLDS_SLOT = new Set(["PENDING", "RUNNING", "CANCELLING"]);
 
@@ -89,6 +89,14 @@ function* deploymentLimitOp(
   if (Number(limit.limit) === dep.concurrency_limit) return limit;
   yield* exec(sql`UPDATE concurrency_limit_v2 SET "limit" = ${dep.concurrency_limit} WHERE id = ${limit.id}`);
   return { ...limit, limit: dep.concurrency_limit };
+}
+
+/** A deleted deployment's own limit goes with it (Prefect deletes the related limit too). */
+export function* deleteDeploymentLimitsOp(deploymentIds: string[]): Op<void> {
+  if (!deploymentIds.length) return;
+  yield* exec(
+    sql`DELETE FROM concurrency_limit_v2 WHERE name IN (${list(deploymentIds.map((id) => `deployment:${id}`))})`,
+  );
 }
 
 type DeploymentEffect = Extract<

@@ -13,6 +13,7 @@ import { deploymentWhere, orderBy } from "./filters.ts";
 import type { FilterBody, Page } from "./page.ts";
 import { fragmentsFor, list, raw } from "./sql.ts";
 import { deploymentJson, type DeploymentJson, type ScheduleJson } from "./deployment-shapes.ts";
+import { deleteDeploymentLimitsOp } from "./deployment-concurrency.ts";
 import { deleteScheduledRunsOp, deploymentSchedulesStore, scheduleOps } from "./deployment-schedules.ts";
 import { type SchedulePatch, planScheduleUpdate } from "./deployment-schedule-plan.ts";
 import type { Made } from "./work-pool-shapes.ts";
@@ -294,6 +295,7 @@ export function deploymentsStore(driver: Driver) {
         yield* deleteScheduledRunsOp(id, { all: true });
         const change = yield* changeOf(id, null);
         yield* exec(sql`DELETE FROM deployment WHERE id = ${id}`);
+        yield* deleteDeploymentLimitsOp([id]);
         return change;
       });
     },
@@ -308,6 +310,7 @@ export function deploymentsStore(driver: Driver) {
         const gone = yield* changesOf(ids);
         for (const id of ids) yield* deleteScheduledRunsOp(id, { all: true });
         if (ids.length) yield* exec(sql`DELETE FROM deployment WHERE id IN (${list(ids)})`);
+        yield* deleteDeploymentLimitsOp(ids);
         return gone;
       });
     },

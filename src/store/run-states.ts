@@ -26,6 +26,7 @@ import {
   loadDeploymentConcurrencyOp,
 } from "./deployment-concurrency.ts";
 import { runSelect, stateOf } from "./run-shapes.ts";
+import { loadTagConcurrencyOp, releaseTagSlotsOp, takeTagSlotsOp } from "./tag-concurrency.ts";
 import { raw, type Fragments } from "./sql.ts";
 import { deleteInputsOp } from "./flow-run-inputs.ts";
 
@@ -169,6 +170,14 @@ export function* setRunStateOp(
           run: run as unknown as TaskRunSnapshot,
           flowRun: yield* loadEnclosingFlowRun(run.flow_run_id as string | null),
           cachedState: yield* loadCachedState(input.proposed, input.now),
+          tagConcurrency: yield* loadTagConcurrencyOp(
+            run as unknown as TaskRunSnapshot,
+            initial,
+            input.proposed,
+            input.force,
+            concurrency,
+            d,
+          ),
         });
 
   const s = result.stateToWrite;
@@ -197,6 +206,10 @@ export function* setRunStateOp(
       yield* deleteInputsOp(runId, effect.keys);
     } else if (isDeploymentEffect(effect)) {
       yield* deploymentConcurrencyEffectOp(effect, runId, concurrency, d);
+    } else if (effect.kind === "take_task_concurrency_slots") {
+      yield* takeTagSlotsOp(run as unknown as TaskRunSnapshot, effect.lease_id, concurrency, d);
+    } else if (effect.kind === "release_task_concurrency_slots") {
+      yield* releaseTagSlotsOp(run as unknown as TaskRunSnapshot, concurrency, d);
     }
     // Background tasks are queued after the commit (orchestration/transitions.ts); task runs' tag slots
     // are the SDK's own leases (client-side orchestration), so their release needs nothing here.

@@ -8,7 +8,8 @@ import { nowTimestamp } from "../orchestration/index.ts";
 import { orderBy, taskRunWhere } from "./filters.ts";
 import type { FilterBody, Page } from "./page.ts";
 import { runSelect, stateJson, taskRunJson, type TaskRunJson } from "./run-shapes.ts";
-import { setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
+import type { ConcurrencyConfig } from "../settings/server-config.ts";
+import { DEFAULT_CONCURRENCY, setRunStateOp, type SetStateInput, type SetStateOutcome } from "./run-states.ts";
 import type { TaskRunCreate } from "../schemas/runs.ts";
 import { fragmentsFor, list } from "./sql.ts";
 import { TABLE_CODECS } from "../db/rows.ts";
@@ -17,7 +18,7 @@ export type { TaskRunCreate };
 
 const { columns: RUN_COLUMNS, from: RUN_FROM, codec: RUN_CODEC } = runSelect("task_run");
 
-export function taskRunsStore(driver: Driver) {
+export function taskRunsStore(driver: Driver, concurrency: ConcurrencyConfig = DEFAULT_CONCURRENCY) {
   const d = fragmentsFor(driver.dialect);
 
   function* readRun(id: string, now: string): Op<TaskRunJson | null> {
@@ -107,7 +108,7 @@ export function taskRunsStore(driver: Driver) {
     },
 
     setState(id: string, input: SetStateInput): Promise<SetStateOutcome | null> {
-      return driver.tx(() => setRunStateOp("task_run", id, input, d));
+      return driver.tx(() => setRunStateOp("task_run", id, input, d, concurrency));
     },
 
     /**

@@ -108,12 +108,37 @@ export function deploymentPages(deps: UiDeps) {
     };
   }
 
+  /** The deployment's concurrency limit, its slots in use and the runs waiting for one; null without a limit. */
+  async function concurrencyOf(d: DeploymentJson) {
+    if (d.concurrency_limit === null && !d.global_concurrency_limit_id) return null;
+    const [limit, queued] = await Promise.all([
+      stores.concurrencyLimitsV2.get(d.global_concurrency_limit_id ?? `deployment:${d.id}`),
+      stores.flowRuns.filter(
+        {
+          flow_runs: {
+            deployment_id: { any_: [d.id] },
+            state: { type: { any_: ["SCHEDULED"] }, name: { any_: ["AwaitingConcurrencySlot"] } },
+          },
+        },
+        { limit: 10, offset: 0, sort: "EXPECTED_START_TIME_ASC" },
+      ),
+    ]);
+    const options = d.concurrency_options as { collision_strategy?: string } | null;
+    return {
+      limit: limit?.limit ?? d.concurrency_limit ?? 0,
+      activeSlots: limit?.active_slots ?? 0,
+      strategy: options?.collision_strategy === "CANCEL_NEW" ? "CANCEL_NEW" : "ENQUEUE",
+      queued,
+    };
+  }
+
   async function pageProps(d: DeploymentJson, extra: { notice?: string; runForm?: RunFormProps } = {}) {
-    const [flow, upcoming, recent, runCount] = await Promise.all([
+    const [flow, upcoming, recent, runCount, concurrency] = await Promise.all([
       stores.flows.get(d.flow_id),
       upcomingOf(stores, d.id, 10),
       recentOf(stores, d.id, 10),
       stores.flowRuns.count({ flow_runs: { deployment_id: { any_: [d.id] } } }),
+      concurrencyOf(d),
     ]);
     const flowName = flow?.name ?? "unknown flow";
     const named = (runs: FlowRunJson[]) => runs.map((r) => ({ ...r, flowName, deploymentName: d.name }));
@@ -124,6 +149,7 @@ export function deploymentPages(deps: UiDeps) {
       upcoming: named(upcoming),
       recent: named(recent),
       runCount,
+      concurrency: concurrency ? { ...concurrency, queued: named(concurrency.queued) } : null,
       csrfToken: csrf.token,
       ...extra,
     };

@@ -27,6 +27,8 @@ import type { BlockDocumentsStore } from "../store/block-documents.ts";
 import type { BlockSchemasStore } from "../store/block-schemas.ts";
 import type { BlockTypesStore } from "../store/block-types.ts";
 import type { BlockTransitions } from "../orchestration/blocks.ts";
+import type { ConcurrencyLimitsStore } from "../store/concurrency-limits.ts";
+import type { ConcurrencyLimitsV2Store } from "../store/concurrency-limits-v2.ts";
 import type { DashboardCsrf } from "./csrf.ts";
 
 export interface UiDeps {
@@ -63,5 +65,7 @@ export interface UiDeps {
     blockTypes: BlockTypesStore;
     blockSchemas: BlockSchemasStore;
     blockDocuments: BlockDocumentsStore;
+    concurrencyLimitsV2: ConcurrencyLimitsV2Store;
+    concurrencyLimits: ConcurrencyLimitsStore;
   };
 }

@@ -14,6 +14,7 @@ import { STATIC_FILES } from "./static.ts";
 import { workPoolPages } from "./work-pools.tsx";
 import { artifactPages } from "./artifacts.tsx";
 import { variablePages } from "./variables.tsx";
+import { concurrencyPages } from "./concurrency.tsx";
 import { assetResponse } from "../core/responses.ts";
 
 export function dashboard(deps: UiDeps) {
@@ -42,5 +43,6 @@ export function dashboard(deps: UiDeps) {
     .use(variablePages(deps))
     .use(artifactPages(deps))
     .use(blockPages(deps))
+    .use(concurrencyPages(deps))
     .use(eventPages(deps));
 }

@@ -86,6 +86,30 @@ describe.each(DIALECTS)("tag concurrency limits on $name", ({ url }) => {
     expect((await post(`${V1}/tag/nope/reset`, {})).status).toBe(404);
   });
 
+  test("REST task runs take their tag slots on RUNNING: full WAITs, 0 ABORTs, leaving RUNNING frees", async () => {
+    await post(`${V1}/`, { tag: "rest", concurrency_limit: 1 });
+    await post(`${V1}/`, { tag: "never", concurrency_limit: 0 });
+    const taskRun = async (key: string, tags: string[]) =>
+      (await post("/api/task_runs/", { task_key: key, dynamic_key: "0", tags, state: { type: "PENDING" } })).body
+        .id as string;
+    const setState = async (id: string, type: string) =>
+      (await post(`/api/task_runs/${id}/set_state`, { state: { type }, force: false })).body;
+    const [a, b] = [await taskRun("a", ["rest", "free"]), await taskRun("b", ["rest"])];
+    expect((await setState(a, "RUNNING")).status).toBe("ACCEPT");
+    expect((await call("GET", `${V1}/tag/rest`)).body.active_slots).toEqual([a]);
+    const waiting = await setState(b, "RUNNING");
+    expect(waiting.status).toBe("WAIT");
+    expect(waiting.details.reason).toBe("Concurrency limit reached for tags: rest");
+    expect(waiting.details.delay_seconds).toBeGreaterThanOrEqual(0);
+    expect((await setState(a, "COMPLETED")).status).toBe("ACCEPT");
+    expect((await call("GET", `${V1}/tag/rest`)).body.active_slots).toEqual([]);
+    expect((await setState(b, "RUNNING")).status).toBe("ACCEPT");
+    const c = await taskRun("c", ["never"]);
+    const aborted = await setState(c, "RUNNING");
+    expect(aborted.status).toBe("ABORT");
+    expect(aborted.details.reason).toContain('tag "never" is 0');
+  });
+
   test("delete by tag and by id", async () => {
     const a = (await post(`${V1}/`, { tag: "del-a", concurrency_limit: 1 })).body;
     await post(`${V1}/`, { tag: "del-b", concurrency_limit: 1 });

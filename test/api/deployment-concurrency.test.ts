@@ -66,6 +66,9 @@ describe.each(DIALECTS)("deployment concurrency on $name", ({ url }) => {
     // A crash gives the slot back too.
     expect((await post(`/api/flow_runs/${b}/set_state`, { state: { type: "CRASHED" }, force: true })).status).toBe(201);
     expect((await limitOf(dep.id)).active_slots).toBe(0);
+    // The deployment's own limit goes with it.
+    expect((await call("DELETE", `/api/deployments/${dep.id}`)).status).toBe(204);
+    expect((await call("GET", `/api/v2/concurrency_limits/deployment:${dep.id}`)).status).toBe(404);
   });
 
   test("CANCEL_NEW cancels the extra run; a limit of 0 aborts", async () => {

@@ -50,7 +50,8 @@ export function layoutGraph(nodes: GraphNodeView[]): { placed: Map<string, Place
   let rows = 0;
   columns.forEach((col, c) => {
     col.sort((a, b) => a.start_time.localeCompare(b.start_time) || a.id.localeCompare(b.id));
-    col.forEach((node, r) => placed.set(node.id, { node, x: PAD + c * (W + GAP_X), y: PAD + r * (H + GAP_Y) }));
+    for (const [r, node] of col.entries())
+      placed.set(node.id, { node, x: PAD + c * (W + GAP_X), y: PAD + r * (H + GAP_Y) });
     rows = Math.max(rows, col.length);
   });
   return {

@@ -1,5 +1,6 @@
 // A deployment's page: what it runs and with which parameters, its schedules with their next dates,
-// pause/resume, its upcoming and recent runs, and the Run form.
+// pause/resume, its concurrency limit with the runs waiting for a slot, its upcoming and recent runs, and
+// the Run form.
 import { ActionsCard, PauseButton } from "../components/actions.tsx";
 import { DeploymentStatus } from "../components/deployment-status.tsx";
 import { Description, DetailHeader, IdFacts } from "../components/detail-header.tsx";
@@ -32,6 +33,13 @@ export interface DeploymentDetail {
   last_polled: string | null;
 }
 
+export interface DeploymentConcurrencyView {
+  limit: number;
+  activeSlots: number;
+  strategy: string;
+  queued: RunRow[];
+}
+
 export interface DeploymentPageProps {
   deployment: DeploymentDetail;
   flowName: string;
@@ -39,6 +47,8 @@ export interface DeploymentPageProps {
   upcoming: RunRow[];
   recent: RunRow[];
   runCount: number;
+  /** Its concurrency limit, the slots its runs hold and the runs waiting for one; null without a limit. */
+  concurrency?: DeploymentConcurrencyView | null;
   /** The Run form, open (from /deployments/<id>/run or after a refused submission); closed when absent. */
   runForm?: RunFormProps;
   notice?: string;
@@ -139,6 +149,24 @@ export function DeploymentPage(p: DeploymentPageProps) {
           </p>
         </section>
       </div>
+      {p.concurrency ? (
+        <section class="card deployment-concurrency" aria-labelledby="concurrency-h">
+          <h2 id="concurrency-h">Concurrency</h2>
+          <p>
+            <span class="slots" safe>{`${p.concurrency.activeSlots} / ${p.concurrency.limit}`}</span>
+            <span class="muted" safe>{` slots in use · when full: ${
+              p.concurrency.strategy === "CANCEL_NEW" ? "new runs are cancelled" : "new runs wait"
+            }`}</span>
+          </p>
+          {p.concurrency.queued.length ? (
+            <RunsTable runs={p.concurrency.queued} />
+          ) : (
+            <p class="muted">No run is waiting for a slot.</p>
+          )}
+        </section>
+      ) : (
+        ""
+      )}
       <section class="card" aria-labelledby="upcoming-h">
         <h2 id="upcoming-h">Upcoming runs</h2>
         {p.upcoming.length ? <RunsTable runs={p.upcoming} /> : <Empty title="No scheduled runs" />}

@@ -23,6 +23,7 @@ const base = (initialType: StateType | null): Omit<RuleContext, "proposed"> => (
   flowRun: null,
   cachedState: null,
   deploymentConcurrency: null,
+  tagConcurrency: null,
   random: null,
   maxCacheKeyLength: 2000,
 });
