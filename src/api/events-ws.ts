@@ -29,7 +29,7 @@ export function eventsWebsockets(deps: EventsWsDeps) {
   const { bus, events, authString } = deps;
   const backfillSeconds = deps.backfillSeconds ?? 15 * 60;
   const pageSize = deps.backfillPageSize ?? 250;
-  const { conns, upgrade, open, handshake, close } = prefectSockets(authString);
+  const { handlers } = prefectSockets(authString);
 
   /** Subscribes first, so nothing published during the backfill is missed, then backfills, then streams. */
   async function stream(ws: Socket, conn: Conn, filter: EventFilter, backfill: boolean) {
@@ -89,13 +89,9 @@ export function eventsWebsockets(deps: EventsWsDeps) {
   };
 
   return new Elysia({ name: "api.events-ws" })
-    .ws("/events/in", {
-      upgrade,
-      open: (ws) => open(ws as unknown as Socket, "open"),
-      message(raw, message) {
-        const ws = raw as unknown as Socket;
-        const conn = conns.get(ws.id);
-        if (!conn || conn.closed || handshake(ws, conn, message, "open")) return;
+    .ws(
+      "/events/in",
+      handlers("open", (_ws, _conn, message) => {
         // A malformed frame is logged and skipped: the socket and the rest of the stream carry on.
         const parsed = parseEvent(asObject(message) ?? message);
         if (parsed.ok) bus.publish([parsed.event]);
@@ -103,19 +99,13 @@ export function eventsWebsockets(deps: EventsWsDeps) {
           log.warn(
             `/events/in: skipping an invalid event: ${parsed.issues.map((i) => `${i.loc.join(".")}: ${i.msg}`).join("; ")}`,
           );
-      },
-      close: (ws) => close(ws as unknown as Socket),
-    })
-    .ws("/events/out", {
-      upgrade,
-      open: (ws) => open(ws as unknown as Socket, "filter"),
-      message(raw, message) {
-        const ws = raw as unknown as Socket;
-        const conn = conns.get(ws.id);
-        if (!conn || conn.closed || handshake(ws, conn, message, "filter")) return;
-        if (conn.stage === "filter") filterMessage(ws, conn, message);
+      }),
+    )
+    .ws(
+      "/events/out",
+      handlers("filter", (ws, conn, message) => {
         // Once streaming, client messages carry nothing (Prefect does not read them either).
-      },
-      close: (ws) => close(ws as unknown as Socket),
-    });
+        if (conn.stage === "filter") filterMessage(ws, conn, message);
+      }),
+    );
 }

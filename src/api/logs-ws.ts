@@ -6,7 +6,7 @@ import { Elysia } from "elysia";
 import { normalizeTimestamp } from "../core/time.ts";
 import { type LogFilterJson, logMatches, type LogStream } from "../events/log-stream.ts";
 import { logFilter } from "../store/filters.ts";
-import { asObject, PROTOCOL_ERROR, prefectSockets, type Socket } from "./prefect-socket.ts";
+import { asObject, PROTOCOL_ERROR, prefectSockets } from "./prefect-socket.ts";
 
 /**
  * Bytes a subscriber may leave unread before its logs are dropped (Prefect drops them when a
@@ -30,14 +30,11 @@ function parseLogFilter(raw: unknown): LogFilterJson | string {
 }
 
 export function logsWebsocket(deps: { logs: LogStream; authString: string | null }) {
-  const { conns, upgrade, open, handshake, close } = prefectSockets(deps.authString);
-  return new Elysia({ name: "api.logs-ws" }).ws("/logs/out", {
-    upgrade,
-    open: (ws) => open(ws as unknown as Socket, "filter"),
-    message(raw, message) {
-      const ws = raw as unknown as Socket;
-      const conn = conns.get(ws.id);
-      if (!conn || conn.closed || handshake(ws, conn, message, "filter") || conn.stage !== "filter") return;
+  const { handlers } = prefectSockets(deps.authString);
+  return new Elysia({ name: "api.logs-ws" }).ws(
+    "/logs/out",
+    handlers("filter", (ws, conn, message) => {
+      if (conn.stage !== "filter") return;
       const m = asObject(message);
       if (m?.type !== "filter") return ws.close(PROTOCOL_ERROR, "Expected 'filter' message");
       const filter = parseLogFilter(m.filter);
@@ -49,7 +46,6 @@ export function logsWebsocket(deps: { logs: LogStream; authString: string | null
           ws.send(JSON.stringify({ type: "log", log: l }));
         }
       });
-    },
-    close: (ws) => close(ws as unknown as Socket),
-  });
+    }),
+  );
 }

@@ -53,7 +53,7 @@ export function authFailure(message: Record<string, unknown> | null, authString:
 /** The connections of one group of sockets and the handshake they share. */
 export function prefectSockets(authString: string | null) {
   const conns = new Map<string, Conn>();
-  return {
+  const self = {
     conns,
     upgrade(ctx: { request: Request; set: { headers: Record<string, string | number> } }) {
       if (offersPrefect(ctx.request)) ctx.set.headers["sec-websocket-protocol"] = "prefect";
@@ -88,5 +88,23 @@ export function prefectSockets(authString: string | null) {
       }
       conns.delete(ws.id);
     },
+    /**
+     * Elysia's handlers for one socket route: the handshake, then `next` as the first stage; `onMessage`
+     * gets every later message of a connection still open.
+     */
+    handlers(next: Conn["stage"], onMessage: (ws: Socket, conn: Conn, message: unknown) => unknown) {
+      return {
+        upgrade: self.upgrade,
+        open: (ws: unknown) => self.open(ws as Socket, next),
+        message(raw: unknown, message: unknown) {
+          const ws = raw as Socket;
+          const conn = conns.get(ws.id);
+          if (!conn || conn.closed || self.handshake(ws, conn, message, next)) return;
+          onMessage(ws, conn, message);
+        },
+        close: (ws: unknown) => self.close(ws as Socket),
+      };
+    },
   };
+  return self;
 }

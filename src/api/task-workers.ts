@@ -23,7 +23,7 @@ export function taskWorkersApi(deps: {
   authString: string | null;
 }) {
   const { taskQueue, taskRuns, authString } = deps;
-  const { conns, upgrade, open, handshake, close } = prefectSockets(authString);
+  const { conns, handlers } = prefectSockets(authString);
   const violation = (ws: Socket, reason: string) => {
     const conn = conns.get(ws.id);
     if (conn) conn.closed = true;
@@ -77,13 +77,9 @@ export function taskWorkersApi(deps: {
   }
 
   return new Elysia({ name: "api.task-workers" })
-    .ws("/task_runs/subscriptions/scheduled", {
-      upgrade,
-      open: (ws) => open(ws as unknown as Socket, "filter"),
-      message(raw, message) {
-        const ws = raw as unknown as Socket;
-        const conn = conns.get(ws.id);
-        if (!conn || conn.closed || handshake(ws, conn, message, "filter")) return;
+    .ws(
+      "/task_runs/subscriptions/scheduled",
+      handlers("filter", (ws, conn, message) => {
         const m = asObject(message);
         if (conn.stage === "filter") return subscribe(ws, m);
         if (m?.type === "ack") return taskQueue.ack(ws.id);
@@ -92,9 +88,8 @@ export function taskWorkersApi(deps: {
           return ws.close(1000);
         }
         violation(ws, "expected 'ack' message");
-      },
-      close: (ws) => close(ws as unknown as Socket),
-    })
+      }),
+    )
     .post("/task_workers/filter", ({ body }) => taskQueue.workers(body?.task_worker_filter?.task_keys ?? undefined), {
       body: t.Optional(
         t.Union([
