@@ -4,11 +4,11 @@
 // an image URL, a progress number, or whatever a newer client sends under another type.
 import { type Static, t } from "elysia";
 import { invalidFields } from "../core/errors.ts";
-import { Nullable, Uuid } from "./common.ts";
+import { Nullable, StringMap, Uuid } from "./common.ts";
 
 const MAX_METADATA_VALUE = 500;
 const KEY = /^[a-z0-9-]*$/;
-const Metadata = t.Record(t.String(), t.String());
+const Metadata = StringMap(t.String());
 
 export const ArtifactCreateModel = t.Object(
   {

@@ -5,12 +5,12 @@
 // listing that includes it.
 import { type Static, t } from "elysia";
 import { STATE_TYPES, type StateCreate } from "../orchestration/states.ts";
-import { Nullable, Obj, Uuid } from "./common.ts";
+import { Nullable, Obj, StringMap, Uuid } from "./common.ts";
 
 export { Nullable };
 
 /** Prefect's KeyValueLabels: string keys, values bool, int, float or string; null means none. */
-export const Labels = Nullable(t.Record(t.String(), t.Union([t.Boolean(), t.Number(), t.String()])));
+export const Labels = Nullable(StringMap(t.Union([t.Boolean(), t.Number(), t.String()])));
 
 const Int = t.Integer();
 const opt = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Optional(Nullable(s));
@@ -46,8 +46,7 @@ const runInput = (type: string, props: Record<string, Parameters<typeof t.Object
   t.Object({ input_type: t.Literal(type), ...props }, { additionalProperties: true });
 
 /** task_inputs: per argument, the task runs, flow runs, parameters and constants it came from. */
-export const TaskInputs = t.Record(
-  t.String(),
+export const TaskInputs = StringMap(
   t.Array(
     t.Union([
       runInput("task_run", { id: t.String({ format: "uuid" }) }),
@@ -83,7 +82,7 @@ export const StateDetails = t.Object(
     pause_timeout: opt(t.String()),
     pause_reschedule: t.Optional(t.Boolean()),
     pause_key: opt(t.String()),
-    run_input_keyset: opt(t.Record(t.String(), t.String())),
+    run_input_keyset: opt(StringMap(t.String())),
     refresh_cache: opt(t.Boolean()),
     retriable: opt(t.Boolean()),
     transition_id: NullableUuid,
