@@ -171,8 +171,8 @@ export function ConcurrencyPage(p: ConcurrencyPageProps) {
                   <code safe>{l.name}</code>
                 </td>
                 <td class="slots" safe>{`${l.activeSlots} / ${l.limit}`}</td>
-                <td safe>{l.slotDecayPerSecond ? `${l.slotDecayPerSecond}/s` : "—"}</td>
-                <td safe>{l.active ? "active" : "inactive"}</td>
+                <td>{l.slotDecayPerSecond ? `${Number(l.slotDecayPerSecond)}/s` : "—"}</td>
+                <td>{l.active ? "active" : "inactive"}</td>
                 <td>
                   <Holders holders={l.holders} />
                 </td>
