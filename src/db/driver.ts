@@ -245,14 +245,15 @@ function pgDriver(db: Extract<DbHandle, { dialect: "pg" }>): Driver {
 }
 
 /**
- * How many write transactions may hold pool connections at once: all but a third of the pool, so reads
+ * How many write transactions may hold pool connections at once: half the pool (8 of 15), so reads
  * (a worker's poll, a heartbeat's check, an API GET) always find a free connection. Without it a burst of
  * state changes took all 15 connections through their commits and every read statement queued behind
  * them: `npm run bench:workers` measured a paced poll's p95 at 45.7 ms on PostgreSQL (p50 2.3 ms); with
- * 12 writers 11.2 ms, with 10 writers 9.6 ms (heartbeats 5.6 ms: see heartbeat in store/work-pools.ts).
+ * 12 writers 11.2 ms, 10 writers 9.6-10.1 ms, 8 writers 8.2-9.2 ms (2 cores shared with other work),
+ * draining 10,000 runs as fast with 8 as with 10 (13.1 s and 13.2 s).
  */
 export function writersFor(poolMax: number): number {
-  return poolMax > 1 ? poolMax - Math.max(1, Math.floor(poolMax / 3)) : 1;
+  return poolMax > 1 ? poolMax - Math.max(1, Math.floor(poolMax / 2)) : 1;
 }
 
 /** At most `n` of the given tasks run at once; the rest wait in arrival order. */

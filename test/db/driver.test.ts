@@ -117,9 +117,9 @@ describe.each(DIALECTS)("driver on $name", ({ url }) => {
 });
 
 describe("PostgreSQL write gate", () => {
-  test("write transactions leave a third of the pool to reads", () => {
-    expect(writersFor(15)).toBe(10);
-    expect(writersFor(5)).toBe(4);
+  test("write transactions leave half the pool to reads", () => {
+    expect(writersFor(15)).toBe(8);
+    expect(writersFor(5)).toBe(3);
     expect(writersFor(2)).toBe(1);
     expect(writersFor(1)).toBe(1);
   });
@@ -152,7 +152,7 @@ describe("PostgreSQL write gate", () => {
       const db = await openDatabase(parseDatabaseUrl(await pgUrl!.url()), { poolMax: 5 });
       const driver = createDriver(db);
       const order: string[] = [];
-      // Eight writers for four write slots: without the gate they would take all five connections.
+      // Eight writers for three write slots: without the gate they would take all five connections.
       const writers = Array.from({ length: 8 }, (_, i) =>
         driver
           .tx(function* () {
