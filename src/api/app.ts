@@ -20,6 +20,7 @@ import { schedulerStore } from "../store/scheduler.ts";
 import { deploymentTransitions } from "../orchestration/deployments.ts";
 import { workPoolTransitions } from "../orchestration/work-pools.ts";
 import { artifactChanges } from "../orchestration/artifacts.ts";
+import { automationChanges } from "../orchestration/automations.ts";
 import { variableChanges } from "../orchestration/variables.ts";
 import { blockTransitions } from "../orchestration/blocks.ts";
 import { workPoolRunsStore } from "../store/work-pool-runs.ts";
@@ -31,6 +32,7 @@ import { schedulerSettings } from "../services/scheduler.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
 import { artifactsStore } from "../store/artifacts.ts";
 import { savedSearchesStore } from "../store/saved-searches.ts";
+import { automationsStore } from "../store/automations.ts";
 import { variablesStore } from "../store/variables.ts";
 import { blockDocumentsStore } from "../store/block-documents.ts";
 import { registerBuiltInBlocks } from "../store/block-registration.ts";
@@ -53,7 +55,7 @@ import { flowRunInputsApi } from "./flow-run-inputs.ts";
 import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
-import { automationsApi } from "./automations.ts";
+import { automationsApi, templatesApi } from "./automations.ts";
 import { blockDocumentsApi } from "./block-documents.ts";
 import { blockSchemasApi } from "./block-schemas.ts";
 import { blockTypesApi } from "./block-types.ts";
@@ -99,6 +101,7 @@ export function createApp(deps: AppDeps) {
     workQueues: workQueuesStore(driver),
     workPoolRuns: workPoolRunsStore(driver),
     variables: variablesStore(driver),
+    automations: automationsStore(driver),
     artifacts: artifactsStore(driver),
     savedSearches: savedSearchesStore(driver),
     blockTypes: blockTypesStore(driver),
@@ -131,6 +134,7 @@ export function createApp(deps: AppDeps) {
     bus,
   });
   const variableChanged = variableChanges({ variables: stores.variables, bus });
+  const automationChanged = automationChanges({ automations: stores.automations, bus });
   const artifactChanged = artifactChanges({ artifacts: stores.artifacts, bus });
   // Block changes announce their events; the built-in types (Secret, the file systems, every
   // notification block) are registered at start.
@@ -190,7 +194,8 @@ export function createApp(deps: AppDeps) {
     )
     .use(blockSchemasApi({ schemas: stores.blockSchemas, maxLimit }))
     .use(blockDocumentsApi({ documents: stores.blockDocuments, changes: blockChanges, maxLimit }))
-    .use(automationsApi())
+    .use(automationsApi({ automations: stores.automations, changes: automationChanged, maxLimit }))
+    .use(templatesApi())
     .use(collectionsApi())
     .use(concurrencyLimitsV2Api({ limits: stores.concurrencyLimitsV2, maxLimit }))
     .use(concurrencyLimitsApi({ limits: stores.concurrencyLimits, maxLimit }))

@@ -545,3 +545,36 @@ export const concurrencyLeaseLimit = sqliteTable(
     index("ix_concurrency_lease_limit__limit_id").on(t.limit_id),
   ],
 );
+
+// Automations and the resources they relate to (migration 0015).
+export const automation = sqliteTable(
+  "automation",
+  {
+    ...base,
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    tags: json<string[]>("tags").notNull().default(sql`'[]'`),
+    trigger: json<Json>("trigger").notNull(),
+    actions: json<Json[]>("actions").notNull().default(sql`'[]'`),
+    actions_on_trigger: json<Json[]>("actions_on_trigger").notNull().default(sql`'[]'`),
+    actions_on_resolve: json<Json[]>("actions_on_resolve").notNull().default(sql`'[]'`),
+  },
+  (t) => [index("ix_automation__name").on(t.name)],
+);
+
+export const automationRelatedResource = sqliteTable(
+  "automation_related_resource",
+  {
+    ...base,
+    automation_id: text("automation_id")
+      .notNull()
+      .references(() => automation.id, { onDelete: "cascade" }),
+    resource_id: text("resource_id").notNull(),
+    automation_owned_by_resource: integer("automation_owned_by_resource", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    uniqueIndex("uq_automation_related_resource__automation_id_resource_id").on(t.automation_id, t.resource_id),
+    index("ix_automation_related_resource__resource_id").on(t.resource_id),
+  ],
+);

@@ -1,0 +1,5 @@
+DROP INDEX ix_automation_related_resource__resource_id;
+DROP INDEX uq_automation_related_resource__automation_id_resource_id;
+DROP TABLE automation_related_resource;
+DROP INDEX ix_automation__name;
+DROP TABLE automation;
