@@ -32,6 +32,7 @@ import { schedulerSettings } from "../services/scheduler.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
 import { artifactsStore } from "../store/artifacts.ts";
 import { savedSearchesStore } from "../store/saved-searches.ts";
+import { automationActionsStore } from "../store/automation-actions.ts";
 import { automationsStore } from "../store/automations.ts";
 import { variablesStore } from "../store/variables.ts";
 import { blockDocumentsStore } from "../store/block-documents.ts";
@@ -56,6 +57,9 @@ import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
 import { automationsApi, templatesApi } from "./automations.ts";
+import { log } from "../core/logger.ts";
+import { performActions } from "../services/automation-actions.ts";
+import { automationTriggers } from "../services/triggers.ts";
 import { blockDocumentsApi } from "./block-documents.ts";
 import { blockSchemasApi } from "./block-schemas.ts";
 import { blockTypesApi } from "./block-types.ts";
@@ -102,6 +106,7 @@ export function createApp(deps: AppDeps) {
     workPoolRuns: workPoolRunsStore(driver),
     variables: variablesStore(driver),
     automations: automationsStore(driver),
+    automationActions: automationActionsStore(driver),
     artifacts: artifactsStore(driver),
     savedSearches: savedSearchesStore(driver),
     blockTypes: blockTypesStore(driver),
@@ -143,6 +148,29 @@ export function createApp(deps: AppDeps) {
     documents: stores.blockDocuments,
     registerBuiltIns: () => registerBuiltInBlocks(driver),
     bus,
+  });
+  // Automations: triggers counted in the event persister's transaction, actions from a durable queue.
+  const runActions = performActions({
+    actions: stores.automationActions,
+    automations: stores.automations,
+    bus,
+    blocks: stores.blockDocuments,
+    flowRuns: stores.flowRuns,
+    flows: stores.flows,
+    deploymentsStore: stores.deployments,
+    pools: stores.workPools,
+    transitions: runTransitions,
+    deployments: deploymentChanges,
+    workPools: workPoolChanges,
+    automationChanges: () => automationChanged,
+    uiUrl: `http://${deps.config.host}:${deps.config.port}`,
+  });
+  const triggers = automationTriggers({
+    driver,
+    bus,
+    automations: stores.automations,
+    events: stores.events,
+    nudge: () => void runActions().catch((e) => log.error("automation actions failed", e)),
   });
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
@@ -214,6 +242,8 @@ export function createApp(deps: AppDeps) {
     scheduler: stores.scheduler,
     workPools: workPoolChanges,
     concurrencyLimits: stores.concurrencyLimitsV2,
+    triggers,
+    performActions: runActions,
   });
   const stubs = notImplemented(api.routes);
   // Parts that need the finished app read it late: auth the WebSocket routes it ended up with (they
@@ -258,6 +288,7 @@ export function createApp(deps: AppDeps) {
     deployments: deploymentChanges,
     workPools: workPoolChanges,
     blocks: blockChanges,
+    automations: { changes: automationChanged, triggers, runActions },
     notImplemented: stubs.missing,
   });
 }
