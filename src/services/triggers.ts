@@ -23,11 +23,15 @@ export function automationTriggers(deps: {
   const d = fragmentsFor(deps.driver.dialect);
   let cache: AutomationJson[] = [];
   let loading: Promise<void> | null = null;
+  let asked = 0;
+  // Reads may finish out of order (PostgreSQL runs them on several connections): only the latest
+  // reload's answer is kept, so a slow older read never brings back a stale list.
   const reload = () => {
+    const mine = ++asked;
     loading = deps.automations
       .enabled()
       .then((list) => {
-        cache = list;
+        if (mine === asked) cache = list;
       })
       .catch((e) => log.error("loading automations failed", e));
     return loading;
