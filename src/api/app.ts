@@ -57,6 +57,7 @@ import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
 import { automationsApi, templatesApi } from "./automations.ts";
+import { flowRunNotificationPoliciesApi } from "./flow-run-notification-policies.ts";
 import { log } from "../core/logger.ts";
 import { performActions } from "../services/automation-actions.ts";
 import { automationTriggers } from "../services/triggers.ts";
@@ -224,6 +225,14 @@ export function createApp(deps: AppDeps) {
     .use(blockDocumentsApi({ documents: stores.blockDocuments, changes: blockChanges, maxLimit }))
     .use(automationsApi({ automations: stores.automations, changes: automationChanged, maxLimit }))
     .use(templatesApi())
+    .use(
+      flowRunNotificationPoliciesApi({
+        automations: stores.automations,
+        changes: automationChanged,
+        blocks: stores.blockDocuments,
+        maxLimit,
+      }),
+    )
     .use(collectionsApi())
     .use(concurrencyLimitsV2Api({ limits: stores.concurrencyLimitsV2, maxLimit }))
     .use(concurrencyLimitsApi({ limits: stores.concurrencyLimits, maxLimit }))

@@ -68,10 +68,25 @@ export function performActions(deps: ActionsServiceDeps) {
     deps.bus.publish(events);
     if (!outcome.ok) log.warn(`automation action failed: ${outcome.reason}`);
   };
-  /** One pass; concurrent calls (the loop and a nudge after a firing) share it. */
-  return async (): Promise<string> => {
-    if (running) return running;
-    running = once().finally(() => {
+  /**
+   * One pass. A call during a pass asks for another right after it (the running pass may already
+   * have looked for due rows), and every caller waits for the pass that covers its request.
+   */
+  let again = false;
+  return (): Promise<string> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    const loop = async (): Promise<string> => {
+      let out = await once();
+      while (again) {
+        again = false;
+        out = (await once()) || out;
+      }
+      return out;
+    };
+    running = loop().finally(() => {
       running = null;
     });
     return running;

@@ -170,4 +170,61 @@ describe.each(DIALECTS)("automations on $name", ({ url }) => {
     ]);
     await call("DELETE", `/api/automations/${a.id}`);
   });
+
+  test("a 2.x notification policy is an automation: CRUD, filter quirk, 422s, and it notifies", async () => {
+    const bad = await call("POST", "/api/flow_run_notification_policies/", {
+      state_names: ["Failed"],
+      tags: [],
+      block_document_id: block,
+      message_template: "{nope}",
+    });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain("Invalid template variable provided: 'nope'");
+    const created = await call("POST", "/api/flow_run_notification_policies/", {
+      state_names: ["Failed"],
+      tags: ["daily-etl"],
+      block_document_id: block,
+      message_template: "Run {flow_run_name} is {flow_run_state_name}",
+    });
+    expect(created.status).toBe(201);
+    const p = created.body;
+    expect(p).toMatchObject({
+      is_active: true,
+      state_names: ["Failed"],
+      tags: ["daily-etl"],
+      message_template: "Run {flow_run_name} is {flow_run_state_name}",
+    });
+    expect((await call("GET", `/api/flow_run_notification_policies/${p.id}`)).body).toEqual(p);
+    expect((await call("GET", `/api/automations/${p.id}`)).body.actions[0].body).toBe(
+      "Run {{ flow_run.name }} is {{ flow_run.state.name }}",
+    );
+    await t.app.automations.triggers.ready();
+    seen.length = 0;
+    await runThatFails(["daily-etl"], "policy-run");
+    await settle();
+    expect(seen.length).toBe(1);
+    expect(JSON.parse(seen[0]!.body).attachments[0]).toMatchObject({
+      title: "Prefect flow run notification",
+      text: "Run policy-run is Failed",
+    });
+    expect((await call("POST", "/api/flow_run_notification_policies/filter", {})).body.map((x: any) => x.id)).toEqual([
+      p.id,
+    ]);
+    // Prefect's quirk: a filter object without is_active finds the inactive ones only.
+    expect(
+      (await call("POST", "/api/flow_run_notification_policies/filter", { flow_run_notification_policy_filter: {} }))
+        .body,
+    ).toEqual([]);
+    expect((await call("PATCH", `/api/flow_run_notification_policies/${p.id}`, { is_active: false })).status).toBe(204);
+    expect((await call("GET", `/api/flow_run_notification_policies/${p.id}`)).body.is_active).toBe(false);
+    expect((await call("DELETE", `/api/flow_run_notification_policies/${p.id}`)).status).toBe(204);
+    const gone = await call("GET", `/api/flow_run_notification_policies/${p.id}`);
+    expect(gone).toEqual({ status: 404, body: { detail: "flow run notification policy not found" } });
+    const missingBlock = await call("POST", "/api/flow_run_notification_policies/", {
+      state_names: [],
+      tags: [],
+      block_document_id: "00000000-0000-4000-8000-00000000dead",
+    });
+    expect(missingBlock.status).toBe(409);
+  });
 });
