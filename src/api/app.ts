@@ -283,6 +283,11 @@ export function createApp(deps: AppDeps) {
         variables: variableChanged,
         blocks: blockChanges,
         stores,
+        notifications: {
+          automations: stores.automations,
+          actions: stores.automationActions,
+          changes: automationChanged,
+        },
         csrf: dashboardCsrf(),
         services: () => services.statuses(),
       }),

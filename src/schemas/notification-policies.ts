@@ -132,3 +132,56 @@ export function policyOf(a: AutomationInput & { id: string; created: string; upd
     message_template: fromJinja(String(action.body ?? "")),
   };
 }
+
+/** The dashboard's notifications ("If a run of any flow with [tags] enters [states], send … to [channel]"). */
+export const NOTIFICATION_TAG = "prefect-lite.notification";
+export const DEFAULT_NOTIFICATION_SUBJECT = "Prefect flow run notification";
+
+export interface NotificationFields {
+  name: string;
+  enabled: boolean;
+  state_names: string[];
+  tags: string[];
+  block_document_id: string;
+  subject: string;
+  body: string;
+}
+
+export function notificationAutomation(n: NotificationFields): AutomationInput {
+  const base = policyAutomation({
+    is_active: n.enabled,
+    state_names: n.state_names,
+    tags: n.tags,
+    block_document_id: n.block_document_id,
+    message_template: null,
+  });
+  return {
+    ...base,
+    name: n.name,
+    description: "A notification (dashboard Notifications page)",
+    tags: [NOTIFICATION_TAG],
+    actions: [
+      {
+        type: "send-notification",
+        block_document_id: n.block_document_id,
+        subject: n.subject.trim() || DEFAULT_NOTIFICATION_SUBJECT,
+        body: n.body.trim() || DEFAULT_POLICY_BODY,
+      },
+    ],
+  };
+}
+
+export function notificationOf(a: AutomationInput & { id: string; created: string; updated: string }) {
+  const p = policyOf(a);
+  const action = a.actions[0] ?? {};
+  return {
+    id: a.id,
+    name: a.name,
+    enabled: a.enabled,
+    state_names: p.state_names,
+    tags: p.tags,
+    block_document_id: p.block_document_id,
+    subject: String(action.subject ?? ""),
+    body: String(action.body ?? ""),
+  };
+}

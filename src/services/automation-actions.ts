@@ -13,7 +13,7 @@ import type { Transitions } from "../orchestration/transitions.ts";
 import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
 import type { AutomationActionsStore, QueuedAction } from "../store/automation-actions.ts";
 import type { AutomationJson, AutomationsStore } from "../store/automations.ts";
-import { type ActionDeps, performAction } from "./automation-perform.ts";
+import { type ActionDeps, performAction, registerUiFilters } from "./automation-perform.ts";
 
 export const MAX_ATTEMPTS = 5;
 const LEASE_SECONDS = 60;
@@ -26,6 +26,7 @@ export interface ActionsServiceDeps extends Omit<ActionDeps, "automation"> {
 }
 
 export function performActions(deps: ActionsServiceDeps) {
+  registerUiFilters(deps.uiUrl);
   let running: Promise<string> | null = null;
   const once = async (): Promise<string> => {
     let done = 0;

@@ -4,7 +4,7 @@
 // work queues and automations through the same transition entry points the API uses. Templates are
 // rendered with Prefect's context (automation, event, labels, flow_run, flow, deployment, …).
 import nodemailer from "nodemailer";
-import { renderTemplate } from "../core/templates.ts";
+import { addTemplateFilter, renderTemplate } from "../core/templates.ts";
 import type { DeploymentTransitions } from "../orchestration/deployments.ts";
 import type { AutomationChanges } from "../orchestration/automations.ts";
 import type { Transitions } from "../orchestration/transitions.ts";
@@ -158,6 +158,27 @@ async function notify(a: QueuedAction, deps: ActionDeps, subjectT: string, bodyT
 }
 
 const done = (details?: Record<string, unknown>): ActionOutcome => ({ ok: true, responseCode: null, details });
+
+/**
+ * Prefect's ui_url and ui_resource_events_url filters, pointing at this server's dashboard: a flow
+ * run, deployment, flow, work pool or event by what it is (run objects carry flow_id and a state).
+ */
+export function registerUiFilters(uiUrl: string): void {
+  const base = uiUrl.replace(/\/+$/, "");
+  addTemplateFilter("ui_url", (obj: unknown) => {
+    const o = (obj ?? {}) as Record<string, unknown>;
+    const id = typeof o.id === "string" ? encodeURIComponent(o.id) : null;
+    if (!id) return null;
+    if ("flow_id" in o && "state" in o && "task_runs" in o === false && "entrypoint" in o === false)
+      return `${base}/runs/${id}`;
+    if ("entrypoint" in o || "schedules" in o) return `${base}/deployments/${id}`;
+    if ("event" in o && "occurred" in o) return `${base}/events/${id}`;
+    if ("base_job_template" in o && typeof o.name === "string")
+      return `${base}/work-pools/${encodeURIComponent(o.name)}`;
+    return `${base}/flows/${id}`;
+  });
+  addTemplateFilter("ui_resource_events_url", () => `${base}/events`);
+}
 
 export async function performAction(a: QueuedAction, deps: ActionDeps): Promise<ActionOutcome> {
   const x = a.action;

@@ -14,6 +14,7 @@ import { STATIC_FILES } from "./static.ts";
 import { workPoolPages } from "./work-pools.tsx";
 import { artifactPages } from "./artifacts.tsx";
 import { variablePages } from "./variables.tsx";
+import { notificationPages } from "./notifications.tsx";
 import { assetResponse } from "../core/responses.ts";
 
 export function dashboard(deps: UiDeps) {
@@ -42,5 +43,6 @@ export function dashboard(deps: UiDeps) {
     .use(variablePages(deps))
     .use(artifactPages(deps))
     .use(blockPages(deps))
-    .use(eventPages(deps));
+    .use(eventPages(deps))
+    .use(deps.notifications ? notificationPages(deps, deps.notifications) : new Elysia({ name: "ui.notifications" }));
 }
