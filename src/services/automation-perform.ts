@@ -113,7 +113,7 @@ async function send(reqs: OutgoingRequest[], timeoutMs: number): Promise<ActionO
   return { ok: true, responseCode: code };
 }
 
-async function sendEmail(data: Record<string, unknown>, subject: string, body: string, timeoutMs: number) {
+export async function sendEmail(data: Record<string, unknown>, subject: string, body: string, timeoutMs: number) {
   const type = String(data.smtp_type ?? "STARTTLS").toUpperCase();
   const port = Number(data.smtp_port ?? (type === "SSL" ? 465 : type === "STARTTLS" ? 587 : 25));
   const transport = nodemailer.createTransport({
