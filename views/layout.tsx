@@ -11,6 +11,7 @@ export interface LayoutProps {
     | "deployments"
     | "work-pools"
     | "variables"
+    | "notifications"
     | "artifacts"
     | "blocks"
     | "concurrency"
@@ -28,6 +29,7 @@ const NAV: Array<[LayoutProps["section"], string, string]> = [
   ["work-pools", "/work-pools", "Work pools"],
   ["blocks", "/blocks", "Blocks"],
   ["variables", "/variables", "Variables"],
+  ["notifications", "/notifications", "Notifications"],
   ["artifacts", "/artifacts", "Artifacts"],
   ["concurrency", "/concurrency", "Concurrency"],
   ["events", "/events", "Events"],

@@ -20,6 +20,7 @@ import { schedulerStore } from "../store/scheduler.ts";
 import { deploymentTransitions } from "../orchestration/deployments.ts";
 import { workPoolTransitions } from "../orchestration/work-pools.ts";
 import { artifactChanges } from "../orchestration/artifacts.ts";
+import { automationChanges } from "../orchestration/automations.ts";
 import { variableChanges } from "../orchestration/variables.ts";
 import { blockTransitions } from "../orchestration/blocks.ts";
 import { workPoolRunsStore } from "../store/work-pool-runs.ts";
@@ -31,6 +32,8 @@ import { schedulerSettings } from "../services/scheduler.ts";
 import { taskRunsStore } from "../store/task-runs.ts";
 import { artifactsStore } from "../store/artifacts.ts";
 import { savedSearchesStore } from "../store/saved-searches.ts";
+import { automationActionsStore } from "../store/automation-actions.ts";
+import { automationsStore } from "../store/automations.ts";
 import { variablesStore } from "../store/variables.ts";
 import { blockDocumentsStore } from "../store/block-documents.ts";
 import { registerBuiltInBlocks } from "../store/block-registration.ts";
@@ -53,7 +56,11 @@ import { flowRunInputsApi } from "./flow-run-inputs.ts";
 import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
-import { automationsApi } from "./automations.ts";
+import { automationsApi, templatesApi } from "./automations.ts";
+import { flowRunNotificationPoliciesApi } from "./flow-run-notification-policies.ts";
+import { log } from "../core/logger.ts";
+import { performActions } from "../services/automation-actions.ts";
+import { automationTriggers } from "../services/triggers.ts";
 import { blockDocumentsApi } from "./block-documents.ts";
 import { blockSchemasApi } from "./block-schemas.ts";
 import { blockTypesApi } from "./block-types.ts";
@@ -99,6 +106,8 @@ export function createApp(deps: AppDeps) {
     workQueues: workQueuesStore(driver),
     workPoolRuns: workPoolRunsStore(driver),
     variables: variablesStore(driver),
+    automations: automationsStore(driver),
+    automationActions: automationActionsStore(driver),
     artifacts: artifactsStore(driver),
     savedSearches: savedSearchesStore(driver),
     blockTypes: blockTypesStore(driver),
@@ -131,6 +140,7 @@ export function createApp(deps: AppDeps) {
     bus,
   });
   const variableChanged = variableChanges({ variables: stores.variables, bus });
+  const automationChanged = automationChanges({ automations: stores.automations, bus });
   const artifactChanged = artifactChanges({ artifacts: stores.artifacts, bus });
   // Block changes announce their events; the built-in types (Secret, the file systems, every
   // notification block) are registered at start.
@@ -139,6 +149,29 @@ export function createApp(deps: AppDeps) {
     documents: stores.blockDocuments,
     registerBuiltIns: () => registerBuiltInBlocks(driver),
     bus,
+  });
+  // Automations: triggers counted in the event persister's transaction, actions from a durable queue.
+  const runActions = performActions({
+    actions: stores.automationActions,
+    automations: stores.automations,
+    bus,
+    blocks: stores.blockDocuments,
+    flowRuns: stores.flowRuns,
+    flows: stores.flows,
+    deploymentsStore: stores.deployments,
+    pools: stores.workPools,
+    transitions: runTransitions,
+    deployments: deploymentChanges,
+    workPools: workPoolChanges,
+    automationChanges: () => automationChanged,
+    uiUrl: `http://${deps.config.host}:${deps.config.port}`,
+  });
+  const triggers = automationTriggers({
+    driver,
+    bus,
+    automations: stores.automations,
+    events: stores.events,
+    nudge: () => void runActions().catch((e) => log.error("automation actions failed", e)),
   });
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)
@@ -190,7 +223,16 @@ export function createApp(deps: AppDeps) {
     )
     .use(blockSchemasApi({ schemas: stores.blockSchemas, maxLimit }))
     .use(blockDocumentsApi({ documents: stores.blockDocuments, changes: blockChanges, maxLimit }))
-    .use(automationsApi())
+    .use(automationsApi({ automations: stores.automations, changes: automationChanged, maxLimit }))
+    .use(templatesApi())
+    .use(
+      flowRunNotificationPoliciesApi({
+        automations: stores.automations,
+        changes: automationChanged,
+        blocks: stores.blockDocuments,
+        maxLimit,
+      }),
+    )
     .use(collectionsApi())
     .use(concurrencyLimitsV2Api({ limits: stores.concurrencyLimitsV2, maxLimit }))
     .use(concurrencyLimitsApi({ limits: stores.concurrencyLimits, maxLimit }))
@@ -209,6 +251,8 @@ export function createApp(deps: AppDeps) {
     scheduler: stores.scheduler,
     workPools: workPoolChanges,
     concurrencyLimits: stores.concurrencyLimitsV2,
+    triggers,
+    performActions: runActions,
   });
   const stubs = notImplemented(api.routes);
   // Parts that need the finished app read it late: auth the WebSocket routes it ended up with (they
@@ -239,6 +283,11 @@ export function createApp(deps: AppDeps) {
         variables: variableChanged,
         blocks: blockChanges,
         stores,
+        notifications: {
+          automations: stores.automations,
+          actions: stores.automationActions,
+          changes: automationChanged,
+        },
         csrf: dashboardCsrf(),
         services: () => services.statuses(),
       }),
@@ -253,6 +302,7 @@ export function createApp(deps: AppDeps) {
     deployments: deploymentChanges,
     workPools: workPoolChanges,
     blocks: blockChanges,
+    automations: { changes: automationChanged, triggers, runActions },
     notImplemented: stubs.missing,
   });
 }

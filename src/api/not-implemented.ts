@@ -13,14 +13,10 @@ export interface RouteRef {
 }
 
 /**
- * Where a 404 must stay a 404 because the SDK reads it as "this server has no such feature":
- * flow.serve() tolerates only a 404 from DELETE /automations/owned-by/…, and a worker falls back to
- * REST polling on a 404 from its WebSocket channel but retries a 5xx forever.
+ * Where a 404 must stay a 404 because the SDK reads it as "this server has no such feature": a worker
+ * falls back to REST polling on a 404 from its WebSocket channel but retries a 5xx forever.
  */
-export const KEEP_404: ReadonlySet<string> = new Set([
-  "DELETE /automations/owned-by/{}",
-  "WS /work_pools/{}/workers/connect",
-]);
+export const KEEP_404: ReadonlySet<string> = new Set(["WS /work_pools/{}/workers/connect"]);
 
 /** A route's shape without parameter names or a trailing slash: /api/flows/:id and /flows/{id}/ agree. */
 export const routeKey = (method: string, path: string) =>

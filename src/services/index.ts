@@ -24,6 +24,7 @@ import { monitorWorkerHealth } from "./foreman.ts";
 import { revokeExpiredLeases } from "./repossessor.ts";
 import { LoopService, RunningService, stateOf, type Service, type ServiceStatus } from "./service.ts";
 import type { TaskRunRecorder } from "./task-run-recorder.ts";
+import type { AutomationTriggers } from "./triggers.ts";
 
 export interface ServiceDeps {
   config: ServicesConfig;
@@ -36,6 +37,9 @@ export interface ServiceDeps {
   scheduler: SchedulerStore;
   workPools: WorkPoolTransitions;
   concurrencyLimits: ConcurrencyLimitsV2Store;
+  /** Automations: the reactive trigger evaluation and one pass of the actions queue. */
+  triggers?: AutomationTriggers;
+  performActions?: () => Promise<string | void>;
   /** Requests served so far, for the memory trim (services/database-upkeep.ts). */
   requests?: () => number;
 }
@@ -121,7 +125,24 @@ export function createServices(deps: ServiceDeps) {
     },
     deps.recorder,
   );
+  const triggers = deps.triggers;
+  const reactive = triggers
+    ? new RunningService(
+        {
+          name: "ReactiveTriggers",
+          description: "Counts each stored event against the automations' triggers.",
+          settingKey: "TRIGGERS",
+          enabled: on("TRIGGERS"),
+        },
+        { start: () => triggers.start(), stop: async () => triggers.stop() },
+      )
+    : null;
+  const actions = deps.performActions
+    ? loop("TRIGGERS", "Actions", "Performs the actions of triggered automations.", deps.performActions)
+    : null;
   const all: Service[] = [
+    ...(reactive ? [reactive] : []),
+    ...(actions ? [actions] : []),
     cancellations,
     foreman,
     persister,

@@ -373,6 +373,9 @@ export const SETTINGS: readonly SettingDef[] = [
       description: "A READY deployment not polled for this many seconds becomes NOT_READY.",
     }),
   ]),
+  // Prefect's TRIGGERS service has no loop; ours polls the queue of triggered actions (a firing also
+  // nudges it at once), so its LOOP_SECONDS is prefect-lite's own.
+  ...service("TRIGGERS", "Evaluate automations' triggers and perform their actions.", 2),
   ...service("REPOSSESSOR", "Free the concurrency slots of leases that expired unrenewed.", 15),
   ...service("LATE_RUNS", "Mark scheduled runs Late when they miss their start.", 5, [
     s({

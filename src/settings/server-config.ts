@@ -13,6 +13,7 @@ export const SERVICE_KEYS = [
   "REPOSSESSOR",
   "SCHEDULER",
   "TASK_RUN_RECORDER",
+  "TRIGGERS",
 ] as const;
 export type ServiceKey = (typeof SERVICE_KEYS)[number];
 export const LOOP_KEYS = [
@@ -22,6 +23,7 @@ export const LOOP_KEYS = [
   "PAUSE_EXPIRATIONS",
   "REPOSSESSOR",
   "SCHEDULER",
+  "TRIGGERS",
 ] as const;
 export type LoopKey = (typeof LOOP_KEYS)[number];
 

@@ -43,7 +43,7 @@ function resourceRows(e: ReceivedEvent) {
   ];
 }
 
-function* writeOp(events: ReceivedEvent[], d: Fragments): Op<number> {
+function* writeOp(events: ReceivedEvent[], d: Fragments, stored: ReceivedEvent[] = []): Op<number> {
   const recorded = nowTimestamp();
   // One copy per id: a batch may carry the same event twice (a resend racing the original).
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
@@ -64,6 +64,7 @@ function* writeOp(events: ReceivedEvent[], d: Fragments): Op<number> {
         RETURNING id`)).map((r) => r.id),
     );
     inserted += ids.size;
+    for (const e of chunk) if (ids.has(e.id)) stored.push(e);
     // Resources only for events that were new: a duplicate's resources were written the first time.
     const res = chunk.filter((e) => ids.has(e.id)).flatMap((e) => resourceRows(e).map((r) => ({ ...r, event: e })));
     for (let j = 0; j < res.length; j += RESOURCE_CHUNK) {
@@ -119,13 +120,38 @@ function resourceLabelSql(d: Fragments): SQL {
     : sql`coalesce(events.resource ->> 'prefect.resource.name', events.resource ->> 'prefect.name', events.resource_id)`;
 }
 
+export interface StoredHook<T> {
+  op(stored: ReceivedEvent[]): Op<T>;
+  committed(result: T): void;
+}
+
 export function eventsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
+  let onStored: StoredHook<unknown> | null = null;
   return {
     /** Writes events not stored yet (by id) with their resources; returns how many were new. */
     write(events: ReceivedEvent[]): Promise<number> {
       if (!events.length) return Promise.resolve(0);
-      return driver.tx(() => writeOp(events, d));
+      if (!onStored) return driver.tx(() => writeOp(events, d));
+      const hook = onStored;
+      return driver
+        .tx(function* () {
+          const stored: ReceivedEvent[] = [];
+          const count = yield* writeOp(events, d, stored);
+          return { count, after: stored.length ? yield* hook.op(stored) : null };
+        })
+        .then(({ count, after }) => {
+          if (after !== null) hook.committed(after);
+          return count;
+        });
+    },
+
+    /**
+     * Work done in the transaction that stores events, on the events that were new (automations'
+     * triggers count them there), and what to do with its result after the commit.
+     */
+    onStored<T>(hook: StoredHook<T> | null): void {
+      onStored = hook as StoredHook<unknown> | null;
     },
 
     /** One page of matching events and the total number of matches. */

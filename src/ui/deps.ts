@@ -30,6 +30,16 @@ import type { BlockTransitions } from "../orchestration/blocks.ts";
 import type { ConcurrencyLimitsStore } from "../store/concurrency-limits.ts";
 import type { ConcurrencyLimitsV2Store } from "../store/concurrency-limits-v2.ts";
 import type { DashboardCsrf } from "./csrf.ts";
+import type { AutomationChanges } from "../orchestration/automations.ts";
+import type { AutomationActionsStore } from "../store/automation-actions.ts";
+import type { AutomationsStore } from "../store/automations.ts";
+
+/** What the Notifications page needs: notifications are automations, with their queued deliveries. */
+export interface NotificationDeps {
+  automations: AutomationsStore;
+  actions: AutomationActionsStore;
+  changes: AutomationChanges;
+}
 
 export interface UiDeps {
   config: ServerConfig;
@@ -45,6 +55,8 @@ export interface UiDeps {
   /** Block type and document changes, which publish their events. */
   blocks: BlockTransitions;
   csrf: DashboardCsrf;
+  /** Automations behind the Notifications page (ui/notifications.tsx); absent, the page is not served. */
+  notifications?: NotificationDeps;
   services: () => Array<ServiceStatus & { state: string }>;
   stores: {
     flows: FlowsStore;

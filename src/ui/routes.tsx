@@ -15,6 +15,7 @@ import { workPoolPages } from "./work-pools.tsx";
 import { artifactPages } from "./artifacts.tsx";
 import { variablePages } from "./variables.tsx";
 import { concurrencyPages } from "./concurrency.tsx";
+import { notificationPages } from "./notifications.tsx";
 import { assetResponse } from "../core/responses.ts";
 
 export function dashboard(deps: UiDeps) {
@@ -44,5 +45,6 @@ export function dashboard(deps: UiDeps) {
     .use(artifactPages(deps))
     .use(blockPages(deps))
     .use(concurrencyPages(deps))
-    .use(eventPages(deps));
+    .use(eventPages(deps))
+    .use(deps.notifications ? notificationPages(deps, deps.notifications) : new Elysia({ name: "ui.notifications" }));
 }

@@ -14,7 +14,11 @@ export const LAYERS: Array<[layer: string, rank: number, match: RegExp]> = [
   ["settings", 1, /^src\/settings\//],
   ["schedules", 1, /^src\/schedules\//],
   // The transition entry point does I/O through the stores; the rest of orchestration is pure rules.
-  ["transitions", 5, /^src\/orchestration\/(transitions|deployments|work-pools|variables|artifacts|blocks)\.ts$/],
+  [
+    "transitions",
+    5,
+    /^src\/orchestration\/(transitions|deployments|work-pools|variables|artifacts|blocks|automations)\.ts$/,
+  ],
   ["rules", 1, /^src\/orchestration\//],
   ["events", 2, /^src\/events\//],
   ["db", 2, /^src\/db\//],

@@ -545,3 +545,99 @@ export const concurrencyLeaseLimit = sqliteTable(
     index("ix_concurrency_lease_limit__limit_id").on(t.limit_id),
   ],
 );
+
+// Automations and the resources they relate to (migration 0015).
+export const automation = sqliteTable(
+  "automation",
+  {
+    ...base,
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    tags: json<string[]>("tags").notNull().default(sql`'[]'`),
+    trigger: json<Json>("trigger").notNull(),
+    actions: json<Json[]>("actions").notNull().default(sql`'[]'`),
+    actions_on_trigger: json<Json[]>("actions_on_trigger").notNull().default(sql`'[]'`),
+    actions_on_resolve: json<Json[]>("actions_on_resolve").notNull().default(sql`'[]'`),
+  },
+  (t) => [index("ix_automation__name").on(t.name)],
+);
+
+export const automationRelatedResource = sqliteTable(
+  "automation_related_resource",
+  {
+    ...base,
+    automation_id: text("automation_id")
+      .notNull()
+      .references(() => automation.id, { onDelete: "cascade" }),
+    resource_id: text("resource_id").notNull(),
+    automation_owned_by_resource: integer("automation_owned_by_resource", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    uniqueIndex("uq_automation_related_resource__automation_id_resource_id").on(t.automation_id, t.resource_id),
+    index("ix_automation_related_resource__resource_id").on(t.resource_id),
+  ],
+);
+
+export const automationBucket = sqliteTable(
+  "automation_bucket",
+  {
+    ...base,
+    automation_id: text("automation_id")
+      .notNull()
+      .references(() => automation.id, { onDelete: "cascade" }),
+    trigger_id: text("trigger_id").notNull(),
+    bucketing_key: text("bucketing_key").notNull(),
+    start: ts("start").notNull(),
+    end: ts("end").notNull(),
+    count: integer("count").notNull(),
+    last_event: json<Json>("last_event"),
+  },
+  (t) => [
+    uniqueIndex("uq_automation_bucket__automation_id_trigger_id_bucketing_key").on(
+      t.automation_id,
+      t.trigger_id,
+      t.bucketing_key,
+    ),
+  ],
+);
+
+export const automationAction = sqliteTable(
+  "automation_action",
+  {
+    ...base,
+    automation_id: text("automation_id")
+      .notNull()
+      .references(() => automation.id, { onDelete: "cascade" }),
+    action_index: integer("action_index").notNull(),
+    action: json<Json>("action").notNull(),
+    triggered: ts("triggered").notNull(),
+    triggering_labels: json<Json>("triggering_labels").notNull(),
+    triggering_event: json<Json>("triggering_event"),
+    automation_triggered_event_id: text("automation_triggered_event_id"),
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    next_attempt: ts("next_attempt").notNull(),
+    last_error: text("last_error"),
+  },
+  (t) => [
+    index("ix_automation_action__status_next_attempt").on(t.status, t.next_attempt),
+    index("ix_automation_action__automation_id_triggered").on(t.automation_id, t.triggered),
+  ],
+);
+
+export const automationActionAttempt = sqliteTable(
+  "automation_action_attempt",
+  {
+    ...base,
+    action_id: text("action_id")
+      .notNull()
+      .references(() => automationAction.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    status: text("status").notNull(),
+    response_code: integer("response_code"),
+    error: text("error"),
+    duration_ms: real("duration_ms").notNull(),
+  },
+  (t) => [index("ix_automation_action_attempt__action_id").on(t.action_id)],
+);

@@ -1,0 +1,12 @@
+DROP INDEX ix_automation_action_attempt__action_id;
+DROP TABLE automation_action_attempt;
+DROP INDEX ix_automation_action__automation_id_triggered;
+DROP INDEX ix_automation_action__status_next_attempt;
+DROP TABLE automation_action;
+DROP INDEX uq_automation_bucket__automation_id_trigger_id_bucketing_key;
+DROP TABLE automation_bucket;
+DROP INDEX ix_automation_related_resource__resource_id;
+DROP INDEX uq_automation_related_resource__automation_id_resource_id;
+DROP TABLE automation_related_resource;
+DROP INDEX ix_automation__name;
+DROP TABLE automation;

@@ -1,0 +1,97 @@
+// The actions service: performs the triggered actions queued in automation_action, at least once, each
+// try recorded (status, response code, error, duration), retried with exponential backoff up to
+// MAX_ATTEMPTS, then left FAILED where the API and dashboard show it. A slow or dead receiver holds
+// only its own delivery (a timeout bounds each request); orchestration never waits on it. Each
+// outcome is announced as prefect.automation.action.triggered and .executed / .failed, as Prefect does.
+import { log } from "../core/logger.ts";
+import { addSeconds, nowTimestamp } from "../core/time.ts";
+import { actionOutcomeEvents } from "../events/automation-events.ts";
+import type { EventBus, ReceivedEvent } from "../events/bus.ts";
+import type { AutomationChanges } from "../orchestration/automations.ts";
+import type { DeploymentTransitions } from "../orchestration/deployments.ts";
+import type { Transitions } from "../orchestration/transitions.ts";
+import type { WorkPoolTransitions } from "../orchestration/work-pools.ts";
+import type { AutomationActionsStore, QueuedAction } from "../store/automation-actions.ts";
+import type { AutomationJson, AutomationsStore } from "../store/automations.ts";
+import { type ActionDeps, performAction, registerUiFilters } from "./automation-perform.ts";
+
+export const MAX_ATTEMPTS = 5;
+const LEASE_SECONDS = 60;
+const backoffSeconds = (attempt: number) => Math.min(2 ** (attempt - 1), 60);
+
+export interface ActionsServiceDeps extends Omit<ActionDeps, "automation"> {
+  actions: AutomationActionsStore;
+  automations: AutomationsStore;
+  bus: EventBus;
+}
+
+export function performActions(deps: ActionsServiceDeps) {
+  registerUiFilters(deps.uiUrl);
+  let running: Promise<string> | null = null;
+  const once = async (): Promise<string> => {
+    let done = 0;
+    for (;;) {
+      const batch = await deps.actions.claim(20, LEASE_SECONDS);
+      if (!batch.length) break;
+      await Promise.all(batch.map((a) => one(a)));
+      done += batch.length;
+    }
+    return done ? `performed ${done} action(s)` : "";
+  };
+  const one = async (a: QueuedAction) => {
+    const automation = await deps.automations.get(a.automation_id);
+    const started = performance.now();
+    let outcome: Awaited<ReturnType<typeof performAction>>;
+    try {
+      outcome = automation
+        ? await performAction(a, { ...deps, automation })
+        : { ok: false, reason: "The automation no longer exists", responseCode: null };
+    } catch (e) {
+      outcome = { ok: false, reason: e instanceof Error ? e.message : String(e), responseCode: null };
+    }
+    const durationMs = performance.now() - started;
+    // Only deliveries (a receiver that may answer better later) are retried; a refusal is final.
+    const retry = !outcome.ok && outcome.retry !== false && a.attempts < MAX_ATTEMPTS;
+    await deps.actions.record(
+      a,
+      { ok: outcome.ok, responseCode: outcome.responseCode, error: outcome.ok ? null : outcome.reason, durationMs },
+      retry ? addSeconds(nowTimestamp(), backoffSeconds(a.attempts)) : null,
+    );
+    if (!automation || retry) return;
+    const events: ReceivedEvent[] = actionOutcomeEvents(
+      automation as AutomationJson & { trigger: { type: string; posture?: string } },
+      a,
+      outcome.ok
+        ? { ok: true, details: outcome.details }
+        : { ok: false, reason: outcome.reason, details: outcome.details },
+      nowTimestamp(),
+    );
+    deps.bus.publish(events);
+    if (!outcome.ok) log.warn(`automation action failed: ${outcome.reason}`);
+  };
+  /**
+   * One pass. A call during a pass asks for another right after it (the running pass may already
+   * have looked for due rows), and every caller waits for the pass that covers its request.
+   */
+  let again = false;
+  return (): Promise<string> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    const loop = async (): Promise<string> => {
+      let out = await once();
+      while (again) {
+        again = false;
+        out = (await once()) || out;
+      }
+      return out;
+    };
+    running = loop().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+}
+
+export type { AutomationChanges, DeploymentTransitions, Transitions, WorkPoolTransitions };

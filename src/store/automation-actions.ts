@@ -1,0 +1,119 @@
+// The durable queue of triggered actions (automation_action, written by store/automation-buckets.ts in
+// the transaction that fired) and one attempt row per try. The actions service claims due rows by
+// pushing their next attempt past a lease, so a server that stops mid-delivery retries after restart
+// (at least once); a success or the last failed attempt closes the row.
+import { addSeconds, nowTimestamp } from "../core/time.ts";
+import type { Driver, Row } from "../db/driver.ts";
+import { exec, rows } from "../db/driver.ts";
+import { sql } from "../db/sql-tag.ts";
+import type { ReceivedEvent } from "../events/bus.ts";
+import type { Action } from "../schemas/automation-actions.ts";
+import { fragmentsFor } from "./sql.ts";
+
+export interface QueuedAction {
+  id: string;
+  automation_id: string;
+  action_index: number;
+  action: Action;
+  triggered: string;
+  triggering_labels: Record<string, string>;
+  triggering_event: ReceivedEvent | null;
+  automation_triggered_event_id: string | null;
+  status: "PENDING" | "DELIVERED" | "FAILED";
+  attempts: number;
+  next_attempt: string;
+  last_error: string | null;
+}
+
+export interface ActionAttempt {
+  id: string;
+  created: string;
+  action_id: string;
+  attempt: number;
+  status: "SUCCESS" | "FAILURE";
+  response_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+const queued = (r: Row): QueuedAction => ({
+  id: r.id as string,
+  automation_id: r.automation_id as string,
+  action_index: Number(r.action_index),
+  action: r.action as Action,
+  triggered: r.triggered as string,
+  triggering_labels: (r.triggering_labels as Record<string, string>) ?? {},
+  triggering_event: (r.triggering_event as ReceivedEvent) ?? null,
+  automation_triggered_event_id: (r.automation_triggered_event_id as string) ?? null,
+  status: r.status as QueuedAction["status"],
+  attempts: Number(r.attempts),
+  next_attempt: r.next_attempt as string,
+  last_error: (r.last_error as string) ?? null,
+});
+
+export function automationActionsStore(driver: Driver) {
+  const d = fragmentsFor(driver.dialect);
+  return {
+    /** Up to `limit` due actions, each leased for `leaseSeconds` and counted as one more attempt. */
+    claim(limit: number, leaseSeconds: number, now = nowTimestamp()): Promise<QueuedAction[]> {
+      return driver.tx(function* () {
+        const due = yield* rows<Row>(sql`
+          SELECT * FROM automation_action WHERE status = 'PENDING' AND next_attempt <= ${now}
+          ORDER BY next_attempt, id LIMIT ${limit} ${d.skipLocked}`);
+        const lease = addSeconds(now, leaseSeconds);
+        for (const r of due)
+          yield* exec(sql`
+            UPDATE automation_action SET attempts = attempts + 1, next_attempt = ${lease}, updated = ${now}
+            WHERE id = ${r.id as string}`);
+        return due.map((r) => ({ ...queued(r), attempts: Number(r.attempts) + 1, next_attempt: lease }));
+      });
+    },
+
+    /** Records one attempt and closes the action (done, or failed for good) or schedules the retry. */
+    record(
+      a: QueuedAction,
+      attempt: { ok: boolean; responseCode: number | null; error: string | null; durationMs: number },
+      retryAt: string | null,
+    ): Promise<void> {
+      return driver.tx(function* () {
+        const now = nowTimestamp();
+        yield* exec(sql`
+          INSERT INTO automation_action_attempt (id, created, updated, action_id, attempt, status, response_code, error, duration_ms)
+          VALUES (${Bun.randomUUIDv7()}, ${now}, ${now}, ${a.id}, ${a.attempts}, ${attempt.ok ? "SUCCESS" : "FAILURE"},
+            ${attempt.responseCode}, ${attempt.error}, ${attempt.durationMs})`);
+        const status = attempt.ok ? "DELIVERED" : retryAt ? "PENDING" : "FAILED";
+        yield* exec(sql`
+          UPDATE automation_action SET status = ${status}, next_attempt = ${retryAt ?? now}, last_error = ${attempt.error},
+            updated = ${now}
+          WHERE id = ${a.id}`);
+      });
+    },
+
+    /** An automation's latest actions, newest first, with their attempts. */
+    recent(
+      automationId: string | null,
+      limit: number,
+    ): Promise<Array<QueuedAction & { attempts_log: ActionAttempt[] }>> {
+      return driver.read(function* () {
+        const list = (yield* rows<Row>(sql`
+          SELECT * FROM automation_action ${automationId ? sql`WHERE automation_id = ${automationId}` : sql``}
+          ORDER BY triggered DESC, id DESC LIMIT ${limit}`)).map(queued);
+        if (!list.length) return [];
+        const tries = yield* rows<ActionAttempt>(sql`
+          SELECT id, created, action_id, attempt, status, response_code, error, duration_ms FROM automation_action_attempt
+          WHERE action_id IN (${sql.join(
+            list.map((a) => sql`${a.id}`),
+            sql`, `,
+          )}) ORDER BY attempt`);
+        return list.map((a) => ({
+          ...a,
+          attempts_log: tries
+            .filter((t) => t.action_id === a.id)
+            .map((t) => ({ ...t, attempt: Number(t.attempt), duration_ms: Number(t.duration_ms) })),
+        }));
+      });
+    },
+  };
+}
+
+export type AutomationActionsStore = ReturnType<typeof automationActionsStore>;
