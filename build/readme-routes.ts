@@ -45,7 +45,7 @@ export function section(missing: RouteRef[]): string {
   return [
     START,
     "",
-    `${implemented} of Prefect's ${total} routes are implemented and ${KEEP_404.size} stay 404s; these ${missing.length} answer \`501 Not Implemented\`:`,
+    `${implemented} of Prefect's ${total} routes are implemented and ${KEEP_404.size === 1 ? "1 stays a 404" : `${KEEP_404.size} stay 404s`}; these ${missing.length} answer \`501 Not Implemented\`:`,
     "",
     ...lines,
     "",
