@@ -33,7 +33,7 @@ export function* schemaByChecksumOp(checksum: string, version: string | null): O
   const v = version === null ? sql`` : sql` AND version = ${version}`;
   return (
     (yield* row<Row>(sql`
-      SELECT * FROM block_schema WHERE checksum = ${checksum}${v} ORDER BY created DESC LIMIT 1`)) ?? null
+      SELECT * FROM block_schema WHERE checksum = ${checksum}${v} ORDER BY created DESC, id DESC LIMIT 1`)) ?? null
   );
 }
 
