@@ -77,15 +77,20 @@ export function diffSeconds(a: string, b: string): number {
   return diffMicroseconds(a, b) / US_PER_SECOND;
 }
 
+let lastUs = 0;
+
 /**
  * The current time, normalised. The only clock read in orchestration: callers pass it in as `now`.
- * Date has millisecond resolution; the sub-millisecond digits come from the high-resolution timer so
- * that two calls in the same millisecond rarely collide (uniqueness is still enforced elsewhere).
+ * Date has millisecond resolution; the sub-millisecond digits come from the high-resolution timer, and
+ * each call is at least a microsecond after the one before in this process: the timer's fraction is not
+ * in step with Date's millisecond, so two calls within a millisecond could read backwards (an update
+ * stamped before its create; a list sorted by `created` out of the order of its writes).
  */
 export function nowTimestamp(): string {
   const ms = Date.now();
   const subMs = Math.floor((performance.now() % 1) * 1000);
-  const totalUs = ms * 1000 + subMs;
+  const totalUs = Math.max(ms * 1000 + subMs, lastUs + 1);
+  lastUs = totalUs;
   const days = Math.floor(totalUs / US_PER_DAY);
   return formatInstant(fromParts(days, totalUs - days * US_PER_DAY)) as string;
 }

@@ -176,4 +176,10 @@ describe("nowTimestamp", () => {
     const ms = Date.parse(now);
     expect(Math.abs(ms - Date.now())).toBeLessThan(1000);
   });
+
+  test("never reads backwards or twice the same, however fast it is called", () => {
+    const seen = Array.from({ length: 20_000 }, () => nowTimestamp());
+    for (let i = 1; i < seen.length; i++) expect(seen[i]! > seen[i - 1]!).toBe(true);
+    expect(Math.abs(Date.parse(seen.at(-1)!) - Date.now())).toBeLessThan(1000);
+  });
 });
