@@ -56,6 +56,26 @@ export function coversResources(t: EventTrigger, e: ReceivedEvent): boolean {
   return related.every((spec) => specIncludes(spec, e.related));
 }
 
+const AUTOMATION_EVENTS = "prefect.automation.";
+
+/**
+ * Whether an automation may react to an event at all. The automations' own events are where loops
+ * start: with two automations that match every event, each firing's triggered/action events fired both
+ * again, and a fuzz run grew the database to 39 GB in minutes (each prefect.automation.triggered also
+ * carries its triggering event, so the payloads nested too). So an automation reacts to a
+ * prefect.automation.* event only when its trigger names such events explicitly (no match-all), never
+ * to the action.* events (what an action did), never to events about itself, and never to a
+ * triggered/resolved event that an automation event caused: one hop of "tell me when X fired", no chains.
+ */
+export function mayReact(t: EventTrigger, automationId: string, e: ReceivedEvent): boolean {
+  if (!e.event.startsWith(AUTOMATION_EVENTS)) return true;
+  if (e.event.startsWith(`${AUTOMATION_EVENTS}action.`)) return false;
+  if (e.resource["prefect.resource.id"] === `prefect.automation.${automationId}`) return false;
+  const cause = (e.payload as { triggering_event?: { event?: unknown } } | null)?.triggering_event;
+  if (typeof cause?.event === "string" && cause.event.startsWith(AUTOMATION_EVENTS)) return false;
+  return [...t.expect, ...t.after].some((p) => p.startsWith(AUTOMATION_EVENTS));
+}
+
 /** Whether the trigger is interested in the event at all (as an expected or an `after` event). */
 export const covers = (t: EventTrigger, e: ReceivedEvent) =>
   (expects(t, e.event) || startsAfter(t, e.event)) && coversResources(t, e);

@@ -15,6 +15,7 @@ import {
   covers,
   evaluateReactive,
   expects,
+  mayReact,
   startsAfter,
   triggeringLabels,
 } from "../events/triggers.ts";
@@ -95,7 +96,7 @@ export function* evaluateOp(automations: AutomationJson[], events: ReceivedEvent
   for (const e of events) {
     for (const a of automations) {
       for (const t of eventTriggers(a.trigger)) {
-        if (t.posture !== "Reactive" || !covers(t, e)) continue;
+        if (t.posture !== "Reactive" || !mayReact(t, a.id, e) || !covers(t, e)) continue;
         const keyParts = bucketingKey(t, e);
         const key = JSON.stringify(keyParts);
         let bucket = yield* readBucket(a, t, key, d);

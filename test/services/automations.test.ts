@@ -130,6 +130,52 @@ describe.each(DIALECTS)("automations on $name", ({ url }) => {
     await call("DELETE", `/api/automations/${a.id}`);
   });
 
+  test("automations that match every event do not feed on each other's events", async () => {
+    // The shape the fuzzer made: a storm of triggered/action events filled a 39 GB database.
+    const everything = (name: string) => ({
+      name,
+      trigger: { type: "event", posture: "Reactive", expect: [], match: {}, threshold: 1, within: 0 },
+      actions: [{ type: "do-nothing" }],
+    });
+    const made = [
+      (await call("POST", "/api/automations/", everything("all-a"))).body,
+      (await call("POST", "/api/automations/", everything("all-b"))).body,
+    ];
+    // "Tell me when all-a fired" still works: one hop, named explicitly.
+    const watcher = (
+      await call("POST", "/api/automations/", {
+        name: "watch-a",
+        trigger: {
+          type: "event",
+          posture: "Reactive",
+          expect: ["prefect.automation.triggered"],
+          match: { "prefect.resource.id": `prefect.automation.${made[0].id}` },
+          threshold: 1,
+          within: 0,
+        },
+        actions: [{ type: "do-nothing" }],
+      })
+    ).body;
+    await t.app.automations.triggers.ready();
+    const before = events.filter((e) => e.event === "prefect.automation.triggered").length;
+    await call("POST", "/api/events", [
+      {
+        id: crypto.randomUUID(),
+        occurred: new Date().toISOString(),
+        event: "external.ping",
+        resource: { "prefect.resource.id": "external.thing" },
+      },
+    ]);
+    for (let i = 0; i < 3; i++) await settle();
+    const fired = events
+      .filter((e) => e.event === "prefect.automation.triggered")
+      .slice(before)
+      .map((e) => e.resource["prefect.resource.name"])
+      .sort();
+    expect(fired).toEqual(["all-a", "all-b", "watch-a"]);
+    for (const a of [...made, watcher]) await call("DELETE", `/api/automations/${a.id}`);
+  });
+
   test("threshold within a window: the second failure fires once, the third waits for the next window", async () => {
     const a = (await call("POST", "/api/automations/", notification("two failures", { threshold: 2, within: 60 })))
       .body;
