@@ -14,7 +14,7 @@
 // delays, not the scheduler, so a repeat lands the kills near, not exactly at, the same writes.
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, tempHome } from "../support/binary.ts";
@@ -308,6 +308,7 @@ function checkSqliteImage(home: string, ledger: Ledger): string[] {
     return problems;
   } finally {
     db.close();
+    rmSync(dir, { recursive: true, force: true }); // a copy of the crashed database: up to ~40 MB each
   }
 }
 

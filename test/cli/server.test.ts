@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN, freePort, runCli, startServer, tempHome } from "../support/binary.ts";
@@ -41,6 +41,8 @@ describe("server start", () => {
     // The WAL checkpointer's worker thread is embedded in the binary and starts; the WAL is gone after stop.
     expect(await new Response(proc.stderr).text()).not.toContain("background checkpoints unavailable");
     expect(existsSync(join(home, "prefect.db-wal"))).toBe(false);
+    // The copy is the binary's size (~120 MB): left behind, every run of the suite kept another.
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test.if(!!PG_URL)("on PostgreSQL: migrates on start, banner hides the password", async () => {
