@@ -16,73 +16,43 @@
 //
 // Writes test-output/bench/concurrency-latest.{md,json}. 127.0.0.1 only; every server, the PostgreSQL
 // cluster and the temp directories go at the end (or on SIGINT).
-import { parseArgs } from "node:util";
 import {
+  benchArgs,
   dropDb,
   freshDb,
   logServerStart,
   migrate,
-  pgAvailable,
-  PREFECT_BIN,
   type PgCluster,
   type RunningServer,
   runSides,
-  type ServerName,
   serverLogProblems,
+  type ServerName,
   startServer,
 } from "./servers.ts";
 import { fmt, loadAvg, log, type machine, percentile, sleep } from "./util.ts";
 
-const { values } = parseArgs({
-  options: {
-    only: { type: "string" },
+const args = await benchArgs(
+  "concurrency.ts",
+  {
     clients: { type: "string" },
     limit: { type: "string" },
     seconds: { type: "string" },
     "backoff-ms": { type: "string" },
     "hold-ms": { type: "string" },
-    quick: { type: "boolean", default: false },
-    "no-prefect": { type: "boolean", default: false },
-    "no-lite": { type: "boolean", default: false },
-    bin: { type: "string" },
-    out: { type: "string" },
-    keep: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
   },
-});
-if (values.help) {
-  console.log(
-    "bun test/bench/concurrency.ts [--only sqlite|pg] [--clients N] [--limit N] [--seconds S] [--quick]\n" +
-      "  [--backoff-ms MS] [--hold-ms MS] [--no-prefect] [--no-lite] [--bin PATH] [--out DIR] [--keep]",
-  );
-  process.exit(0);
-}
-
-const quick = values.quick!;
-const num = (s: string | undefined, d: number) => (s === undefined ? d : Number(s));
+  "[--clients N] [--limit N] [--seconds S] [--backoff-ms MS] [--hold-ms MS]",
+);
+const { quick, num, dialects, notes, withLite } = args;
+const withPrefect = args.withPrefect;
 const cfg = {
-  clients: num(values.clients, 64),
-  limit: num(values.limit, 5),
-  seconds: num(values.seconds, quick ? 5 : 30),
-  backoffMs: num(values["backoff-ms"], 5),
-  holdMs: num(values["hold-ms"], 0),
+  clients: num("clients", 64),
+  limit: num("limit", 5),
+  seconds: num("seconds", quick ? 5 : 30),
+  backoffMs: num("backoff-ms", 5),
+  holdMs: num("hold-ms", 0),
   leaseSeconds: 60,
   requestTimeoutMs: 60_000,
 };
-
-const dialects = (values.only ? [values.only] : ["sqlite", "pg"]) as Array<"sqlite" | "pg">;
-for (const d of dialects) if (d !== "sqlite" && d !== "pg") throw new Error(`--only sqlite|pg, not ${d}`);
-const notes: string[] = [];
-let withPrefect = !values["no-prefect"];
-const withLite = !values["no-lite"];
-if (withPrefect && !(await Bun.file(PREFECT_BIN).exists())) {
-  notes.push(`Prefect is not installed (${PREFECT_BIN}); Prefect columns are empty.`);
-  withPrefect = false;
-}
-if (dialects.includes("pg") && !pgAvailable()) {
-  notes.push("PostgreSQL 15 binaries are missing; PostgreSQL skipped.");
-  dialects.splice(dialects.indexOf("pg"), 1);
-}
 
 interface SideResult {
   server: ServerName;
@@ -279,9 +249,9 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
 
 await runSides({
   name: "concurrency",
-  out: values.out,
-  bin: values.bin,
-  keep: values.keep,
+  out: args.str("out"),
+  bin: args.str("bin"),
+  keep: args.keep,
   dialects,
   lite: withLite,
   prefect: withPrefect,

@@ -25,7 +25,6 @@
 // cluster and the temp directories go at the end (or on SIGINT).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createDriver, rows } from "../../src/db/driver.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { sql } from "../../src/db/sql-tag.ts";
@@ -35,72 +34,45 @@ import { defaultServerConfig } from "../../src/settings/server-config.ts";
 import { type SchedulerSettings, schedulerStore } from "../../src/store/scheduler.ts";
 import {
   api,
+  benchArgs,
+  type DbTarget,
   dbUrl,
   dropDb,
   freshDb,
   logServerStart,
   migrate,
-  pgAvailable,
-  PREFECT_BIN,
-  PYTHON_BIN,
-  type DbTarget,
   type PgCluster,
+  PYTHON_BIN,
   type RunningServer,
-  type ServerName,
-  serverLogProblems,
-  startServer,
   runSides,
+  serverLogProblems,
+  type ServerName,
+  startServer,
 } from "./servers.ts";
 import { fmt, log, type machine, median, percentile, ROOT } from "./util.ts";
 
-const { values } = parseArgs({
-  options: {
-    only: { type: "string" },
+const args = await benchArgs(
+  "scheduler.ts",
+  {
     deployments: { type: "string" },
-    quick: { type: "boolean", default: false },
-    "no-prefect": { type: "boolean", default: false },
-    "no-lite": { type: "boolean", default: false },
     steady: { type: "string" },
     "deep-runs": { type: "string" },
     polls: { type: "string" },
-    bin: { type: "string" },
-    out: { type: "string" },
-    keep: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
   },
-});
-if (values.help) {
-  console.log(
-    "bun test/bench/scheduler.ts [--only sqlite|pg] [--deployments N] [--quick] [--no-prefect] [--no-lite] [--steady N]\n" +
-      "  [--deep-runs N] [--polls N] [--bin PATH] [--out DIR] [--keep]",
-  );
-  process.exit(0);
-}
-
-const quick = values.quick!;
-const num = (s: string | undefined, d: number) => (s === undefined ? d : Number(s));
+  "[--deployments N] [--steady N] [--deep-runs N] [--polls N]",
+);
+const { quick, num, dialects, notes } = args;
+const withPrefect = args.withPrefect;
 const cfg = {
-  deployments: num(values.deployments, quick ? 150 : 1000),
-  steady: num(values.steady, quick ? 3 : 5),
-  deepRuns: num(values["deep-runs"], quick ? 20 : 100),
-  polls: num(values.polls, quick ? 100 : 500),
+  deployments: num("deployments", quick ? 150 : 1000),
+  steady: num("steady", quick ? 3 : 5),
+  deepRuns: num("deep-runs", quick ? 20 : 100),
+  polls: num("polls", quick ? 100 : 500),
   flows: 10,
   warmupPolls: 20,
   /** Per poll shape: stop early past this (Prefect's SQLite server takes ~0.2 s a poll at 100,000 runs). */
   pollBudgetMs: quick ? 10_000 : 30_000,
 };
-const dialects = (values.only ? [values.only] : ["sqlite", "pg"]) as Array<"sqlite" | "pg">;
-for (const d of dialects) if (d !== "sqlite" && d !== "pg") throw new Error(`--only sqlite|pg, not ${d}`);
-const notes: string[] = [];
-let withPrefect = !values["no-prefect"];
-if (withPrefect && !(await Bun.file(PREFECT_BIN).exists())) {
-  notes.push(`Prefect is not installed (${PREFECT_BIN}); Prefect columns are empty.`);
-  withPrefect = false;
-}
-if (dialects.includes("pg") && !pgAvailable()) {
-  notes.push("PostgreSQL 15 binaries are missing; PostgreSQL skipped.");
-  dialects.splice(dialects.indexOf("pg"), 1);
-}
 
 const SCHEDULES: Record<string, unknown>[] = [
   { interval: 3600 },
@@ -497,11 +469,11 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
 
 await runSides({
   name: "scheduler",
-  out: values.out,
-  bin: values.bin,
-  keep: values.keep,
+  out: args.str("out"),
+  bin: args.str("bin"),
+  keep: args.keep,
   dialects,
-  lite: !values["no-lite"],
+  lite: args.withLite,
   prefect: withPrefect,
   config: { ...cfg, dialects, withPrefect, defaults: DEFAULTS },
   notes,

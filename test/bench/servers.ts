@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import {
   buildBinaryInto,
   cpuSeconds,
@@ -479,4 +480,60 @@ export async function runSides<R>(o: {
   writeFileSync(join(outDir, `${o.name}-latest.json`), `${JSON.stringify({ meta, notes, results }, null, 2)}\n`);
   console.log(md);
   process.exit(0);
+}
+
+type OptionSpec = { type: "string" } | { type: "boolean"; default: boolean };
+
+/**
+ * The command line every side-by-side bench shares: its own options plus --only sqlite|pg, --quick,
+ * --no-prefect, --no-lite, --bin, --out, --keep and --help (which prints `usage` and exits); the
+ * databases to run (PostgreSQL dropped, with a note, where its binaries are missing) and whether
+ * Prefect's side runs (not where Prefect is not installed).
+ */
+export async function benchArgs(script: string, own: Record<string, OptionSpec>, usage: string) {
+  const { values: parsed } = parseArgs({
+    options: {
+      only: { type: "string" },
+      quick: { type: "boolean", default: false },
+      "no-prefect": { type: "boolean", default: false },
+      "no-lite": { type: "boolean", default: false },
+      bin: { type: "string" },
+      out: { type: "string" },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+      ...own,
+    },
+  });
+  const values = parsed as Record<string, string | boolean | undefined>;
+  if (values.help) {
+    console.log(
+      `bun test/bench/${script} [--only sqlite|pg] [--quick] [--no-prefect] [--no-lite] ${usage}\n` +
+        "  [--bin PATH] [--out DIR] [--keep]",
+    );
+    process.exit(0);
+  }
+  const str = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+  const dialects = (str("only") ? [str("only")] : ["sqlite", "pg"]) as Array<"sqlite" | "pg">;
+  for (const d of dialects) if (d !== "sqlite" && d !== "pg") throw new Error(`--only sqlite|pg, not ${d}`);
+  const notes: string[] = [];
+  let withPrefect = !values["no-prefect"];
+  if (withPrefect && !(await Bun.file(PREFECT_BIN).exists())) {
+    notes.push(`Prefect is not installed (${PREFECT_BIN}); Prefect columns are empty.`);
+    withPrefect = false;
+  }
+  if (dialects.includes("pg") && !pgAvailable()) {
+    notes.push("PostgreSQL 15 binaries are missing; PostgreSQL skipped.");
+    dialects.splice(dialects.indexOf("pg"), 1);
+  }
+  return {
+    /** A numeric option, or its default. */
+    num: (name: string, d: number) => (str(name) === undefined ? d : Number(str(name))),
+    str,
+    quick: values.quick === true,
+    keep: values.keep === true,
+    withLite: !values["no-lite"],
+    withPrefect,
+    dialects,
+    notes,
+  };
 }

@@ -35,59 +35,43 @@
 // server, the PostgreSQL cluster and the temp directories go at the end (or on SIGINT).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import {
   api,
+  benchArgs,
   dropDb,
   freshDb,
   logServerStart,
   migrate,
-  pgAvailable,
-  PREFECT_BIN,
   type PgCluster,
   type RunningServer,
-  type ServerName,
-  serverLogProblems,
-  startServer,
   runSides,
+  serverLogProblems,
+  type ServerName,
+  startServer,
 } from "./servers.ts";
 import { fmt, loadAvg, log, type machine, median, percentile, sleep } from "./util.ts";
 
-const { values } = parseArgs({
-  options: {
-    only: { type: "string" },
+const args = await benchArgs(
+  "workers.ts",
+  {
     workers: { type: "string" },
     runs: { type: "string" },
     queues: { type: "string" },
-    quick: { type: "boolean", default: false },
-    "no-prefect": { type: "boolean", default: false },
-    "no-lite": { type: "boolean", default: false },
     "paced-s": { type: "string" },
     "period-ms": { type: "string" },
     "budget-s": { type: "string" },
-    bin: { type: "string" },
-    out: { type: "string" },
-    keep: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
   },
-});
-if (values.help) {
-  console.log(
-    "bun test/bench/workers.ts [--only sqlite|pg] [--workers N] [--runs N] [--queues N] [--quick] [--no-prefect]\n" +
-      "  [--no-lite] [--paced-s S] [--period-ms MS] [--budget-s S] [--bin PATH] [--out DIR] [--keep]",
-  );
-  process.exit(0);
-}
-
-const quick = values.quick!;
-const num = (s: string | undefined, d: number) => (s === undefined ? d : Number(s));
+  "[--workers N] [--runs N] [--queues N] [--paced-s S] [--period-ms MS] [--budget-s S]",
+);
+const { quick, num, dialects, notes, withLite } = args;
+const withPrefect = args.withPrefect;
 const cfg = {
-  workers: num(values.workers, quick ? 10 : 100),
-  runs: num(values.runs, quick ? 500 : 10_000),
-  queues: num(values.queues, 10),
-  pacedS: num(values["paced-s"], quick ? 5 : 20),
-  periodMs: num(values["period-ms"], 1000),
-  budgetS: num(values["budget-s"], quick ? 120 : 600),
+  workers: num("workers", quick ? 10 : 100),
+  runs: num("runs", quick ? 500 : 10_000),
+  queues: num("queues", 10),
+  pacedS: num("paced-s", quick ? 5 : 20),
+  periodMs: num("period-ms", 1000),
+  budgetS: num("budget-s", quick ? 120 : 600),
   /** A worker's prefetch (Prefect's PREFECT_WORKER_PREFETCH_SECONDS) and its free slots. */
   prefetchMs: 10_000,
   limit: 10,
@@ -101,20 +85,6 @@ const pacedRuns = Math.round(pacedPerS * cfg.pacedS);
 const DRAIN_STEP_MS = 10;
 const DAY = 86_400_000;
 const POOL = "bench";
-
-const dialects = (values.only ? [values.only] : ["sqlite", "pg"]) as Array<"sqlite" | "pg">;
-for (const d of dialects) if (d !== "sqlite" && d !== "pg") throw new Error(`--only sqlite|pg, not ${d}`);
-const notes: string[] = [];
-let withPrefect = !values["no-prefect"];
-const withLite = !values["no-lite"];
-if (withPrefect && !(await Bun.file(PREFECT_BIN).exists())) {
-  notes.push(`Prefect is not installed (${PREFECT_BIN}); Prefect columns are empty.`);
-  withPrefect = false;
-}
-if (dialects.includes("pg") && !pgAvailable()) {
-  notes.push("PostgreSQL 15 binaries are missing; PostgreSQL skipped.");
-  dialects.splice(dialects.indexOf("pg"), 1);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Setup
@@ -596,7 +566,7 @@ async function side(server: ServerName, work: string, pg: PgCluster | null): Pro
   } finally {
     await s?.stop();
     dropDb(db);
-    if (!values.keep) rmSync(home, { recursive: true, force: true });
+    if (!args.keep) rmSync(home, { recursive: true, force: true });
   }
 }
 
@@ -786,9 +756,9 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
 
 await runSides({
   name: "workers",
-  out: values.out,
-  bin: values.bin,
-  keep: values.keep,
+  out: args.str("out"),
+  bin: args.str("bin"),
+  keep: args.keep,
   dialects,
   lite: withLite,
   prefect: withPrefect,
