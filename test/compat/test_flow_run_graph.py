@@ -73,6 +73,14 @@ def test_graph_v2_has_nodes_edges_subflows_and_artifacts(server, client, sdk, tm
     assert [a.key for a in graph.artifacts] == ["graph-progress"] and graph.artifacts[0].data == 50.0
     assert [s.type.value for s in graph.states][-1] == "COMPLETED"
 
+    # The dashboard draws the same graph from the SDK's run: every node, the subflow linked to its run.
+    import httpx
+
+    page = httpx.get(server.api_url.removesuffix("/api") + f"/runs/{run_id}", timeout=30)
+    assert page.status_code == 200
+    assert f'data-nodes="{len(nodes)}"' in page.text, page.text[-2000:]
+    assert f'href="/runs/{subflow[0].id}"' in page.text
+
     # `since` keeps only what ended after it.
     later = client._client.get(f"/flow_runs/{run_id}/graph-v2", params={"since": "2999-01-01T00:00:00Z"})
     assert Graph.model_validate(later.json()).nodes == []
