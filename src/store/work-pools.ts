@@ -32,7 +32,7 @@ import {
   queuesJsonOp,
 } from "./work-queues.ts";
 
-/** How stale a worker's last_heartbeat_time may get before a heartbeat writes it again. */
+/** How stale a worker's last_heartbeat_time may get before a heartbeat writes it again (at most). */
 export const HEARTBEAT_WRITE_SECONDS = 5;
 
 /** Prefect links a pool's status event to the previous one when that came less than 10 minutes before. */
@@ -200,14 +200,19 @@ export function workPoolsStore(driver: Driver) {
     ): Promise<{ change: PoolChange | null } | null> {
       const now = nowTimestamp();
       // A worker that beat a moment ago, ONLINE, in a pool already awake, changes nothing worth a
-      // commit: the foreman allows it 3 intervals of silence (90 s for the SDK's 30 s).
-      const fresh = await driver.read(function* () {
-        return yield* row<{ n: number }>(sql`
+      // commit: the foreman allows it 3 intervals of silence (90 s for the SDK's 30 s). The skipped
+      // span stays under half the worker's interval, so the stored beat is never older than 1.5
+      // intervals: a worker beating every second must not read as silent for 3 s (it did at 5 s).
+      const skipSeconds = intervalSeconds === null ? 0 : Math.min(HEARTBEAT_WRITE_SECONDS, intervalSeconds / 2);
+      const fresh =
+        skipSeconds > 0 &&
+        (await driver.read(function* () {
+          return yield* row<{ n: number }>(sql`
           SELECT 1 AS n FROM worker JOIN work_pool ON work_pool.id = worker.work_pool_id
           WHERE work_pool.name = ${poolName} AND worker.name = ${workerName} AND worker.status = 'ONLINE'
-            AND work_pool.status <> 'NOT_READY' AND worker.last_heartbeat_time > ${addSeconds(now, -HEARTBEAT_WRITE_SECONDS)}
-            AND ${intervalSeconds === null ? sql`1 = 1` : sql`worker.heartbeat_interval_seconds = ${intervalSeconds}`}`);
-      });
+            AND work_pool.status <> 'NOT_READY' AND worker.last_heartbeat_time > ${addSeconds(now, -skipSeconds)}
+            AND worker.heartbeat_interval_seconds = ${intervalSeconds}`);
+        }));
       if (fresh) return { change: null };
       // In a pool that is awake, the upsert is the whole write: one statement, so it skips the write
       // gate on PostgreSQL (db/driver.ts) and a beat never waits behind a burst of state changes.

@@ -57,6 +57,35 @@ for (const dialect of DIALECTS) {
       expect(events.filter((e) => e.event === "prefect.deployment.ready").length).toBe(2);
     });
 
+    test("a worker beating every second stays ONLINE past 3 s; beats well within it are not written", async () => {
+      const t = await testApp({}, await dialect.url());
+      const previous = close;
+      close = async () => {
+        await previous();
+        await t.close();
+      };
+      const post = (path: string, json: unknown) => t.call(path, { method: "POST", json });
+      const beat = () => post("/api/work_pools/beaten/workers/heartbeat", { name: "w", heartbeat_interval_seconds: 1 });
+      const worker = async () =>
+        ((await (await post("/api/work_pools/beaten/workers/filter", {})).json()) as any[])[0] as {
+          status: string;
+          last_heartbeat_time: string;
+        };
+      await post("/api/work_pools/", { name: "beaten", type: "process" });
+      await beat();
+      const first = (await worker()).last_heartbeat_time;
+      await beat(); // at once: nothing to write
+      expect((await worker()).last_heartbeat_time).toBe(first);
+      for (let i = 0; i < 4; i++) {
+        await Bun.sleep(1000);
+        await beat();
+      }
+      // The default multiple of 3: 3 s of silence. The stored beat is at most 1.5 s old.
+      await t.app.services.foreman.runOnce();
+      expect((await worker()).status).toBe("ONLINE");
+      expect(Date.now() - Date.parse((await worker()).last_heartbeat_time)).toBeLessThan(1600);
+    });
+
     test("silent workers go OFFLINE; their pool and its unpolled queues NOT_READY; a heartbeat wakes it", async () => {
       const foreman = {
         inactivityHeartbeatMultiple: 1,
