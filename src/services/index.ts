@@ -24,6 +24,7 @@ import { monitorWorkerHealth } from "./foreman.ts";
 import { revokeExpiredLeases } from "./repossessor.ts";
 import { LoopService, RunningService, stateOf, type Service, type ServiceStatus } from "./service.ts";
 import type { TaskRunRecorder } from "./task-run-recorder.ts";
+import type { ActionsRunner } from "./automation-actions.ts";
 import type { AutomationTriggers } from "./triggers.ts";
 
 export interface ServiceDeps {
@@ -39,7 +40,7 @@ export interface ServiceDeps {
   concurrencyLimits: ConcurrencyLimitsV2Store;
   /** Automations: the reactive trigger evaluation and one pass of the actions queue. */
   triggers?: AutomationTriggers;
-  performActions?: () => Promise<string | void>;
+  performActions?: ActionsRunner;
   /** Requests served so far, for the memory trim (services/database-upkeep.ts). */
   requests?: () => number;
 }
@@ -137,8 +138,18 @@ export function createServices(deps: ServiceDeps) {
         { start: () => triggers.start(), stop: async () => triggers.stop() },
       )
     : null;
-  const actions = deps.performActions
-    ? loop("TRIGGERS", "Actions", "Performs the actions of triggered automations.", deps.performActions)
+  const performActions = deps.performActions;
+  const actions = performActions
+    ? new LoopService({
+        name: "Actions",
+        description: "Performs the actions of triggered automations.",
+        settingKey: "TRIGGERS",
+        enabled: on("TRIGGERS"),
+        loopSeconds: config.loopSeconds.TRIGGERS,
+        runOnce: performActions,
+        leader,
+        interrupt: performActions,
+      })
     : null;
   const all: Service[] = [
     ...(reactive ? [reactive] : []),

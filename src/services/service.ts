@@ -57,6 +57,8 @@ export interface LoopServiceOptions extends ServiceInfo {
   runOnce: () => Promise<RunSummary>;
   /** Work to do once when the service stops (a last optimize, a last fold). */
   onStop?: () => Promise<void> | void;
+  /** Asks a run under way to end early when the service stops; `resume` undoes it on start. */
+  interrupt?: { halt: () => void; resume: () => void };
   prefectService?: boolean;
   /** With several servers on one database, only the leader runs the loop (db/leader.ts). */
   leader?: () => Promise<boolean>;
@@ -94,6 +96,7 @@ export class LoopService implements Service {
   start(): void {
     if (this.started || !this.opts.enabled) return;
     this.started = true;
+    this.opts.interrupt?.resume();
     // Prefect's perpetual services run once at start-up, then every loop_seconds.
     this.schedule(0);
   }
@@ -103,6 +106,7 @@ export class LoopService implements Service {
     this.started = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (wasStarted) this.opts.interrupt?.halt();
     await this.current?.catch(() => {});
     if (wasStarted) await this.opts.onStop?.();
   }

@@ -81,10 +81,14 @@ const TEXT_200: Record<string, string> = {
   "GET /flow_runs/{}/input/{}": "text/plain",
 };
 
+/** Routes that answer a bare 204 (prefect/server/api/templates.py returns Response(status_code=204)). */
+const NO_CONTENT_204 = new Set(["POST /templates/validate", "POST /automations/templates/validate"]);
+
 function adjustOperation(method: string, path: string, op: any) {
   const responses = { ...op.responses };
   const text = TEXT_200[`${method.toUpperCase()} ${pathShape(path)}`];
   if (text) responses["200"] = { description: "Text", content: { [text]: { schema: { type: "string" } } } };
+  if (NO_CONTENT_204.has(`${method.toUpperCase()} ${pathShape(path)}`)) responses["204"] = { description: "No Content" };
   if (answers201(method, path) && responses["200"] && !responses["201"]) responses["201"] = responses["200"];
   if (ANSWERS_EXISTING_200.has(`${method.toUpperCase()} ${pathShape(path)}`) && responses["201"] && !responses["200"])
     responses["200"] = responses["201"];

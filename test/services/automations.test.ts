@@ -15,6 +15,8 @@ describe.each(DIALECTS)("automations on $name", ({ url }) => {
   let t: Awaited<ReturnType<typeof testApp>>;
   const seen: Array<{ method: string; path: string; headers: Record<string, string>; body: string }> = [];
   let answers: number[] = [];
+  // While set, the receiver holds each request until it resolves.
+  let holding: Promise<void> | null = null;
   const events: ReceivedEvent[] = [];
   const receiver = Bun.serve({
     port: 0,
@@ -26,6 +28,7 @@ describe.each(DIALECTS)("automations on $name", ({ url }) => {
         headers: Object.fromEntries(req.headers),
         body: await req.text(),
       });
+      await holding;
       return new Response("ok", { status: answers.shift() ?? 200 });
     },
   });
@@ -214,6 +217,35 @@ describe.each(DIALECTS)("automations on $name", ({ url }) => {
       ["FAILURE", 500],
       ["SUCCESS", 200],
     ]);
+    await call("DELETE", `/api/automations/${a.id}`);
+  });
+
+  test("a stopping server ends the actions pass after its batch; the rest are delivered after", async () => {
+    const a = (await call("POST", "/api/automations/", notification("backlog"))).body;
+    await t.app.automations.triggers.ready();
+    const actions = t.app.automations.runActions;
+    actions.halt(); // the firings' nudges perform nothing: 30 actions wait in the queue
+    for (let i = 0; i < 30; i++) await runThatFails(["daily-etl"], `backlog-${i}`);
+    await t.app.events.flush();
+    expect(await actions()).toBe("");
+    actions.resume();
+    seen.length = 0;
+    let release = () => {};
+    holding = new Promise((r) => {
+      release = r;
+    });
+    const pass = actions();
+    while (seen.length < 20) await Bun.sleep(10); // the first batch of 20 is at the receiver
+    actions.halt();
+    release();
+    holding = null;
+    await pass;
+    // Before, a pass drained the whole queue: a backlog held a stopping server for half an hour.
+    expect(seen.length).toBe(20);
+    actions.resume();
+    await actions();
+    const subjects = seen.map((r) => JSON.parse(r.body).attachments[0].title).sort();
+    expect(subjects).toEqual(Array.from({ length: 30 }, (_, i) => `backlog-${i} failed`).sort());
     await call("DELETE", `/api/automations/${a.id}`);
   });
 
