@@ -20,6 +20,8 @@ export interface BatcherOptions<T> {
   maxAttempts?: number;
   retryDelayMs?: number;
   describe?: (item: T) => string;
+  /** How soon a batch holding an urgent item (see `urgent`) is written; default intervalMs. */
+  urgentMs?: number;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -28,12 +30,19 @@ export class Batcher<T> {
   private queue: T[] = [];
   private attempts = new Map<T, number>();
   private timer: Timer | null = null;
+  private timerDue = 0;
   private parked = new Map<Timer, T[]>();
   private chain: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private stopped = false;
   /** The last write failure, until a write succeeds again (for the settings page). */
   lastError: string | null = null;
+
+  /**
+   * Items that should not wait the whole interval (the event persister: an event some automation is
+   * waiting for, whose notification leaves only once it is stored); set by whoever knows.
+   */
+  urgent: ((item: T) => boolean) | null = null;
 
   constructor(private readonly opts: BatcherOptions<T>) {}
 
@@ -49,11 +58,17 @@ export class Batcher<T> {
       return;
     }
     this.queue.push(...items);
-    if (this.queue.length >= this.opts.maxBatch) void this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.opts.intervalMs);
-      this.timer.unref?.();
+    if (this.queue.length >= this.opts.maxBatch) {
+      void this.flush();
+      return;
     }
+    const urgent = this.opts.urgentMs !== undefined && this.urgent !== null && items.some(this.urgent);
+    const delay = urgent ? (this.opts.urgentMs as number) : this.opts.intervalMs;
+    if (this.timer && this.timerDue <= performance.now() + delay) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = performance.now() + delay;
+    this.timer = setTimeout(() => void this.flush(), delay);
+    this.timer.unref?.();
   }
 
   /** Writes everything queued (not the items waiting for a retry); never rejects. */
