@@ -45,6 +45,9 @@ const POOLS = [
   "block_document_ids",
   "block_document_names",
   "doomed_block_document_ids",
+  "automation_ids",
+  "doomed_automation_ids",
+  "automation_owner_ids",
 ] as const;
 type Pools = Record<(typeof POOLS)[number], string[]>;
 
@@ -197,6 +200,42 @@ async function storedThings(api: string, pools: Pools) {
 }
 
 /**
+ * Automations (the fuzz server runs without the triggers service, test/fuzz/run.ts, so they never
+ * fire): one notifying through a seeded block and owned by a deployment, one with a compound trigger,
+ * and two for DELETE to take.
+ */
+async function automations(api: string, pools: Pools) {
+  const owner = `prefect.deployment.${pools.deployment_ids[0]}`;
+  const trigger = {
+    type: "event",
+    posture: "Reactive",
+    expect: ["prefect.flow-run.Failed"],
+    match: { "prefect.resource.id": "prefect.flow-run.*" },
+    threshold: 1,
+    within: 0,
+  };
+  const made = [
+    {
+      name: "fuzz-automation",
+      trigger,
+      actions: [{ type: "cancel-flow-run" }],
+      owner_resource: owner,
+    },
+    {
+      name: "fuzz-compound",
+      trigger: { type: "compound", require: "any", within: 60, triggers: [trigger, { ...trigger, expect: ["x.y"] }] },
+      actions: [{ type: "do-nothing" }],
+    },
+  ];
+  for (const body of made) pools.automation_ids.push((await call(api, "POST", "/automations/", body)).id);
+  for (const name of ["fuzz-doomed-automation-a", "fuzz-doomed-automation-b"])
+    pools.doomed_automation_ids.push(
+      (await call(api, "POST", "/automations/", { name, trigger, actions: [{ type: "do-nothing" }] })).id,
+    );
+  pools.automation_owner_ids.push(owner);
+}
+
+/**
  * Two block types with a schema marking a secret and documents (one nesting the other), the built-in
  * Secret type's schema, and a type, schema and documents for DELETE to take.
  */
@@ -244,6 +283,7 @@ export async function seed(api: string): Promise<Pools> {
   await workPools(api, pools);
   await storedThings(api, pools);
   await blocks(api, pools);
+  await automations(api, pools);
   const resource = { "prefect.resource.id": `prefect.flow-run.${pools.flow_run_ids[0]}` };
   await call(api, "POST", "/events", [
     {
@@ -335,6 +375,9 @@ const BINDINGS: [nameRegex: string, ...bindings: Array<[parameter: string, pool:
   ["^POST /block_documents/$", ["body.block_type_id", "block_type_ids"], ["body.block_schema_id", "block_schema_ids"]],
   ["^(GET|PATCH) /block_documents/\\{id\\}$", ["path.id", "block_document_ids"]],
   ["^DELETE /block_documents/\\{id\\}$", ["path.id", "doomed_block_document_ids"]],
+  ["^(GET|PATCH|PUT) /automations/\\{id\\}$", ["path.id", "automation_ids"]],
+  ["^DELETE /automations/\\{id\\}$", ["path.id", "doomed_automation_ids"]],
+  ["^GET /automations/related-to/\\{resource_id\\}$", ["path.resource_id", "automation_owner_ids"]],
 ];
 
 /** schemathesis.toml: the pools as dictionaries, drawn 70% of the time (made-up ids still get tried). */
