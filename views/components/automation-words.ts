@@ -69,8 +69,20 @@ type ActionShape = { type: string } & Record<string, unknown>;
 const named = (names: Names, id: unknown, what: string) =>
   typeof id === "string" ? `${what} ${names[id] ?? id}` : `the ${what} of the triggering event`;
 
+/** What pause-* and resume-* actions point at: the field holding its id and its noun. */
+const SWITCHED: Record<string, [string, string]> = {
+  deployment: ["deployment_id", "deployment"],
+  "work-pool": ["work_pool_id", "work pool"],
+  "work-queue": ["work_queue_id", "work queue"],
+  automation: ["automation_id", "automation"],
+};
+
 export function actionWords(a: ActionShape, names: Names): string {
   const s = (k: string) => (typeof a[k] === "string" ? (a[k] as string) : "");
+  const switched = /^(pause|resume)-(.+)$/.exec(a.type);
+  const target = switched ? SWITCHED[switched[2]!] : undefined;
+  if (switched && target)
+    return `${switched[1] === "pause" ? "Pause" : "Resume"} ${named(names, a[target[0]], target[1])}`;
   switch (a.type) {
     case "do-nothing":
       return "Do nothing";
@@ -79,18 +91,6 @@ export function actionWords(a: ActionShape, names: Names): string {
         a.parameters && Object.keys(a.parameters).length ? ` with parameters ${JSON.stringify(a.parameters)}` : "";
       return `Run ${named(names, a.deployment_id, "deployment")}${params}`;
     }
-    case "pause-deployment":
-    case "resume-deployment":
-      return `${a.type.startsWith("pause") ? "Pause" : "Resume"} ${named(names, a.deployment_id, "deployment")}`;
-    case "pause-work-pool":
-    case "resume-work-pool":
-      return `${a.type.startsWith("pause") ? "Pause" : "Resume"} ${named(names, a.work_pool_id, "work pool")}`;
-    case "pause-work-queue":
-    case "resume-work-queue":
-      return `${a.type.startsWith("pause") ? "Pause" : "Resume"} ${named(names, a.work_queue_id, "work queue")}`;
-    case "pause-automation":
-    case "resume-automation":
-      return `${a.type.startsWith("pause") ? "Pause" : "Resume"} ${named(names, a.automation_id, "automation")}`;
     case "cancel-flow-run":
       return "Cancel the flow run";
     case "suspend-flow-run":
