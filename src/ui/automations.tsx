@@ -20,10 +20,11 @@ import type { Trigger } from "../schemas/automation-triggers.ts";
 import type { AutomationJson } from "../store/automations.ts";
 import type { NotificationDeps, UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
+import { pageNumber } from "./list-query.ts";
 
 const Form = t.Optional(t.Object({ csrf: t.Optional(t.String()) }, { additionalProperties: true }));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const LIST_LIMIT = 200;
+const PAGE_SIZE = 50;
 const FIRINGS = 20;
 const STARTER = {
   name: "",
@@ -194,10 +195,23 @@ export function automationPages(deps: UiDeps, n: NotificationDeps) {
 
   return new Elysia({ name: "ui.automations" })
     .get("/automations", async ({ query }) => {
-      const list = await n.automations.filter({}, { limit: LIST_LIMIT, offset: 0, sort: "NAME_ASC" });
+      const page = pageNumber(query.page);
+      const more = await n.automations.filter(
+        {},
+        { limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE, sort: "NAME_ASC" },
+      );
+      const list = more.slice(0, PAGE_SIZE);
       const [names, last] = await Promise.all([namesFor(list), n.actions.lastFired(list.map((a) => a.id))]);
       const rows = list.map((a) => rowOf(a, names, last.get(a.id) ?? null));
-      return html(<AutomationsPage automations={rows} notice={query.notice} csrfToken={csrf.token} />);
+      return html(
+        <AutomationsPage
+          automations={rows}
+          page={page}
+          hasNext={more.length > PAGE_SIZE}
+          notice={query.notice}
+          csrfToken={csrf.token}
+        />,
+      );
     })
     .get("/automations/new", () =>
       html(<NewAutomationPage json={pretty(STARTER)} errors={[]} csrfToken={csrf.token} />),

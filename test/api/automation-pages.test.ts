@@ -75,4 +75,17 @@ describe.each(DIALECTS)("automation pages on $name", ({ url }) => {
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain("Automation not found.");
   });
+
+  test("the list pages by name, 50 a page", async () => {
+    const one = { trigger: { posture: "Reactive", expect: ["x"] }, actions: [{ type: "do-nothing" }] };
+    for (let i = 0; i < 51; i++) await api("POST", "/automations/", { ...one, name: `a${String(i).padStart(2, "0")}` });
+    const rows = (html: string) =>
+      [...html.matchAll(/<tr data-automation="[^"]+"><td><a href="[^"]+">([^<]+)</g)].map((m) => m[1]);
+    const first = await (await t.call("/automations")).text();
+    expect(rows(first)).toHaveLength(50);
+    expect(rows(first)[0]).toBe("a00");
+    expect(first).toContain('href="/automations?page=2"');
+    const second = await (await t.call("/automations?page=2")).text();
+    expect(rows(second)).toEqual(["a50"]);
+  });
 });

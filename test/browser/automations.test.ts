@@ -58,6 +58,8 @@ describe.if(HAVE_CHROMIUM)("automation pages in Chromium", () => {
     );
     expect(await p.locator(".action-words li").textContent()).toBe(`Move the flow run to FAILED: ${HOSTILE}`);
     expect(JSON.parse((await p.locator("pre.json").textContent()) ?? "")).toMatchObject({ id: seeded, name: HOSTILE });
+    for (const path of ["/automations", `/automations/${seeded}`])
+      expect({ path, overflow: (await dash.phoneOverflow(path)).overflow }).toEqual({ path, overflow: 0 });
     for (const path of [`/automations/${crypto.randomUUID()}`, "/automations/not-an-id"]) {
       const r = await fetch(dash.base + path, { headers: { accept: "text/html" } });
       expect({ path, status: r.status }).toEqual({ path, status: 404 });

@@ -5,6 +5,7 @@ import { AutomationToggle } from "../components/automation-toggle.tsx";
 import { DetailHeader } from "../components/detail-header.tsx";
 import { Empty } from "../components/empty.tsx";
 import { Flash } from "../components/flash.tsx";
+import { Pagination } from "../components/pagination.tsx";
 import { Table } from "../components/table.tsx";
 import { Time } from "../components/time.tsx";
 import { Layout } from "../layout.tsx";
@@ -20,7 +21,15 @@ export interface AutomationRow {
 
 export const automationHref = (id: string) => `/automations/${id}`;
 
-export function AutomationsPage(p: { automations: AutomationRow[]; notice?: string; csrfToken: string }) {
+export interface AutomationsPageProps {
+  automations: AutomationRow[];
+  page: number;
+  hasNext: boolean;
+  notice?: string;
+  csrfToken: string;
+}
+
+export function AutomationsPage(p: AutomationsPageProps) {
   return (
     <Layout title="Automations" section="automations" csrfToken={p.csrfToken}>
       <div class="section-head">
@@ -60,6 +69,7 @@ export function AutomationsPage(p: { automations: AutomationRow[]; notice?: stri
           hint="Create one as JSON, from the Notifications page, with `Automation(...).create()` or the triggers of serve()."
         />
       )}
+      <Pagination path="/automations" query={{}} page={p.page} hasNext={p.hasNext} />
     </Layout>
   );
 }
