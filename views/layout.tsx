@@ -12,6 +12,7 @@ export interface LayoutProps {
     | "work-pools"
     | "variables"
     | "notifications"
+    | "automations"
     | "artifacts"
     | "blocks"
     | "concurrency"
@@ -30,6 +31,7 @@ const NAV: Array<[LayoutProps["section"], string, string]> = [
   ["blocks", "/blocks", "Blocks"],
   ["variables", "/variables", "Variables"],
   ["notifications", "/notifications", "Notifications"],
+  ["automations", "/automations", "Automations"],
   ["artifacts", "/artifacts", "Artifacts"],
   ["concurrency", "/concurrency", "Concurrency"],
   ["events", "/events", "Events"],

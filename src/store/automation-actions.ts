@@ -51,6 +51,23 @@ const queued = (r: Row): QueuedAction => ({
   last_error: (r.last_error as string) ?? null,
 });
 
+/** One automation's firings for a resource: how many actions it queued for it and when it last fired. */
+export interface FiredFor {
+  automation_id: string;
+  actions: number;
+  last: string;
+}
+
+/**
+ * The smallest UUIDv7 of the millisecond `ts` names. Action ids are UUIDv7s made as the firing is queued
+ * (store/automation-buckets.ts), so they sort by firing time in both dialects and the primary key can
+ * serve a time range without an index of its own.
+ */
+export function uuidv7Floor(ts: string): string {
+  const hex = Math.max(0, Date.parse(ts)).toString(16).padStart(12, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}
+
 export function automationActionsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
   return {
@@ -86,6 +103,44 @@ export function automationActionsStore(driver: Driver) {
           UPDATE automation_action SET status = ${status}, next_attempt = ${retryAt ?? now}, last_error = ${attempt.error},
             updated = ${now}
           WHERE id = ${a.id}`);
+      });
+    },
+
+    /** When each of `automationIds` last fired (an automation that never fired is left out). */
+    lastFired(automationIds: string[]): Promise<Map<string, string>> {
+      if (!automationIds.length) return Promise.resolve(new Map());
+      return driver.read(function* () {
+        // Named as the column, so it decodes as a timestamp (db/rows.ts).
+        const rs = yield* rows<{ automation_id: string; triggered: string }>(sql`
+          SELECT automation_id, max(triggered) AS triggered FROM automation_action
+          WHERE automation_id IN (${sql.join(
+            automationIds.map((id) => sql`${id}`),
+            sql`, `,
+          )}) GROUP BY automation_id`);
+        return new Map(rs.map((r) => [String(r.automation_id), r.triggered]));
+      });
+    },
+
+    /**
+     * The automations that fired for `resourceId` since `since`: their triggering event is about it, or,
+     * for an action on the automation's own triggered event (actions_on_trigger), the event that caused
+     * that one is. A resource's firings cannot precede it, so its creation (less a minute for the clocks
+     * of several servers) bounds the scan to the actions queued since, a range of the primary key (see
+     * uuidv7Floor), instead of every firing kept.
+     */
+    firedFor(resourceId: string, since: string): Promise<FiredFor[]> {
+      const about = (keys: string[]) => d.jsonText(sql`triggering_event`, [...keys, "resource", "prefect.resource.id"]);
+      return driver.read(function* () {
+        const rs = yield* rows<{ automation_id: string; actions: number; triggered: string }>(sql`
+          SELECT automation_id, count(*) AS actions, max(triggered) AS triggered FROM automation_action
+          WHERE id >= ${uuidv7Floor(addSeconds(since, -60))}
+            AND (${about([])} = ${resourceId} OR ${about(["payload", "triggering_event"])} = ${resourceId})
+          GROUP BY automation_id ORDER BY triggered DESC, automation_id`);
+        return rs.map((r) => ({
+          automation_id: String(r.automation_id),
+          actions: Number(r.actions),
+          last: r.triggered,
+        }));
       });
     },
 

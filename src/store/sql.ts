@@ -13,6 +13,8 @@ export interface Fragments {
   jsonHasAll(column: SQL, values: string[]): SQL;
   /** A JSON array column with no elements. */
   jsonEmpty(column: SQL): SQL;
+  /** The text at `keys` inside a JSON column (null when absent); keys hold no quote, comma or brace. */
+  jsonText(column: SQL, keys: string[]): SQL;
   /** Case-insensitive substring match (Prefect's like_). */
   /** Case-insensitive substring match (Prefect's like_). */
   contains(column: SQL, text: string): SQL;
@@ -57,6 +59,7 @@ const sqlite: Fragments = {
       sql`, `,
     )})) = ${new Set(vs).size}`,
   jsonEmpty: (c) => sql`json_array_length(${c}) = 0`,
+  jsonText: (c, keys) => sql`json_extract(${c}, ${`$${keys.map((k) => `."${k}"`).join("")}`})`,
   // LIKE ignores ASCII case on SQLite, as ILIKE does on PostgreSQL (Prefect's ilike).
   contains: (c, t) => sql`${c} LIKE ${`%${escapeLike(t)}%`} ESCAPE '\\'`,
   startsWith: (c, t) => sql`${c} LIKE ${`${escapeLike(t)}%`} ESCAPE '\\'`,
@@ -74,6 +77,7 @@ const pg: Fragments = {
   jsonHasAny: (c, vs) => sql`${c} ?| ${toPgTextArray(vs)}`,
   jsonHasAll: (c, vs) => sql`${c} @> ${JSON.stringify(vs)}::jsonb`,
   jsonEmpty: (c) => sql`jsonb_array_length(${c}) = 0`,
+  jsonText: (c, keys) => sql`(${c} #>> ${`{${keys.join(",")}}`}::text[])`,
   contains: (c, t) => sql`${c} ILIKE ${`%${escapeLike(t)}%`}`,
   startsWith: (c, t) => sql`${c} ILIKE ${`${escapeLike(t)}%`}`,
   forUpdate: sql` FOR UPDATE`,

@@ -34,7 +34,7 @@ import type { AutomationChanges } from "../orchestration/automations.ts";
 import type { AutomationActionsStore } from "../store/automation-actions.ts";
 import type { AutomationsStore } from "../store/automations.ts";
 
-/** What the Notifications page needs: notifications are automations, with their queued deliveries. */
+/** What the Notifications and Automations pages need: automations, with their queued deliveries. */
 export interface NotificationDeps {
   automations: AutomationsStore;
   actions: AutomationActionsStore;
@@ -55,7 +55,8 @@ export interface UiDeps {
   /** Block type and document changes, which publish their events. */
   blocks: BlockTransitions;
   csrf: DashboardCsrf;
-  /** Automations behind the Notifications page (ui/notifications.tsx); absent, the page is not served. */
+  /** Automations behind the Notifications and Automations pages (ui/notifications.tsx, ui/automations.tsx);
+   *  absent, those pages are not served and run pages link to no automation. */
   notifications?: NotificationDeps;
   services: () => Array<ServiceStatus & { state: string }>;
   stores: {

@@ -1,5 +1,6 @@
-// The dashboard: static assets, the about page, and the run, flow, deployment, work pool, variable and
-// artifact pages. Routes gather data through the stores and render views; nothing here touches SQL.
+// The dashboard: static assets, the about page, and the run, flow, deployment, work pool, variable,
+// artifact, block, concurrency, event, notification and automation pages. Routes gather data through
+// the stores and render views; nothing here touches SQL.
 import { Elysia } from "elysia";
 import { AboutPage } from "../../views/pages/about.tsx";
 import { PREFECT_COMPAT_VERSION, PREFECT_LITE_VERSION } from "../core/version.ts";
@@ -16,6 +17,7 @@ import { artifactPages } from "./artifacts.tsx";
 import { variablePages } from "./variables.tsx";
 import { concurrencyPages } from "./concurrency.tsx";
 import { notificationPages } from "./notifications.tsx";
+import { automationPages } from "./automations.tsx";
 import { assetResponse } from "../core/responses.ts";
 
 export function dashboard(deps: UiDeps) {
@@ -46,5 +48,6 @@ export function dashboard(deps: UiDeps) {
     .use(blockPages(deps))
     .use(concurrencyPages(deps))
     .use(eventPages(deps))
-    .use(deps.notifications ? notificationPages(deps, deps.notifications) : new Elysia({ name: "ui.notifications" }));
+    .use(deps.notifications ? notificationPages(deps, deps.notifications) : new Elysia({ name: "ui.notifications" }))
+    .use(deps.notifications ? automationPages(deps, deps.notifications) : new Elysia({ name: "ui.automations" }));
 }

@@ -20,6 +20,7 @@ import type { FlowRunJson } from "../store/run-shapes.ts";
 import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
 import { resumeFormOf, resumeRoutes } from "./run-resume.tsx";
+import { automationsFiredFor } from "./automations.tsx";
 import type { RunFormProps } from "../../views/components/run-form.tsx";
 import { withFlowNames as namedRuns } from "./run-names.ts";
 import {
@@ -136,7 +137,7 @@ export function runPages(deps: UiDeps) {
   ) {
     const run = await stores.flowRuns.get(id);
     if (!run) throw new AppError("not_found", "Flow run not found");
-    const [flow, states, tasks, subflowParents, logs, artifacts, graph] = await Promise.all([
+    const [flow, states, tasks, subflowParents, logs, artifacts, graph, automations] = await Promise.all([
       stores.flows.get(run.flow_id),
       stores.flowRuns.states(id),
       stores.taskRuns.filter(
@@ -153,6 +154,7 @@ export function runPages(deps: UiDeps) {
         { limit: ARTIFACT_LIMIT, offset: 0, sort: "ID_DESC" },
       ),
       graphView(id),
+      deps.notifications ? automationsFiredFor(deps.notifications, `prefect.flow-run.${id}`, run.created) : [],
     ]);
     return {
       run,
@@ -163,6 +165,7 @@ export function runPages(deps: UiDeps) {
       resume: extra.resume ?? (await resumeFormOf(deps, run)),
       subflows: await withFlowNames(subflowParents),
       artifacts,
+      automations,
       logs: logs.slice(0, LOG_LIMIT),
       logsTruncated: logs.length > LOG_LIMIT,
       level,

@@ -24,24 +24,7 @@ describe.if(HAVE_CHROMIUM)("notifications page in Chromium", () => {
   afterAll(() => receiver.stop(true));
 
   beforeAll(async () => {
-    const type = await api("/block_types/slug/custom-webhook");
-    const [schema] = (await api("/block_schemas/filter", {
-      method: "POST",
-      json: { block_schemas: { block_type_id: { any_: [type.id] } } },
-    })) as unknown as J[];
-    await api("/block_documents/", {
-      method: "POST",
-      json: {
-        name: "team-hook",
-        block_type_id: type.id,
-        block_schema_id: schema!.id,
-        data: {
-          name: "hook",
-          url: `http://127.0.0.1:${receiver.port}/hook`,
-          json_data: { s: "{{subject}}", b: "{{body}}" },
-        },
-      },
-    });
+    await dash.webhookBlock("team-hook", `http://127.0.0.1:${receiver.port}/hook`, { s: "{{subject}}", b: "{{body}}" });
     flowId = (await api("/flows/", { method: "POST", json: { name: "daily" } })).id;
   });
 

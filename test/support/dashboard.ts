@@ -40,6 +40,8 @@ export interface Dashboard {
   phoneOverflow(path: string): Promise<{ page: Page; overflow: number }>;
   /** POSTs a form to `path` with a forged CSRF token and `fields` (`&name=value…`): the status. */
   postForged(path: string, fields?: string): Promise<number>;
+  /** A Custom Webhook channel block named `name` that POSTs `json_data` to `url`: its id. */
+  webhookBlock(name: string, url: string, json_data: Record<string, string>): Promise<string>;
 }
 
 /** Starts the server and Chromium in this describe block's beforeAll (registered first, so before the
@@ -144,6 +146,19 @@ export function useDashboard(): Dashboard {
         redirect: "manual",
       });
       return r.status;
+    },
+
+    async webhookBlock(name, url, json_data) {
+      const type = await dash.api("/block_types/slug/custom-webhook");
+      const [schema] = (await dash.api("/block_schemas/filter", {
+        method: "POST",
+        json: { block_schemas: { block_type_id: { any_: [type.id] } } },
+      })) as unknown as J[];
+      const doc = await dash.api("/block_documents/", {
+        method: "POST",
+        json: { name, block_type_id: type.id, block_schema_id: schema!.id, data: { name: "hook", url, json_data } },
+      });
+      return doc.id as string;
     },
   };
   return dash;

@@ -45,6 +45,8 @@ export interface FlowRunPageProps {
   subflows: RunRow[];
   /** The artifacts the run and its tasks made, newest first. */
   artifacts: ArtifactFields[];
+  /** The automations that fired for this run, the latest firing first. */
+  automations: Array<{ id: string; name: string; actions: number; last: string }>;
   logs: LogLine[];
   logsTruncated: boolean;
   level: number;
@@ -245,6 +247,24 @@ export function FlowRunPage(p: FlowRunPageProps) {
         <section class="card" aria-labelledby="sub-h">
           <h2 id="sub-h">Subflow runs</h2>
           <RunsTable runs={p.subflows} />
+        </section>
+      ) : (
+        ""
+      )}
+      {p.automations.length ? (
+        <section class="card" id="automations" aria-labelledby="automations-h">
+          <h2 id="automations-h">Automations that fired</h2>
+          <ul class="fired">
+            {p.automations.map((a) => (
+              <li>
+                <a href={`/automations/${a.id}`} safe>
+                  {a.name}
+                </a>{" "}
+                <span class="muted small" safe>{`${a.actions} action${a.actions === 1 ? "" : "s"}, last`}</span>{" "}
+                <Time ts={a.last} />
+              </li>
+            ))}
+          </ul>
         </section>
       ) : (
         ""
