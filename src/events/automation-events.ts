@@ -31,15 +31,20 @@ interface FiredAutomation {
   trigger: { type: string; posture?: string };
 }
 
-/** prefect.automation.triggered (or resolved) about the automation, naming the event that caused it. */
+/**
+ * prefect.automation.triggered (or resolved) about the automation, naming the event that caused it
+ * (Prefect's create_automation_state_change_event; the posture only for an event trigger). A resolved
+ * event follows the triggered one it ends.
+ */
 export function automationStateEvent(
   state: "triggered" | "resolved",
   a: FiredAutomation,
   posture: string | undefined,
   labels: Record<string, string>,
   triggering: ReceivedEvent | null,
-  now: string,
+  at: { now: string; follows?: string },
 ): ReceivedEvent {
+  const now = at.now;
   const resource: Record<string, string> = {
     "prefect.resource.id": `prefect.automation.${a.id}`,
     "prefect.resource.name": a.name,
@@ -54,7 +59,7 @@ export function automationStateEvent(
       ? [{ "prefect.resource.id": `prefect.event.${triggering.id}`, "prefect.resource.role": "triggering-event" }]
       : [],
     payload: { triggering_labels: labels, triggering_event: triggering },
-    follows: null,
+    follows: at.follows ?? null,
     received: now,
   };
 }

@@ -1,8 +1,8 @@
 // Event-trigger rules, pure: whether a trigger covers an event (its expect/after event names and its
 // match/match_related resource labels, with Prefect's trailing-* wildcards and !negations), the bucket an
-// event counts in (for_each), and what one event does to a Reactive trigger's bucket (Prefect's
-// server/events/triggers.py evaluate(): count inside the window, fire at the threshold, and after a
-// firing start the next window at the end of this one).
+// event counts in (for_each), and what an event or the passing of time does to a trigger's bucket
+// (Prefect's server/events/triggers.py evaluate(): count inside the window, fire at the threshold, or
+// for a Proactive trigger when a window ends short of it, and after a firing start the next window).
 import { addSeconds } from "../core/time.ts";
 import type { ReceivedEvent } from "./bus.ts";
 import type { EventTrigger, ResourceSpec } from "../schemas/automation-triggers.ts";
@@ -97,36 +97,76 @@ export const bucketingKey = (t: EventTrigger, e: ReceivedEvent): string[] =>
 export const triggeringLabels = (t: EventTrigger, key: string[]): Record<string, string> =>
   Object.fromEntries([...t.for_each].sort().map((l, i) => [l, key[i] ?? ""]));
 
-export interface ReactiveOutcome {
+export interface Outcome {
   /** The bucket to keep (null: none). */
   bucket: Bucket | null;
   fired: boolean;
+  /** The event a firing names: the one being evaluated, else the bucket's last (Prefect's firing). */
+  triggering: ReceivedEvent | null;
+  /** A Proactive trigger's window reached its threshold: the absence it watches for has ended. */
+  satisfied: boolean;
 }
 
 /**
- * One expected event on a Reactive trigger's bucket (null: none yet). `now` is the event's occurred
- * time, as Prefect's reactive evaluation uses it.
+ * One evaluation of a trigger's bucket (Prefect's server/events/triggers.py evaluate()): with an event,
+ * as the event persister counts it (`now` is the event's occurred time); without one, as the proactive
+ * loop looks at the bucket at `now`. A Reactive trigger fires as soon as its count reaches the
+ * threshold; a Proactive one only once its window has ended with fewer than `threshold` events, since a
+ * late event could still arrive in time. After a firing or an ended window the next window starts at
+ * the end of this one, unless the trigger waits for an `after` event to open one.
  */
-export function evaluateReactive(t: EventTrigger, bucket: Bucket | null, e: ReceivedEvent): ReactiveOutcome {
-  const now = e.occurred;
-  let b: Bucket = bucket ?? { start: now, end: addSeconds(now, t.within), count: 0, lastEvent: null };
-  if (now < b.start) return { bucket: b, fired: false }; // a late event: the window it belonged to is spent
-  const immediate = t.within === 0;
-  let pending = 1;
-  if (immediate || (b.start <= now && now < b.end)) {
+export function evaluate(t: EventTrigger, bucket: Bucket, now: string, e: ReceivedEvent | null): Outcome {
+  const quiet = { fired: false, triggering: null, satisfied: false };
+  if (now < bucket.start) return { bucket, ...quiet }; // a late event: the window it belonged to is spent
+  const proactive = t.posture === "Proactive";
+  const previous = bucket.lastEvent;
+  let b = bucket;
+  let pending = e ? 1 : 0;
+  if (e && ((!proactive && t.within === 0) || (b.start <= now && now < b.end))) {
     b = { ...b, count: b.count + 1, lastEvent: e };
     pending = 0;
   }
-  const fired = b.count >= t.threshold;
-  if (!fired && now < b.end) return { bucket: b, fired: false };
-  if (t.after.length) return { bucket: null, fired };
-  if (t.within === 0) return { bucket: null, fired };
+  const satisfied = proactive && pending === 0 && e !== null && b.count >= t.threshold;
+  const ready = !proactive || b.end <= now;
+  const meets = proactive ? b.count < t.threshold : b.count >= t.threshold;
+  const fired = ready && meets;
+  const triggering = fired ? (e ?? b.lastEvent) : null;
+  if (!fired && now < b.end) {
+    // A Proactive trigger whose `after` and `expect` name the same event (heartbeats): each one opens
+    // the next window, keeping as its context an expect-only event that arrived at or after it.
+    if (e && proactive && !meets && startsAfter(t, e.event) && expects(t, e.event)) {
+      const keep =
+        previous && expects(t, previous.event) && !startsAfter(t, previous.event) && previous.occurred >= e.occurred;
+      const next = {
+        start: e.occurred,
+        end: addSeconds(e.occurred, t.within),
+        count: 0,
+        lastEvent: keep ? previous : e,
+      };
+      return { bucket: next, fired, triggering, satisfied };
+    }
+    return { bucket: b, fired, triggering, satisfied };
+  }
+  if (t.after.length || t.within === 0) return { bucket: null, fired, triggering, satisfied };
   const start = b.end > now ? b.end : now;
   const next: Bucket = { start, end: addSeconds(start, t.within), count: 0, lastEvent: null };
-  if (pending > 0) {
+  if (!proactive && pending > 0) {
     // The event fell after the window ended: it counts in the next one (Prefect's case #4).
-    const again = evaluateReactive(t, next, e);
-    return { bucket: again.bucket, fired: fired || again.fired };
+    const again = evaluate(t, next, now, e);
+    return { ...again, fired: fired || again.fired, triggering: again.triggering ?? triggering };
   }
-  return { bucket: next, fired };
+  const resumed = proactive && pending >= t.threshold; // the late event alone fills the next window
+  return { bucket: { ...next, count: pending }, fired, triggering, satisfied: satisfied || resumed };
+}
+
+/** The window an event opens when no bucket is open yet (null: it opens none). */
+export function openingBucket(t: EventTrigger, e: ReceivedEvent, current: Bucket | null): Bucket | null {
+  if (current) return current;
+  const end = addSeconds(e.occurred, t.within);
+  // An event that both starts and is expected counts from -1, so it does not count in the window it
+  // opens (Prefect's reactive_evaluation, nebula#4201).
+  if (t.after.length && startsAfter(t, e.event))
+    return { start: e.occurred, end, count: expects(t, e.event) ? -1 : 0, lastEvent: e };
+  if (!t.after.length && expects(t, e.event)) return { start: e.occurred, end, count: 0, lastEvent: null };
+  return null;
 }

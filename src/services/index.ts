@@ -138,6 +138,18 @@ export function createServices(deps: ServiceDeps) {
         { start: () => triggers.start(), stop: async () => triggers.stop() },
       )
     : null;
+  // Prefect's evaluate_proactive_triggers_periodic, under the triggers' enable flag.
+  const proactive = triggers
+    ? new LoopService({
+        name: "ProactiveTriggers",
+        description: "Fires Proactive triggers whose expected events did not arrive in time.",
+        settingKey: "TRIGGERS",
+        enabled: on("TRIGGERS"),
+        loopSeconds: config.proactiveGranularitySeconds,
+        runOnce: () => triggers.proactive(),
+        leader,
+      })
+    : null;
   const performActions = deps.performActions;
   const actions = performActions
     ? new LoopService({
@@ -153,6 +165,7 @@ export function createServices(deps: ServiceDeps) {
     : null;
   const all: Service[] = [
     ...(reactive ? [reactive] : []),
+    ...(proactive ? [proactive] : []),
     ...(actions ? [actions] : []),
     cancellations,
     foreman,

@@ -1,16 +1,26 @@
-// Prefect's triggers service, reactive half: the event persister's transaction counts each newly stored
+// Prefect's triggers service. Reactive half: the event persister's transaction counts each newly stored
 // event against the enabled automations' event triggers (store/automation-buckets.ts), so the count,
-// the firing and its queued actions commit with the event. After the commit the automation.triggered
-// events are published and the actions service is nudged, so a notification leaves within moments of
-// the state change rather than at the next loop. The enabled automations are cached and reloaded
-// whenever one is created, updated or deleted (their prefect.automation.* events).
+// the firing and its queued actions commit with the event. Proactive half (Prefect's
+// evaluate_proactive_triggers, every PREFECT_SERVER_EVENTS_PROACTIVE_GRANULARITY): each Proactive
+// trigger's ended windows are evaluated, one transaction per trigger, and windows that ended long ago
+// are swept. After each commit the automation.triggered/resolved events are published and the actions
+// service is nudged, so a notification leaves within moments rather than at the next loop. The enabled
+// automations are cached and reloaded whenever one is created, updated or deleted (their
+// prefect.automation.* events).
 import { log } from "../core/logger.ts";
 import type { Driver } from "../db/driver.ts";
 import type { EventBus } from "../events/bus.ts";
-import { evaluateOp, type Fired } from "../store/automation-buckets.ts";
+import { parentsOf, eventLeaves } from "../events/composite-triggers.ts";
+import { addSeconds, nowTimestamp } from "../core/time.ts";
+import { evaluateOp, type Fired, type Loaded, proactiveOp, sweepOp } from "../store/automation-buckets.ts";
 import type { AutomationJson, AutomationsStore } from "../store/automations.ts";
 import type { EventsStore } from "../store/events.ts";
 import { fragmentsFor } from "../store/sql.ts";
+
+/** Prefect's PREFECT_EVENTS_EXPIRED_BUCKET_BUFFER: how long an ended window is kept before the sweep. */
+const EXPIRED_BUCKET_BUFFER_SECONDS = 60;
+
+const load = (automation: AutomationJson): Loaded => ({ automation, parents: parentsOf(automation.trigger) });
 
 export function automationTriggers(deps: {
   driver: Driver;
@@ -21,7 +31,11 @@ export function automationTriggers(deps: {
   nudge: () => void;
 }) {
   const d = fragmentsFor(deps.driver.dialect);
-  let cache: AutomationJson[] = [];
+  const publish = (fired: Fired) => {
+    if (fired.events.length) deps.bus.publish(fired.events);
+    if (fired.actions) deps.nudge();
+  };
+  let cache: Loaded[] = [];
   let loading: Promise<void> | null = null;
   let asked = 0;
   // Reads may finish out of order (PostgreSQL runs them on several connections): only the latest
@@ -31,7 +45,7 @@ export function automationTriggers(deps: {
     loading = deps.automations
       .enabled()
       .then((list) => {
-        if (mine === asked) cache = list;
+        if (mine === asked) cache = list.map(load);
       })
       .catch((e) => log.error("loading automations failed", e));
     return loading;
@@ -45,11 +59,22 @@ export function automationTriggers(deps: {
       });
       deps.events.onStored<Fired>({
         op: (stored) => evaluateOp(cache, stored, d),
-        committed: (fired) => {
-          deps.bus.publish(fired.events);
-          if (fired.actions) deps.nudge();
-        },
+        committed: publish,
       });
+    },
+    /** One proactive pass (the ProactiveTriggers loop's runOnce); answers a line for the settings page. */
+    async proactive(asOf = nowTimestamp()): Promise<string> {
+      let fired = 0;
+      for (const l of cache) {
+        for (const t of eventLeaves(l.automation.trigger)) {
+          if (t.posture !== "Proactive") continue;
+          const out = await deps.driver.tx(() => proactiveOp(l, t, asOf, d));
+          fired += out.events.filter((e) => e.event === "prefect.automation.triggered").length;
+          publish(out);
+        }
+      }
+      await deps.driver.tx(() => sweepOp(addSeconds(asOf, -EXPIRED_BUCKET_BUFFER_SECONDS)));
+      return fired ? `${fired} proactive firing${fired === 1 ? "" : "s"}` : "";
     },
     /** Waits for a reload in flight (tests: an automation just created is in effect). */
     ready: async (): Promise<void> => {

@@ -375,7 +375,16 @@ export const SETTINGS: readonly SettingDef[] = [
   ]),
   // Prefect's TRIGGERS service has no loop; ours polls the queue of triggered actions (a firing also
   // nudges it at once), so its LOOP_SECONDS is prefect-lite's own.
-  ...service("TRIGGERS", "Evaluate automations' triggers and perform their actions.", 2),
+  ...service("TRIGGERS", "Evaluate automations' triggers and perform their actions.", 2, [
+    s({
+      name: "PREFECT_SERVER_EVENTS_PROACTIVE_GRANULARITY",
+      aliases: ["PREFECT_EVENTS_PROACTIVE_GRANULARITY"],
+      type: "float",
+      default: "5.0",
+      min: 0.001,
+      description: "Seconds between evaluations of Proactive automation triggers.",
+    }),
+  ]),
   ...service("REPOSSESSOR", "Free the concurrency slots of leases that expired unrenewed.", 15),
   ...service("LATE_RUNS", "Mark scheduled runs Late when they miss their start.", 5, [
     s({

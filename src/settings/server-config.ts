@@ -35,6 +35,8 @@ export interface ServicesConfig {
   loopSeconds: Record<LoopKey, number>;
   lateRunsAfterSeconds: number;
   cancellingTimeoutSeconds: number;
+  /** PREFECT_SERVER_EVENTS_PROACTIVE_GRANULARITY: how often Proactive triggers are evaluated. */
+  proactiveGranularitySeconds: number;
   scheduler: SchedulerConfig;
   /** PREFECT_SERVER_SERVICES_FOREMAN_*: when workers, pools, queues and deployments stop being ready. */
   foreman: ForemanConfig;
@@ -130,6 +132,7 @@ export function servicesConfigFrom(settings: Settings, run = true): ServicesConf
     cancellingTimeoutSeconds: settings.get<number>(
       "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS",
     ),
+    proactiveGranularitySeconds: settings.get<number>("PREFECT_SERVER_EVENTS_PROACTIVE_GRANULARITY"),
     scheduler: schedulerConfig((name) => settings.get<number>(name)),
     foreman: foremanConfig((name) => settings.get<number>(name)),
   };
@@ -179,6 +182,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
       ) as ServicesConfig["loopSeconds"],
       lateRunsAfterSeconds: number("PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS"),
       cancellingTimeoutSeconds: number("PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS"),
+      proactiveGranularitySeconds: number("PREFECT_SERVER_EVENTS_PROACTIVE_GRANULARITY"),
       scheduler: schedulerConfig(number),
       foreman: foremanConfig(number),
     },

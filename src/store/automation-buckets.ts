@@ -1,47 +1,45 @@
-// Trigger evaluation inside the event persister's transaction: for each newly stored event and each
-// enabled automation whose event trigger covers it, the trigger's bucket is read, counted (the rules in
-// events/triggers.ts) and written back, and a firing queues one automation_action row per action, all
-// in the transaction that stores the event. A restart therefore neither loses a half-counted window nor
-// counts (or fires for) an event twice: an event already stored is never evaluated again.
+// Trigger evaluation in the database. The event persister's transaction counts each newly stored event
+// against the enabled automations' event triggers: the trigger's bucket is read, evaluated (the rules
+// in events/triggers.ts) and written back, and a firing is handled (store/automation-firings.ts), all in
+// the transaction that stores the event. The proactive loop evaluates Proactive triggers' buckets the
+// same way without an event, one transaction per trigger. A restart therefore neither loses a
+// half-counted window nor counts (or fires for) an event twice: an event already stored is never
+// evaluated again, and a window that fired is replaced in the transaction that fired it.
 import { addSeconds, nowTimestamp } from "../core/time.ts";
 import type { Op, Row } from "../db/driver.ts";
-import { exec, row } from "../db/driver.ts";
+import { exec, row, rows } from "../db/driver.ts";
 import { sql } from "../db/sql-tag.ts";
-import { automationStateEvent } from "../events/automation-events.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
+import { eventLeaves } from "../events/composite-triggers.ts";
 import {
   type Bucket,
   bucketingKey,
   covers,
-  evaluateReactive,
+  evaluate,
   expects,
   mayReact,
-  startsAfter,
+  openingBucket,
   triggeringLabels,
 } from "../events/triggers.ts";
-import type { Action } from "../schemas/automation-actions.ts";
-import type { EventTrigger, Trigger } from "../schemas/automation-triggers.ts";
+import type { EventTrigger } from "../schemas/automation-triggers.ts";
 import type { AutomationJson } from "./automations.ts";
+import { type Fired, fireOp, type Loaded, newFiring, nothingFired, resolveOp } from "./automation-firings.ts";
 import type { Fragments } from "./sql.ts";
 
-/** What a transaction that fired leaves to publish after its commit. */
-export interface Fired {
-  events: ReceivedEvent[];
-  actions: number;
-}
+export type { Fired, Loaded };
+
+const bucketOf = (r: Row): Bucket => ({
+  start: r.start as string,
+  end: r.end as string,
+  count: Number(r.count),
+  lastEvent: (r.last_event as ReceivedEvent) ?? null,
+});
 
 function* readBucket(a: AutomationJson, t: EventTrigger, key: string, d: Fragments): Op<Bucket | null> {
   const r = yield* row<Row>(sql`
     SELECT start, "end", count, last_event FROM automation_bucket
     WHERE automation_id = ${a.id} AND trigger_id = ${t.id} AND bucketing_key = ${key} ${d.forUpdate}`);
-  return r
-    ? {
-        start: r.start as string,
-        end: r.end as string,
-        count: Number(r.count),
-        lastEvent: (r.last_event as ReceivedEvent) ?? null,
-      }
-    : null;
+  return r ? bucketOf(r) : null;
 }
 
 function* writeBucket(a: AutomationJson, t: EventTrigger, key: string, b: Bucket | null, d: Fragments): Op<void> {
@@ -59,63 +57,78 @@ function* writeBucket(a: AutomationJson, t: EventTrigger, key: string, b: Bucket
       last_event = excluded.last_event`);
 }
 
-/** Queues the automation's actions for a firing and answers the automation.triggered event. */
-export function* fireOp(
-  a: AutomationJson,
-  labels: Record<string, string>,
-  triggering: ReceivedEvent | null,
+/** The bucket after one evaluation, and the firing or resolution it leads to. */
+function* settleOp(
+  l: Loaded,
+  t: EventTrigger,
+  keyParts: string[],
+  before: Bucket,
+  now: string,
+  e: ReceivedEvent | null,
   d: Fragments,
-): Op<ReceivedEvent> {
-  const now = nowTimestamp();
-  const posture = a.trigger.type === "event" ? a.trigger.posture : undefined;
-  const triggered = automationStateEvent("triggered", a, posture, labels, triggering, now);
-  const queue: Array<[Action, ReceivedEvent | null]> = [
-    ...a.actions.map((x): [Action, ReceivedEvent | null] => [x, triggering]),
-    ...a.actions_on_trigger.map((x): [Action, ReceivedEvent | null] => [x, triggered]),
-  ];
-  for (const [i, [action, ev]] of queue.entries()) {
-    yield* exec(sql`
-      INSERT INTO automation_action (id, created, updated, automation_id, action_index, action, triggered,
-        triggering_labels, triggering_event, automation_triggered_event_id, status, attempts, next_attempt)
-      VALUES (${Bun.randomUUIDv7()}, ${now}, ${now}, ${a.id}, ${i}, ${d.json(action)}, ${now}, ${d.json(labels)},
-        ${d.json(ev)}, ${triggered.id}, 'PENDING', 0, ${now})`);
-  }
-  return triggered;
+  out: Fired,
+) {
+  const a = l.automation;
+  const key = JSON.stringify(keyParts);
+  const outcome = evaluate(t, before, now, e);
+  if (outcome.bucket !== before) yield* writeBucket(a, t, key, outcome.bucket, d);
+  if (outcome.fired) yield* fireOp(l, t, newFiring(triggeringLabels(t, keyParts), outcome.triggering), key, d, out);
+  if (outcome.satisfied && e) yield* resolveOp(a, t, key, e, d, out);
+  return outcome.bucket;
 }
 
-/** The top-level event triggers of an automation, and composites whose `any` lets one child fire them. */
-function eventTriggers(t: Trigger): EventTrigger[] {
-  if (t.type === "event") return [t];
-  if (t.type === "compound" && (t.require === "any" || t.require === 1)) return t.triggers.flatMap(eventTriggers);
-  return [];
-}
-
-/** Evaluates Reactive event triggers for `events` (just stored); answers what to publish. */
-export function* evaluateOp(automations: AutomationJson[], events: ReceivedEvent[], d: Fragments): Op<Fired> {
-  const out: Fired = { events: [], actions: 0 };
+/** Evaluates the event triggers covering `events` (just stored); answers what to publish. */
+export function* evaluateOp(loaded: Loaded[], events: ReceivedEvent[], d: Fragments): Op<Fired> {
+  const out = nothingFired();
   for (const e of events) {
-    for (const a of automations) {
-      for (const t of eventTriggers(a.trigger)) {
-        if (t.posture !== "Reactive" || !mayReact(t, a.id, e) || !covers(t, e)) continue;
+    for (const l of loaded) {
+      for (const t of eventLeaves(l.automation.trigger)) {
+        if (!mayReact(t, l.automation.id, e) || !covers(t, e)) continue;
         const keyParts = bucketingKey(t, e);
         const key = JSON.stringify(keyParts);
-        let bucket = yield* readBucket(a, t, key, d);
-        if (t.after.length && startsAfter(t, e.event) && !bucket) {
-          bucket = { start: e.occurred, end: addSeconds(e.occurred, t.within), count: 0, lastEvent: null };
-        }
+        const current = yield* readBucket(l.automation, t, key, d);
+        const bucket = openingBucket(t, e, current);
+        if (!bucket) continue;
         if (!expects(t, e.event)) {
-          if (bucket) yield* writeBucket(a, t, key, bucket, d);
+          if (bucket !== current) yield* writeBucket(l.automation, t, key, bucket, d);
           continue;
         }
-        if (t.after.length && !bucket) continue;
-        const outcome = evaluateReactive(t, bucket, e);
-        yield* writeBucket(a, t, key, outcome.bucket, d);
-        if (outcome.fired) {
-          out.events.push(yield* fireOp(a, triggeringLabels(t, keyParts), e, d));
-          out.actions += a.actions.length + a.actions_on_trigger.length;
-        }
+        if (bucket !== current) yield* writeBucket(l.automation, t, key, bucket, d);
+        yield* settleOp(l, t, keyParts, bucket, e.occurred, e, d, out);
       }
     }
   }
   return out;
+}
+
+/**
+ * Prefect's proactive_evaluation of one Proactive trigger at `asOf`: without for_each a window is
+ * always open (so silence from the start is noticed), windows already at the threshold are dropped, and
+ * every other window that has ended fires.
+ */
+export function* proactiveOp(l: Loaded, t: EventTrigger, asOf: string, d: Fragments): Op<Fired> {
+  const out = nothingFired();
+  const a = l.automation;
+  if (!t.for_each.length) {
+    const now = nowTimestamp();
+    yield* exec(sql`
+      INSERT INTO automation_bucket (id, created, updated, automation_id, trigger_id, bucketing_key, start, "end", count)
+      VALUES (${Bun.randomUUIDv7()}, ${now}, ${now}, ${a.id}, ${t.id}, ${"[]"}, ${asOf}, ${addSeconds(asOf, t.within)}, 0)
+      ON CONFLICT (automation_id, trigger_id, bucketing_key) DO NOTHING`);
+  }
+  yield* exec(sql`
+    DELETE FROM automation_bucket WHERE automation_id = ${a.id} AND trigger_id = ${t.id} AND count >= ${t.threshold}`);
+  const open = yield* rows<Row>(sql`
+    SELECT bucketing_key, start, "end", count, last_event FROM automation_bucket
+    WHERE automation_id = ${a.id} AND trigger_id = ${t.id} AND "end" <= ${asOf} ORDER BY start ${d.forUpdate}`);
+  for (const r of open) {
+    const keyParts = JSON.parse(r.bucketing_key as string) as string[];
+    yield* settleOp(l, t, keyParts, bucketOf(r), asOf, null, d, out);
+  }
+  return out;
+}
+
+/** Prefect's sweep_closed_buckets: windows that ended before `olderThan` count nothing any more. */
+export function* sweepOp(olderThan: string): Op<number> {
+  return yield* exec(sql`DELETE FROM automation_bucket WHERE "end" <= ${olderThan}`);
 }

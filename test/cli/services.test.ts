@@ -106,6 +106,26 @@ describe("services in the running server", () => {
     }
   });
 
+  test("ProactiveTriggers runs every PREFECT_SERVER_EVENTS_PROACTIVE_GRANULARITY, under the triggers' flag", async () => {
+    server = await startServer({
+      PREFECT_HOME: tempHome(),
+      PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:",
+      PREFECT_SERVER_EVENTS_PROACTIVE_GRANULARITY: "0.2",
+    });
+    await Bun.sleep(500);
+    const row = await serviceRow("ProactiveTriggers");
+    expect(row).toContain('<td class="service-state">running</td>');
+    expect(row).toContain("200ms");
+    server.proc.kill("SIGTERM");
+    await server.proc.exited;
+    server = await startServer({
+      PREFECT_HOME: tempHome(),
+      PREFECT_API_DATABASE_CONNECTION_URL: "sqlite:///:memory:",
+      PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED: "false",
+    });
+    expect(await serviceRow("ProactiveTriggers")).toContain('<td class="service-state">disabled by its setting</td>');
+  });
+
   test("--no-services: Prefect's services are off (events are not stored, no run turns Late); upkeep runs", async () => {
     const home = tempHome();
     server = await startServer({ PREFECT_HOME: home, ...FAST }, ["--no-services"]);

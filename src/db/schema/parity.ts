@@ -27,7 +27,11 @@ type Tables =
   | "blockDocumentReference"
   | "concurrencyLimitV2"
   | "concurrencyLease"
-  | "concurrencyLeaseLimit";
+  | "concurrencyLeaseLimit"
+  | "automation"
+  | "automationBucket"
+  | "compositeTriggerChildFiring"
+  | "automationTriggerState";
 type RowParity = { [K in Tables]: Same<(typeof lite)[K]["$inferSelect"], (typeof pg)[K]["$inferSelect"]> };
 type InsertParity = { [K in Tables]: Same<(typeof lite)[K]["$inferInsert"], (typeof pg)[K]["$inferInsert"]> };
 

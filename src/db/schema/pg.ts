@@ -3,32 +3,16 @@
 import { sql } from "drizzle-orm";
 import {
   boolean,
-  customType,
   doublePrecision,
   index,
   integer,
-  jsonb,
   pgTable,
   primaryKey,
   text,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { normalizePgTimestamp } from "../pg-time.ts";
-
-const ts = customType<{ data: string; driverData: string }>({
-  dataType: () => "timestamp with time zone",
-  fromDriver: (v) => normalizePgTimestamp(v),
-  toDriver: (v) => v,
-});
-const json = <T>(name: string) => jsonb(name).$type<T>();
-type Json = Record<string, unknown>;
-
-const base = {
-  id: uuid("id").primaryKey(),
-  created: ts("created").notNull(),
-  updated: ts("updated").notNull(),
-};
+import { base, type Json, json, ts } from "./pg-columns.ts";
 
 const runColumns = {
   name: text("name").notNull(),
@@ -614,6 +598,7 @@ export const automationBucket = pgTable(
       t.trigger_id,
       t.bucketing_key,
     ),
+    index("ix_automation_bucket__end").on(t.end),
   ],
 );
 
@@ -656,3 +641,5 @@ export const automationActionAttempt = pgTable(
   },
   (t) => [index("ix_automation_action_attempt__action_id").on(t.action_id)],
 );
+
+export * from "./pg-triggers.ts";

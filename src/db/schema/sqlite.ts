@@ -3,16 +3,7 @@
 // with migrations/sqlite/*.sql (test/store/schema.test.ts checks it).
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-
-const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
-const ts = (name: string) => text(name);
-type Json = Record<string, unknown>;
-
-const base = {
-  id: text("id").primaryKey(),
-  created: ts("created").notNull(),
-  updated: ts("updated").notNull(),
-};
+import { base, type Json, json, ts } from "./sqlite-columns.ts";
 
 const runColumns = {
   name: text("name").notNull(),
@@ -599,6 +590,7 @@ export const automationBucket = sqliteTable(
       t.trigger_id,
       t.bucketing_key,
     ),
+    index("ix_automation_bucket__end").on(t.end),
   ],
 );
 
@@ -641,3 +633,5 @@ export const automationActionAttempt = sqliteTable(
   },
   (t) => [index("ix_automation_action_attempt__action_id").on(t.action_id)],
 );
+
+export * from "./sqlite-triggers.ts";

@@ -1,0 +1,5 @@
+DROP INDEX ix_automation_bucket__end;
+DROP INDEX uq_automation_trigger_state__a_id__t_id__bucketing_key;
+DROP TABLE automation_trigger_state;
+DROP INDEX uq_composite_trigger_child_firing__a_id__pt_id__ct_id;
+DROP TABLE composite_trigger_child_firing;
