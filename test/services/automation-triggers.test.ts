@@ -14,7 +14,6 @@ import { testApp } from "../support/app.ts";
 import { DIALECTS } from "../support/databases.ts";
 
 type J = Record<string, any>;
-type T = Awaited<ReturnType<typeof testApp>>;
 
 /** A database that outlives one app: a file for SQLite, the same schema for PostgreSQL. */
 const durable = async (name: string, url: () => Promise<string>) =>
