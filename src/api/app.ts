@@ -172,6 +172,7 @@ export function createApp(deps: AppDeps) {
     automations: stores.automations,
     events: stores.events,
     nudge: () => void runActions().catch((e) => log.error("automation actions failed", e)),
+    persister: events.services.persister,
   });
   const api = new Elysia({ name: "api", prefix: "/api" })
     .use(jsonTransport)

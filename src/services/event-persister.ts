@@ -15,6 +15,9 @@ export class EventPersister extends BatchingSubscriber {
   set urgent(fn: ((e: ReceivedEvent) => boolean) | null) {
     this.batcher.urgent = fn;
   }
+  get urgent(): ((e: ReceivedEvent) => boolean) | null {
+    return this.batcher.urgent;
+  }
 
   constructor(bus: EventBus, events: EventsStore, opts: PersisterOptions = {}) {
     super(

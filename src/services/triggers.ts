@@ -9,7 +9,8 @@
 // prefect.automation.* events).
 import { log } from "../core/logger.ts";
 import type { Driver } from "../db/driver.ts";
-import type { EventBus } from "../events/bus.ts";
+import type { EventBus, ReceivedEvent } from "../events/bus.ts";
+import { triggerIndex } from "../events/trigger-index.ts";
 import { parentsOf, eventLeaves } from "../events/composite-triggers.ts";
 import { addSeconds, nowTimestamp } from "../core/time.ts";
 import { evaluateOp, type Fired, type Loaded, proactiveOp, sweepOp } from "../store/automation-buckets.ts";
@@ -29,6 +30,8 @@ export function automationTriggers(deps: {
   events: EventsStore;
   /** Runs the actions service once (after a firing queued actions). */
   nudge: () => void;
+  /** Told which events an automation awaits, so it stores them without waiting out its batch. */
+  persister?: { urgent: ((e: ReceivedEvent) => boolean) | null };
 }) {
   const d = fragmentsFor(deps.driver.dialect);
   const publish = (fired: Fired) => {
@@ -36,6 +39,7 @@ export function automationTriggers(deps: {
     if (fired.actions) deps.nudge();
   };
   let cache: Loaded[] = [];
+  let index = triggerIndex(cache);
   let loading: Promise<void> | null = null;
   let asked = 0;
   // Reads may finish out of order (PostgreSQL runs them on several connections): only the latest
@@ -45,7 +49,9 @@ export function automationTriggers(deps: {
     loading = deps.automations
       .enabled()
       .then((list) => {
-        if (mine === asked) cache = list.map(load);
+        if (mine !== asked) return;
+        cache = list.map(load);
+        index = triggerIndex(cache);
       })
       .catch((e) => log.error("loading automations failed", e));
     return loading;
@@ -58,9 +64,10 @@ export function automationTriggers(deps: {
         if (events.some((e) => /^prefect\.automation\.(created|updated|deleted)$/.test(e.event))) void reload();
       });
       deps.events.onStored<Fired>({
-        op: (stored) => evaluateOp(cache, stored, d),
+        op: (stored) => evaluateOp((e) => index.candidates(e), stored, d),
         committed: publish,
       });
+      if (deps.persister) deps.persister.urgent = (e) => index.awaits(e);
     },
     /** One proactive pass (the ProactiveTriggers loop's runOnce); answers a line for the settings page. */
     async proactive(asOf = nowTimestamp()): Promise<string> {
@@ -84,6 +91,7 @@ export function automationTriggers(deps: {
     stop(): void {
       unsubscribe?.();
       deps.events.onStored(null);
+      if (deps.persister) deps.persister.urgent = null;
     },
   };
 }

@@ -10,7 +10,6 @@ import type { Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { sql } from "../db/sql-tag.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
-import { eventLeaves } from "../events/composite-triggers.ts";
 import {
   type Bucket,
   bucketingKey,
@@ -78,24 +77,26 @@ function* settleOp(
 }
 
 /** Evaluates the event triggers covering `events` (just stored); answers what to publish. */
-export function* evaluateOp(loaded: Loaded[], events: ReceivedEvent[], d: Fragments): Op<Fired> {
+export function* evaluateOp(
+  candidates: (e: ReceivedEvent) => Array<{ loaded: Loaded; trigger: EventTrigger }>,
+  events: ReceivedEvent[],
+  d: Fragments,
+): Op<Fired> {
   const out = nothingFired();
   for (const e of events) {
-    for (const l of loaded) {
-      for (const t of eventLeaves(l.automation.trigger)) {
-        if (!mayReact(t, l.automation.id, e) || !covers(t, e)) continue;
-        const keyParts = bucketingKey(t, e);
-        const key = JSON.stringify(keyParts);
-        const current = yield* readBucket(l.automation, t, key, d);
-        const bucket = openingBucket(t, e, current);
-        if (!bucket) continue;
-        if (!expects(t, e.event)) {
-          if (bucket !== current) yield* writeBucket(l.automation, t, key, bucket, d);
-          continue;
-        }
+    for (const { loaded: l, trigger: t } of candidates(e)) {
+      if (!mayReact(t, l.automation.id, e) || !covers(t, e)) continue;
+      const keyParts = bucketingKey(t, e);
+      const key = JSON.stringify(keyParts);
+      const current = yield* readBucket(l.automation, t, key, d);
+      const bucket = openingBucket(t, e, current);
+      if (!bucket) continue;
+      if (!expects(t, e.event)) {
         if (bucket !== current) yield* writeBucket(l.automation, t, key, bucket, d);
-        yield* settleOp(l, t, keyParts, bucket, e.occurred, e, d, out);
+        continue;
       }
+      if (bucket !== current) yield* writeBucket(l.automation, t, key, bucket, d);
+      yield* settleOp(l, t, keyParts, bucket, e.occurred, e, d, out);
     }
   }
   return out;

@@ -179,6 +179,26 @@ describe.each(DIALECTS)("automations on $name", ({ url }) => {
     for (const a of [...made, watcher]) await call("DELETE", `/api/automations/${a.id}`);
   });
 
+  test("the persister writes at once the events an automation awaits, and batches the rest", async () => {
+    const a = (await call("POST", "/api/automations/", notification("awaited"))).body;
+    await t.app.automations.triggers.ready();
+    const urgent = t.app.events.services.persister.urgent!;
+    const ev = (name: string) =>
+      ({
+        id: crypto.randomUUID(),
+        occurred: new Date().toISOString(),
+        event: name,
+        resource: { "prefect.resource.id": "prefect.flow-run.x" },
+        related: [],
+        payload: {},
+      }) as unknown as ReceivedEvent;
+    expect(urgent(ev("prefect.flow-run.Failed"))).toBe(true);
+    expect(urgent(ev("prefect.flow-run.Running"))).toBe(false);
+    await call("DELETE", `/api/automations/${a.id}`);
+    await t.app.automations.triggers.ready();
+    expect(t.app.events.services.persister.urgent!(ev("prefect.flow-run.Failed"))).toBe(false);
+  });
+
   test("threshold within a window: the second failure fires once, the third waits for the next window", async () => {
     const a = (await call("POST", "/api/automations/", notification("two failures", { threshold: 2, within: 60 })))
       .body;
