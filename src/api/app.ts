@@ -82,6 +82,8 @@ export interface AppDeps {
   db: DbHandle;
   /** Revision the database is at, for the about page. */
   revision: string | null;
+  /** The wait after a failed delivery attempt; tests shorten it (services/automation-actions.ts). */
+  actionBackoffSeconds?: (attempt: number) => number;
 }
 
 export function createApp(deps: AppDeps) {
@@ -165,6 +167,9 @@ export function createApp(deps: AppDeps) {
     workPools: workPoolChanges,
     automationChanges: () => automationChanged,
     uiUrl: `http://${deps.config.host}:${deps.config.port}`,
+    baseUrls: deps.config.notifications.baseUrls,
+    timeoutMs: deps.config.notifications.timeoutSeconds * 1000,
+    backoffSeconds: deps.actionBackoffSeconds,
   });
   const triggers = automationTriggers({
     driver,

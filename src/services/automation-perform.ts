@@ -100,7 +100,7 @@ async function send(reqs: OutgoingRequest[], timeoutMs: number): Promise<ActionO
         method: r.method,
         headers: r.headers,
         body: r.method === "GET" ? undefined : (r.body ?? undefined),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(r.timeoutMs ?? timeoutMs),
         redirect: "manual",
       });
     } catch (e) {

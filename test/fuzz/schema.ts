@@ -88,7 +88,8 @@ function adjustOperation(method: string, path: string, op: any) {
   const responses = { ...op.responses };
   const text = TEXT_200[`${method.toUpperCase()} ${pathShape(path)}`];
   if (text) responses["200"] = { description: "Text", content: { [text]: { schema: { type: "string" } } } };
-  if (NO_CONTENT_204.has(`${method.toUpperCase()} ${pathShape(path)}`)) responses["204"] = { description: "No Content" };
+  if (NO_CONTENT_204.has(`${method.toUpperCase()} ${pathShape(path)}`))
+    responses["204"] = { description: "No Content" };
   if (answers201(method, path) && responses["200"] && !responses["201"]) responses["201"] = responses["200"];
   if (ANSWERS_EXISTING_200.has(`${method.toUpperCase()} ${pathShape(path)}`) && responses["201"] && !responses["200"])
     responses["200"] = responses["201"];
