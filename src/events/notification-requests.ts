@@ -266,7 +266,7 @@ export function notificationRequests(
           url: url.toString(),
           headers,
           body: payload,
-          timeoutMs: Number(data.timeout ?? 10) * 1000,
+          timeoutMs: data.timeout == null ? undefined : Number(data.timeout) * 1000,
         },
       ];
     }
