@@ -56,6 +56,7 @@ import { flowRunInputsApi } from "./flow-run-inputs.ts";
 import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
+import { automationDeliveriesApi } from "./automation-deliveries.ts";
 import { automationsApi, templatesApi } from "./automations.ts";
 import { flowRunNotificationPoliciesApi } from "./flow-run-notification-policies.ts";
 import { log } from "../core/logger.ts";
@@ -229,6 +230,7 @@ export function createApp(deps: AppDeps) {
     .use(blockSchemasApi({ schemas: stores.blockSchemas, maxLimit }))
     .use(blockDocumentsApi({ documents: stores.blockDocuments, changes: blockChanges, maxLimit }))
     .use(automationsApi({ automations: stores.automations, changes: automationChanged, maxLimit }))
+    .use(automationDeliveriesApi({ automations: stores.automations, actions: stores.automationActions, maxLimit }))
     .use(templatesApi())
     .use(
       flowRunNotificationPoliciesApi({
