@@ -13,6 +13,7 @@ import { MAX_ATTEMPTS } from "../../src/services/automation-actions.ts";
 import { defaultServerConfig } from "../../src/settings/server-config.ts";
 import { testApp } from "../support/app.ts";
 import { DIALECTS, freshPgUrl } from "../support/databases.ts";
+import { blockDocument, callJson, failRun, notifyOnFailure, settle } from "../support/notifications.ts";
 
 type App = Awaited<ReturnType<typeof testApp>>;
 const TIMEOUT_S = 1.5;
@@ -39,60 +40,32 @@ function receiver() {
   return { server, seen, base: `http://127.0.0.1:${server.port}`, release };
 }
 
-const call = async (t: App, method: string, path: string, json?: unknown) => {
-  const r = await t.call(path, { method, json });
-  const text = await r.text();
-  return { status: r.status, body: (text ? JSON.parse(text) : null) as any };
-};
+const call = callJson;
 
 /** A custom-webhook block posting the run's name to `url`, and a flow to make runs of. */
 async function setUp(t: App, url: string) {
   await t.app.blocks.registerBuiltIns();
   await t.app.automations.triggers.start();
-  const type = (await call(t, "GET", "/api/block_types/slug/custom-webhook")).body;
-  const schemas = (
-    await call(t, "POST", "/api/block_schemas/filter", { block_schemas: { block_type_id: { any_: [type.id] } } })
-  ).body;
-  const doc = await call(t, "POST", "/api/block_documents/", {
-    name: `hook-${crypto.randomUUID().slice(0, 8)}`,
-    block_type_id: type.id,
-    block_schema_id: schemas[0].id,
-    data: { name: "hook", url, json_data: { text: "{{ body }}" } },
+  const block = await blockDocument(t, "custom-webhook", `hook-${crypto.randomUUID().slice(0, 8)}`, {
+    name: "hook",
+    url,
+    json_data: { text: "{{ body }}" },
   });
-  expect(doc.status).toBe(201);
   const flowId = (await call(t, "POST", "/api/flows/", { name: "etl" })).body.id as string;
-  return { block: doc.body.id as string, flowId };
+  return { block, flowId };
 }
 
 /** A running flow run and an automation notifying `block` when that run fails. */
 async function watchedRun(t: App, block: string, flowId: string, name: string) {
   const run = (await call(t, "POST", "/api/flow_runs/", { flow_id: flowId, name, state: { type: "RUNNING" } })).body;
-  const automation = (
-    await call(t, "POST", "/api/automations/", {
-      name: `notify ${name}`,
-      trigger: {
-        type: "event",
-        posture: "Reactive",
-        expect: ["prefect.flow-run.Failed"],
-        match: { "prefect.resource.id": `prefect.flow-run.${run.id}` },
-      },
-      actions: [{ type: "send-notification", block_document_id: block, subject: "s", body: "{{ flow_run.name }}" }],
-    })
-  ).body;
-  await t.app.automations.triggers.ready();
-  return { runId: run.id as string, automationId: automation.id as string };
+  const automationId = await notifyOnFailure(t, `notify ${name}`, [block], {
+    runId: run.id,
+    body: "{{ flow_run.name }}",
+  });
+  return { runId: run.id as string, automationId };
 }
 
-async function fail(t: App, runId: string) {
-  const r = await call(t, "POST", `/api/flow_runs/${runId}/set_state`, { state: { type: "FAILED" } });
-  expect(r.body.status).toBe("ACCEPT");
-}
-
-async function settle(t: App) {
-  await t.app.automations.triggers.ready();
-  await t.app.events.flush();
-  await t.app.automations.runActions();
-}
+const fail = (t: App, id: string) => failRun(t, { id });
 
 describe.each(DIALECTS)("automation deliveries on $name", ({ url }) => {
   let t: App;

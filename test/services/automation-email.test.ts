@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sendEmail } from "../../src/services/automation-perform.ts";
 import { testApp } from "../support/app.ts";
 import { DIALECTS } from "../support/databases.ts";
+import { blockDocument, callJson, failRun, notifyOnFailure, settle } from "../support/notifications.ts";
 import { type Cert, selfSignedCert, smtpServer } from "../support/smtp-server.ts";
 
 type Server = Awaited<ReturnType<typeof smtpServer>>;
@@ -93,11 +94,7 @@ describe("SMTP notifications", () => {
 describe.each(DIALECTS)("the smtp-email block type on $name", ({ url }) => {
   let t: Awaited<ReturnType<typeof testApp>>;
   let server: Server;
-  const call = async (method: string, path: string, json?: unknown) => {
-    const r = await t.call(path, { method, json });
-    const text = await r.text();
-    return { status: r.status, body: (text ? JSON.parse(text) : null) as any };
-  };
+  const call = (method: string, path: string, json?: unknown) => callJson(t, method, path, json);
   beforeAll(async () => {
     server = await smtpServer({ mode: "starttls", cert: selfSignedCert() });
     t = await testApp({}, await url());
@@ -118,48 +115,25 @@ describe.each(DIALECTS)("the smtp-email block type on $name", ({ url }) => {
     ).body;
     expect(schemas[0].capabilities).toEqual(["notify"]);
     expect(schemas[0].fields.secret_fields).toEqual(["password"]);
-    const doc = await call("POST", "/api/block_documents/", {
-      name: "ops-mail",
-      block_type_id: type.body.id,
-      block_schema_id: schemas[0].id,
-      data: {
-        smtp_server: "127.0.0.1",
-        smtp_port: server.port,
-        smtp_type: "STARTTLS",
-        username: "mailer",
-        password: "mail-secret",
-        email_from: "prefect@example.test",
-        email_to: ["ops@example.test"],
-        verify: false,
-      },
+    const doc = await blockDocument(t, "smtp-email", "ops-mail", {
+      smtp_server: "127.0.0.1",
+      smtp_port: server.port,
+      smtp_type: "STARTTLS",
+      username: "mailer",
+      password: "mail-secret",
+      email_from: "prefect@example.test",
+      email_to: ["ops@example.test"],
+      verify: false,
     });
-    expect(doc.status).toBe(201);
-    expect((await call("GET", `/api/block_documents/${doc.body.id}`)).body.data.password).toBe("********");
+    expect((await call("GET", `/api/block_documents/${doc}`)).body.data.password).toBe("********");
     const flowId = (await call("POST", "/api/flows/", { name: "etl" })).body.id;
-    await call("POST", "/api/automations/", {
-      name: "mail failures",
-      trigger: { type: "event", posture: "Reactive", expect: ["prefect.flow-run.Failed"], match: {} },
-      actions: [
-        {
-          type: "send-notification",
-          block_document_id: doc.body.id,
-          subject: "{{ flow_run.name }} failed",
-          body: "Run {{ flow_run.name }} entered {{ flow_run.state.name }}",
-        },
-      ],
-    });
-    await t.app.automations.triggers.ready();
-    const run = (
-      await call("POST", "/api/flow_runs/", { flow_id: flowId, name: "nightly", state: { type: "RUNNING" } })
-    ).body;
-    await call("POST", `/api/flow_runs/${run.id}/set_state`, { state: { type: "FAILED" } });
-    await t.app.automations.triggers.ready();
-    await t.app.events.flush();
-    await t.app.automations.runActions();
+    await notifyOnFailure(t, "mail failures", [doc]);
+    await failRun(t, { flowId, name: "nightly" });
+    await settle(t);
     expect(server.mails.length).toBe(1);
     const m = server.mails[0]!;
     expect([m.secure, m.login, m.to]).toEqual([true, "mailer:mail-secret", ["ops@example.test"]]);
     expect(m.data).toContain("Subject: nightly failed");
-    expect(m.data).toContain("Run nightly entered Failed");
+    expect(m.data).toContain("Flow etl run nightly entered Failed");
   });
 });

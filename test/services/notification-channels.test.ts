@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { defaultServerConfig } from "../../src/settings/server-config.ts";
 import { testApp } from "../support/app.ts";
 import { DIALECTS } from "../support/databases.ts";
+import { blockDocument, callJson, failRun, notifyOnFailure, settle } from "../support/notifications.ts";
 
 type J = Record<string, any>;
 interface Seen {
@@ -44,25 +45,8 @@ describe.each(DIALECTS)("notification channels on $name", ({ url }) => {
     },
   });
   const r = `http://127.0.0.1:${receiver.port}`;
-  const call = async (method: string, path: string, json?: unknown) => {
-    const res = await t.call(path, { method, json });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
-  };
-  const block = async (slug: string, name: string, data: J): Promise<string> => {
-    const type = (await call("GET", `/api/block_types/slug/${slug}`)).body;
-    const schemas = (
-      await call("POST", "/api/block_schemas/filter", { block_schemas: { block_type_id: { any_: [type.id] } } })
-    ).body;
-    const doc = await call("POST", "/api/block_documents/", {
-      name,
-      block_type_id: type.id,
-      block_schema_id: schemas[0].id,
-      data,
-    });
-    expect(doc.status).toBe(201);
-    return doc.body.id;
-  };
+  const call = (method: string, path: string, json?: unknown) => callJson(t, method, path, json);
+  const block = (slug: string, name: string, data: J) => blockDocument(t, slug, name, data);
   const of = (prefix: string) => seen.filter((s) => s.path.startsWith(prefix));
   const json = (s: Seen) => JSON.parse(s.body);
 
@@ -155,29 +139,9 @@ describe.each(DIALECTS)("notification channels on $name", ({ url }) => {
       }),
     ];
     const flowId = (await call("POST", "/api/flows/", { name: "etl" })).body.id;
-    await call("POST", "/api/automations/", {
-      name: "all channels",
-      trigger: {
-        type: "event",
-        posture: "Reactive",
-        expect: ["prefect.flow-run.Failed"],
-        match: { "prefect.resource.id": "prefect.flow-run.*" },
-      },
-      actions: blocks.map((id) => ({
-        type: "send-notification",
-        block_document_id: id,
-        subject: "{{ flow_run.name }} failed",
-        body: "Flow {{ flow.name }} run {{ flow_run.name }} entered {{ flow_run.state.name }}",
-      })),
-    });
-    await t.app.automations.triggers.ready();
-    const run = (
-      await call("POST", "/api/flow_runs/", { flow_id: flowId, name: "nightly", state: { type: "RUNNING" } })
-    ).body;
-    expect((await call("POST", `/api/flow_runs/${run.id}/set_state`, { state: { type: "FAILED" } })).status).toBe(201);
-    await t.app.automations.triggers.ready();
-    await t.app.events.flush();
-    await t.app.automations.runActions();
+    await notifyOnFailure(t, "all channels", blocks);
+    await failRun(t, { flowId, name: "nightly" });
+    await settle(t);
   });
   afterAll(async () => {
     await t.close();
