@@ -40,6 +40,8 @@ const phone = (n: string) => {
   return digits.length <= 6 ? digits : `+${digits}`;
 };
 
+const TEAMS_WORKFLOW =
+  /^https?:\/\/[A-Z0-9_.-]+(:[1-9][0-9]{0,5})?(\/powerautomate\/automations\/direct(\/cu\/[0-9]+)?)?\/workflows\/[A-Z0-9_-]+\/triggers\/manual\/paths\/invoke\/?\?.+$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Prefect's target lists as apprise's responders: an id when it looks like a UUID, else a name. */
 function opsgenieResponders(data: Record<string, unknown>): Array<Record<string, string>> {
@@ -111,6 +113,8 @@ export function notificationRequests(
         },
       ];
     case "ms-teams-webhook": {
+      // Prefect refuses what apprise's NotifyWorkflows.parse_native_url does not take.
+      if (!TEAMS_WORKFLOW.test(str(data.url))) return { error: "Invalid Microsoft Teams Workflow URL provided." };
       const items: unknown[] = [];
       if (data.include_image !== false) items.push({ type: "Image", url: image(type, "32x32"), height: "32px" });
       if (subject) items.push({ type: "TextBlock", text: subject, style: "heading", weight: "Bolder", size: "Large" });

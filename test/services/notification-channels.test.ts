@@ -76,6 +76,8 @@ describe.each(DIALECTS)("notification channels on $name", ({ url }) => {
         url: `${r}/workflows/wf123/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=abc`,
         notify_type: "failure",
       }),
+      // An O365 connector URL: not a Workflows one, so Prefect's block refuses it.
+      await block("ms-teams-webhook", "teams-connector", { url: `${r}/webhookb2/abc@def/IncomingWebhook/x/y` }),
       await block("opsgenie-webhook", "opsgenie-eu", {
         apikey: "genie-key",
         region_name: "eu",
@@ -148,10 +150,14 @@ describe.each(DIALECTS)("notification channels on $name", ({ url }) => {
     receiver.stop(true);
   });
 
-  test("every delivery succeeded, one request per recipient, responder and channel", async () => {
+  test("every delivery succeeded but a Teams URL Prefect refuses; a request per recipient, responder, channel", async () => {
     const recent = await t.app.stores.automationActions.recent(null, 20);
-    expect(recent.map((a) => [a.status, a.last_error])).toEqual(recent.map(() => ["DELIVERED", null]));
-    expect(recent.length).toBe(9);
+    const outcomes = recent.map((a) => [a.action_index, a.status, a.last_error]).sort((x, y) => +x[0]! - +y[0]!);
+    expect(outcomes).toEqual(
+      Array.from({ length: 10 }, (_, i) =>
+        i === 1 ? [1, "FAILED", "Invalid Microsoft Teams Workflow URL provided."] : [i, "DELIVERED", null],
+      ),
+    );
     expect(seen.length).toBe(1 + 3 + 1 + 1 + 2 + 1 + 2 + 2 + 1);
   });
 
