@@ -3,8 +3,8 @@
 // self-signed certificate made here, a login with the password, and the envelope recipients, From,
 // Subject and body checked. A refused recipient, a certificate that fails verification and a server
 // that does not offer the STARTTLS the block asks for are failed, retryable deliveries. Then the
-// built-in smtp-email block type end to end: a document made through the API (password masked) that
-// an automation's send-notification mails through, on every dialect.
+// built-in smtp-email block type end to end: offered on the Blocks page, a document made through the
+// API (password masked) that an automation's send-notification mails through, on every dialect.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sendEmail } from "../../src/services/automation-perform.ts";
 import { testApp } from "../support/app.ts";
@@ -115,6 +115,13 @@ describe.each(DIALECTS)("the smtp-email block type on $name", ({ url }) => {
     ).body;
     expect(schemas[0].capabilities).toEqual(["notify"]);
     expect(schemas[0].fields.secret_fields).toEqual(["password"]);
+    // The Blocks page offers it, the password as a password field.
+    const form = await t.call("/blocks/catalog/smtp-email/create", { headers: { accept: "text/html" } });
+    expect(form.status).toBe(200);
+    const html = await form.text();
+    for (const field of ["smtp_server", "smtp_type", "smtp_port", "username", "email_from", "email_to", "verify"])
+      expect(html).toContain(field);
+    expect(html).toMatch(/type="password"[^>]*password|password[^>]*type="password"/);
     const doc = await blockDocument(t, "smtp-email", "ops-mail", {
       smtp_server: "127.0.0.1",
       smtp_port: server.port,
