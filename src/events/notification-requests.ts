@@ -13,6 +13,8 @@ export interface OutgoingRequest {
   body: string | null;
   /** The block's own timeout (the custom webhook's `timeout` field), else the server's. */
   timeoutMs?: number;
+  /** False when the block's allow_private_urls is: the URL must not reach a private address. */
+  allowPrivate?: boolean;
 }
 
 export type BaseUrls = NotificationsConfig["baseUrls"];
@@ -79,6 +81,18 @@ function fill(value: unknown, vars: Record<string, unknown>): unknown {
 
 /** The requests for one notification, or an error naming why the block cannot send it. */
 export function notificationRequests(
+  slug: string,
+  data: Record<string, unknown>,
+  subject: string,
+  body: string,
+  base: BaseUrls = DEFAULT_BASE_URLS,
+): OutgoingRequest[] | { error: string } {
+  const out = channelRequests(slug, data, subject, body, base);
+  if ("error" in out || data.allow_private_urls !== false) return out;
+  return out.map((r) => ({ ...r, allowPrivate: false }));
+}
+
+function channelRequests(
   slug: string,
   data: Record<string, unknown>,
   subject: string,

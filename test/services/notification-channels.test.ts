@@ -139,6 +139,8 @@ describe.each(DIALECTS)("notification channels on $name", ({ url }) => {
         json_data: { text: "{{ subject }}: {{ body }}", raw: "{{ level }}", nested: ["{{ name }}"] },
         secrets: { token: "s3cret", tenant: "acme", level: "high" },
       }),
+      // Prefect's SSRF guard: this block may not reach a private address, and the receiver is one.
+      await block("custom-webhook", "guarded", { name: "guarded", url: `${r}/private`, allow_private_urls: false }),
     ];
     const flowId = (await call("POST", "/api/flows/", { name: "etl" })).body.id;
     await notifyOnFailure(t, "all channels", blocks);
@@ -150,12 +152,16 @@ describe.each(DIALECTS)("notification channels on $name", ({ url }) => {
     receiver.stop(true);
   });
 
-  test("every delivery succeeded but a Teams URL Prefect refuses; a request per recipient, responder, channel", async () => {
+  test("all delivered but what Prefect refuses (a Teams connector URL, a private URL); a request per recipient", async () => {
     const recent = await t.app.stores.automationActions.recent(null, 20);
     const outcomes = recent.map((a) => [a.action_index, a.status, a.last_error]).sort((x, y) => +x[0]! - +y[0]!);
     expect(outcomes).toEqual(
-      Array.from({ length: 10 }, (_, i) =>
-        i === 1 ? [1, "FAILED", "Invalid Microsoft Teams Workflow URL provided."] : [i, "DELIVERED", null],
+      Array.from({ length: 11 }, (_, i) =>
+        i === 1
+          ? [1, "FAILED", "Invalid Microsoft Teams Workflow URL provided."]
+          : i === 10
+            ? [10, "FAILED", `${r} is not a valid URL. It resolves to the private address 127.0.0.1.`]
+            : [i, "DELIVERED", null],
       ),
     );
     expect(seen.length).toBe(1 + 3 + 1 + 1 + 2 + 1 + 2 + 2 + 1);
