@@ -192,7 +192,8 @@ describe.each(DIALECTS)("automation deliveries on $name", ({ url }) => {
       slowest.push(performance.now() - t0);
     }
     expect(performance.now() - started).toBeLessThan(TIMEOUT_S * 1000);
-    expect(Math.max(...slowest)).toBeLessThan(250);
+    // A call that waited on the receiver would take the whole request timeout.
+    expect(Math.max(...slowest)).toBeLessThan((TIMEOUT_S * 1000) / 3);
     // The request timeout ends the attempt: a failure without a response code, retried later.
     await pass;
     const [d] = (await call(t, "GET", `/api/automations/${automationId}/deliveries`)).body;
