@@ -6,7 +6,8 @@ registry as it stands when the server imports its modules. prefect-lite has no P
 this script imports the same modules, asks each block class for the block type and block schema it
 would register (Block._to_block_type and Block._to_block_schema, the SDK's own code), and writes them
 with sorted keys. The server embeds the file and upserts it at start (src/store/block-registration.ts),
-so the dashboard can create a Secret or a SlackWebhook before any client registered one.
+so the dashboard can create a Secret or a SlackWebhook before any client registered one. prefect-lite's
+own block types (build/lite_blocks.py: SMTP email) are registered the same way.
 
 Each entry carries the SDK's checksum of its schema: test/store/blocks.test.ts checks that the server's
 checksum (src/store/block-checksum.ts) computes the same value for every one. Run it when the pinned
@@ -32,6 +33,8 @@ from prefect.blocks.system import Secret
 from prefect.blocks.webhook import Webhook
 from prefect.filesystems import LocalFileSystem
 from prefect.utilities.dispatch import get_registry_for_type
+
+import lite_blocks  # noqa: F401  (prefect-lite's own block types join the registry)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "src" / "store" / "block-catalog.json"

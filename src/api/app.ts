@@ -56,6 +56,7 @@ import { flowRunInputsApi } from "./flow-run-inputs.ts";
 import { flowRunsApi } from "./flow-runs.ts";
 import { flowsApi } from "./flows.ts";
 import { deploymentsApi } from "./deployments.ts";
+import { automationDeliveriesApi } from "./automation-deliveries.ts";
 import { automationsApi, templatesApi } from "./automations.ts";
 import { flowRunNotificationPoliciesApi } from "./flow-run-notification-policies.ts";
 import { log } from "../core/logger.ts";
@@ -82,6 +83,8 @@ export interface AppDeps {
   db: DbHandle;
   /** Revision the database is at, for the about page. */
   revision: string | null;
+  /** The wait after a failed delivery attempt; tests shorten it (services/automation-actions.ts). */
+  actionBackoffSeconds?: (attempt: number) => number;
 }
 
 export function createApp(deps: AppDeps) {
@@ -165,6 +168,9 @@ export function createApp(deps: AppDeps) {
     workPools: workPoolChanges,
     automationChanges: () => automationChanged,
     uiUrl: `http://${deps.config.host}:${deps.config.port}`,
+    baseUrls: deps.config.notifications.baseUrls,
+    timeoutMs: deps.config.notifications.timeoutSeconds * 1000,
+    backoffSeconds: deps.actionBackoffSeconds,
   });
   const triggers = automationTriggers({
     driver,
@@ -225,6 +231,7 @@ export function createApp(deps: AppDeps) {
     .use(blockSchemasApi({ schemas: stores.blockSchemas, maxLimit }))
     .use(blockDocumentsApi({ documents: stores.blockDocuments, changes: blockChanges, maxLimit }))
     .use(automationsApi({ automations: stores.automations, changes: automationChanged, maxLimit }))
+    .use(automationDeliveriesApi({ automations: stores.automations, actions: stores.automationActions, maxLimit }))
     .use(templatesApi())
     .use(
       flowRunNotificationPoliciesApi({

@@ -1,29 +1,25 @@
 // The HTTP requests each notification block type sends, as Prefect's blocks (prefect/blocks/
-// notifications.py) send them through apprise: Slack, Microsoft Teams workflows, Discord, Mattermost, Opsgenie, PagerDuty, Twilio, SendGrid and the custom webhook. Pure: a block's
-// document data, subject and body in, the requests out. The hosted services' base URLs can be
-// overridden (tests, air-gapped installs). SMTP email is sent by services/notify.ts, not over HTTP.
+// notifications.py) send them through apprise: Slack, Microsoft Teams workflows, Discord, Mattermost,
+// Opsgenie, PagerDuty, Twilio, SendGrid and the custom webhook. Pure: a block's document data, subject
+// and body in, the requests out. The hosted services' base URLs come from the PREFECT_LITE_NOTIFICATIONS_*
+// settings (tests, air-gapped installs). SMTP email is sent by services/automation-perform.ts.
+import type { NotificationsConfig } from "../settings/server-config.ts";
+import { defaultServerConfig } from "../settings/server-config.ts";
+
 export interface OutgoingRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
   body: string | null;
+  /** The block's own timeout (the custom webhook's `timeout` field), else the server's. */
+  timeoutMs?: number;
+  /** False when the block's allow_private_urls is: the URL must not reach a private address. */
+  allowPrivate?: boolean;
 }
 
-export interface BaseUrls {
-  discord: string;
-  opsgenie: string;
-  pagerduty: string;
-  twilio: string;
-  sendgrid: string;
-}
+export type BaseUrls = NotificationsConfig["baseUrls"];
 
-export const DEFAULT_BASE_URLS: BaseUrls = {
-  discord: "https://discord.com",
-  opsgenie: "https://api.opsgenie.com",
-  pagerduty: "https://events.pagerduty.com",
-  twilio: "https://api.twilio.com",
-  sendgrid: "https://api.sendgrid.com",
-};
+export const DEFAULT_BASE_URLS: BaseUrls = defaultServerConfig().notifications.baseUrls;
 
 const APP = "Prefect Notifications";
 const COLORS: Record<string, string> = { info: "#3AA3E3", success: "#3AA337", warning: "#CACF29", failure: "#A32037" };
@@ -40,6 +36,36 @@ const str = (v: unknown, d = "") => (typeof v === "string" ? v : v === undefined
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => String(x)) : []);
 const slackEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
+/** Twilio wants +E164 numbers; a 5–6 digit short code (a sender) stays as it is. */
+const phone = (n: string) => {
+  const digits = n.replace(/\D/g, "");
+  return digits.length <= 6 ? digits : `+${digits}`;
+};
+
+const TEAMS_WORKFLOW =
+  /^https?:\/\/[A-Z0-9_.-]+(:[1-9][0-9]{0,5})?(\/powerautomate\/automations\/direct(\/cu\/[0-9]+)?)?\/workflows\/[A-Z0-9_-]+\/triggers\/manual\/paths\/invoke\/?\?.+$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Prefect's target lists as apprise's responders: an id when it looks like a UUID, else a name. */
+function opsgenieResponders(data: Record<string, unknown>): Array<Record<string, string>> {
+  const kinds = [
+    ["target_user", "user", "username"],
+    ["target_team", "team", "name"],
+    ["target_schedule", "schedule", "name"],
+    ["target_escalation", "escalation", "name"],
+  ] as const;
+  return kinds.flatMap(([field, kind, key]) =>
+    list(data[field]).map((t) => (UUID.test(t) ? { type: kind, id: t } : { type: kind, [key]: t })),
+  );
+}
+
+const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
+const placeholders = (value: unknown): string[] =>
+  typeof value === "string"
+    ? [...value.matchAll(PLACEHOLDER)].map((m) => m[1]!)
+    : value && typeof value === "object"
+      ? Object.values(value).flatMap(placeholders)
+      : [];
+
 /** Custom webhook placeholders: {{ key }} from secrets, subject, body and name (raw when alone). */
 function fill(value: unknown, vars: Record<string, unknown>): unknown {
   if (typeof value === "string") {
@@ -55,6 +81,18 @@ function fill(value: unknown, vars: Record<string, unknown>): unknown {
 
 /** The requests for one notification, or an error naming why the block cannot send it. */
 export function notificationRequests(
+  slug: string,
+  data: Record<string, unknown>,
+  subject: string,
+  body: string,
+  base: BaseUrls = DEFAULT_BASE_URLS,
+): OutgoingRequest[] | { error: string } {
+  const out = channelRequests(slug, data, subject, body, base);
+  if ("error" in out || data.allow_private_urls !== false) return out;
+  return out.map((r) => ({ ...r, allowPrivate: false }));
+}
+
+function channelRequests(
   slug: string,
   data: Record<string, unknown>,
   subject: string,
@@ -89,6 +127,8 @@ export function notificationRequests(
         },
       ];
     case "ms-teams-webhook": {
+      // Prefect refuses what apprise's NotifyWorkflows.parse_native_url does not take.
+      if (!TEAMS_WORKFLOW.test(str(data.url))) return { error: "Invalid Microsoft Teams Workflow URL provided." };
       const items: unknown[] = [];
       if (data.include_image !== false) items.push({ type: "Image", url: image(type, "32x32"), height: "32px" });
       if (subject) items.push({ type: "TextBlock", text: subject, style: "heading", weight: "Bolder", size: "Large" });
@@ -117,7 +157,7 @@ export function notificationRequests(
       if (data.botname) payload.username = str(data.botname);
       if (data.avatar) payload.avatar_url = str(data.avatar_url) || image(type, "256x256");
       payload.content = joined(subject, body);
-      return [jsonPost(`${base.discord}/api/webhooks/${str(data.webhook_id)}/${str(data.webhook_token)}`, payload)];
+      return [jsonPost(`${base.DISCORD}/api/webhooks/${str(data.webhook_id)}/${str(data.webhook_token)}`, payload)];
     }
     case "mattermost-webhook": {
       const scheme = data.secure ? "https" : "http";
@@ -133,21 +173,27 @@ export function notificationRequests(
         : [jsonPost(url, payload)];
     }
     case "opsgenie-webhook": {
-      const host = data.region_name === "eu" ? base.opsgenie.replace("api.", "api.eu.") : base.opsgenie;
-      const message = (subject || body).length > 130 ? `${(subject || body).slice(0, 127)}...` : subject || body;
-      return [
-        jsonPost(
-          `${host}/v2/alerts`,
-          {
-            source: APP,
-            message,
-            description: body,
-            details: { ...(data.details as object), type },
-            priority: `P${str(data.priority, "3")}`,
-          },
-          { Authorization: `GenieKey ${str(data.apikey)}` },
-        ),
-      ];
+      const host = data.region_name === "eu" ? base.OPSGENIE_EU : base.OPSGENIE;
+      const message = subject || body;
+      const details = (data.details as Record<string, unknown>) ?? {};
+      const payload: Record<string, unknown> = {
+        source: APP,
+        message: message.length > 130 ? `${message.slice(0, 127)}...` : message,
+        description: body,
+        details: { ...details, type: details.type ?? type },
+        priority: `P${str(data.priority, "3")}`,
+      };
+      if (list(data.tags).length) payload.tags = list(data.tags);
+      if (data.entity) payload.entity = str(data.entity);
+      if (data.alias) payload.alias = str(data.alias);
+      const responders = opsgenieResponders(data);
+      const size = data.batch ? 50 : 1;
+      const post = (extra: Record<string, unknown>) =>
+        jsonPost(`${host}/v2/alerts`, { ...payload, ...extra }, { Authorization: `GenieKey ${str(data.apikey)}` });
+      if (!responders.length) return [post({})];
+      const out: OutgoingRequest[] = [];
+      for (let i = 0; i < responders.length; i += size) out.push(post({ responders: responders.slice(i, i + size) }));
+      return out;
     }
     case "pager-duty-webhook": {
       const severity = type === "failure" ? "critical" : type === "warning" ? "warning" : "info";
@@ -168,13 +214,14 @@ export function notificationRequests(
       };
       if (data.clickable_url) payload.links = [{ href: data.clickable_url }];
       if (data.include_image !== false) payload.images = [{ src: image(type, "128x128"), alt: type }];
-      return [jsonPost(`${base.pagerduty}/v2/enqueue`, payload, { Authorization: `Token token=${str(data.api_key)}` })];
+      const host = data.region_name === "eu" ? base.PAGERDUTY_EU : base.PAGERDUTY;
+      return [jsonPost(`${host}/v2/enqueue`, payload, { Authorization: `Token token=${str(data.api_key)}` })];
     }
     case "twilio-sms": {
       const auth = Buffer.from(`${str(data.account_sid)}:${str(data.auth_token)}`).toString("base64");
       return list(data.to_phone_numbers).map((to) => ({
         method: "POST",
-        url: `${base.twilio}/2010-04-01/Accounts/${str(data.account_sid)}/Messages.json`,
+        url: `${base.TWILIO}/2010-04-01/Accounts/${str(data.account_sid)}/Messages.json`,
         headers: {
           "User-Agent": APP,
           Accept: "application/json",
@@ -183,15 +230,15 @@ export function notificationRequests(
         },
         body: new URLSearchParams({
           Body: joined(subject, body),
-          From: str(data.from_phone_number),
-          To: to,
+          From: phone(str(data.from_phone_number)),
+          To: phone(to),
         }).toString(),
       }));
     }
     case "sendgrid-email":
       return list(data.to_emails).map((to) =>
         jsonPost(
-          `${base.sendgrid}/v3/mail/send`,
+          `${base.SENDGRID}/v3/mail/send`,
           {
             personalizations: [{ to: [{ email: to }] }],
             from: { email: str(data.sender_email) },
@@ -202,23 +249,44 @@ export function notificationRequests(
         ),
       );
     case "custom-webhook": {
-      const vars = { ...(data.secrets as object), subject: subject || null, body, name: str(data.name) };
-      if (data.json_data && data.form_data) return { error: "both json_data and form_data are set" };
-      const params = fill(data.params ?? {}, vars) as Record<string, string>;
+      const vars: Record<string, unknown> = { ...(data.secrets as object), subject, body, name: str(data.name) };
+      if (data.json_data != null && data.form_data != null)
+        return { error: "both `Form Data` and `JSON Data` provided" };
+      // Prefect refuses a placeholder it has no value for when the block loads (block_initialization).
+      for (const field of ["url", "params", "form_data", "json_data", "headers", "cookies"]) {
+        const unknown = placeholders(data[field]).find((k) => !(k in vars));
+        if (unknown) return { error: `Unknown placeholder ${field}/${unknown}` };
+      }
       const url = new URL(str(fill(str(data.url), vars)));
-      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, str(v));
+      for (const [k, v] of Object.entries((fill(data.params ?? {}, vars) as object) ?? {}))
+        url.searchParams.set(k, str(v));
       const headers: Record<string, string> = { "user-agent": APP };
       for (const [k, v] of Object.entries((fill(data.headers ?? {}, vars) as object) ?? {})) headers[k] = str(v);
+      const cookies = Object.entries((fill(data.cookies ?? {}, vars) as object) ?? {});
+      if (cookies.length) headers.cookie = cookies.map(([k, v]) => `${k}=${str(v)}`).join("; ");
       let payload: string | null = null;
-      if (data.json_data) {
+      if (data.json_data != null) {
         payload = JSON.stringify(fill(data.json_data, vars));
         headers["content-type"] ??= "application/json";
-      } else if (data.form_data) {
+      } else if (data.form_data != null) {
         const form = fill(data.form_data, vars);
-        payload = typeof form === "string" ? form : new URLSearchParams(form as Record<string, string>).toString();
-        headers["content-type"] ??= "application/x-www-form-urlencoded";
+        if (typeof form === "string") payload = form;
+        else {
+          payload = new URLSearchParams(
+            Object.entries(form as object).map(([k, v]) => [k, str(v)] as [string, string]),
+          ).toString();
+          headers["content-type"] ??= "application/x-www-form-urlencoded";
+        }
       }
-      return [{ method: str(data.method, "POST").toUpperCase(), url: url.toString(), headers, body: payload }];
+      return [
+        {
+          method: str(data.method, "POST").toUpperCase(),
+          url: url.toString(),
+          headers,
+          body: payload,
+          timeoutMs: data.timeout == null ? undefined : Number(data.timeout) * 1000,
+        },
+      ];
     }
     default:
       return { error: "The referenced block was not a notification block" };

@@ -23,10 +23,13 @@ export interface ActionsServiceDeps extends Omit<ActionDeps, "automation"> {
   actions: AutomationActionsStore;
   automations: AutomationsStore;
   bus: EventBus;
+  /** Seconds to wait after failed attempt n (1, 2, 4, … up to 60); tests shorten it. */
+  backoffSeconds?: (attempt: number) => number;
 }
 
 export function performActions(deps: ActionsServiceDeps) {
   registerUiFilters(deps.uiUrl);
+  const backoff = deps.backoffSeconds ?? backoffSeconds;
   let running: Promise<string> | null = null;
   // Set while the server stops: a pass ends after the batch at hand instead of draining the queue (a
   // backlog of thousands of actions held a stopping server for half an hour). Claimed rows left
@@ -59,7 +62,7 @@ export function performActions(deps: ActionsServiceDeps) {
     await deps.actions.record(
       a,
       { ok: outcome.ok, responseCode: outcome.responseCode, error: outcome.ok ? null : outcome.reason, durationMs },
-      retry ? addSeconds(nowTimestamp(), backoffSeconds(a.attempts)) : null,
+      retry ? addSeconds(nowTimestamp(), backoff(a.attempts)) : null,
     );
     if (!automation || retry) return;
     const events: ReceivedEvent[] = actionOutcomeEvents(

@@ -23,6 +23,7 @@ import type { DeploymentsStore } from "../store/deployments.ts";
 import type { FlowRunsStore } from "../store/flow-runs.ts";
 import type { FlowsStore } from "../store/flows.ts";
 import type { WorkPoolsStore } from "../store/work-pools.ts";
+import { privateUrlRefusal } from "./private-urls.ts";
 
 export type ActionOutcome =
   | { ok: true; responseCode: number | null; details?: Record<string, unknown> }
@@ -94,13 +95,15 @@ function render(source: string, ctx: Record<string, unknown>): string {
 async function send(reqs: OutgoingRequest[], timeoutMs: number): Promise<ActionOutcome> {
   let code: number | null = null;
   for (const r of reqs) {
+    const refused = r.allowPrivate === false ? await privateUrlRefusal(r.url) : null;
+    if (refused) return fail(refused);
     let res: Response;
     try {
       res = await fetch(r.url, {
         method: r.method,
         headers: r.headers,
         body: r.method === "GET" ? undefined : (r.body ?? undefined),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(r.timeoutMs ?? timeoutMs),
         redirect: "manual",
       });
     } catch (e) {
@@ -199,7 +202,8 @@ export async function performAction(a: QueuedAction, deps: ActionDeps): Promise<
         "content-type": "application/json",
       };
       for (const [k, v] of Object.entries((doc.data.headers as Record<string, unknown>) ?? {})) headers[k] = String(v);
-      return send([{ method, url, headers, body: payload }], deps.timeoutMs ?? 10_000);
+      const allowPrivate = doc.data.allow_private_urls !== false;
+      return send([{ method, url, headers, body: payload, allowPrivate }], deps.timeoutMs ?? 10_000);
     }
     case "pause-deployment":
     case "resume-deployment": {

@@ -33,6 +33,17 @@ function s(def: Omit<SettingDef, "aliases" | "secret" | "scope"> & Partial<Setti
   return { aliases: [], secret: false, scope: "server", ...def };
 }
 
+/** The hosted services notification blocks send to: setting key, default base URL, what it is. */
+export const NOTIFICATION_SERVICES = [
+  ["DISCORD", "https://discord.com", "Discord's webhook API"],
+  ["OPSGENIE", "https://api.opsgenie.com", "Opsgenie's Alert API"],
+  ["OPSGENIE_EU", "https://api.eu.opsgenie.com", "Opsgenie's EU Alert API (region_name eu)"],
+  ["PAGERDUTY", "https://events.pagerduty.com", "PagerDuty's Events API v2"],
+  ["PAGERDUTY_EU", "https://events.eu.pagerduty.com", "PagerDuty's EU Events API v2 (region_name eu)"],
+  ["TWILIO", "https://api.twilio.com", "Twilio's Messages API"],
+  ["SENDGRID", "https://api.sendgrid.com", "SendGrid's mail API"],
+] as const;
+
 export const SETTINGS: readonly SettingDef[] = [
   s({
     name: "PREFECT_HOME",
@@ -213,6 +224,25 @@ export const SETTINGS: readonly SettingDef[] = [
     description: "Extra PostgreSQL connections allowed above the pool size.",
   }),
 
+  // Ours: where notifications to hosted services go, so tests and air-gapped installs can point them at
+  // their own endpoints (Slack, Teams, Mattermost and custom webhooks take their URL from the block).
+  ...NOTIFICATION_SERVICES.map(([key, url, what]) =>
+    s({
+      name: `PREFECT_LITE_NOTIFICATIONS_${key}_URL`,
+      type: "url",
+      default: url,
+      envOnly: true,
+      description: `Base URL of ${what} for notification blocks.`,
+    }),
+  ),
+  s({
+    name: "PREFECT_LITE_NOTIFICATIONS_TIMEOUT_SECONDS",
+    type: "float",
+    default: "10.0",
+    min: 0.001,
+    envOnly: true,
+    description: "How long one notification request (HTTP or SMTP) may take before it counts as a failed attempt.",
+  }),
   // Server: HTTP.
   s({
     name: "PREFECT_SERVER_API_HOST",

@@ -1,6 +1,6 @@
 // The part of the settings the server needs (HTTP, dashboard, services), resolved once at start-up into
 // a plain object that the composition root hands to each part.
-import { findSetting } from "./registry.ts";
+import { findSetting, NOTIFICATION_SERVICES } from "./registry.ts";
 import type { Settings } from "./sources.ts";
 
 /** Prefect's keys for the services prefect-lite has: PREFECT_SERVER_SERVICES_<KEY>_…. */
@@ -98,7 +98,22 @@ export interface ServerConfig {
   maxScheduledRunsPerSchedule: number;
   /** PREFECT_SERVER_CONCURRENCY_* and the tag slot wait: how denied clients are told to wait. */
   concurrency: ConcurrencyConfig;
+  /** PREFECT_LITE_NOTIFICATIONS_*: where notification blocks send, and how long a request may take. */
+  notifications: NotificationsConfig;
 }
+
+export type NotificationService = (typeof NOTIFICATION_SERVICES)[number][0];
+export interface NotificationsConfig {
+  baseUrls: Record<NotificationService, string>;
+  timeoutSeconds: number;
+}
+
+const notificationsConfig = (get: (name: string) => string): NotificationsConfig => ({
+  baseUrls: Object.fromEntries(
+    NOTIFICATION_SERVICES.map(([k]) => [k, get(`PREFECT_LITE_NOTIFICATIONS_${k}_URL`).replace(/\/+$/, "")]),
+  ) as NotificationsConfig["baseUrls"],
+  timeoutSeconds: Number(get("PREFECT_LITE_NOTIFICATIONS_TIMEOUT_SECONDS")),
+});
 
 export interface ConcurrencyConfig {
   /** The longest Retry-After for a global limit without decay. */
@@ -155,6 +170,7 @@ export function serverConfigFrom(
     services: servicesConfigFrom(settings),
     maxScheduledRunsPerSchedule: settings.get<number>("PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS"),
     concurrency: concurrencyConfig((name) => settings.get<number>(name)),
+    notifications: notificationsConfig((name) => String(settings.get<string | number>(name))),
     ...overrides,
   };
 }
@@ -174,6 +190,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     databaseDisplay: "sqlite (in memory)",
     maxScheduledRunsPerSchedule: number("PREFECT_SERVER_DEPLOYMENT_SCHEDULE_MAX_SCHEDULED_RUNS"),
     concurrency: concurrencyConfig(number),
+    notifications: notificationsConfig((name) => findSetting(name)!.default!),
     services: {
       run: true,
       enabled: Object.fromEntries(SERVICE_KEYS.map((k) => [k, true])) as ServicesConfig["enabled"],

@@ -36,6 +36,47 @@ export interface ActionAttempt {
   duration_ms: number;
 }
 
+/** One delivery as GET /api/automations/{id}/deliveries shows it (api/automation-deliveries.ts). */
+export interface DeliveryJson {
+  id: string;
+  created: string;
+  updated: string;
+  automation_id: string;
+  action_index: number;
+  action_type: string;
+  status: QueuedAction["status"];
+  triggered: string;
+  /** When a PENDING delivery is tried next (or its claim lapses); null once it is closed. */
+  next_attempt: string | null;
+  /** Tries begun, the one under way included. */
+  attempt_count: number;
+  last_error: string | null;
+  attempts: Array<Omit<ActionAttempt, "action_id">>;
+}
+
+/** The attempts of these actions, oldest first, by action id. */
+function* attemptsOf(ids: string[]) {
+  const out = new Map<string, ActionAttempt[]>();
+  if (!ids.length) return out;
+  const tries = yield* rows<ActionAttempt>(sql`
+    SELECT id, created, action_id, attempt, status, response_code, error, duration_ms FROM automation_action_attempt
+    WHERE action_id IN (${sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    )}) ORDER BY attempt`);
+  for (const t of tries) {
+    const list = out.get(t.action_id) ?? [];
+    list.push({
+      ...t,
+      attempt: Number(t.attempt),
+      duration_ms: Number(t.duration_ms),
+      response_code: t.response_code === null ? null : Number(t.response_code),
+    });
+    out.set(t.action_id, list);
+  }
+  return out;
+}
+
 const queued = (r: Row): QueuedAction => ({
   id: r.id as string,
   automation_id: r.automation_id as string,
@@ -153,19 +194,35 @@ export function automationActionsStore(driver: Driver) {
         const list = (yield* rows<Row>(sql`
           SELECT * FROM automation_action ${automationId ? sql`WHERE automation_id = ${automationId}` : sql``}
           ORDER BY triggered DESC, id DESC LIMIT ${limit}`)).map(queued);
-        if (!list.length) return [];
-        const tries = yield* rows<ActionAttempt>(sql`
-          SELECT id, created, action_id, attempt, status, response_code, error, duration_ms FROM automation_action_attempt
-          WHERE action_id IN (${sql.join(
-            list.map((a) => sql`${a.id}`),
-            sql`, `,
-          )}) ORDER BY attempt`);
-        return list.map((a) => ({
-          ...a,
-          attempts_log: tries
-            .filter((t) => t.action_id === a.id)
-            .map((t) => ({ ...t, attempt: Number(t.attempt), duration_ms: Number(t.duration_ms) })),
-        }));
+        const tries = yield* attemptsOf(list.map((a) => a.id));
+        return list.map((a) => ({ ...a, attempts_log: tries.get(a.id) ?? [] }));
+      });
+    },
+
+    /** A page of an automation's deliveries (newest first) as the API shows them, each with its attempts. */
+    deliveries(automationId: string, limit: number, offset: number): Promise<DeliveryJson[]> {
+      return driver.read(function* () {
+        const list = yield* rows<Row>(sql`
+          SELECT * FROM automation_action WHERE automation_id = ${automationId}
+          ORDER BY triggered DESC, id DESC LIMIT ${limit} OFFSET ${offset}`);
+        const tries = yield* attemptsOf(list.map((r) => r.id as string));
+        return list.map((r) => {
+          const a = queued(r);
+          return {
+            id: a.id,
+            created: r.created as string,
+            updated: r.updated as string,
+            automation_id: a.automation_id,
+            action_index: a.action_index,
+            action_type: a.action.type,
+            status: a.status,
+            triggered: a.triggered,
+            next_attempt: a.status === "PENDING" ? a.next_attempt : null,
+            attempt_count: a.attempts,
+            last_error: a.last_error,
+            attempts: (tries.get(a.id) ?? []).map(({ action_id: _, ...t }) => t),
+          };
+        });
       });
     },
   };

@@ -35,6 +35,20 @@ describe("block catalogue", () => {
     const slugs = BLOCK_CATALOG.map((e) => e.block_type.slug);
     for (const s of ["secret", "webhook", "local-file-system", "remote-file-system", "slack-webhook", "sendgrid-email"])
       expect(slugs).toContain(s);
+    // prefect-lite's own: SMTP email a notification can be sent through (build/lite_blocks.py).
+    const smtp = BLOCK_CATALOG.find((e) => e.block_type.slug === "smtp-email")!;
+    expect(smtp.block_schema.capabilities).toEqual(["notify"]);
+    expect(smtp.block_schema.fields.secret_fields).toEqual(["password"]);
+    expect(Object.keys(smtp.block_schema.fields.properties as object).sort()).toEqual([
+      "email_from",
+      "email_to",
+      "password",
+      "smtp_port",
+      "smtp_server",
+      "smtp_type",
+      "username",
+      "verify",
+    ]);
     expect(
       BLOCK_CATALOG.filter((e) => e.block_type.is_protected)
         .map((e) => e.block_type.slug)

@@ -1,5 +1,5 @@
 // Builds the real app over a real database for `app.handle` tests: no mocks of our own parts.
-import { createApp } from "../../src/api/app.ts";
+import { type AppDeps, createApp } from "../../src/api/app.ts";
 import { defaultServerConfig, type ServerConfig } from "../../src/settings/server-config.ts";
 import { migrateToHead } from "../../src/db/migrator.ts";
 import { openDatabase } from "../../src/db/open.ts";
@@ -13,10 +13,14 @@ const headLabel = () => {
 
 export const baseConfig: ServerConfig = defaultServerConfig();
 
-export async function testApp(overrides: Partial<ServerConfig> = {}, url = "sqlite:///:memory:") {
+export async function testApp(
+  overrides: Partial<ServerConfig> = {},
+  url = "sqlite:///:memory:",
+  extra: Pick<AppDeps, "actionBackoffSeconds"> = {},
+) {
   const db = await openDatabase(parseDatabaseUrl(url));
   await migrateToHead(db);
-  const app = createApp({ config: { ...baseConfig, ...overrides }, db, revision: headLabel() });
+  const app = createApp({ config: { ...baseConfig, ...overrides }, db, revision: headLabel(), ...extra });
   // The bus subscribers run, as in a server; loop services are driven by calling their runOnce().
   app.services.start((s) => s === app.services.persister || s === app.services.recorder);
   const call = (path: string, init: RequestInit & { json?: unknown } = {}) => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findSetting, SETTINGS } from "../../src/settings/registry.ts";
 import { readProfiles, touchProfile, writeProfiles } from "../../src/settings/profiles.ts";
+import { serverConfigFrom } from "../../src/settings/server-config.ts";
 import { Settings } from "../../src/settings/sources.ts";
 import { parseSettingValue } from "../../src/settings/values.ts";
 
@@ -112,6 +113,21 @@ describe("values", () => {
     expect(() => parseSettingValue(def("PREFECT_SERVER_DATABASE_CONNECTION_URL"), "mysql://x")).toThrow(
       "Unsupported database URL",
     );
+  });
+  test("notification base URLs and timeout: Prefect's hosts by default, overridable from the environment", () => {
+    const defaults = serverConfigFrom(new Settings({ env: { PREFECT_HOME: home() } }), "x").notifications;
+    expect(defaults.baseUrls.PAGERDUTY).toBe("https://events.pagerduty.com");
+    expect(defaults.timeoutSeconds).toBe(10);
+    const env = {
+      PREFECT_HOME: home(),
+      PREFECT_LITE_NOTIFICATIONS_TWILIO_URL: "http://10.0.0.5:8080/twilio/",
+      PREFECT_LITE_NOTIFICATIONS_TIMEOUT_SECONDS: "2.5",
+    };
+    const mine = serverConfigFrom(new Settings({ env }), "x").notifications;
+    expect(mine.baseUrls).toMatchObject({ TWILIO: "http://10.0.0.5:8080/twilio", DISCORD: "https://discord.com" });
+    expect(mine.timeoutSeconds).toBe(2.5);
+    expect(() => parseSettingValue(def("PREFECT_LITE_NOTIFICATIONS_SENDGRID_URL"), "sendgrid")).toThrow("http(s) URL");
+    expect(def("PREFECT_LITE_NOTIFICATIONS_DISCORD_URL").envOnly).toBe(true);
   });
   test("SQLite durability: FULL by default, one of Sqlite's levels, case-insensitive", () => {
     const sync = def("PREFECT_LITE_SQLITE_SYNCHRONOUS");
