@@ -42,6 +42,8 @@ runtime.memberLookup = (obj: unknown, key: unknown) => {
 };
 
 const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false });
+// Jinja's tojson, which Prefect's run-deployment parameters use (events/parameter-templates.ts).
+env.addFilter("tojson", (v: unknown) => JSON.stringify(v === undefined ? null : v));
 
 export interface TemplateError {
   line: number | null;

@@ -3,6 +3,7 @@
 // Prefect's open-source server lacks), webhooks, and changes to deployments, flow runs, work pools,
 // work queues and automations through the same transition entry points the API uses. Templates are
 // rendered with Prefect's context (automation, event, labels, flow_run, flow, deployment, …).
+import { renderParameters } from "../events/parameter-templates.ts";
 import nodemailer from "nodemailer";
 import { addTemplateFilter, renderTemplate } from "../core/templates.ts";
 import type { DeploymentTransitions } from "../orchestration/deployments.ts";
@@ -217,7 +218,11 @@ export async function performAction(a: QueuedAction, deps: ActionDeps): Promise<
       const id = target(a, "deployment", "deployment_id");
       if (!id) return fail("No deployment could be inferred");
       const ctx = await context(a, deps);
-      const parameters = x.parameters ? JSON.parse(render(JSON.stringify(x.parameters), ctx)) : undefined;
+      const rendered = x.parameters
+        ? renderParameters(x.parameters as Record<string, unknown>, (t) => render(t, ctx))
+        : { parameters: undefined };
+      if ("error" in rendered) return fail(rendered.error);
+      const parameters = rendered.parameters;
       const scheduled = new Date(Date.now() + Number(x.schedule_after ?? 0) * 1000).toISOString();
       const created = await deps.deployments.createFlowRun(id, {
         parameters,
