@@ -57,6 +57,19 @@ export function addSeconds(ts: string, seconds: number): string {
   return addMicroseconds(ts, Math.round(seconds * US_PER_SECOND));
 }
 
+/**
+ * addSeconds held to the timestamps that exist: a trigger's window that would end past year 9999 ends
+ * there (an automation's `within` or an event's `occurred` must never stop the event being stored).
+ */
+export function addSecondsClamped(ts: string, seconds: number): string {
+  try {
+    return addSeconds(ts, seconds);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return seconds > 0 ? "9999-12-31T23:59:59.999999Z" : "0001-01-01T00:00:00.000000Z";
+  }
+}
+
 export function addMicroseconds(ts: string, microseconds: number): string {
   const start = mustParse(ts);
   const shifted = fromParts(start.days, start.us + Math.trunc(microseconds));

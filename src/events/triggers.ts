@@ -3,7 +3,7 @@
 // event counts in (for_each), and what an event or the passing of time does to a trigger's bucket
 // (Prefect's server/events/triggers.py evaluate(): count inside the window, fire at the threshold, or
 // for a Proactive trigger when a window ends short of it, and after a firing start the next window).
-import { addSeconds } from "../core/time.ts";
+import { addSecondsClamped } from "../core/time.ts";
 import type { ReceivedEvent } from "./bus.ts";
 import type { EventTrigger, ResourceSpec } from "../schemas/automation-triggers.ts";
 
@@ -139,7 +139,7 @@ export function evaluate(t: EventTrigger, bucket: Bucket, now: string, e: Receiv
         previous && expects(t, previous.event) && !startsAfter(t, previous.event) && previous.occurred >= e.occurred;
       const next = {
         start: e.occurred,
-        end: addSeconds(e.occurred, t.within),
+        end: addSecondsClamped(e.occurred, t.within),
         count: 0,
         lastEvent: keep ? previous : e,
       };
@@ -149,7 +149,7 @@ export function evaluate(t: EventTrigger, bucket: Bucket, now: string, e: Receiv
   }
   if (t.after.length || t.within === 0) return { bucket: null, fired, triggering, satisfied };
   const start = b.end > now ? b.end : now;
-  const next: Bucket = { start, end: addSeconds(start, t.within), count: 0, lastEvent: null };
+  const next: Bucket = { start, end: addSecondsClamped(start, t.within), count: 0, lastEvent: null };
   if (!proactive && pending > 0) {
     // The event fell after the window ended: it counts in the next one (Prefect's case #4).
     const again = evaluate(t, next, now, e);
@@ -162,7 +162,7 @@ export function evaluate(t: EventTrigger, bucket: Bucket, now: string, e: Receiv
 /** The window an event opens when no bucket is open yet (null: it opens none). */
 export function openingBucket(t: EventTrigger, e: ReceivedEvent, current: Bucket | null): Bucket | null {
   if (current) return current;
-  const end = addSeconds(e.occurred, t.within);
+  const end = addSecondsClamped(e.occurred, t.within);
   // An event that both starts and is expected counts from -1, so it does not count in the window it
   // opens (Prefect's reactive_evaluation, nebula#4201).
   if (t.after.length && startsAfter(t, e.event))

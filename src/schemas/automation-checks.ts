@@ -76,7 +76,22 @@ export function dict(v: unknown, path: Path, is: Issues): Record<string, unknown
  * A duration as Prefect's DurationOrSecondsTimeDelta reads it: seconds as a number, or an ISO-8601
  * duration (PT10M, P1DT2H, …); answered in seconds, as Prefect serialises it (ser_json_timedelta=float).
  */
+// Python's timedelta.max (pydantic refuses a duration past it): beyond it a trigger's window end is no
+// timestamp at all.
+const MAX_TIMEDELTA_SECONDS = 999_999_999 * 86_400;
+
 export function seconds(v: unknown, path: Path, is: Issues, dflt: number): number | undefined {
+  const n = parsedSeconds(v, path, is, dflt);
+  if (n !== undefined && Math.abs(n) > MAX_TIMEDELTA_SECONDS)
+    return is.add(
+      path,
+      "Input should be a valid timedelta, durations may not exceed 999,999,999 days",
+      "time_delta_parsing",
+    );
+  return n;
+}
+
+function parsedSeconds(v: unknown, path: Path, is: Issues, dflt: number): number | undefined {
   if (v === undefined) return dflt;
   if (typeof v === "number" && Number.isFinite(v)) return v;
   if (typeof v === "string") {

@@ -5,7 +5,7 @@
 // same way without an event, one transaction per trigger. A restart therefore neither loses a
 // half-counted window nor counts (or fires for) an event twice: an event already stored is never
 // evaluated again, and a window that fired is replaced in the transaction that fired it.
-import { addSeconds, nowTimestamp } from "../core/time.ts";
+import { addSecondsClamped, nowTimestamp } from "../core/time.ts";
 import type { Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { sql } from "../db/sql-tag.ts";
@@ -114,7 +114,7 @@ export function* proactiveOp(l: Loaded, t: EventTrigger, asOf: string, d: Fragme
     const now = nowTimestamp();
     yield* exec(sql`
       INSERT INTO automation_bucket (id, created, updated, automation_id, trigger_id, bucketing_key, start, "end", count)
-      VALUES (${Bun.randomUUIDv7()}, ${now}, ${now}, ${a.id}, ${t.id}, ${"[]"}, ${asOf}, ${addSeconds(asOf, t.within)}, 0)
+      VALUES (${Bun.randomUUIDv7()}, ${now}, ${now}, ${a.id}, ${t.id}, ${"[]"}, ${asOf}, ${addSecondsClamped(asOf, t.within)}, 0)
       ON CONFLICT (automation_id, trigger_id, bucketing_key) DO NOTHING`);
   }
   yield* exec(sql`

@@ -5,7 +5,7 @@
 // prefect.automation.triggered event to publish after the commit (Prefect's act()). A Proactive
 // trigger that fired is remembered per bucketing key, so the event that ends the silence answers
 // prefect.automation.resolved once and queues actions_on_resolve.
-import { addSeconds, nowTimestamp } from "../core/time.ts";
+import { addSecondsClamped, nowTimestamp } from "../core/time.ts";
 import type { Op, Row } from "../db/driver.ts";
 import { exec, row, rows } from "../db/driver.ts";
 import { sql } from "../db/sql-tag.ts";
@@ -146,7 +146,7 @@ function* compositeOp(
   if (parent.within !== null)
     yield* exec(sql`
       DELETE FROM composite_trigger_child_firing WHERE automation_id = ${a.id} AND parent_trigger_id = ${parent.id}
-        AND child_fired_at < ${addSeconds(firing.triggered, -parent.within)}`);
+        AND child_fired_at < ${addSecondsClamped(firing.triggered, -parent.within)}`);
   const held = { trigger_id: child.id, triggered: firing.triggered, labels: firing.labels, event: firing.event };
   yield* exec(sql`
     INSERT INTO composite_trigger_child_firing (id, created, updated, automation_id, parent_trigger_id,

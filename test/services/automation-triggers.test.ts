@@ -243,6 +243,43 @@ describe.each(DIALECTS)("automation triggers on $name", ({ name, url }) => {
     await s.call("DELETE", `/api/automations/${id}`);
   });
 
+  test("no trigger stops an event being stored: a window past year 9999, a `within` past timedelta's", async () => {
+    const huge = await s.call("POST", "/api/automations/", {
+      name: "huge",
+      trigger: { ...reactive("external.far"), within: 100_000_000_000_000 },
+      actions: [{ type: "do-nothing" }],
+    });
+    expect(huge.status).toBe(422);
+    expect(JSON.stringify(huge.body)).toContain("999,999,999 days");
+    // Accepted (under timedelta's limit), yet a window from now ends past year 9999.
+    const wide = await s.create({ name: "wide", trigger: { ...reactive("external.far"), threshold: 2, within: 3e11 } });
+    const id = await s.create({ name: "far", trigger: { ...reactive("external.far"), threshold: 2, within: 60 } });
+    await s.emit("external.far");
+    await s.emit("external.far", "9999-12-31T23:59:30.000000Z");
+    expect(s.fired(wide).length).toBe(1);
+    const found = await s.call("POST", "/api/events/filter", {
+      filter: {
+        event: { name: ["external.far"] },
+        occurred: { since: "9999-01-01T00:00:00Z", until: "9999-12-31T23:59:59Z" },
+      },
+    });
+    expect(found.body.events.map((e: J) => e.occurred)).toEqual(["9999-12-31T23:59:30.000000Z"]);
+    for (const a of [wide, id]) await s.call("DELETE", `/api/automations/${a}`);
+  });
+
+  test("a Proactive trigger that cannot be evaluated does not hold back the others", async () => {
+    const gone = await s.create({ name: "gone", trigger: proactiveTrigger() });
+    const kept = await s.create({ name: "kept", trigger: proactiveTrigger() });
+    // Deleted behind the cache's back (as between a delete and the reload it causes).
+    await s.t.app.stores.automations.delete(gone);
+    const t0 = addSeconds(nowTimestamp(), -15);
+    await s.proactive(t0);
+    await s.proactive(addSeconds(t0, 11));
+    expect(s.fired(kept).length).toBe(1);
+    await s.call("DELETE", `/api/automations/${kept}`);
+    await s.t.app.automations.triggers.reload();
+  });
+
   test("a restart keeps a half-counted window and held child firings, and fires nothing twice", async () => {
     const db = await durable(name, url);
     let a = await start(db);
