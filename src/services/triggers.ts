@@ -72,16 +72,25 @@ export function automationTriggers(deps: {
     /** One proactive pass (the ProactiveTriggers loop's runOnce); answers a line for the settings page. */
     async proactive(asOf = nowTimestamp()): Promise<string> {
       let fired = 0;
+      let failed = 0;
       for (const l of cache) {
         for (const t of eventLeaves(l.automation.trigger)) {
           if (t.posture !== "Proactive") continue;
-          const out = await deps.driver.tx(() => proactiveOp(l, t, asOf, d));
-          fired += out.events.filter((e) => e.event === "prefect.automation.triggered").length;
-          publish(out);
+          // One trigger that cannot be evaluated (its automation deleted a moment ago) must not hold
+          // back the others or the sweep, as Prefect's evaluate_proactive_triggers goes on past one.
+          try {
+            const out = await deps.driver.tx(() => proactiveOp(l, t, asOf, d));
+            fired += out.events.filter((e) => e.event === "prefect.automation.triggered").length;
+            publish(out);
+          } catch (e) {
+            failed++;
+            log.error(`proactive evaluation of automation ${l.automation.id} failed`, e);
+          }
         }
       }
       await deps.driver.tx(() => sweepOp(addSeconds(asOf, -EXPIRED_BUCKET_BUFFER_SECONDS)));
-      return fired ? `${fired} proactive firing${fired === 1 ? "" : "s"}` : "";
+      const line = fired ? `${fired} proactive firing${fired === 1 ? "" : "s"}` : "";
+      return failed ? `${line ? `${line}; ` : ""}${failed} trigger(s) failed` : line;
     },
     /** Waits for a reload in flight (tests: an automation just created is in effect). */
     ready: async (): Promise<void> => {
