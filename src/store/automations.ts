@@ -52,6 +52,23 @@ const automationJson = (r: Row): AutomationJson => ({
   actions_on_resolve: (r.actions_on_resolve as Action[]) ?? [],
 });
 
+/**
+ * The trigger state of an automation, deleted in the order the event persister locks it (buckets
+ * first, then the automation row: store/automation-buckets.ts), so a delete while the automation fires
+ * cannot deadlock on PostgreSQL; Prefect's delete_automation orders its deletes for the same reason.
+ */
+function* clearTriggerStateOp(id: string): Op<void> {
+  yield* exec(sql`DELETE FROM automation_bucket WHERE automation_id = ${id}`);
+  yield* exec(sql`DELETE FROM composite_trigger_child_firing WHERE automation_id = ${id}`);
+  yield* exec(sql`DELETE FROM automation_trigger_state WHERE automation_id = ${id}`);
+}
+
+function* deleteOp(id: string): Op<void> {
+  yield* clearTriggerStateOp(id);
+  yield* exec(sql`DELETE FROM automation_related_resource WHERE automation_id = ${id}`);
+  yield* exec(sql`DELETE FROM automation WHERE id = ${id}`);
+}
+
 export function automationsStore(driver: Driver) {
   const d = fragmentsFor(driver.dialect);
 
@@ -158,6 +175,9 @@ export function automationsStore(driver: Driver) {
             actions_on_trigger = ${c.onTrigger}, actions_on_resolve = ${c.onResolve}
           WHERE id = ${id}`);
         yield* syncRelatedOp(id, input);
+        // A saved trigger gets new ids (as Prefect's reset_ids): the old ones' windows, held child
+        // firings and triggered states would be left for nothing to read or sweep.
+        yield* clearTriggerStateOp(id);
         return { before, after: (yield* readOp(id))! };
       });
     },
@@ -174,8 +194,7 @@ export function automationsStore(driver: Driver) {
       return driver.tx(function* () {
         const current = yield* readOp(id);
         if (!current) return null;
-        yield* exec(sql`DELETE FROM automation_related_resource WHERE automation_id = ${id}`);
-        yield* exec(sql`DELETE FROM automation WHERE id = ${id}`);
+        yield* deleteOp(id);
         return current;
       });
     },
@@ -188,10 +207,7 @@ export function automationsStore(driver: Driver) {
     deleteOwnedBy(resourceId: string): Promise<AutomationJson[]> {
       return driver.tx(function* () {
         const owned = yield* relatedOp(resourceId, true);
-        for (const a of owned) {
-          yield* exec(sql`DELETE FROM automation_related_resource WHERE automation_id = ${a.id}`);
-          yield* exec(sql`DELETE FROM automation WHERE id = ${a.id}`);
-        }
+        for (const a of owned) yield* deleteOp(a.id);
         return owned;
       });
     },
