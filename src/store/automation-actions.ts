@@ -4,7 +4,7 @@
 // (at least once); a success or the last failed attempt closes the row.
 import { addSeconds, nowTimestamp } from "../core/time.ts";
 import type { Driver, Row } from "../db/driver.ts";
-import { exec, rows } from "../db/driver.ts";
+import { exec, row, rows } from "../db/driver.ts";
 import { sql } from "../db/sql-tag.ts";
 import type { ReceivedEvent } from "../events/bus.ts";
 import type { Action } from "../schemas/automation-actions.ts";
@@ -135,15 +135,18 @@ export function automationActionsStore(driver: Driver) {
     ): Promise<void> {
       return driver.tx(function* () {
         const now = nowTimestamp();
+        const status = attempt.ok ? "DELIVERED" : retryAt ? "PENDING" : "FAILED";
+        // The update first: it locks the action's row, and finds none when its automation was deleted
+        // meanwhile (the cascade took the action): then there is nothing to record the attempt on.
+        const still = yield* row<{ id: string }>(sql`
+          UPDATE automation_action SET status = ${status}, next_attempt = ${retryAt ?? now}, last_error = ${attempt.error},
+            updated = ${now}
+          WHERE id = ${a.id} RETURNING id`);
+        if (!still) return;
         yield* exec(sql`
           INSERT INTO automation_action_attempt (id, created, updated, action_id, attempt, status, response_code, error, duration_ms)
           VALUES (${Bun.randomUUIDv7()}, ${now}, ${now}, ${a.id}, ${a.attempts}, ${attempt.ok ? "SUCCESS" : "FAILURE"},
             ${attempt.responseCode}, ${attempt.error}, ${attempt.durationMs})`);
-        const status = attempt.ok ? "DELIVERED" : retryAt ? "PENDING" : "FAILED";
-        yield* exec(sql`
-          UPDATE automation_action SET status = ${status}, next_attempt = ${retryAt ?? now}, last_error = ${attempt.error},
-            updated = ${now}
-          WHERE id = ${a.id}`);
       });
     },
 

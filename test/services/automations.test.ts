@@ -269,6 +269,29 @@ describe.each(DIALECTS)("automations on $name", ({ url }) => {
     await call("DELETE", `/api/automations/${a.id}`);
   });
 
+  test("an automation deleted while its notification is in flight: the pass goes on", async () => {
+    const a = (await call("POST", "/api/automations/", notification("deleted mid-flight"))).body;
+    await t.app.automations.triggers.ready();
+    const actions = t.app.automations.runActions;
+    actions.halt();
+    await runThatFails(["daily-etl"], "mid-flight");
+    await t.app.events.flush();
+    actions.resume();
+    seen.length = 0;
+    let release = () => {};
+    holding = new Promise((r) => {
+      release = r;
+    });
+    const pass = actions();
+    while (seen.length < 1) await Bun.sleep(10);
+    expect((await call("DELETE", `/api/automations/${a.id}`)).status).toBe(204);
+    release();
+    holding = null;
+    // Before, recording the attempt on the cascaded-away action failed the whole pass.
+    await expect(pass).resolves.toBeDefined();
+    expect(await t.app.stores.automationActions.recent(a.id, 10)).toEqual([]);
+  });
+
   test("a 2.x notification policy is an automation: CRUD, filter quirk, 422s, and it notifies", async () => {
     const bad = await call("POST", "/api/flow_run_notification_policies/", {
       state_names: ["Failed"],
