@@ -295,6 +295,7 @@ export function createApp(deps: AppDeps) {
           automations: stores.automations,
           actions: stores.automationActions,
           changes: automationChanged,
+          sendTest: runActions.sendTest,
         },
         csrf: dashboardCsrf(),
         services: () => services.statuses(),

@@ -100,7 +100,42 @@ export function performActions(deps: ActionsServiceDeps) {
     });
     return running;
   };
+  /**
+   * The Notifications page's "send test": the automation's first send-notification action, with a
+   * fixed test message, through its channel now, outside the queue (nothing is recorded or retried).
+   * Null when there is no such automation or it sends no notification.
+   */
+  const sendTest = async (automationId: string) => {
+    const automation = await deps.automations.get(automationId);
+    const notify = automation?.actions.find((x) => x.type === "send-notification");
+    if (!automation || !notify) return null;
+    const now = nowTimestamp();
+    const test: QueuedAction = {
+      id: Bun.randomUUIDv7(),
+      automation_id: automation.id,
+      action_index: 0,
+      action: {
+        ...notify,
+        subject: `Test notification from prefect-lite: ${automation.name}`,
+        body: `This is a test of the notification "${automation.name}", sent from the dashboard at ${now}. Its channel works.`,
+      },
+      triggered: now,
+      triggering_labels: {},
+      triggering_event: null,
+      automation_triggered_event_id: null,
+      status: "PENDING",
+      attempts: 1,
+      next_attempt: now,
+      last_error: null,
+    };
+    try {
+      return await performAction(test, { ...deps, automation });
+    } catch (e) {
+      return { ok: false as const, reason: e instanceof Error ? e.message : String(e), responseCode: null };
+    }
+  };
   return Object.assign(run, {
+    sendTest,
     /** Ends the pass under way after its batch, and refuses new ones, until resume(). */
     halt: () => {
       halted = true;

@@ -39,6 +39,8 @@ export interface NotificationDeps {
   automations: AutomationsStore;
   actions: AutomationActionsStore;
   changes: AutomationChanges;
+  /** Sends a notification's test message now; null when it is not one (services/automation-actions.ts). */
+  sendTest?: (automationId: string) => Promise<{ ok: boolean; reason?: string; responseCode: number | null } | null>;
 }
 
 export interface UiDeps {

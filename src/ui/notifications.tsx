@@ -125,6 +125,22 @@ export function notificationPages(deps: UiDeps, n: NotificationDeps) {
       { body: Form },
     )
     .post(
+      "/notifications/:id/test",
+      async ({ params, body, request }) => {
+        csrf.check(request, body);
+        const a = await n.automations.get(params.id);
+        const outcome = a?.tags.includes(NOTIFICATION_TAG) ? await n.sendTest?.(params.id) : null;
+        if (!a || !outcome) throw new AppError("not_found", "Notification not found.");
+        const code = outcome.responseCode ? ` (HTTP ${outcome.responseCode})` : "";
+        return back(
+          outcome.ok
+            ? `Test of "${a.name}" sent${code}.`
+            : `Test of "${a.name}" failed${code}: ${outcome.reason ?? "no reason given"}`,
+        );
+      },
+      { body: Form },
+    )
+    .post(
       "/notifications/:id/delete",
       async ({ params, body, request }) => {
         csrf.check(request, body);

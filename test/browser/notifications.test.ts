@@ -1,6 +1,6 @@
 // The Notifications page in Chromium against the compiled binary: create a notification from the
 // sentence form, see it fire on a failing tagged run (the request at a local receiver, the delivery
-// on the page), pause it (nothing more is sent), template errors shown by their field with nothing
+// on the page), send a test through its channel, pause it (nothing more is sent), template errors shown by their field with nothing
 // written, hostile names kept as text, delete.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { HAVE_CHROMIUM } from "../support/browser.ts";
@@ -87,6 +87,14 @@ describe.if(HAVE_CHROMIUM)("notifications page in Chromium", () => {
     expect(got.length).toBe(1);
     await p.reload();
     expect(await p.locator(".deliveries li").first().textContent()).toContain("DELIVERED");
+
+    // "Send test": the test message through the same channel, now, with the outcome on the page.
+    await p.getByRole("button", { name: "Send test" }).click();
+    await p.locator(".flash, [role=status]", { hasText: "sent (HTTP 200)" }).first().waitFor();
+    expect(got.length).toBe(2);
+    expect(got[1]!.s).toBe(`Test notification from prefect-lite: ${HOSTILE}`);
+    expect(await p.locator("main img").count()).toBe(0);
+    got.splice(1);
 
     await p.getByRole("button", { name: "Pause" }).click();
     await p.locator(".badge", { hasText: "Paused" }).waitFor();

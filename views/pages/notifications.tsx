@@ -58,6 +58,10 @@ export function NotificationsPage(p: NotificationsPageProps) {
                 <input type="hidden" name="csrf" value={p.csrfToken} />
                 <button type="submit">{n.enabled ? "Pause" : "Resume"}</button>
               </form>
+              <form method="post" action={`/notifications/${n.id}/test`} class="inline">
+                <input type="hidden" name="csrf" value={p.csrfToken} />
+                <button type="submit">Send test</button>
+              </form>
               <PostButton
                 action={`/notifications/${n.id}/delete`}
                 confirm={`Delete the notification "${n.name}"?`}
