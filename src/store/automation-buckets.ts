@@ -90,7 +90,12 @@ export function* evaluateOp(
       const key = JSON.stringify(keyParts);
       const current = yield* readBucket(l.automation, t, key, d);
       const bucket = openingBucket(t, e, current);
-      if (!bucket) continue;
+      if (!bucket) {
+        // A Proactive trigger gated by `after` drops its window when it fires, so its expected event
+        // finds none: that event is still its resumption (found in review: it never resolved).
+        if (t.posture === "Proactive" && expects(t, e.event)) yield* resolveOp(l.automation, t, key, e, d, out);
+        continue;
+      }
       if (!expects(t, e.event)) {
         if (bucket !== current) yield* writeBucket(l.automation, t, key, bucket, d);
         continue;

@@ -154,6 +154,12 @@ describe.each(DIALECTS)("automation triggers on $name", ({ name, url }) => {
     const fired = s.fired(each);
     expect(fired.map((e) => e.payload.triggering_labels)).toEqual([{ "prefect.resource.id": "external.b" }]);
     expect((fired[0]!.payload as J).triggering_event.event).toBe("external.start");
+    // Its window went with the firing; the late ping for external.b is still its resumption, once.
+    await s.emit("external.ping", addSeconds(t1, 15), "external.b");
+    await s.emit("external.ping", addSeconds(t1, 16), "external.b");
+    const resolved = s.fired(each, "resolved");
+    expect(resolved.map((e) => (e.payload as J).triggering_labels)).toEqual([{ "prefect.resource.id": "external.b" }]);
+    expect(resolved[0]!.follows).toBe(fired[0]!.id);
     await s.call("DELETE", `/api/automations/${each}`);
   });
 
