@@ -32,6 +32,7 @@ import {
   type ServerName,
   startServer,
 } from "./servers.ts";
+import { sideBySide } from "./table.ts";
 import { loadAvg, log, type machine, percentile, sleep } from "./util.ts";
 
 const args = await benchArgs(
@@ -252,23 +253,8 @@ async function side(server: ServerName, work: string, pg: PgCluster | null): Pro
 }
 
 function report(results: SideResult[], meta: Record<string, unknown>) {
-  const get = (d: "sqlite" | "pg", impl: "lite" | "prefect") => results.find((r) => r.server === `${impl}-${d}`);
-  const ratio = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined || !Number.isFinite(a / b)
-      ? "–"
-      : a / b >= 10
-        ? `${(a / b).toFixed(0)}×`
-        : `${(a / b).toFixed(2)}×`;
-  const rows: string[] = [];
-  const row = (label: string, val: (r: SideResult) => number, show: (x: number) => string, withRatio = true) => {
-    const cells = dialects.flatMap((d) => {
-      const lv = get(d, "lite") ? val(get(d, "lite")!) : undefined;
-      const pv = get(d, "prefect") ? val(get(d, "prefect")!) : undefined;
-      const sh = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "–" : show(x));
-      return [sh(lv), sh(pv), withRatio ? ratio(lv, pv) : ""];
-    });
-    rows.push(`| ${label} | ${cells.join(" | ")} |`);
-  };
+  const table = sideBySide(dialects, results);
+  const { get, row } = table;
   const ms = (x: number) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 10 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`);
   const perS = (x: number) => `${x.toFixed(0)}/s`;
   const n0 = (x: number) => x.toFixed(0);
@@ -290,7 +276,6 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
   row(`transitions/s with ${cfg.automations} automations, a notification a run`, (r) => r.throughputAfter, perS);
   row("… ÷ without", (r) => r.throughputAfter / r.throughputBefore, share, false);
   row("request errors", (r) => r.errors, n0, false);
-  const head = dialects.flatMap((d) => [`${d === "sqlite" ? "SQLite" : "PostgreSQL"}: lite`, "Prefect", "ratio"]);
   const goals: string[] = [];
   for (const d of dialects) {
     const l = get(d, "lite");
@@ -321,9 +306,8 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
       `${m.postgres} · ${Math.round(Number(meta.elapsedS))} s · load average ${(meta.loadAvgStart as number[]).join(" ")} at the start, ` +
       `${(meta.loadAvgEnd as number[]).join(" ")} at the end`,
     "",
-    `| metric | ${head.join(" | ")} |`,
-    `|---|${head.map(() => "---").join("|")}|`,
-    ...rows,
+    ...table.header(),
+    ...table.rows,
     "",
     `Ratios are prefect-lite ÷ Prefect. ${cfg.automations} automations (one per tag, "a run with this tag enters Completed → ` +
       `send-notification" to a custom-webhook block; one on the runs' tag), latency at ${cfg.rate} transitions/s for ${cfg.seconds} s ` +

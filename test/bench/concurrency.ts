@@ -29,6 +29,7 @@ import {
   type ServerName,
   startServer,
 } from "./servers.ts";
+import { sideBySide } from "./table.ts";
 import { fmt, loadAvg, log, type machine, percentile, sleep } from "./util.ts";
 
 const args = await benchArgs(
@@ -175,25 +176,8 @@ async function side(server: ServerName, work: string, pg: PgCluster | null): Pro
 }
 
 function report(results: SideResult[], meta: Record<string, unknown>) {
-  const get = (d: "sqlite" | "pg", impl: "lite" | "prefect") => results.find((r) => r.server === `${impl}-${d}`);
-  const ratio = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined || !Number.isFinite(a / b)
-      ? "–"
-      : a / b >= 10
-        ? `${(a / b).toFixed(0)}×`
-        : `${(a / b).toFixed(2)}×`;
-  const rows: string[] = [];
-  const row = (label: string, val: (r: SideResult) => number, show: (x: number) => string, withRatio = true) => {
-    const cells = dialects.flatMap((d) => {
-      const l = get(d, "lite");
-      const p = get(d, "prefect");
-      const lv = l ? val(l) : undefined;
-      const pv = p ? val(p) : undefined;
-      const sh = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "–" : show(x));
-      return [sh(lv), sh(pv), withRatio ? ratio(lv, pv) : ""];
-    });
-    rows.push(`| ${label} | ${cells.join(" | ")} |`);
-  };
+  const table = sideBySide(dialects, results);
+  const { get, row } = table;
   const ms = (x: number) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 10 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`);
   const perS = (x: number) => (x >= 100 ? `${x.toFixed(0)}/s` : `${x.toFixed(1)}/s`);
   const n0 = (x: number) => x.toFixed(0);
@@ -206,7 +190,6 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
   row("decrement-with-lease p95", (r) => r.releaseMs.p95, ms);
   row(`most slots held at once (limit ${cfg.limit})`, (r) => r.maxHeld, n0, false);
   row("errors (not 200, 204 or 423)", (r) => r.errors, n0, false);
-  const head = dialects.flatMap((d) => [`${d === "sqlite" ? "SQLite" : "PostgreSQL"}: lite`, "Prefect", "ratio"]);
   const goals: string[] = [];
   for (const d of dialects) {
     const l = get(d, "lite");
@@ -233,9 +216,8 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
       `${m.postgres} · ${Math.round(Number(meta.elapsedS))} s · load average ${(meta.loadAvgStart as number[]).join(" ")} at the start, ` +
       `${(meta.loadAvgEnd as number[]).join(" ")} at the end`,
     "",
-    `| metric | ${head.join(" | ")} |`,
-    `|---|${head.map(() => "---").join("|")}|`,
-    ...rows,
+    ...table.header(),
+    ...table.rows,
     "",
     `Ratios are prefect-lite ÷ Prefect. One limit of ${cfg.limit} slots; ${cfg.clients} clients in a closed loop for ` +
       `${fmt(cfg.seconds, 0)} s: increment-with-lease (lease ${cfg.leaseSeconds} s), then decrement-with-lease ` +

@@ -23,6 +23,7 @@
 //
 // Writes test-output/bench/scheduler-latest.{md,json}. 127.0.0.1 only; every server, the PostgreSQL
 // cluster and the temp directories go at the end (or on SIGINT).
+import { sideBySide } from "./table.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createDriver, rows } from "../../src/db/driver.ts";
@@ -360,25 +361,9 @@ async function side(server: ServerName, work: string, pg: PgCluster | null): Pro
 // Report
 
 function report(results: SideResult[], meta: Record<string, unknown>) {
-  const get = (d: "sqlite" | "pg", impl: "lite" | "prefect") => results.find((r) => r.server === `${impl}-${d}`);
   const ds = dialects;
-  const ratio = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined || !Number.isFinite(a / b)
-      ? "–"
-      : a / b >= 10
-        ? `${(a / b).toFixed(0)}×`
-        : `${(a / b).toFixed(2)}×`;
-  const rowsOut: string[] = [];
-  const row = (label: string, val: (r: SideResult) => number | undefined, show: (x: number) => string) => {
-    const cells = ds.flatMap((d) => {
-      const l = get(d, "lite");
-      const p = get(d, "prefect");
-      const lv = l ? val(l) : undefined;
-      const pv = p ? val(p) : undefined;
-      return [lv === undefined ? "–" : show(lv), pv === undefined ? "–" : show(pv), ratio(lv, pv)];
-    });
-    rowsOut.push(`| ${label} | ${cells.join(" | ")} |`);
-  };
+  const table = sideBySide(ds, results);
+  const { get, row } = table;
   const s3 = (x: number) => `${x.toFixed(3)} s`;
   const ms = (x: number) => (x >= 10 ? `${x.toFixed(0)} ms` : `${x.toFixed(1)} ms`);
   const n0 = (x: number) => x.toFixed(0);
@@ -406,7 +391,6 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
     row(`get_scheduled_flow_runs, ${shape.label}, p50`, (r) => r.polls.find((x) => x.key === shape.key)?.p50, ms);
     row(`get_scheduled_flow_runs, ${shape.label}, p95`, (r) => r.polls.find((x) => x.key === shape.key)?.p95, ms);
   }
-  const head = ds.flatMap((d) => [`${d === "sqlite" ? "SQLite" : "PostgreSQL"}: lite`, "Prefect", "ratio"]);
 
   const goals: string[] = [];
   for (const d of ds) {
@@ -435,9 +419,8 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
     `${String(meta.date).slice(0, 16).replace("T", " ")} UTC · prefect-lite ${meta.liteCommit} · ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB · ` +
       `Bun ${m.bun} · Prefect ${m.prefect} · ${m.postgres} · ${Math.round(Number(meta.elapsedS))} s`,
     "",
-    `| metric | ${head.join(" | ")} |`,
-    `|---|${head.map(() => "---").join("|")}|`,
-    ...rowsOut,
+    ...table.header(),
+    ...table.rows,
     "",
     `Ratios are prefect-lite ÷ Prefect. ${n} deployments (a third each interval 1 h, cron */15 in Europe/Paris, RRULE ` +
       `every 2 h in America/New_York); passes with the defaults (min_runs ${DEFAULTS.minRuns}, max_runs ${DEFAULTS.maxRuns}, ` +

@@ -33,6 +33,7 @@
 // The workers run in this process, on the same cores as the server and the database (the machine's core
 // count is in the report). Writes test-output/bench/workers-latest.{md,json}. 127.0.0.1 only; every
 // server, the PostgreSQL cluster and the temp directories go at the end (or on SIGINT).
+import { sideBySide } from "./table.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -574,34 +575,8 @@ async function side(server: ServerName, work: string, pg: PgCluster | null): Pro
 // Report
 
 function report(results: SideResult[], meta: Record<string, unknown>) {
-  const get = (d: "sqlite" | "pg", impl: "lite" | "prefect") => results.find((r) => r.server === `${impl}-${d}`);
-  const ratio = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined || !Number.isFinite(a / b)
-      ? "–"
-      : a / b >= 10
-        ? `${(a / b).toFixed(0)}×`
-        : `${(a / b).toFixed(2)}×`;
-  const rowsOut: string[] = [];
-  const row = (
-    label: string,
-    val: (r: SideResult) => number | undefined,
-    show: (x: number) => string,
-    withRatio = true,
-    text?: (r: SideResult) => string | null,
-  ) => {
-    const cells = dialects.flatMap((d) => {
-      const l = get(d, "lite");
-      const p = get(d, "prefect");
-      const lv = l ? val(l) : undefined;
-      const pv = p ? val(p) : undefined;
-      const sh = (r: SideResult | undefined, x: number | undefined) =>
-        (r && text?.(r)) ?? (x === undefined || Number.isNaN(x) ? "–" : show(x));
-      return [sh(l, lv), sh(p, pv), withRatio ? ratio(lv, pv) : ""];
-    });
-    rowsOut.push(`| ${label} | ${cells.join(" | ")} |`);
-  };
-  const section = (label: string) =>
-    rowsOut.push(`| **${label}** | ${dialects.flatMap(() => ["", "", ""]).join(" | ")} |`);
+  const table = sideBySide(dialects, results);
+  const { get, row, section } = table;
   const ms = (x: number) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 10 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`);
   const n0 = (x: number) => x.toFixed(0);
   const perS = (x: number) => (x >= 100 ? `${x.toFixed(0)}/s` : `${x.toFixed(1)}/s`);
@@ -672,7 +647,6 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
     (r) => r.drain.cpu.bench,
     (x) => x.toFixed(1),
   );
-  const head = dialects.flatMap((d) => [`${d === "sqlite" ? "SQLite" : "PostgreSQL"}: lite`, "Prefect", "ratio"]);
 
   const goals: string[] = [];
   const checks: string[] = [];
@@ -721,9 +695,8 @@ function report(results: SideResult[], meta: Record<string, unknown>) {
       `${m.postgres} · ${Math.round(Number(meta.elapsedS))} s · load average ${(meta.loadAvgStart as number[]).join(" ")} at the start, ` +
       `${(meta.loadAvgEnd as number[]).join(" ")} at the end`,
     "",
-    `| metric | ${head.join(" | ")} |`,
-    `|---|${head.map(() => "---").join("|")}|`,
-    ...rowsOut,
+    ...table.header(),
+    ...table.rows,
     "",
     `Ratios are prefect-lite ÷ Prefect. One pool (type process), ${cfg.queues} queues (priority 1…${cfg.queues}), a ` +
       `deployment per queue; ${cfg.runs} drain runs and ${pacedRuns} paced runs spread over them. A worker's loop: heartbeat, ` +
