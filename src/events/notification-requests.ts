@@ -5,6 +5,7 @@
 // settings (tests, air-gapped installs). SMTP email is sent by services/automation-perform.ts.
 import type { NotificationsConfig } from "../settings/server-config.ts";
 import { defaultServerConfig } from "../settings/server-config.ts";
+import { isUuid } from "../core/uuid.ts";
 
 export interface OutgoingRequest {
   method: string;
@@ -44,7 +45,6 @@ const phone = (n: string) => {
 
 const TEAMS_WORKFLOW =
   /^https?:\/\/[A-Z0-9_.-]+(:[1-9][0-9]{0,5})?(\/powerautomate\/automations\/direct(\/cu\/[0-9]+)?)?\/workflows\/[A-Z0-9_-]+\/triggers\/manual\/paths\/invoke\/?\?.+$/i;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Prefect's target lists as apprise's responders: an id when it looks like a UUID, else a name. */
 function opsgenieResponders(data: Record<string, unknown>): Array<Record<string, string>> {
   const kinds = [
@@ -54,7 +54,7 @@ function opsgenieResponders(data: Record<string, unknown>): Array<Record<string,
     ["target_escalation", "escalation", "name"],
   ] as const;
   return kinds.flatMap(([field, kind, key]) =>
-    list(data[field]).map((t) => (UUID.test(t) ? { type: kind, id: t } : { type: kind, [key]: t })),
+    list(data[field]).map((t) => (isUuid(t) ? { type: kind, id: t } : { type: kind, [key]: t })),
   );
 }
 

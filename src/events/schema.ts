@@ -5,6 +5,7 @@
 import { MAX_JSON_DEPTH, valueNestsDeeperThan } from "../core/json-depth.ts";
 import { nowTimestamp, normalizeTimestamp } from "../core/time.ts";
 import type { ReceivedEvent } from "./bus.ts";
+import { canonicalUuid } from "../core/uuid.ts";
 
 // Prefect's defaults: PREFECT_SERVER_EVENTS_MAXIMUM_LABELS_PER_RESOURCE, …_MAXIMUM_RELATED_RESOURCES,
 // …_MAXIMUM_EVENT_NAME_LENGTH.
@@ -12,14 +13,9 @@ export const MAX_LABELS = 500;
 export const MAX_RELATED = 100;
 export const MAX_EVENT_NAME = 1024;
 
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-
 /** Canonical lower-case, hyphenated form (Python's str(UUID)), or null when it is not a UUID. */
-export function normalizeUuid(value: unknown): string | null {
-  if (typeof value !== "string" || !UUID.test(value.trim())) return null;
-  const hex = value.trim().replaceAll("-", "").toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+export const normalizeUuid = (value: unknown): string | null =>
+  typeof value === "string" ? canonicalUuid(value.trim()) : null;
 
 /** One validation problem in pydantic's shape (loc, msg, type), for 422 bodies and log lines. */
 export interface EventIssue {

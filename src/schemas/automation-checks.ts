@@ -2,6 +2,7 @@
 // and either returns its normalised value or records a Prefect-style issue at the field's path, so one
 // 422 names every problem in the body at once (as pydantic does) and nothing is half-accepted.
 import type { FieldIssue } from "../core/errors.ts";
+import { canonicalUuid } from "../core/uuid.ts";
 
 export type Path = Array<string | number>;
 
@@ -15,8 +16,6 @@ export class Issues {
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
-
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 export function str(v: unknown, path: Path, is: Issues, dflt?: string): string | undefined {
   if (v === undefined && dflt !== undefined) return dflt;
@@ -47,11 +46,8 @@ export function int(v: unknown, path: Path, is: Issues, dflt: number): number | 
 
 export function uuid(v: unknown, path: Path, is: Issues, required = true): string | null | undefined {
   if (v === undefined || v === null) return required ? is.add(path, "Field required", "missing") : null;
-  if (typeof v === "string" && UUID.test(v)) {
-    const hex = v.replace(/-/g, "").toLowerCase();
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-  return is.add(path, "Input should be a valid UUID", "uuid_parsing");
+  const id = typeof v === "string" ? canonicalUuid(v) : null;
+  return id ?? is.add(path, "Input should be a valid UUID", "uuid_parsing");
 }
 
 /** A list of strings; Prefect's Set[str] fields keep first occurrences only. */

@@ -21,6 +21,7 @@ import { schemasJsonOp } from "./block-schemas.ts";
 import type { BlockDocumentJson, BlockReferenceJson, BlockSchemaJson } from "./block-shapes.ts";
 import type { FilterBody, Page } from "./page.ts";
 import { type Fragments, fragmentsFor, list } from "./sql.ts";
+import { canonicalUuid } from "../core/uuid.ts";
 
 type Data = Record<string, unknown>;
 const isObject = (v: unknown): v is Data => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -34,8 +35,6 @@ const ORDER = {
   NAME_DESC: sql`block_document.name DESC`,
   BLOCK_TYPE_AND_NAME_ASC: sql`block_document.block_type_name ASC, block_document.name ASC`,
 };
-
-const UUID_TEXT = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 interface Ref {
   id: string;
@@ -53,7 +52,7 @@ export function separateReferences(data: Data): { own: Data; refs: Array<[string
       const target = isObject(value.$ref) ? value.$ref.block_document_id : undefined;
       if (typeof target !== "string" || !target)
         throw new AppError("bad_request", `Received block reference without a block_document_id in key ${key}`);
-      if (!UUID_TEXT.test(target))
+      if (!canonicalUuid(target))
         throw new AppError(
           "invalid",
           `The block reference in key ${key} names '${target.slice(0, 64)}', which is not a UUID.`,

@@ -28,6 +28,7 @@ import {
 import { acquireBatchOp, combiner } from "./concurrency-batches.ts";
 import type { Page } from "./page.ts";
 import { fragmentsFor, list, raw } from "./sql.ts";
+import { isUuid } from "../core/uuid.ts";
 
 /** Prefect's ConcurrencyLimitV2 (what create answers). */
 export function limitV2Json(r: LimitRow) {
@@ -62,11 +63,9 @@ export function globalLimitJson(r: LimitRow, now: string, waits: SlotWaits) {
 export type LimitV2Json = ReturnType<typeof limitV2Json>;
 export type GlobalLimitJson = ReturnType<typeof globalLimitJson>;
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A path segment that parses as a UUID names an id, anything else a name (Prefect's id_or_name). */
 export const byIdOrName = (idOrName: string) =>
-  UUID_RE.test(idOrName) ? sql`id = ${idOrName.toLowerCase()}` : sql`name = ${idOrName}`;
+  isUuid(idOrName) ? sql`id = ${idOrName.toLowerCase()}` : sql`name = ${idOrName}`;
 
 export function concurrencyLimitsV2Store(driver: Driver, waits: SlotWaits) {
   const d = fragmentsFor(driver.dialect);

@@ -10,9 +10,9 @@ import type { ArtifactJson } from "../store/artifacts.ts";
 import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
 import { pageNumber } from "./list-query.ts";
+import { isUuid } from "../core/uuid.ts";
 
 const PAGE_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CSP = "content-security-policy";
 
 /** The page's CSP with remote images allowed (security-headers set the rest before the route runs). */
@@ -86,7 +86,7 @@ export function artifactPages(deps: UiDeps) {
       );
     })
     .get("/artifacts/:id", async ({ params, set }) => {
-      const artifact = UUID.test(params.id) ? await stores.artifacts.get(params.id) : null;
+      const artifact = isUuid(params.id) ? await stores.artifacts.get(params.id) : null;
       if (!artifact) throw new AppError("not_found", "Artifact not found.");
       allowRemoteImages(set.headers);
       return html(<ArtifactPage artifact={artifact} {...(await runNames(artifact))} csrfToken={csrf.token} />);

@@ -21,9 +21,9 @@ import type { AutomationJson } from "../store/automations.ts";
 import type { NotificationDeps, UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
 import { pageNumber } from "./list-query.ts";
+import { isUuid } from "../core/uuid.ts";
 
 const Form = t.Optional(t.Object({ csrf: t.Optional(t.String()) }, { additionalProperties: true }));
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 50;
 const FIRINGS = 20;
 const STARTER = {
@@ -127,7 +127,7 @@ export function automationPages(deps: UiDeps, n: NotificationDeps) {
     const wanted = new Map<string, string>();
     for (const a of list)
       for (const x of [...a.actions, ...a.actions_on_trigger, ...a.actions_on_resolve])
-        for (const [key, id] of actionTargets(x)) if (UUID.test(id)) wanted.set(id, key);
+        for (const [key, id] of actionTargets(x)) if (isUuid(id)) wanted.set(id, key);
     const names: Names = {};
     await Promise.all(
       [...wanted].map(async ([id, key]) => {
@@ -152,7 +152,7 @@ export function automationPages(deps: UiDeps, n: NotificationDeps) {
   });
 
   async function automationOf(id: string): Promise<AutomationJson> {
-    const a = UUID.test(id) ? await n.automations.get(id) : null;
+    const a = isUuid(id) ? await n.automations.get(id) : null;
     if (!a) throw new AppError("not_found", "Automation not found.");
     return a;
   }

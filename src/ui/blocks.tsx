@@ -11,6 +11,7 @@ import { blockFields, type Choices, nestedSlugs, parseBlockForm } from "./block-
 import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
 import { pageNumber } from "./list-query.ts";
+import { isUuid } from "../core/uuid.ts";
 
 const Form = t.Optional(t.Object({ csrf: t.Optional(t.String()) }, { additionalProperties: true }));
 const ALL = { limit: 1_000, offset: 0, sort: null };
@@ -26,7 +27,6 @@ const nameOf = (s: string) => {
 };
 
 const back = (to: string, notice: string) => Response.redirect(`${to}?notice=${encodeURIComponent(notice)}`, 303);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function blockPages(deps: UiDeps) {
   const { stores, csrf } = deps;
@@ -43,7 +43,7 @@ export function blockPages(deps: UiDeps) {
   }
 
   async function docOf(id: string): Promise<BlockDocumentJson> {
-    const doc = UUID.test(id) ? await stores.blockDocuments.get(id) : null;
+    const doc = isUuid(id) ? await stores.blockDocuments.get(id) : null;
     if (!doc) throw new AppError("not_found", "Block not found.");
     return doc;
   }

@@ -15,11 +15,11 @@ import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
 import { pageNumber } from "./list-query.ts";
 import { issuesByField, parseRunForm } from "./run-params.ts";
+import { isUuid } from "../core/uuid.ts";
 
 const PAGE_SIZE = 50;
 const LAST_RUNS = 10;
 const NEXT_DATES = 3;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const Form = t.Optional(t.Object({ csrf: t.Optional(t.String()) }, { additionalProperties: true }));
 
 /** Each schedule in words with its next dates (none while it or the deployment is paused). */
@@ -94,7 +94,7 @@ export function deploymentPages(deps: UiDeps) {
   const { stores, csrf } = deps;
 
   async function deployment(id: string): Promise<DeploymentJson> {
-    const d = UUID.test(id) ? await stores.deployments.get(id) : null;
+    const d = isUuid(id) ? await stores.deployments.get(id) : null;
     if (!d) throw new AppError("not_found", "Deployment not found");
     return d;
   }
@@ -173,7 +173,7 @@ export function deploymentPages(deps: UiDeps) {
       csrf.check(request, body);
       const d = await deployment(params.id);
       const done =
-        UUID.test(params.schedule) && (await deps.deployments.updateSchedule(d.id, params.schedule, { active }));
+        isUuid(params.schedule) && (await deps.deployments.updateSchedule(d.id, params.schedule, { active }));
       if (!done) throw new AppError("not_found", "Schedule not found");
       return back(d.id, active ? "Schedule resumed." : "Schedule paused.");
     };

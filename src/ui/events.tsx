@@ -6,9 +6,9 @@ import { parseEventFilter } from "../store/event-filters.ts";
 import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
 import { pageNumber, windowStart, WINDOW_OPTIONS, WINDOWS } from "./list-query.ts";
+import { isUuid } from "../core/uuid.ts";
 
 const PAGE_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function eventPages(deps: UiDeps) {
   const { stores, csrf } = deps;
@@ -40,7 +40,7 @@ export function eventPages(deps: UiDeps) {
       );
     })
     .get("/events/:id", async ({ params }) => {
-      if (!UUID.test(params.id)) throw new AppError("not_found", "Event not found");
+      if (!isUuid(params.id)) throw new AppError("not_found", "Event not found");
       const [event] = await stores.events.read(
         parseEventFilter({ id: { id: [params.id] }, occurred: { since: "2000-01-01T00:00:00Z" } }),
         1,

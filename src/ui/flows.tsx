@@ -7,9 +7,9 @@ import { deploymentRows } from "./deployments.tsx";
 import type { UiDeps } from "./deps.ts";
 import { html } from "./html.ts";
 import { pageNumber } from "./list-query.ts";
+import { isUuid } from "../core/uuid.ts";
 
 const PAGE_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function flowPages(deps: UiDeps) {
   const { stores, csrf } = deps;
@@ -33,7 +33,7 @@ export function flowPages(deps: UiDeps) {
       );
     })
     .get("/flows/:id", async ({ params }) => {
-      if (!UUID.test(params.id)) throw new AppError("not_found", "Flow not found");
+      if (!isUuid(params.id)) throw new AppError("not_found", "Flow not found");
       const flow = await stores.flows.get(params.id);
       if (!flow) throw new AppError("not_found", "Flow not found");
       const byFlow = { flows: { id: { any_: [flow.id] } } };

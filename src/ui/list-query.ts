@@ -2,6 +2,7 @@
 import type { RunsListQuery } from "../../views/pages/flow-runs.tsx";
 import { addSeconds, isNormalizedTimestamp, nowTimestamp } from "../orchestration/index.ts";
 import type { JsonObject } from "../core/json.ts";
+import { isUuid } from "../core/uuid.ts";
 
 export const WINDOWS: Array<[string, string, number | null]> = [
   ["1h", "Last hour", 3600],
@@ -28,8 +29,6 @@ export const RUN_SORTS = [
 
 export type RunsQuery = RunsListQuery;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function parseRunsQuery(query: Record<string, string | undefined>): RunsQuery {
   const since = WINDOWS.some(([v]) => v === query.since) ? query.since! : "7d";
   const sort = RUN_SORTS.includes(query.sort ?? "") ? query.sort! : "EXPECTED_START_TIME_DESC";
@@ -40,7 +39,7 @@ export function parseRunsQuery(query: Record<string, string | undefined>): RunsQ
     q: query.q ?? "",
     since,
     sort,
-    deployment: UUID.test(query.deployment ?? "") ? query.deployment!.toLowerCase() : "",
+    deployment: isUuid(query.deployment ?? "") ? query.deployment!.toLowerCase() : "",
   };
 }
 
@@ -79,7 +78,7 @@ export function decodeCursor(
   } catch {
     return null;
   }
-  if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== "string" || !UUID.test(v[1])) return null;
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== "string" || !isUuid(v[1])) return null;
   const key = v[0];
   const fits = sort.startsWith("NAME_")
     ? typeof key === "string"

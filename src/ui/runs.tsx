@@ -33,6 +33,7 @@ import {
   WINDOW_OPTIONS,
   WINDOWS,
 } from "./list-query.ts";
+import { isUuid } from "../core/uuid.ts";
 
 const PAGE_SIZE = 50;
 /** Deepest page served by offset (a page number without a cursor). */
@@ -40,7 +41,6 @@ const MAX_OFFSET_PAGE = 100;
 const LOG_LIMIT = 1000;
 /** A run page lists this many of its artifacts, newest first. */
 const ARTIFACT_LIMIT = 200;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function runPages(deps: UiDeps) {
   const { stores, csrf } = deps;
@@ -181,7 +181,7 @@ export function runPages(deps: UiDeps) {
     return LEVELS.some(([v]) => v === n) ? n : 0;
   };
   const checkId = (id: string) => {
-    if (!UUID.test(id)) throw new AppError("not_found", "Flow run not found");
+    if (!isUuid(id)) throw new AppError("not_found", "Flow run not found");
     return id;
   };
 
@@ -237,7 +237,7 @@ export function runPages(deps: UiDeps) {
         "/runs/bulk",
         async ({ body, request }) => {
           csrf.check(request, body);
-          const ids = (Array.isArray(body.ids) ? body.ids : body.ids ? [body.ids] : []).filter((id) => UUID.test(id));
+          const ids = (Array.isArray(body.ids) ? body.ids : body.ids ? [body.ids] : []).filter((id) => isUuid(id));
           if (!ids.length || (body.action !== "cancel" && body.action !== "delete")) {
             return html(
               <FlowRunsPage {...(await runsListProps({}, { error: "Select at least one run and an action." }))} />,
@@ -354,7 +354,7 @@ export function runPages(deps: UiDeps) {
         },
       )
       .get("/task-runs/:id", async ({ params }) => {
-        if (!UUID.test(params.id)) throw new AppError("not_found", "Task run not found");
+        if (!isUuid(params.id)) throw new AppError("not_found", "Task run not found");
         const task = await stores.taskRuns.get(params.id);
         if (!task) throw new AppError("not_found", "Task run not found");
         const [states, flowRun, artifacts] = await Promise.all([
