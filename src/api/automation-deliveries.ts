@@ -3,10 +3,10 @@
 // response code, error, duration and time. Prefect's server keeps no such record; the path is one
 // Prefect does not use. Paged with limit/offset in the query; 404 for an unknown automation.
 import { Elysia, t } from "elysia";
-import { AppError, invalid } from "../core/errors.ts";
+import { invalid } from "../core/errors.ts";
 import type { AutomationActionsStore } from "../store/automation-actions.ts";
 import type { AutomationsStore } from "../store/automations.ts";
-import { IdParams, MAX_OFFSET } from "./common.ts";
+import { IdParams, MAX_OFFSET, orNotFound } from "./common.ts";
 
 /** A whole number from 0 to `max` given as ?name=…, else a Prefect-style 422 naming it. */
 function whole(query: Record<string, string | undefined>, name: string, max: number, fallback: number): number {
@@ -31,7 +31,7 @@ export function automationDeliveriesApi(deps: {
     async ({ params, query }) => {
       const limit = whole(query, "limit", maxLimit, maxLimit);
       const offset = whole(query, "offset", MAX_OFFSET, 0);
-      if (!(await automations.get(params.id))) throw new AppError("not_found", "Automation not found");
+      orNotFound(await automations.get(params.id), "Automation");
       return actions.deliveries(params.id, limit, offset);
     },
     { params: IdParams, query: Page },

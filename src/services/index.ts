@@ -22,7 +22,14 @@ import { failExpiredPauses } from "./pause-expirations.ts";
 import { scheduleDeployments } from "./scheduler.ts";
 import { monitorWorkerHealth } from "./foreman.ts";
 import { revokeExpiredLeases } from "./repossessor.ts";
-import { LoopService, RunningService, stateOf, type Service, type ServiceStatus } from "./service.ts";
+import {
+  LoopService,
+  type LoopServiceOptions,
+  RunningService,
+  stateOf,
+  type Service,
+  type ServiceStatus,
+} from "./service.ts";
 import type { TaskRunRecorder } from "./task-run-recorder.ts";
 import type { ActionsRunner } from "./automation-actions.ts";
 import type { AutomationTriggers } from "./triggers.ts";
@@ -52,7 +59,13 @@ export function createServices(deps: ServiceDeps) {
   // One server at a time runs Prefect's loop services on a shared PostgreSQL; the others stand by.
   const lead = leadership(deps.db, "prefect-loop-services");
   const leader = () => lead.isLeader();
-  const loop = (key: LoopKey, name: string, description: string, runOnce: () => Promise<string | void>) =>
+  const loop = (
+    key: LoopKey,
+    name: string,
+    description: string,
+    runOnce: () => Promise<string | void>,
+    extra: Pick<LoopServiceOptions, "interrupt"> & { loopSeconds?: number } = {},
+  ) =>
     new LoopService({
       name,
       description,
@@ -61,6 +74,7 @@ export function createServices(deps: ServiceDeps) {
       loopSeconds: config.loopSeconds[key],
       runOnce,
       leader,
+      ...extra,
     });
 
   const late = loop(
@@ -140,26 +154,17 @@ export function createServices(deps: ServiceDeps) {
     : null;
   // Prefect's evaluate_proactive_triggers_periodic, under the triggers' enable flag.
   const proactive = triggers
-    ? new LoopService({
-        name: "ProactiveTriggers",
-        description: "Fires Proactive triggers whose expected events did not arrive in time.",
-        settingKey: "TRIGGERS",
-        enabled: on("TRIGGERS"),
-        loopSeconds: config.proactiveGranularitySeconds,
-        runOnce: () => triggers.proactive(),
-        leader,
-      })
+    ? loop(
+        "TRIGGERS",
+        "ProactiveTriggers",
+        "Fires Proactive triggers whose expected events did not arrive in time.",
+        () => triggers.proactive(),
+        { loopSeconds: config.proactiveGranularitySeconds },
+      )
     : null;
   const performActions = deps.performActions;
   const actions = performActions
-    ? new LoopService({
-        name: "Actions",
-        description: "Performs the actions of triggered automations.",
-        settingKey: "TRIGGERS",
-        enabled: on("TRIGGERS"),
-        loopSeconds: config.loopSeconds.TRIGGERS,
-        runOnce: performActions,
-        leader,
+    ? loop("TRIGGERS", "Actions", "Performs the actions of triggered automations.", performActions, {
         interrupt: performActions,
       })
     : null;
