@@ -104,6 +104,9 @@ export interface FiredFor {
  * (store/automation-buckets.ts), so they sort by firing time in both dialects and the primary key can
  * serve a time range without an index of its own.
  */
+/** How long after a resource's end its firings are still looked for (firedFor). */
+const FIRED_AFTER_END_SECONDS = 86_400;
+
 export function uuidv7Floor(ts: string): string {
   const hex = Math.max(0, Date.parse(ts)).toString(16).padStart(12, "0");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
@@ -170,14 +173,17 @@ export function automationActionsStore(driver: Driver) {
      * for an action on the automation's own triggered event (actions_on_trigger), the event that caused
      * that one is. A resource's firings cannot precede it, so its creation (less a minute for the clocks
      * of several servers) bounds the scan to the actions queued since, a range of the primary key (see
-     * uuidv7Floor), instead of every firing kept.
+     * uuidv7Floor), instead of every firing kept. `until` (a finished run's end) bounds it above too, a
+     * day later for the triggers that fire on silence after it, so an old run's page reads its own
+     * lifetime's firings, not all those queued since.
      */
-    firedFor(resourceId: string, since: string): Promise<FiredFor[]> {
+    firedFor(resourceId: string, since: string, until: string | null = null): Promise<FiredFor[]> {
       const about = (keys: string[]) => d.jsonText(sql`triggering_event`, [...keys, "resource", "prefect.resource.id"]);
+      const upTo = until ? sql`AND id < ${uuidv7Floor(addSeconds(until, FIRED_AFTER_END_SECONDS))}` : sql``;
       return driver.read(function* () {
         const rs = yield* rows<{ automation_id: string; actions: number; triggered: string }>(sql`
           SELECT automation_id, count(*) AS actions, max(triggered) AS triggered FROM automation_action
-          WHERE id >= ${uuidv7Floor(addSeconds(since, -60))}
+          WHERE id >= ${uuidv7Floor(addSeconds(since, -60))} ${upTo}
             AND (${about([])} = ${resourceId} OR ${about(["payload", "triggering_event"])} = ${resourceId})
           GROUP BY automation_id ORDER BY triggered DESC, automation_id`);
         return rs.map((r) => ({

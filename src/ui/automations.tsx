@@ -97,9 +97,14 @@ function runOf(e: ReceivedEvent | null): string | null {
   return about?.startsWith("prefect.flow-run.") ? about.slice("prefect.flow-run.".length) : null;
 }
 
-/** The automations that fired for a resource (created at `since`), newest firing first, with their names. */
-export async function automationsFiredFor(n: NotificationDeps, resourceId: string, since: string) {
-  const fired = await n.actions.firedFor(resourceId, since);
+/** The automations that fired for a resource (created at `since`, ended at `until`), newest first, named. */
+export async function automationsFiredFor(
+  n: NotificationDeps,
+  resourceId: string,
+  since: string,
+  until: string | null = null,
+) {
+  const fired = await n.actions.firedFor(resourceId, since, until);
   if (!fired.length) return [];
   const list = await n.automations.filter(
     { automations: { id: { any_: fired.map((f) => f.automation_id) } } },

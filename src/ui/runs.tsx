@@ -154,7 +154,9 @@ export function runPages(deps: UiDeps) {
         { limit: ARTIFACT_LIMIT, offset: 0, sort: "ID_DESC" },
       ),
       graphView(id),
-      deps.notifications ? automationsFiredFor(deps.notifications, `prefect.flow-run.${id}`, run.created) : [],
+      deps.notifications
+        ? automationsFiredFor(deps.notifications, `prefect.flow-run.${id}`, run.created, run.end_time ?? null)
+        : [],
     ]);
     return {
       run,

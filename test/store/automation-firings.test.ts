@@ -61,6 +61,10 @@ describe.each(DIALECTS)("automation firings on $name", ({ url }) => {
     expect(await actions.firedFor(`prefect.flow-run.${fine.id}`, fine.created)).toEqual([]);
     // Firings before the run's creation (less the minute's slack) are not read.
     expect(await actions.firedFor(`prefect.flow-run.${failed.id}`, addSeconds(failed.created, 120))).toEqual([]);
+    // A finished run's firings are looked for up to a day after its end, and not past it.
+    expect((await actions.firedFor(`prefect.flow-run.${failed.id}`, failed.created, failed.created)).length).toBe(2);
+    const dayBefore = addSeconds(failed.created, -86_400 - 120);
+    expect(await actions.firedFor(`prefect.flow-run.${failed.id}`, addSeconds(dayBefore, -60), dayBefore)).toEqual([]);
 
     const last = await actions.lastFired([direct.id, behind.id, idle.id]);
     expect([...last.keys()].sort()).toEqual([direct.id, behind.id].sort());
