@@ -8,6 +8,7 @@ import { AppError } from "../core/errors.ts";
 import { validateTemplate } from "../core/templates.ts";
 import { NOTIFICATION_TAG, notificationAutomation, notificationOf } from "../schemas/notification-policies.ts";
 import type { NotificationDeps, UiDeps } from "./deps.ts";
+import { isUuid } from "../core/uuid.ts";
 import { html } from "./html.ts";
 
 const Form = t.Optional(t.Object({ csrf: t.Optional(t.String()) }, { additionalProperties: true }));
@@ -55,9 +56,14 @@ export function notificationPages(deps: UiDeps, n: NotificationDeps) {
     );
     return { notifications: rows, channels: chans, form: EMPTY, errors: {}, csrfToken: csrf.token, ...extra };
   }
-  const setEnabled = async (id: string, enabled: boolean) => {
-    const a = await n.automations.get(id);
+  /** The notification a path names; anything else (a malformed id included) is the 404 page. */
+  const notification = async (id: string) => {
+    const a = isUuid(id) ? await n.automations.get(id) : null;
     if (!a?.tags.includes(NOTIFICATION_TAG)) throw new AppError("not_found", "Notification not found.");
+    return a;
+  };
+  const setEnabled = async (id: string, enabled: boolean) => {
+    const a = await notification(id);
     await n.changes.setEnabled(id, enabled);
     return a.name;
   };
@@ -128,9 +134,9 @@ export function notificationPages(deps: UiDeps, n: NotificationDeps) {
       "/notifications/:id/test",
       async ({ params, body, request }) => {
         csrf.check(request, body);
-        const a = await n.automations.get(params.id);
-        const outcome = a?.tags.includes(NOTIFICATION_TAG) ? await n.sendTest?.(params.id) : null;
-        if (!a || !outcome) throw new AppError("not_found", "Notification not found.");
+        const a = await notification(params.id);
+        const outcome = await n.sendTest?.(a.id);
+        if (!outcome) throw new AppError("not_found", "Notification not found.");
         const code = outcome.responseCode ? ` (HTTP ${outcome.responseCode})` : "";
         return back(
           outcome.ok
