@@ -97,7 +97,7 @@ def fail_a_flow(run_name: str, *tag_names: str):
 
 
 @pytest.mark.skipif(AGAINST_PREFECT, reason="Prefect's server sends through apprise; the receiver path differs")
-def test_tagged_failure_notifies_within_5s_untagged_and_paused_do_not(sdk, receiver, client):
+def test_tagged_failure_notifies_within_5s_untagged_and_paused_do_not(sdk, receiver, client, server):
     block_id = webhook_block(receiver, "/notify")
     a = notification(f"notify-{LABEL}", block_id, TAG)
     fail_a_flow(f"untagged-{LABEL}", "other")
@@ -117,6 +117,20 @@ def test_tagged_failure_notifies_within_5s_untagged_and_paused_do_not(sdk, recei
 
     names = wait_for(automation_events, lambda n: "prefect.automation.action.executed" in n)
     assert {"prefect.automation.triggered", "prefect.automation.action.triggered"} <= names
+
+    # The dashboard shows what the SDK made: the automation in the list, its delivered firing on its
+    # page, and the failed run's page linking the automation that fired for it.
+    import httpx
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    ui = server.api_url.removesuffix("/api")
+    [run] = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"tagged-{LABEL}"])))
+    listing = httpx.get(f"{ui}/automations", timeout=30)
+    assert listing.status_code == 200 and f"notify-{LABEL}" in listing.text
+    detail = httpx.get(f"{ui}/automations/{a.id}", timeout=30)
+    assert detail.status_code == 200 and "DELIVERED" in detail.text, detail.text[-2000:]
+    run_page = httpx.get(f"{ui}/runs/{run.id}", timeout=30)
+    assert run_page.status_code == 200 and f'href="/automations/{a.id}"' in run_page.text
 
     a.disable()
     time.sleep(0.5)
