@@ -42,3 +42,27 @@ export function classifyDbError(e: unknown): AppError | null {
   }
   return null;
 }
+
+/**
+ * PostgreSQL chose this transaction as a deadlock's or a serialization conflict's victim: the other
+ * side went on, and the same transaction run again normally succeeds.
+ */
+export function isConflictVictim(e: unknown): boolean {
+  const code = String((e as { code?: string })?.code ?? "");
+  return code === "40P01" || code === "40001";
+}
+
+/**
+ * Runs `run` again, up to `tries` times in all, while PostgreSQL makes it a conflict's victim. Only for
+ * transactions that can simply run again (the same rows, idempotent writes, no effects outside).
+ */
+export async function retryConflictVictims<T>(run: () => Promise<T>, tries = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (i >= tries || !isConflictVictim(e)) throw e;
+      await Bun.sleep(10 * i);
+    }
+  }
+}

@@ -12,6 +12,7 @@
 // same dates writes nothing.
 import { sql } from "../db/sql-tag.ts";
 import type { Driver, Op } from "../db/driver.ts";
+import { retryConflictVictims } from "../db/errors.ts";
 import { exec, rows } from "../db/driver.ts";
 import { rowCodec } from "../db/rows.ts";
 import * as tables from "../db/schema/pg.ts";
@@ -258,7 +259,9 @@ export function schedulerStore(driver: Driver) {
     const flush = async () => {
       const batch = pending;
       pending = [];
-      inserted += await driver.tx(() => insertOp(batch, manual));
+      // Two servers scheduling the same deployments, or a schedule change beside a pass, can lock the
+      // same rows in another order (a CI run logged the deadlock once); the batch is idempotent.
+      inserted += await retryConflictVictims(() => driver.tx(() => insertOp(batch, manual)));
     };
     for (const one of due) {
       for (const r of runRows(one, datesFor(one, window), now)) {
